@@ -1,0 +1,46 @@
+# Journster: every target works on a fresh machine with Python >= 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WEB_CONCURRENCY ?= 2
+
+.PHONY: install run serve test test-fast lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Development server with demo data on http://$(HOST):$(PORT)
+run: $(STAMP)
+	$(BIN)/flask db upgrade
+	@if [ "$${DEMO_DATA:-1}" = "1" ]; then $(BIN)/flask demo users; fi
+	DEMO_DATA=$${DEMO_DATA:-1} $(BIN)/flask run --debug --host $(HOST) --port $(PORT)
+
+## Production shape: migrations, then gunicorn with WEB_CONCURRENCY workers
+serve: $(STAMP)
+	$(BIN)/flask db upgrade
+	DEMO_DATA=$${DEMO_DATA:-0} HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
+		$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+## The whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,132 @@
+"""Journster application factory: create_app() assembles the app from register_* steps."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from app.blueprints.api import register_api
+from app.blueprints.auth.routes import bp as auth_bp
+from app.blueprints.main.routes import bp as main_bp
+from app.blueprints.users.routes import bp as users_bp
+from app.cli import demo_cli, users_cli
+from app.config import Config
+from app.errors import register_error_handlers
+from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.models import User
+from app.models.base import alembic_render_item
+from app.security import register_security
+from app.services.transaction import configure_sqlite_engine
+from app.services.validation import CONTACT_MODES
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build a configured Journster app (Config() from the environment by default)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(config if config is not None else Config())
+    register_instance_defaults(app)
+    register_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def register_instance_defaults(app: Flask) -> None:
+    """Fill settings that default to files under instance/ (database, index, secret key)."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'journster.db'}"
+    if not app.config.get("SEARCH_INDEX_DIR"):
+        app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
+
+
+def _instance_secret_key(path: Path) -> str:
+    """Read the generated secret key, creating it once (owner-only) on first start."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        # O_EXCL: if two workers start at once, exactly one writes and both read its key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
+
+
+def register_database(app: Flask) -> None:
+    """Bind SQLAlchemy and Alembic; SQLite gets WAL and BEGIN IMMEDIATE for writes."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    migrate.init_app(
+        app, db, render_as_batch=True, compare_type=True, render_item=alembic_render_item
+    )
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            configure_sqlite_engine(db.engine)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind login, CSRF and rate limiting."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    # "basic" marks a session non-fresh when its IP/user agent changes; "strong" would log
+    # out every phone that switches networks. Password changes end sessions via get_id().
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user_part, _, version = user_id.partition(":")
+        if not user_part.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_part))
+        if user is None or user.session_version != int(version):
+            return None
+        return user
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the web areas and the JSON API."""
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(users_bp)
+    register_api(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Template globals: nothing with logic, only values templates need."""
+    app.jinja_env.globals["CONTACT_MODES"] = CONTACT_MODES
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def register_cli(app: Flask) -> None:
+    """Add the `flask users` and `flask demo` command groups."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

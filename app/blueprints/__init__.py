@@ -1,0 +1,1 @@
+"""Web areas (one package each) and the JSON API."""

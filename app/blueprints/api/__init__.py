@@ -1,0 +1,34 @@
+"""JSON API v1: registers the smorest blueprints and the OpenAPI document."""
+
+from flask import Flask
+from flask_smorest import Api
+
+from app.blueprints.api.schemas import ErrorSchema
+from app.blueprints.api.users import blp as users_blp
+
+
+class JournsterApi(Api):
+    """smorest Api documenting our error format; app/errors.py answers errors (HTML or JSON)."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        """Skip smorest's app-wide handler: it would turn HTML error pages into JSON."""
+
+
+def register_api(app: Flask) -> None:
+    """One Api per app, so several apps (tests) never share an OpenAPI document."""
+    api = JournsterApi(
+        app,
+        spec_kwargs={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                    "basicAuth": {"type": "http", "scheme": "basic"},
+                }
+            },
+            "security": [{"bearerAuth": []}, {}],
+        },
+    )
+    api.register_blueprint(users_blp)
+    app.extensions["journster_api"] = api

@@ -1,0 +1,89 @@
+"""Profile and password forms for /settings."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.services import validation as v
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes (works without JavaScript, each with its own label)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[Length(max=v.DISPLAY_NAME_MAX)])
+    bio = TextAreaField(
+        "Bio",
+        validators=[Length(max=v.BIO_MAX)],
+        description="Markdown. Tell people what you know and what you want to learn.",
+    )
+    skills = StringField(
+        "Skills", description="Tags separated by commas, e.g. python, public-speaking."
+    )
+    location = StringField("Location", validators=[Length(max=v.LOCATION_MAX)])
+    timezone = SelectField("Time zone", validate_choice=False)
+    mentor_available = BooleanField("I am available to mentor")
+    mentor_topics = StringField("Topics I mentor on", description="Tags separated by commas.")
+    preferred_modes = MultiCheckboxField(
+        "Preferred ways to talk", choices=[SelectChoice(m, m.capitalize()) for m in v.CONTACT_MODES]
+    )
+    availability = StringField(
+        "Usual availability",
+        validators=[Length(max=v.AVAILABILITY_MAX)],
+        description="For example: weekday evenings, CET.",
+    )
+    response_time_hours = IntegerField(
+        "Expected response time (hours)",
+        validators=[Optional(), NumberRange(1, v.RESPONSE_TIME_MAX_HOURS)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [SelectChoice(tz) for tz in v.timezone_choices()]
+
+    def profile_changes(self) -> dict:
+        """The submitted values keyed like the accounts service expects."""
+        return {
+            "display_name": self.display_name.data or "",
+            "bio": self.bio.data or "",
+            "skills": self.skills.data or "",
+            "location": self.location.data or "",
+            "timezone": self.timezone.data,
+            "mentor_available": bool(self.mentor_available.data),
+            "mentor_topics": self.mentor_topics.data or "",
+            "preferred_modes": list(self.preferred_modes.data or []),
+            "availability": self.availability.data or "",
+            "response_time_hours": self.response_time_hours.data,
+        }
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(v.PASSWORD_MIN, v.PASSWORD_MAX)],
+        description=f"At least {v.PASSWORD_MIN} characters.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("new_password", message="Passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,75 @@
+"""Public profiles and the signed-in user's settings."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user
+
+from app.blueprints.forms import apply_service_error
+from app.blueprints.users.forms import PasswordForm, ProfileForm
+from app.services.accounts import change_password, get_user, update_profile
+from app.services.errors import ServiceError
+
+bp = Blueprint("users", __name__)
+
+
+@bp.get("/users/<username>")
+def profile(username: str):
+    """A public profile (never shows the email address)."""
+    user = get_user(username)
+    return render_template("users/profile.html", user=user)
+
+
+def _profile_form_data(user) -> dict:
+    return {
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "skills": ", ".join(t.name for t in user.skills),
+        "location": user.location,
+        "timezone": user.timezone,
+        "mentor_available": user.mentor_available,
+        "mentor_topics": ", ".join(t.name for t in user.mentor_topics),
+        "preferred_modes": list(user.preferred_modes or []),
+        "availability": user.availability,
+        "response_time_hours": user.response_time_hours,
+    }
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Edit the profile, or change the password (two forms, told apart by prefix)."""
+    user = current_user._get_current_object()
+    is_post = request.method == "POST"
+    profile_submitted = is_post and "profile-submit" in request.form
+    password_submitted = is_post and "password-submit" in request.form
+    profile_form = ProfileForm(
+        prefix="profile", formdata=request.form if profile_submitted else None,
+        data=_profile_form_data(user),
+    )
+    password_form = PasswordForm(
+        prefix="password", formdata=request.form if password_submitted else None
+    )
+    if profile_submitted and profile_form.validate():
+        try:
+            update_profile(user, profile_form.profile_changes())
+        except ServiceError as error:
+            apply_service_error(profile_form, error)
+        else:
+            flash("Profile saved.", "success")
+            return redirect(url_for("users.settings"))
+    if password_submitted and password_form.validate():
+        try:
+            change_password(
+                user, password_form.current_password.data, password_form.new_password.data
+            )
+        except ServiceError as error:
+            apply_service_error(password_form, error)
+        else:
+            # The version bump ended every session, this one included: start a fresh one.
+            session.clear()
+            login_user(user)
+            flash("Password changed. Other devices have been signed out.", "success")
+            return redirect(url_for("users.settings"))
+    status = 422 if is_post else 200
+    return render_template(
+        "users/settings.html", profile_form=profile_form, password_form=password_form
+    ), status

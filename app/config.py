@@ -1,0 +1,100 @@
+"""Configuration objects built from environment variables (SPEC §4)."""
+
+import os
+from datetime import timedelta
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    """Read a 0/1 style boolean from the environment."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    """Read an integer from the environment, falling back on bad values."""
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Production-shaped settings read from the environment when instantiated."""
+
+    TESTING = False
+
+    def __init__(self) -> None:
+        env = os.environ
+        # None means "under instance/", resolved by the factory once the instance path is known.
+        self.SQLALCHEMY_DATABASE_URI = (
+            normalise_database_url(env["DATABASE_URL"]) if env.get("DATABASE_URL") else None
+        )
+        self.SEARCH_INDEX_DIR = env.get("SEARCH_INDEX_DIR") or None
+        self.SECRET_KEY = env.get("SECRET_KEY") or None
+        self.DEMO_DATA = _env_bool("DEMO_DATA", False)
+        self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "journster")
+        self.SMTP_URL = env.get("SMTP_URL") or None
+        self.ADMIN_EMAILS = frozenset(
+            e.strip().lower() for e in env.get("ADMIN_EMAILS", "").split(",") if e.strip()
+        )
+        self.INVITE_TTL_SECONDS = _env_int("INVITE_TTL_SECONDS", 604_800)
+        self.API_TOKEN_TTL_SECONDS = _env_int("API_TOKEN_TTL_SECONDS", 30 * 86_400)
+        # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
+        self.TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+        # Force Secure cookies even when the request itself does not look like HTTPS.
+        self.SESSION_COOKIE_SECURE = _env_bool("COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "journster_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    # Flask-Login's remember cookie defaults to a year and no SameSite: tighten both.
+    REMEMBER_COOKIE_NAME = "journster_remember"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session that holds them
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SIGNUP = "5 per hour"
+    RATELIMIT_SIGNIN = "10 per minute"
+    RATELIMIT_TOKENS = "10 per minute"
+    API_TITLE = "Journster API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    JSON_SORT_KEYS = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a given database, memory rate limits, CSRF still on."""
+
+    TESTING = True
+
+    def __init__(self, database_url: str, instance_dir: str | None = None) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.RATELIMIT_ENABLED = True
+        self.DEMO_DATA = False
+        self.SMTP_URL = None
+        self.ADMIN_EMAILS = frozenset({"admin@example.org"})
+        self.SEARCH_INDEX_DIR = instance_dir

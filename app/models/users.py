@@ -1,0 +1,85 @@
+"""Accounts: users with their public profile, and API tokens."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.tags import Tag, user_mentor_topics, user_skills
+
+ROLE_USER = "user"
+ROLE_ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    """A person on Journster: protégé, mentor, or both."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Usernames are stored lowercase, which makes the unique constraint case-insensitive.
+    username: Mapped[str] = mapped_column(String(30), unique=True)
+    # Emails are stored lowercased for the same reason; they are never shown to others.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    bio_html: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    mentor_available: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferred_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    availability: Mapped[str] = mapped_column(String(200), default="")
+    response_time_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_USER)
+    reputation: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped on password change: every other session and remember cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    skills: Mapped[list[Tag]] = relationship(
+        secondary=user_skills, order_by=Tag.name, lazy="selectin"
+    )
+    mentor_topics: Mapped[list[Tag]] = relationship(
+        secondary=user_mentor_topics, order_by=Tag.name, lazy="selectin"
+    )
+    tokens: Mapped[list["ApiToken"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether this user holds the admin role."""
+        return self.role == ROLE_ADMIN
+
+    @property
+    def name(self) -> str:
+        """The name to show: display name, else username."""
+        return self.display_name or self.username
+
+    def get_id(self) -> str:
+        """Flask-Login id: includes the session version so old sessions die on password change."""
+        return f"{self.id}:{self.session_version}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="tokens")

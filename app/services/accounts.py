@@ -1,0 +1,191 @@
+"""Accounts: sign-up, sign-in, profile edits, password changes, roles."""
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import User
+from app.models.users import ROLE_ADMIN
+from app.rendering import render_markdown
+from app.services import validation as v
+from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.passwords import (
+    burn_verification_time,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from app.services.tags import get_or_create_tags
+from app.services.tokens import revoke_all_tokens
+from app.services.transaction import write_transaction
+
+# One message for "username taken" and "email taken", so sign-up does not reveal which.
+SIGNUP_CONFLICT_MESSAGE = "That username or email address cannot be used. Try another."
+
+PROFILE_FIELDS = (
+    "display_name", "bio", "skills", "location", "timezone", "mentor_available",
+    "mentor_topics", "preferred_modes", "availability", "response_time_hours",
+)
+
+
+def _is_admin_email(email: str) -> bool:
+    return email.lower() in current_app.config.get("ADMIN_EMAILS", ())
+
+
+def register_user(username, email, password, *, display_name="") -> User:
+    """Create an account; raises ValidationFailed or a generic Conflict."""
+    errors = v.FieldErrors()
+    username = errors.check("username", v.normalise_username, username)
+    email = errors.check("email", v.normalise_email, email)
+    password = errors.check("password", v.check_password, password)
+    display_name = errors.check(
+        "display_name", v.clean_text, display_name, max_length=v.DISPLAY_NAME_MAX,
+        label="Display name",
+    )
+    errors.raise_if_any()
+    # Hash before looking for duplicates, so taken and free names cost the same time.
+    password_hash = hash_password(password)
+    user = User(
+        username=username,
+        email=email,
+        password_hash=password_hash,
+        display_name=display_name or "",
+        role=ROLE_ADMIN if _is_admin_email(email) else "user",
+        preferred_modes=[],
+    )
+    try:
+        with write_transaction() as session:
+            taken = session.scalar(
+                select(User.id).where(or_(User.username == username, User.email == email))
+            )
+            if taken is not None:
+                raise Conflict(SIGNUP_CONFLICT_MESSAGE)
+            session.add(user)
+    except IntegrityError as exc:
+        # Two sign-ups racing for the same name: the unique constraint decides.
+        raise Conflict(SIGNUP_CONFLICT_MESSAGE) from exc
+    return user
+
+
+def find_user_by_login(login: str) -> User | None:
+    """Find a user by username or email, case-insensitively."""
+    if not isinstance(login, str) or not login.strip() or len(login) > v.EMAIL_MAX:
+        return None
+    login = login.strip().lower()
+    return db.session.scalar(select(User).where(or_(User.username == login, User.email == login)))
+
+
+def authenticate(login, password) -> User | None:
+    """Return the user for valid credentials, else None, in similar time either way."""
+    if not isinstance(password, str) or len(password) > v.PASSWORD_MAX:
+        burn_verification_time("")
+        return None
+    user = find_user_by_login(login)
+    if user is None:
+        burn_verification_time(password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    _after_sign_in(user, password)
+    return user
+
+
+def _after_sign_in(user: User, password: str) -> None:
+    """Upgrade old hashes and apply ADMIN_EMAILS on every successful sign-in."""
+    upgrade_hash = needs_rehash(user.password_hash)
+    grant_admin = _is_admin_email(user.email) and user.role != ROLE_ADMIN
+    if upgrade_hash or grant_admin:
+        with write_transaction():
+            if upgrade_hash:
+                user.password_hash = hash_password(password)
+            if grant_admin:
+                user.role = ROLE_ADMIN
+
+
+def get_user(username) -> User:
+    """The user with this username (any case), or NotFound."""
+    if not isinstance(username, str) or len(username) > v.USERNAME_MAX:
+        raise NotFound("No such user.")
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def update_profile(user: User, changes: dict) -> User:
+    """Apply the given profile fields (any subset of PROFILE_FIELDS) after validating all."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown field.", {name: ["Unknown field."] for name in unknown})
+    errors = v.FieldErrors()
+    clean: dict = {}
+    text_limits = {
+        "display_name": (v.DISPLAY_NAME_MAX, False, "Display name"),
+        "bio": (v.BIO_MAX, True, "Bio"),
+        "location": (v.LOCATION_MAX, False, "Location"),
+        "availability": (v.AVAILABILITY_MAX, False, "Availability"),
+    }
+    for name, value in changes.items():
+        if name in text_limits:
+            limit, multiline, label = text_limits[name]
+            clean[name] = errors.check(
+                name, v.clean_text, value, max_length=limit, multiline=multiline, label=label
+            )
+        elif name in ("skills", "mentor_topics"):
+            clean[name] = errors.check(name, v.normalise_tags, value, max_count=v.SKILLS_MAX)
+        elif name == "timezone":
+            clean[name] = errors.check(name, v.check_timezone, value)
+        elif name == "preferred_modes":
+            clean[name] = errors.check(name, v.check_modes, value)
+        elif name == "response_time_hours":
+            clean[name] = errors.check(name, v.check_response_time, value)
+        elif name == "mentor_available":
+            if not isinstance(value, bool):
+                errors.add(name, "Must be true or false.")
+            clean[name] = value
+    errors.raise_if_any()
+    with write_transaction():
+        for name, value in clean.items():
+            if name in ("skills", "mentor_topics"):
+                setattr(user, name, get_or_create_tags(value))
+            else:
+                setattr(user, name, value)
+        if "bio" in clean:
+            user.bio_html = render_markdown(clean["bio"])
+    return user
+
+
+def change_password(user: User, current_password, new_password) -> None:
+    """Change the password after checking the current one; ends other sessions and tokens."""
+    if not isinstance(current_password, str) or not verify_password(
+        user.password_hash, current_password
+    ):
+        raise ValidationFailed(
+            "Current password is wrong.", {"current_password": ["Current password is wrong."]}
+        )
+    errors = v.FieldErrors()
+    new_password = errors.check("new_password", v.check_password, new_password)
+    errors.raise_if_any()
+    new_hash = hash_password(new_password)
+    with write_transaction():
+        user.password_hash = new_hash
+        user.session_version = User.session_version + 1
+        # A changed password should lock out whoever else held the account: tokens go too.
+        revoke_all_tokens(user)
+    db.session.refresh(user)
+
+
+def set_role(username: str, role: str) -> User:
+    """Give a user a role (used by `flask users promote`)."""
+    if role not in ("user", ROLE_ADMIN):
+        raise ValidationFailed("Unknown role.", {"role": ["Unknown role."]})
+    user = get_user(username)
+    with write_transaction():
+        user.role = role
+    return user
+
+
+def count_users() -> int:
+    """Number of accounts."""
+    return db.session.scalar(select(func.count(User.id))) or 0

@@ -1,0 +1,171 @@
+"""Input rules shared by forms, API schemas and services (one definition of each limit)."""
+
+import re
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError
+from email_validator import validate_email as _validate_email
+
+from app.services.errors import ValidationFailed
+
+USERNAME_MIN, USERNAME_MAX = 3, 30
+USERNAME_RE = re.compile(r"[a-z0-9_-]+")
+EMAIL_MAX = 254
+PASSWORD_MIN, PASSWORD_MAX = 10, 256
+DISPLAY_NAME_MAX = 60
+BIO_MAX = 5_000
+LOCATION_MAX = 100
+AVAILABILITY_MAX = 200
+RESPONSE_TIME_MAX_HOURS = 24 * 30
+SKILLS_MAX = 20
+TAG_MAX = 35
+TAG_RE = re.compile(r"[a-z0-9+#.-]+")
+CONTACT_MODES = ("message", "email", "video", "phone")
+
+# C0 controls except tab/newline/carriage return; PostgreSQL cannot even store NUL.
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class FieldErrors:
+    """Collects per-field messages and raises them together as one ValidationFailed."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def check(self, field: str, func, *args, **kwargs):
+        """Run a validator; record its message under ``field`` and return None on failure."""
+        try:
+            return func(*args, **kwargs)
+        except ValidationFailed as exc:
+            self.add(field, exc.message)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            first = next(iter(self.fields.values()))[0]
+            raise ValidationFailed(first, self.fields)
+
+
+def _fail(message: str):
+    raise ValidationFailed(message)
+
+
+def clean_text(value, *, max_length: int, multiline: bool = False, label: str = "This field"):
+    """Return the stripped text or raise: strings only, length-limited, no control chars."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        _fail(f"{label} must be text.")
+    value = value.strip()
+    pattern = _CONTROL_MULTILINE if multiline else _CONTROL_SINGLE_LINE
+    if pattern.search(value):
+        _fail(f"{label} contains control characters.")
+    if len(value) > max_length:
+        _fail(f"{label} must be at most {max_length} characters.")
+    return value
+
+
+def normalise_username(value) -> str:
+    """Lowercase and check a username: 3–30 chars of a-z, 0-9, _ and -."""
+    if not isinstance(value, str):
+        _fail("Username must be text.")
+    username = value.strip().lower()
+    if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
+        _fail(f"Username must be {USERNAME_MIN}–{USERNAME_MAX} characters.")
+    if not USERNAME_RE.fullmatch(username):
+        _fail("Username may contain only letters a–z, digits, _ and -.")
+    return username
+
+
+def normalise_email(value) -> str:
+    """Check email syntax (no DNS lookups) and return it lowercased."""
+    if not isinstance(value, str):
+        _fail("Email must be text.")
+    value = value.strip()
+    if not value or len(value) > EMAIL_MAX or _CONTROL_SINGLE_LINE.search(value):
+        _fail("Enter a valid email address.")
+    try:
+        result = _validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        _fail("Enter a valid email address.")
+    return result.normalized.lower()
+
+
+def check_password(value) -> str:
+    """Passwords: 10–256 characters, no NUL; returned unchanged (never stripped)."""
+    if not isinstance(value, str):
+        _fail("Password must be text.")
+    if len(value) < PASSWORD_MIN:
+        _fail(f"Password must be at least {PASSWORD_MIN} characters.")
+    if len(value) > PASSWORD_MAX:
+        _fail(f"Password must be at most {PASSWORD_MAX} characters.")
+    if "\x00" in value:
+        _fail("Password contains control characters.")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def timezone_choices() -> list[str]:
+    """All IANA time zone names, sorted, for select boxes and the API schema."""
+    return sorted(_timezones())
+
+
+def check_timezone(value) -> str:
+    """An IANA time zone name such as ``Europe/Berlin``."""
+    if not isinstance(value, str) or value.strip() not in _timezones():
+        _fail("Choose a time zone such as Europe/Berlin or UTC.")
+    return value.strip()
+
+
+def check_modes(value) -> list[str]:
+    """A subset of the contact modes, kept in canonical order."""
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        _fail("Modes must be a list of: " + ", ".join(CONTACT_MODES) + ".")
+    unknown = sorted(set(value) - set(CONTACT_MODES))
+    if unknown:
+        _fail("Unknown mode: " + ", ".join(unknown[:3]) + ".")
+    return [m for m in CONTACT_MODES if m in value]
+
+
+def check_response_time(value) -> int | None:
+    """Expected response time in whole hours (1–720), or None for unspecified."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        _fail("Response time must be a whole number of hours.")
+    if not 1 <= value <= RESPONSE_TIME_MAX_HOURS:
+        _fail(f"Response time must be between 1 and {RESPONSE_TIME_MAX_HOURS} hours.")
+    return value
+
+
+def normalise_tags(value, *, max_count: int, min_count: int = 0) -> list[str]:
+    """Parse tags from a list or a comma/space separated string; lowercase and dedupe."""
+    if isinstance(value, str):
+        raw = re.split(r"[,\s]+", value)
+    elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        raw = list(value)
+    else:
+        _fail("Tags must be a list of words.")
+    tags: list[str] = []
+    for item in raw:
+        tag = item.strip().lower()
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX or not TAG_RE.fullmatch(tag):
+            _fail(f"Tags use a–z, 0–9 and + # . - (at most {TAG_MAX} characters): {tag[:40]!r}.")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > max_count:
+        _fail(f"At most {max_count} tags.")
+    if len(tags) < min_count:
+        _fail(f"At least {min_count} tag{'s' if min_count > 1 else ''}.")
+    return tags

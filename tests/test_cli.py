@@ -1,0 +1,52 @@
+"""`flask users ...` and `flask demo users`."""
+
+from sqlalchemy import select
+
+from app.cli import DEMO_USERS
+from app.extensions import db
+from app.models import User
+from app.services.accounts import authenticate
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_users_create_and_promote(app):
+    result = run(app, "users", "create", "Carol", "carol@example.org",
+                 "--password", "long password")
+    assert result.exit_code == 0, result.output
+    assert authenticate("carol", "long password") is not None
+    result = run(app, "users", "promote", "carol")
+    assert result.exit_code == 0 and "admin" in result.output
+    db.session.commit()
+    assert db.session.scalar(select(User).where(User.username == "carol")).is_admin
+
+
+def test_users_create_prompts_for_password(app):
+    result = run(app, "users", "create", "dave", "dave@example.org",
+                 input="long password\nlong password\n")
+    assert result.exit_code == 0, result.output
+    assert authenticate("dave", "long password") is not None
+
+
+def test_users_create_admin_flag_and_errors(app):
+    assert run(app, "users", "create", "erin", "erin@example.org", "--password",
+               "long password", "--admin").exit_code == 0
+    duplicate = run(app, "users", "create", "erin", "x@example.org", "--password", "long pw 123")
+    assert duplicate.exit_code != 0 and "cannot be used" in duplicate.output
+    bad = run(app, "users", "create", "x", "nope", "--password", "short")
+    assert bad.exit_code != 0 and "username" in bad.output
+    missing = run(app, "users", "promote", "nobody")
+    assert missing.exit_code != 0 and "No such user" in missing.output
+
+
+def test_demo_users_are_idempotent(app):
+    assert run(app, "demo", "users").exit_code == 0
+    second = run(app, "demo", "users")
+    assert second.exit_code == 0 and "0 created" in second.output
+    db.session.commit()
+    names = set(db.session.scalars(select(User.username)))
+    assert names == {u["username"] for u in DEMO_USERS}
+    ada = db.session.scalar(select(User).where(User.username == "ada"))
+    assert ada.mentor_available and ada.bio_html and [t.name for t in ada.skills]
