@@ -1,0 +1,1 @@
+"""Search interface and backends (Whoosh by default); built by the search issue."""
