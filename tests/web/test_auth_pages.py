@@ -65,17 +65,19 @@ def test_login_failure_message_is_the_same_for_unknown_and_wrong(client, make_us
 def test_login_timing_does_not_reveal_accounts(client, make_user):
     make_user("alice")
 
-    def median_seconds(name):
+    def fastest_seconds(name):
+        # The minimum of several runs is robust to a busy machine; medians are not.
         samples = []
-        for _ in range(3):
+        for _ in range(5):
             start = time.perf_counter()
             login(client, name, "wrong password")
             samples.append(time.perf_counter() - start)
-        return sorted(samples)[1]
+        return min(samples)
 
-    known, unknown = median_seconds("alice"), median_seconds("nobody-here")
-    # Both pay one argon2 verification (~80 ms); without the dummy hash unknown is ~2 ms.
-    assert unknown > known * 0.6
+    known, unknown = fastest_seconds("alice"), fastest_seconds("nobody-here")
+    # Both pay one argon2 verification (~80 ms); without the dummy hash an unknown
+    # name answers in ~3 ms, a ratio near 0.04.
+    assert unknown > known * 0.4
 
 
 def test_session_is_renewed_at_login(client, make_user):
