@@ -1,6 +1,19 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from app.models.goals import Goal, JournalEntry, Milestone
+from app.models.questions import (
+    Answer,
+    Comment,
+    HelpfulMark,
+    Outcome,
+    Question,
+    Revision,
+    Vote,
+)
 from app.models.tags import Tag
 from app.models.users import ApiToken, User
 
-__all__ = ["ApiToken", "Tag", "User"]
+__all__ = [
+    "Answer", "ApiToken", "Comment", "Goal", "HelpfulMark", "JournalEntry", "Milestone",
+    "Outcome", "Question", "Revision", "Tag", "User", "Vote",
+]

@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     response_time_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
     role: Mapped[str] = mapped_column(String(20), default=ROLE_USER)
     reputation: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by the Stack Exchange importer ("site:user id") so re-imports create nothing.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     # Bumped on password change: every other session and remember cookie stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,7 @@
 """Input rules shared by forms, API schemas and services (one definition of each limit)."""
 
 import re
+from datetime import date
 from functools import lru_cache
 from zoneinfo import available_timezones
 
@@ -169,3 +170,49 @@ def normalise_tags(value, *, max_count: int, min_count: int = 0) -> list[str]:
     if len(tags) < min_count:
         _fail(f"At least {min_count} tag{'s' if min_count > 1 else ''}.")
     return tags
+
+
+TITLE_MIN, TITLE_MAX = 10, 150
+BODY_MAX = 20_000
+ANSWER_MIN = 20
+COMMENT_MAX = 600
+MILESTONE_TITLE_MAX = 150
+POST_TAGS_MIN, POST_TAGS_MAX = 1, 5
+
+
+def check_title(value) -> str:
+    """Titles of goals and questions: 10–150 characters on one line."""
+    title = clean_text(value, max_length=TITLE_MAX, label="Title")
+    if len(title) < TITLE_MIN:
+        _fail(f"Title must be at least {TITLE_MIN} characters.")
+    return title
+
+
+def check_body(value, *, min_length: int = 1, max_length: int = BODY_MAX,
+               label: str = "Text") -> str:
+    """Markdown bodies: multi-line, within the length limits."""
+    body = clean_text(value, max_length=max_length, multiline=True, label=label)
+    if len(body) < min_length:
+        if min_length == 1:
+            _fail(f"{label} must not be empty.")
+        _fail(f"{label} must be at least {min_length} characters.")
+    return body
+
+
+def check_post_tags(value) -> list[str]:
+    """Goals and questions carry 1–5 tags."""
+    return normalise_tags(value, max_count=POST_TAGS_MAX, min_count=POST_TAGS_MIN)
+
+
+def check_optional_date(value):
+    """A date (or ISO ``YYYY-MM-DD`` text), or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    _fail("Use a date like 2027-01-31.")

@@ -1,0 +1,90 @@
+"""Goals with their milestones and progress journal."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.tags import Tag
+from app.models.users import User
+
+VISIBILITY_OPEN, VISIBILITY_CLOSED = "open", "closed"
+STATUSES = ("active", "achieved", "abandoned")
+
+goal_tags = Table(
+    "goal_tags",
+    db.metadata,
+    Column("goal_id", ForeignKey("goals.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Goal(db.Model):
+    """Something a protégé wants to achieve, broadcast in public (until closed)."""
+
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    target_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    visibility: Mapped[str] = mapped_column(String(10), default=VISIBILITY_OPEN, index=True)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
+    mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
+    tags: Mapped[list[Tag]] = relationship(secondary=goal_tags, order_by=Tag.name,
+                                           lazy="selectin")
+    milestones: Mapped[list["Milestone"]] = relationship(
+        back_populates="goal", order_by="Milestone.position", cascade="all, delete-orphan"
+    )
+    journal: Mapped[list["JournalEntry"]] = relationship(
+        back_populates="goal", order_by="JournalEntry.created_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def progress(self) -> int:
+        """Percentage of milestones done (0 when there are none)."""
+        if not self.milestones:
+            return 0
+        return round(100 * sum(m.done for m in self.milestones) / len(self.milestones))
+
+
+class Milestone(db.Model):
+    """An ordered step towards a goal, done or not."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(150))
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    goal: Mapped[Goal] = relationship(back_populates="milestones")
+
+
+class JournalEntry(db.Model):
+    """A progress update on a goal: what was tried, what happened."""
+
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    goal: Mapped[Goal] = relationship(back_populates="journal")
+    author: Mapped[User] = relationship(lazy="joined")

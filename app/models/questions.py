@@ -1,0 +1,191 @@
+"""Questions, answers, comments, votes, helped-me marks, outcomes and revisions."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.goals import Goal
+from app.models.tags import Tag
+from app.models.users import User
+
+question_tags = Table(
+    "question_tags",
+    db.metadata,
+    Column("question_id", ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Question(db.Model):
+    """A question broadcast to everyone, optionally about one of the asker's goals."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"), nullable=True, index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    # "Answered in ...": an earlier thread that answers this one.
+    answered_in_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"), nullable=True
+    )
+    # Set by the Stack Exchange importer ("site:post id") so re-imports create nothing.
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User] = relationship(lazy="joined")
+    goal: Mapped[Goal | None] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=question_tags, order_by=Tag.name,
+                                           lazy="selectin")
+    answered_in: Mapped["Question | None"] = relationship(remote_side=[id])
+    outcome: Mapped["Outcome | None"] = relationship(
+        back_populates="question", uselist=False, cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_questions_score", "score"),)
+
+
+class Answer(db.Model):
+    """An answer to a question, written in the open by any signed-in user."""
+
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship()
+    owner: Mapped[User] = relationship(lazy="joined")
+    helpful_mark: Mapped["HelpfulMark | None"] = relationship(
+        uselist=False, cascade="all, delete-orphan", lazy="joined"
+    )
+
+    @property
+    def helpful(self) -> bool:
+        """Whether the question owner marked this answer "helped me"."""
+        return self.helpful_mark is not None
+
+
+class Comment(db.Model):
+    """A short clarification on a question or an answer (exactly one of the two)."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(String(600))
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("(question_id IS NULL) <> (answer_id IS NULL)", name="one_parent"),
+    )
+
+
+class Vote(db.Model):
+    """+1/-1 by a user on a question or an answer; the unique constraints make it one each."""
+
+    __tablename__ = "votes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "question_id", name="uq_votes_user_question"),
+        UniqueConstraint("user_id", "answer_id", name="uq_votes_user_answer"),
+        CheckConstraint("(question_id IS NULL) <> (answer_id IS NULL)", name="one_target"),
+        CheckConstraint("value IN (-1, 1)", name="value_pm_one"),
+    )
+
+
+class HelpfulMark(db.Model):
+    """The question owner's "helped me" on one answer (at most one mark per answer)."""
+
+    __tablename__ = "helpful_marks"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Outcome(db.Model):
+    """What the asker tried and what happened, shown under the question."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), unique=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="outcome")
+
+
+class Revision(db.Model):
+    """The text of a goal, question or answer as it was before one edit."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_type: Mapped[str] = mapped_column(String(10))
+    post_id: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str | None] = mapped_column(String(150), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    editor: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (Index("ix_revisions_post", "post_type", "post_id"),)

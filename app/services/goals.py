@@ -1,0 +1,175 @@
+"""Goals: posting and editing, milestones, the progress journal, goal lists."""
+
+from sqlalchemy import func, select
+
+from app.models import Goal, JournalEntry, Milestone, Tag, User
+from app.models.base import utcnow
+from app.models.goals import STATUSES, goal_tags
+from app.rendering import render_markdown
+from app.services import validation as v
+from app.services.errors import Forbidden, ValidationFailed
+from app.services.pagination import Page, paginate
+from app.services.revisions import record_revision
+from app.services.tags import get_or_create_tags
+from app.services.transaction import write_transaction
+from app.services.visibility import visible_goals
+
+GOAL_FIELDS = ("title", "description", "tags", "target_date")
+
+
+def _check_goal_fields(data: dict, *, partial: bool) -> dict:
+    unknown = set(data) - set(GOAL_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown field.", {n: ["Unknown field."] for n in unknown})
+    errors = v.FieldErrors()
+    clean = {}
+    checks = {
+        "title": (v.check_title, {}),
+        "description": (v.check_body, {"min_length": 0, "label": "Description"}),
+        "tags": (v.check_post_tags, {}),
+        "target_date": (v.check_optional_date, {}),
+    }
+    for name, (func_, kwargs) in checks.items():
+        if name in data:
+            clean[name] = errors.check(name, func_, data[name], **kwargs)
+        elif not partial and name in ("title", "tags"):
+            errors.add(name, "This field is required.")
+    errors.raise_if_any()
+    return clean
+
+
+def create_goal(owner: User, data: dict) -> Goal:
+    """Post a public goal: title 10–150, description ≤ 20,000, 1–5 tags, optional date."""
+    clean = _check_goal_fields(data, partial=False)
+    with write_transaction() as session:
+        goal = Goal(
+            owner_id=owner.id, title=clean["title"],
+            description=clean.get("description", ""),
+            description_html=render_markdown(clean.get("description", "")),
+            target_date=clean.get("target_date"),
+            tags=get_or_create_tags(clean["tags"]),
+        )
+        session.add(goal)
+    return goal
+
+
+def _require_owner(user: User, goal: Goal) -> None:
+    if user is None or user.id != goal.owner_id:
+        raise Forbidden("Only the goal's owner can do that.")
+
+
+def edit_goal(user: User, goal: Goal, data: dict) -> Goal:
+    """Change title/description/tags/date/status; the previous text becomes a revision."""
+    _require_owner(user, goal)
+    status = data.get("status")
+    fields = {k: val for k, val in data.items() if k != "status"}
+    clean = _check_goal_fields(fields, partial=True)
+    if "status" in data and status not in STATUSES:
+        raise ValidationFailed("Unknown status.",
+                               {"status": [f"One of: {', '.join(STATUSES)}."]})
+    with write_transaction():
+        if {"title", "description", "tags"} & set(clean):
+            record_revision("goal", goal, user, title=goal.title, body=goal.description,
+                            tags=[t.name for t in goal.tags])
+        if "title" in clean:
+            goal.title = clean["title"]
+        if "description" in clean:
+            goal.description = clean["description"]
+            goal.description_html = render_markdown(clean["description"])
+        if "tags" in clean:
+            goal.tags = get_or_create_tags(clean["tags"])
+        if "target_date" in clean:
+            goal.target_date = clean["target_date"]
+        if status is not None:
+            goal.status = status
+        goal.updated_at = utcnow()
+    return goal
+
+
+def add_milestone(user: User, goal: Goal, data: dict) -> Milestone:
+    """Append a milestone {title, due_date?, done?} to the owner's goal."""
+    _require_owner(user, goal)
+    errors = v.FieldErrors()
+    unknown = set(data) - {"title", "due_date", "done"}
+    for name in unknown:
+        errors.add(name, "Unknown field.")
+    title = errors.check("title", v.clean_text, data.get("title"),
+                         max_length=v.MILESTONE_TITLE_MAX, label="Title")
+    if title == "":
+        errors.add("title", "Title must not be empty.")
+    due = errors.check("due_date", v.check_optional_date, data.get("due_date"))
+    done = data.get("done", False)
+    if not isinstance(done, bool):
+        errors.add("done", "Must be true or false.")
+    errors.raise_if_any()
+    with write_transaction() as session:
+        position = session.scalar(
+            select(func.coalesce(func.max(Milestone.position), 0)).where(
+                Milestone.goal_id == goal.id)
+        ) + 1
+        milestone = Milestone(goal_id=goal.id, position=position, title=title, due_date=due,
+                              done=done, done_at=utcnow() if done else None)
+        session.add(milestone)
+    return milestone
+
+
+def update_milestone(user: User, milestone: Milestone, data: dict) -> Milestone:
+    """Mark a milestone done/undone, retitle it or move its due date."""
+    _require_owner(user, milestone.goal)
+    errors = v.FieldErrors()
+    for name in set(data) - {"title", "due_date", "done"}:
+        errors.add(name, "Unknown field.")
+    clean = {}
+    if "title" in data:
+        clean["title"] = errors.check("title", v.clean_text, data["title"],
+                                      max_length=v.MILESTONE_TITLE_MAX, label="Title")
+        if clean["title"] == "":
+            errors.add("title", "Title must not be empty.")
+    if "due_date" in data:
+        clean["due_date"] = errors.check("due_date", v.check_optional_date, data["due_date"])
+    if "done" in data:
+        if not isinstance(data["done"], bool):
+            errors.add("done", "Must be true or false.")
+        clean["done"] = data["done"]
+    errors.raise_if_any()
+    with write_transaction():
+        if "done" in clean and clean["done"] != milestone.done:
+            milestone.done = clean["done"]
+            milestone.done_at = utcnow() if clean["done"] else None
+        if "title" in clean:
+            milestone.title = clean["title"]
+        if "due_date" in clean:
+            milestone.due_date = clean["due_date"]
+    return milestone
+
+
+def add_journal_entry(user: User, goal: Goal, body) -> JournalEntry:
+    """Write a progress update (Markdown) on the owner's goal."""
+    _require_owner(user, goal)
+    errors = v.FieldErrors()
+    body = errors.check("body", v.check_body, body, label="Entry")
+    errors.raise_if_any()
+    with write_transaction() as session:
+        entry = JournalEntry(goal_id=goal.id, author_id=user.id, body=body,
+                             body_html=render_markdown(body))
+        session.add(entry)
+    return entry
+
+
+def list_goals(viewer, *, tag=None, status=None, owner=None, page=1, per_page=20) -> Page:
+    """Goals the viewer may see, newest first, optionally by tag, status or owner."""
+    query = visible_goals(viewer)
+    if tag:
+        query = query.where(Goal.id.in_(
+            select(goal_tags.c.goal_id).join(Tag, Tag.id == goal_tags.c.tag_id)
+            .where(Tag.name == str(tag).lower())
+        ))
+    if status:
+        if status not in STATUSES:
+            raise ValidationFailed("Unknown status.",
+                                   {"status": [f"One of: {', '.join(STATUSES)}."]})
+        query = query.where(Goal.status == status)
+    if owner:
+        query = query.join(User, User.id == Goal.owner_id).where(
+            User.username == str(owner).lower())
+    return paginate(query.order_by(Goal.created_at.desc(), Goal.id.desc()), page, per_page)

@@ -1,0 +1,69 @@
+"""Acting on answers: "helped me" marks and the asker's outcome report."""
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.models import Answer, HelpfulMark, Outcome, Question, User
+from app.models.base import utcnow
+from app.rendering import render_markdown
+from app.services import validation as v
+from app.services.errors import Forbidden
+from app.services.transaction import write_transaction
+from app.services.votes import HELPED_ME
+
+
+def _require_asker(user: User, question: Question) -> None:
+    if user is None or user.id != question.owner_id:
+        raise Forbidden("Only the person who asked can do that.")
+
+
+def _reputation(session, answer: Answer, delta: int) -> None:
+    # Marking your own answer earns nothing, as on Stack Exchange.
+    if answer.owner_id != answer.question.owner_id:
+        session.execute(update(User).where(User.id == answer.owner_id).values(
+            reputation=User.reputation + delta))
+
+
+def mark_helpful(user: User, answer: Answer) -> bool:
+    """The asker marks an answer "helped me" (+15 to its author); idempotent."""
+    _require_asker(user, answer.question)
+    with write_transaction() as session:
+        if session.get(HelpfulMark, answer.id) is not None:
+            return False
+        try:
+            with session.begin_nested():
+                session.add(HelpfulMark(answer_id=answer.id, user_id=user.id))
+        except IntegrityError:
+            return False  # a concurrent request marked it first
+        _reputation(session, answer, HELPED_ME)
+    return True
+
+
+def unmark_helpful(user: User, answer: Answer) -> bool:
+    """Take back a "helped me" mark (and its reputation); idempotent."""
+    _require_asker(user, answer.question)
+    with write_transaction() as session:
+        result = session.execute(delete(HelpfulMark).where(HelpfulMark.answer_id == answer.id))
+        if result.rowcount:
+            _reputation(session, answer, -HELPED_ME)
+        session.expire(answer, ["helpful_mark"])
+        return bool(result.rowcount)
+
+
+def set_outcome(user: User, question: Question, body) -> Outcome:
+    """Write or replace what the asker tried and what happened."""
+    _require_asker(user, question)
+    errors = v.FieldErrors()
+    body = errors.check("body", v.check_body, body, label="Outcome")
+    errors.raise_if_any()
+    with write_transaction() as session:
+        outcome = session.scalar(select(Outcome).where(Outcome.question_id == question.id))
+        if outcome is None:
+            outcome = Outcome(question_id=question.id, body=body,
+                              body_html=render_markdown(body))
+            session.add(outcome)
+        else:
+            outcome.body = body
+            outcome.body_html = render_markdown(body)
+            outcome.updated_at = utcnow()
+    return outcome

@@ -1,0 +1,56 @@
+"""One page of a list query, in the SPEC §3 list shape."""
+
+from dataclasses import dataclass
+from math import ceil
+
+from sqlalchemy import Select, func, select
+
+from app.extensions import db
+from app.services.errors import ValidationFailed
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_args(page, per_page=None) -> tuple[int, int]:
+    """Validate page numbers from a query string or JSON (1-based; per_page 1–100)."""
+    try:
+        page = int(page or 1)
+        per_page = int(per_page or DEFAULT_PER_PAGE)
+    except (TypeError, ValueError):
+        raise ValidationFailed("Page numbers must be whole numbers.",
+                               {"page": ["Must be a whole number."]}) from None
+    if not 1 <= page <= MAX_PAGE:
+        raise ValidationFailed("Page out of range.", {"page": ["Page out of range."]})
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationFailed(f"per_page must be 1–{MAX_PER_PAGE}.",
+                               {"per_page": [f"Must be between 1 and {MAX_PER_PAGE}."]})
+    return page, per_page
+
+
+def paginate(query: Select, page: int, per_page: int) -> Page:
+    """Run the query for one page, plus a count of all rows."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)

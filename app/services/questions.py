@@ -1,0 +1,204 @@
+"""Questions, answers and comments: posting, editing, answered-in links, lists."""
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Answer, Comment, Question, Tag, User
+from app.models.base import utcnow
+from app.models.questions import question_tags
+from app.rendering import render_markdown
+from app.services import validation as v
+from app.services.errors import Forbidden, ValidationFailed
+from app.services.pagination import Page, paginate
+from app.services.revisions import record_revision
+from app.services.tags import get_or_create_tags
+from app.services.transaction import write_transaction
+from app.services.visibility import get_goal, get_question, visible_questions
+
+QUESTION_FIELDS = ("title", "body", "tags", "goal_id")
+SORTS = ("newest", "votes", "unanswered", "active")
+# Linking a question to an earlier thread: the owner, or anyone with this much reputation.
+ANSWERED_IN_REPUTATION = 500
+
+
+def _check_question_fields(data: dict, *, partial: bool) -> dict:
+    errors = v.FieldErrors()
+    for name in set(data) - set(QUESTION_FIELDS):
+        errors.add(name, "Unknown field.")
+    clean = {}
+    checks = {"title": (v.check_title, {}),
+              "body": (v.check_body, {"label": "Body"}),
+              "tags": (v.check_post_tags, {})}
+    for name, (func_, kwargs) in checks.items():
+        if name in data:
+            clean[name] = errors.check(name, func_, data[name], **kwargs)
+        elif not partial:
+            errors.add(name, "This field is required.")
+    goal_id = data.get("goal_id")
+    if goal_id is not None and (isinstance(goal_id, bool) or not isinstance(goal_id, int)):
+        errors.add("goal_id", "Must be a goal id.")
+    errors.raise_if_any()
+    return clean
+
+
+def ask_question(owner: User, data: dict) -> Question:
+    """Post a question (title 10–150, body ≤ 20,000, 1–5 tags), optionally under own goal."""
+    clean = _check_question_fields(data, partial=False)
+    goal = None
+    if data.get("goal_id") is not None:
+        goal = get_goal(owner, data["goal_id"])
+        if goal.owner_id != owner.id:
+            raise Forbidden("You can only ask questions under your own goals.")
+    with write_transaction() as session:
+        question = Question(
+            owner_id=owner.id, goal_id=goal.id if goal else None, title=clean["title"],
+            body=clean["body"], body_html=render_markdown(clean["body"]),
+            tags=get_or_create_tags(clean["tags"]),
+        )
+        session.add(question)
+    return question
+
+
+def _require_author(user: User, owner_id: int, what: str) -> None:
+    if user is None or user.id != owner_id:
+        raise Forbidden(f"Only the author can edit this {what}.")
+
+
+def edit_question(user: User, question: Question, data: dict) -> Question:
+    """Edit title/body/tags of one's own question; the previous text becomes a revision."""
+    _require_author(user, question.owner_id, "question")
+    if "goal_id" in data:
+        raise ValidationFailed("A question's goal cannot be changed.",
+                               {"goal_id": ["Cannot be changed."]})
+    clean = _check_question_fields(data, partial=True)
+    with write_transaction():
+        record_revision("question", question, user, title=question.title, body=question.body,
+                        tags=[t.name for t in question.tags])
+        if "title" in clean:
+            question.title = clean["title"]
+        if "body" in clean:
+            question.body = clean["body"]
+            question.body_html = render_markdown(clean["body"])
+        if "tags" in clean:
+            question.tags = get_or_create_tags(clean["tags"])
+        question.updated_at = utcnow()
+    return question
+
+
+def post_answer(user: User, question: Question, body) -> Answer:
+    """Answer a question (20–20,000 characters)."""
+    errors = v.FieldErrors()
+    body = errors.check("body", v.check_body, body, min_length=v.ANSWER_MIN, label="Answer")
+    errors.raise_if_any()
+    with write_transaction() as session:
+        answer = Answer(question_id=question.id, owner_id=user.id, body=body,
+                        body_html=render_markdown(body))
+        session.add(answer)
+        # Atomic increment: concurrent answers never lose a count.
+        session.execute(update(Question).where(Question.id == question.id).values(
+            answer_count=Question.answer_count + 1, updated_at=utcnow()))
+    return answer
+
+
+def edit_answer(user: User, answer: Answer, body) -> Answer:
+    """Edit one's own answer; the previous text becomes a revision."""
+    _require_author(user, answer.owner_id, "answer")
+    errors = v.FieldErrors()
+    body = errors.check("body", v.check_body, body, min_length=v.ANSWER_MIN, label="Answer")
+    errors.raise_if_any()
+    with write_transaction():
+        record_revision("answer", answer, user, body=answer.body)
+        answer.body = body
+        answer.body_html = render_markdown(body)
+        answer.updated_at = utcnow()
+    return answer
+
+
+def add_comment(user: User, *, question: Question | None = None,
+                answer: Answer | None = None, body) -> Comment:
+    """A short (≤ 600 characters) clarification on a question or an answer."""
+    errors = v.FieldErrors()
+    body = errors.check("body", v.check_body, body, max_length=v.COMMENT_MAX, label="Comment")
+    errors.raise_if_any()
+    with write_transaction() as session:
+        comment = Comment(question_id=question.id if question else None,
+                          answer_id=answer.id if answer else None, author_id=user.id,
+                          body=body, body_html=render_markdown(body))
+        session.add(comment)
+    return comment
+
+
+def set_answered_in(user: User, question: Question, target_id) -> Question:
+    """Link to an earlier thread that answers this one (owner, or ≥ 500 reputation)."""
+    if user.id != question.owner_id and user.reputation < ANSWERED_IN_REPUTATION:
+        raise Forbidden(f"Only the asker or users with {ANSWERED_IN_REPUTATION} reputation "
+                        "can link an answering thread.")
+    if isinstance(target_id, bool) or not isinstance(target_id, int):
+        raise ValidationFailed("Give the id of the earlier question.",
+                               {"question_id": ["Must be a question id."]})
+    target = get_question(user, target_id)
+    if target.id == question.id:
+        raise ValidationFailed("A question cannot answer itself.",
+                               {"question_id": ["Must be another question."]})
+    with write_transaction():
+        question.answered_in_id = target.id
+    return question
+
+
+def clear_answered_in(user: User, question: Question) -> Question:
+    """Remove the "answered in" link (same permission as setting it)."""
+    if user.id != question.owner_id and user.reputation < ANSWERED_IN_REPUTATION:
+        raise Forbidden("You cannot change this link.")
+    with write_transaction():
+        question.answered_in_id = None
+    return question
+
+
+def list_questions(viewer, *, tag=None, sort="newest", owner=None, goal_id=None,
+                   page=1, per_page=20) -> Page:
+    """Questions the viewer may see: newest, by votes, or unanswered (newest first)."""
+    if sort not in SORTS:
+        raise ValidationFailed("Unknown sort.", {"sort": [f"One of: {', '.join(SORTS)}."]})
+    query = visible_questions(viewer)
+    if tag:
+        query = query.where(Question.id.in_(
+            select(question_tags.c.question_id).join(Tag, Tag.id == question_tags.c.tag_id)
+            .where(Tag.name == str(tag).lower())
+        ))
+    if owner is not None:
+        query = query.where(Question.owner_id == owner.id)
+    if goal_id is not None:
+        query = query.where(Question.goal_id == goal_id)
+    order = {
+        "newest": (Question.created_at.desc(), Question.id.desc()),
+        "votes": (Question.score.desc(), Question.created_at.desc()),
+        "unanswered": (Question.created_at.desc(), Question.id.desc()),
+        "active": (Question.updated_at.desc(), Question.id.desc()),
+    }[sort]
+    if sort == "unanswered":
+        query = query.where(Question.answer_count == 0)
+    return paginate(query.order_by(*order), page, per_page)
+
+
+def answers_for_page(question: Question) -> list[Answer]:
+    """A thread's answers: helped-me first, then by score, then oldest first."""
+    answers = db.session.scalars(
+        select(Answer).where(Answer.question_id == question.id)
+    ).unique().all()
+    return sorted(answers, key=lambda a: (not a.helpful, -a.score, a.created_at, a.id))
+
+
+def comments_for(question: Question, answers: list[Answer]) -> dict:
+    """Comments keyed by ("question", id) / ("answer", id), oldest first, in one query."""
+    answer_ids = [a.id for a in answers]
+    rows = db.session.scalars(
+        select(Comment).where(
+            (Comment.question_id == question.id) | Comment.answer_id.in_(answer_ids or [-1])
+        ).order_by(Comment.created_at, Comment.id)
+    ).unique().all()
+    grouped: dict = {}
+    for comment in rows:
+        key = ("question", comment.question_id) if comment.question_id else (
+            "answer", comment.answer_id)
+        grouped.setdefault(key, []).append(comment)
+    return grouped
