@@ -2,13 +2,19 @@
 
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask
 
+from app.blueprints.answers.routes import bp as answers_bp
 from app.blueprints.api import register_api
 from app.blueprints.auth.routes import bp as auth_bp
+from app.blueprints.feeds.routes import bp as feeds_bp
+from app.blueprints.goals.routes import bp as goals_bp
 from app.blueprints.main.routes import bp as main_bp
+from app.blueprints.questions.routes import bp as questions_bp
+from app.blueprints.tags.routes import bp as tags_bp
 from app.blueprints.users.routes import bp as users_bp
 from app.cli import demo_cli, users_cli
 from app.config import Config
@@ -113,17 +119,23 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the web areas and the JSON API."""
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(users_bp)
+    for blueprint in (main_bp, auth_bp, users_bp, goals_bp, questions_bp, answers_bp, tags_bp,
+                      feeds_bp):
+        app.register_blueprint(blueprint)
     register_api(app)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Template globals: nothing with logic, only values templates need."""
     app.jinja_env.globals["CONTACT_MODES"] = CONTACT_MODES
+    app.jinja_env.filters["atom_date"] = atom_date
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+def atom_date(value) -> str:
+    """RFC 3339 UTC timestamp for Atom feeds (now, for an empty feed)."""
+    return (value or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def register_cli(app: Flask) -> None:

@@ -1,5 +1,6 @@
-"""Helpers shared by the web forms."""
+"""Helpers shared by the web blueprints: service errors on forms, the viewer."""
 
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.services.errors import ServiceError
@@ -15,3 +16,12 @@ def apply_service_error(form: FlaskForm, error: ServiceError) -> None:
             placed = True
     if not placed:
         form.form_errors.append(error.message)
+
+
+class ActionForm(FlaskForm):
+    """A button-only form (vote, helped-me, toggle): it carries just the CSRF token."""
+
+
+def current_viewer():
+    """The signed-in user, or None for anonymous readers (what the visibility gate takes)."""
+    return current_user._get_current_object() if current_user.is_authenticated else None

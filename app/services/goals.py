@@ -53,14 +53,15 @@ def create_goal(owner: User, data: dict) -> Goal:
     return goal
 
 
-def _require_owner(user: User, goal: Goal) -> None:
+def require_goal_owner(user: User, goal: Goal) -> None:
+    """Only the owner may edit a goal, add milestones or write in its journal (else 403)."""
     if user is None or user.id != goal.owner_id:
         raise Forbidden("Only the goal's owner can do that.")
 
 
 def edit_goal(user: User, goal: Goal, data: dict) -> Goal:
     """Change title/description/tags/date/status; the previous text becomes a revision."""
-    _require_owner(user, goal)
+    require_goal_owner(user, goal)
     status = data.get("status")
     fields = {k: val for k, val in data.items() if k != "status"}
     clean = _check_goal_fields(fields, partial=True)
@@ -88,7 +89,7 @@ def edit_goal(user: User, goal: Goal, data: dict) -> Goal:
 
 def add_milestone(user: User, goal: Goal, data: dict) -> Milestone:
     """Append a milestone {title, due_date?, done?} to the owner's goal."""
-    _require_owner(user, goal)
+    require_goal_owner(user, goal)
     errors = v.FieldErrors()
     unknown = set(data) - {"title", "due_date", "done"}
     for name in unknown:
@@ -115,7 +116,7 @@ def add_milestone(user: User, goal: Goal, data: dict) -> Milestone:
 
 def update_milestone(user: User, milestone: Milestone, data: dict) -> Milestone:
     """Mark a milestone done/undone, retitle it or move its due date."""
-    _require_owner(user, milestone.goal)
+    require_goal_owner(user, milestone.goal)
     errors = v.FieldErrors()
     for name in set(data) - {"title", "due_date", "done"}:
         errors.add(name, "Unknown field.")
@@ -145,7 +146,7 @@ def update_milestone(user: User, milestone: Milestone, data: dict) -> Milestone:
 
 def add_journal_entry(user: User, goal: Goal, body) -> JournalEntry:
     """Write a progress update (Markdown) on the owner's goal."""
-    _require_owner(user, goal)
+    require_goal_owner(user, goal)
     errors = v.FieldErrors()
     body = errors.check("body", v.check_body, body, label="Entry")
     errors.raise_if_any()

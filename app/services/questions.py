@@ -13,7 +13,7 @@ from app.services.pagination import Page, paginate
 from app.services.revisions import record_revision
 from app.services.tags import get_or_create_tags
 from app.services.transaction import write_transaction
-from app.services.visibility import get_goal, get_question, visible_questions
+from app.services.visibility import get_goal, get_question, visible_answers, visible_questions
 
 QUESTION_FIELDS = ("title", "body", "tags", "goal_id")
 SORTS = ("newest", "votes", "unanswered", "active")
@@ -59,14 +59,15 @@ def ask_question(owner: User, data: dict) -> Question:
     return question
 
 
-def _require_author(user: User, owner_id: int, what: str) -> None:
+def require_author(user: User, owner_id: int, what: str) -> None:
+    """Only a post's author may edit it (403 otherwise)."""
     if user is None or user.id != owner_id:
         raise Forbidden(f"Only the author can edit this {what}.")
 
 
 def edit_question(user: User, question: Question, data: dict) -> Question:
     """Edit title/body/tags of one's own question; the previous text becomes a revision."""
-    _require_author(user, question.owner_id, "question")
+    require_author(user, question.owner_id, "question")
     if "goal_id" in data:
         raise ValidationFailed("A question's goal cannot be changed.",
                                {"goal_id": ["Cannot be changed."]})
@@ -102,7 +103,7 @@ def post_answer(user: User, question: Question, body) -> Answer:
 
 def edit_answer(user: User, answer: Answer, body) -> Answer:
     """Edit one's own answer; the previous text becomes a revision."""
-    _require_author(user, answer.owner_id, "answer")
+    require_author(user, answer.owner_id, "answer")
     errors = v.FieldErrors()
     body = errors.check("body", v.check_body, body, min_length=v.ANSWER_MIN, label="Answer")
     errors.raise_if_any()
@@ -202,3 +203,9 @@ def comments_for(question: Question, answers: list[Answer]) -> dict:
             "answer", comment.answer_id)
         grouped.setdefault(key, []).append(comment)
     return grouped
+
+
+def list_answers(viewer, *, owner: User, page=1, per_page=20) -> Page:
+    """An author's answers that the viewer may see, newest first."""
+    query = visible_answers(viewer).where(Answer.owner_id == owner.id)
+    return paginate(query.order_by(Answer.created_at.desc(), Answer.id.desc()), page, per_page)

@@ -85,3 +85,9 @@ def get_answer(user, answer_id) -> Answer:
 
 def _valid_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
+def visible_answers(user) -> Select:
+    """Base query of the answers this user may see (through their question's goal)."""
+    questions = visible_questions(user).with_only_columns(Question.id)
+    return select(Answer).where(Answer.question_id.in_(questions))

@@ -91,3 +91,17 @@ def user_vote(user, post) -> int:
     column, _, _ = _target(post)
     return db.session.scalar(
         select(Vote.value).where(Vote.user_id == user.id, column == post.id)) or 0
+
+
+def votes_on_thread(user, question: Question, answers: list[Answer]) -> dict:
+    """The user's votes on a thread in one query: {("question"|"answer", id): value}."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    answer_ids = [a.id for a in answers] or [-1]
+    rows = db.session.execute(
+        select(Vote.question_id, Vote.answer_id, Vote.value).where(
+            Vote.user_id == user.id,
+            (Vote.question_id == question.id) | Vote.answer_id.in_(answer_ids),
+        )
+    )
+    return {("question", q) if q else ("answer", a): value for q, a, value in rows}

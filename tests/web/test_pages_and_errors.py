@@ -1,55 +1,18 @@
 """Layout, accessibility basics, security headers, error pages and hostile input (web)."""
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 from flask import abort
 
 from app.extensions import db
 from app.models import User
+from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import login, post_form
+from tests.html_audit import audit
 
 PAGES_ANONYMOUS = ["/", "/register", "/login", "/users/alice"]
 PAGES_SIGNED_IN = ["/", "/settings", "/users/alice"]
-
-
-class PageAudit(HTMLParser):
-    """Collects what the checks below need: landmarks, labels, fields, scripts."""
-
-    def __init__(self):
-        super().__init__()
-        self.ids, self.label_for, self.fields, self.landmarks = set(), set(), [], set()
-        self.inline_scripts, self.handlers, self.links = 0, [], []
-        self._in_label = 0
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if "id" in a:
-            self.ids.add(a["id"])
-        if tag in ("header", "main", "footer", "nav"):
-            self.landmarks.add(tag)
-        if tag == "label":
-            self._in_label += 1
-            if a.get("for"):
-                self.label_for.add(a["for"])
-        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
-            self.fields.append((a.get("id"), self._in_label > 0))
-        if tag == "script" and not a.get("src"):
-            self.inline_scripts += 1
-        self.handlers += [name for name in a if name.startswith("on")]
-        if tag == "a":
-            self.links.append(a.get("href", ""))
-
-    def handle_endtag(self, tag):
-        if tag == "label":
-            self._in_label -= 1
-
-
-def audit(html: str) -> PageAudit:
-    page = PageAudit()
-    page.feed(html)
-    return page
 
 
 def check_page(response):
@@ -165,3 +128,21 @@ def test_overlong_or_odd_signup_fields_are_refused(client, username, email):
     else:
         assert response.status_code == 422
         assert re.search(r'class="field-error"', response.text)
+
+
+def test_qa_pages_are_accessible_and_hardened(app, make_user):
+    owner = make_user("alice")
+    goal = build_goal(owner, description="Some *text*")
+    question = build_question(owner, goal=goal)
+    build_answer(make_user("bob"), question)
+    pages = ["/", "/questions", "/goals", f"/goals/{goal.id}", f"/questions/{question.id}",
+             "/tags/speaking", f"/questions/{question.id}/revisions",
+             f"/goals/{goal.id}/revisions", "/users/alice"]
+    anonymous = app.test_client()
+    for url in pages:
+        check_page(anonymous.get(url))
+    client = app.test_client()
+    login(client, "alice")
+    for url in [*pages, "/ask", "/goals/new", f"/goals/{goal.id}/edit",
+                f"/questions/{question.id}/edit", f"/ask?goal={goal.id}"]:
+        check_page(client.get(url))

@@ -1,13 +1,20 @@
-"""Home page and small site-wide pages."""
+"""Home page: the newest public questions and goals."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
-from app.services.accounts import count_users
+from app.blueprints.forms import current_viewer
+from app.services.goals import list_goals
+from app.services.pagination import page_args
+from app.services.questions import list_questions
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
-    """Home: what Journster is; newest goals and questions arrive with the Q&A core."""
-    return render_template("main/index.html", user_count=count_users())
+    """Newest questions (paginated) beside the newest goals."""
+    viewer = current_viewer()
+    page, _ = page_args(request.args.get("page"))
+    questions = list_questions(viewer, sort="newest", page=page)
+    goals = list_goals(viewer, page=1, per_page=8)
+    return render_template("main/index.html", questions=questions, goals=goals)

@@ -3,19 +3,29 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
-from app.blueprints.forms import apply_service_error
+from app.blueprints.forms import apply_service_error, current_viewer
 from app.blueprints.users.forms import PasswordForm, ProfileForm
 from app.services.accounts import change_password, get_user, update_profile
 from app.services.errors import ServiceError
+from app.services.goals import list_goals
+from app.services.pagination import page_args
+from app.services.questions import list_answers, list_questions
 
 bp = Blueprint("users", __name__)
 
 
 @bp.get("/users/<username>")
 def profile(username: str):
-    """A public profile (never shows the email address)."""
+    """A public profile with the person's goals, questions and answers (email never shown)."""
     user = get_user(username)
-    return render_template("users/profile.html", user=user)
+    viewer = current_viewer()
+    page, _ = page_args(request.args.get("page"))
+    return render_template(
+        "users/profile.html", user=user,
+        goals=list_goals(viewer, owner=user.username, page=1, per_page=10),
+        questions=list_questions(viewer, owner=user, page=page, per_page=10),
+        answers=list_answers(viewer, owner=user, page=page, per_page=10),
+    )
 
 
 def _profile_form_data(user) -> dict:

@@ -1,0 +1,48 @@
+"""Question, answer, comment, outcome and link forms (shape only)."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.services import validation as v
+
+
+class QuestionForm(FlaskForm):
+    title = StringField(
+        "Title", validators=[DataRequired(), Length(max=v.TITLE_MAX)],
+        description=f"{v.TITLE_MIN}–{v.TITLE_MAX} characters. Ask one specific question.",
+        render_kw={"autocomplete": "off"})
+    body = TextAreaField("Details", validators=[DataRequired(), Length(max=v.BODY_MAX)],
+                         description="Markdown. What have you tried? What would help?")
+    tags = StringField("Tags", validators=[DataRequired()],
+                       description="1–5 tags separated by commas.")
+    goal_id = HiddenField()
+
+    def question_data(self) -> dict:
+        data = {"title": self.title.data, "body": self.body.data, "tags": self.tags.data or ""}
+        if self.goal_id.data and str(self.goal_id.data).isdigit():
+            data["goal_id"] = int(self.goal_id.data)
+        return data
+
+
+class AnswerForm(FlaskForm):
+    body = TextAreaField(
+        "Your answer", validators=[DataRequired(), Length(v.ANSWER_MIN, v.BODY_MAX)],
+        description=f"Markdown, at least {v.ANSWER_MIN} characters. Share what worked for you.")
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Add a comment", validators=[DataRequired(),
+                                                      Length(max=v.COMMENT_MAX)],
+                         description=f"Up to {v.COMMENT_MAX} characters: ask for "
+                                     "clarification or suggest an improvement.")
+
+
+class OutcomeForm(FlaskForm):
+    body = TextAreaField("What did you try, and what happened?",
+                         validators=[DataRequired(), Length(max=v.BODY_MAX)])
+
+
+class AnsweredInForm(FlaskForm):
+    question_id = IntegerField("Id of the earlier question",
+                               validators=[Optional(), NumberRange(min=1)])

@@ -1,0 +1,160 @@
+"""Question pages: list, ask, the thread page, edit, outcome, answered-in, history."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
+from app.blueprints.questions.forms import (
+    AnsweredInForm,
+    AnswerForm,
+    CommentForm,
+    OutcomeForm,
+    QuestionForm,
+)
+from app.services import questions as question_service
+from app.services.errors import ServiceError, ValidationFailed
+from app.services.goals import require_goal_owner
+from app.services.helpful import set_outcome
+from app.services.pagination import page_args
+from app.services.revisions import list_revisions
+from app.services.visibility import get_goal, get_question
+from app.services.votes import votes_on_thread
+
+bp = Blueprint("questions", __name__)
+
+
+@bp.get("/questions")
+def index():
+    """All public questions: newest, most votes, or unanswered."""
+    page, _ = page_args(request.args.get("page"))
+    sort = request.args.get("sort", "newest")
+    questions = question_service.list_questions(current_viewer(), sort=sort, page=page)
+    return render_template("questions/list.html", questions=questions, sort=sort)
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+@login_required
+def ask():
+    """Broadcast a question, optionally about one of your goals (?goal=<id>)."""
+    viewer = current_viewer()
+    form = QuestionForm()
+    goal_arg = request.args.get("goal") or form.goal_id.data
+    goal = get_goal(viewer, int(goal_arg)) if str(goal_arg or "").isdigit() else None
+    if goal is not None:
+        require_goal_owner(viewer, goal)  # questions go only under one's own goals
+    if goal is not None and request.method == "GET":
+        form.goal_id.data = str(goal.id)
+        form.tags.data = ", ".join(t.name for t in goal.tags)
+    if form.validate_on_submit():
+        try:
+            question = question_service.ask_question(viewer, form.question_data())
+        except ValidationFailed as error:
+            apply_service_error(form, error)
+        else:
+            flash("Question posted.", "success")
+            return redirect(url_for("questions.show", question_id=question.id))
+    return render_template("questions/ask.html", form=form, goal=goal), (
+        422 if form.is_submitted() else 200)
+
+
+def render_thread(question, *, answer_form=None, comment_forms=None, outcome_form=None,
+                  link_form=None, status=200):
+    """The thread page; forms that failed validation come back with their messages."""
+    viewer = current_viewer()
+    answers = question_service.answers_for_page(question)
+    return render_template(
+        "questions/show.html", question=question, answers=answers,
+        comments=question_service.comments_for(question, answers),
+        my_votes=votes_on_thread(viewer, question, answers),
+        is_asker=viewer is not None and viewer.id == question.owner_id,
+        can_link=viewer is not None and (
+            viewer.id == question.owner_id
+            or viewer.reputation >= question_service.ANSWERED_IN_REPUTATION),
+        answer_form=answer_form or AnswerForm(formdata=None),
+        comment_forms=comment_forms or {},
+        new_comment_form=CommentForm(formdata=None),
+        outcome_form=outcome_form or OutcomeForm(
+            formdata=None, data={"body": question.outcome.body if question.outcome else ""}),
+        link_form=link_form or AnsweredInForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+    ), status
+
+
+@bp.get("/questions/<int:question_id>")
+def show(question_id: int):
+    """A question with its answers (helped-me first, then score), comments and outcome."""
+    return render_thread(get_question(current_viewer(), question_id))
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(question_id: int):
+    """Edit one's own question; the earlier text stays in its history."""
+    viewer = current_viewer()
+    question = get_question(viewer, question_id)
+    question_service.require_author(viewer, question.owner_id, "question")
+    form = QuestionForm(data={"title": question.title, "body": question.body,
+                              "tags": ", ".join(t.name for t in question.tags)})
+    if form.validate_on_submit():
+        data = form.question_data()
+        data.pop("goal_id", None)
+        try:
+            question_service.edit_question(viewer, question, data)
+        except ValidationFailed as error:
+            apply_service_error(form, error)
+        else:
+            flash("Question updated.", "success")
+            return redirect(url_for("questions.show", question_id=question.id))
+    return render_template("questions/edit.html", form=form, question=question), (
+        422 if form.is_submitted() else 200)
+
+
+@bp.post("/questions/<int:question_id>/outcome")
+@login_required
+def outcome(question_id: int):
+    """The asker reports what they tried and what happened."""
+    viewer = current_viewer()
+    question = get_question(viewer, question_id)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            set_outcome(viewer, question, form.body.data)
+        except ValidationFailed as error:
+            apply_service_error(form, error)
+        else:
+            flash("Outcome saved: thank you for passing it on.", "success")
+            return redirect(url_for("questions.show", question_id=question.id,
+                                    _anchor="outcome"))
+    return render_thread(question, outcome_form=form, status=422)
+
+
+@bp.post("/questions/<int:question_id>/answered-in")
+@login_required
+def answered_in(question_id: int):
+    """Link (or, with an empty id, unlink) an earlier thread that answers this one."""
+    viewer = current_viewer()
+    question = get_question(viewer, question_id)
+    form = AnsweredInForm()
+    if form.validate_on_submit():
+        try:
+            if form.question_id.data:
+                question_service.set_answered_in(viewer, question, form.question_id.data)
+            else:
+                question_service.clear_answered_in(viewer, question)
+        except ServiceError as error:
+            if not isinstance(error, ValidationFailed) and error.status != 404:
+                raise
+            form.question_id.errors = [*form.question_id.errors, error.message]
+        else:
+            return redirect(url_for("questions.show", question_id=question.id))
+    return render_thread(question, link_form=form, status=422)
+
+
+@bp.get("/questions/<int:question_id>/revisions")
+def revisions(question_id: int):
+    question = get_question(current_viewer(), question_id)
+    current = {"title": question.title, "body": question.body,
+               "tags": [t.name for t in question.tags]}
+    return render_template("revisions.html", kind="question", post=question, current=current,
+                           revisions=list_revisions("question", question.id),
+                           back=url_for("questions.show", question_id=question.id))
