@@ -23,7 +23,7 @@ install: $(STAMP)
 ## Development server with demo data on http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/flask db upgrade
-	@if [ "$${DEMO_DATA:-1}" = "1" ]; then $(BIN)/flask demo users; fi
+	@if [ "$${DEMO_DATA:-1}" = "1" ]; then $(BIN)/flask demo load; fi
 	DEMO_DATA=$${DEMO_DATA:-1} $(BIN)/flask run --debug --host $(HOST) --port $(PORT)
 
 ## Production shape: migrations, then gunicorn with WEB_CONCURRENCY workers

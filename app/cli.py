@@ -1,40 +1,31 @@
-"""Command-line tools: `flask users ...` and `flask demo ...`."""
+"""Command-line tools: `flask users ...`, `flask demo ...` and `flask import ...`."""
+
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
 
-from app.services.accounts import find_user_by_login, register_user, set_role, update_profile
+from app.services.accounts import register_user, set_role
+from app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_goals, ensure_demo_users
 from app.services.errors import ServiceError
+from app.services.importer import (
+    DumpError,
+    ImportSummary,
+    dump_folders,
+    find_dump,
+    import_stackexchange,
+)
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for a living local site.")
+import_cli = AppGroup("import", help="Import threads from elsewhere.")
 
-DEMO_PASSWORD = "journster-demo"  # noqa: S105
-DEMO_USERS = [
-    {
-        "username": "ada", "email": "ada@example.com", "display_name": "Ada",
-        "bio": "Backend engineer. Learning to **speak at conferences**.",
-        "skills": ["python", "postgresql"], "timezone": "Europe/London",
-        "mentor_available": True, "mentor_topics": ["python", "databases"],
-        "preferred_modes": ["message", "video"], "availability": "Weekday evenings",
-        "response_time_hours": 24,
-    },
-    {
-        "username": "grace", "email": "grace@example.com", "display_name": "Grace",
-        "bio": "Engineering manager; happy to help with *career* questions.",
-        "skills": ["leadership", "career"], "timezone": "America/New_York",
-        "mentor_available": True, "mentor_topics": ["career", "interviews"],
-        "preferred_modes": ["message", "phone"], "availability": "Saturday mornings",
-        "response_time_hours": 48,
-    },
-    {
-        "username": "linus", "email": "linus@example.com", "display_name": "Linus",
-        "bio": "Student, aiming for a first open-source contribution.",
-        "skills": ["c", "git"], "timezone": "Europe/Helsinki",
-        "mentor_available": False, "mentor_topics": [], "preferred_modes": ["message"],
-        "availability": "", "response_time_hours": None,
-    },
-]
+# The shared data folder beside the project: <project root>/../shared/data/stackexchange.
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / (
+    "stackexchange")
+ATTRIBUTION = ("Stack Exchange content is CC BY-SA (see each dump's licence); attribution: "
+               "the Stack Exchange network and the authors named in the dump.")
 
 
 def _fail(error: ServiceError) -> None:
@@ -74,14 +65,66 @@ def promote_command(username: str, role: str) -> None:
 @demo_cli.command("users")
 def demo_users_command() -> None:
     """Create the demo accounts (idempotent); their password is 'journster-demo'."""
-    created = 0
-    for spec in DEMO_USERS:
-        if find_user_by_login(spec["username"]) is not None:
-            continue
-        profile = {k: val for k, val in spec.items() if k not in ("username", "email")}
-        user = register_user(spec["username"], spec["email"], DEMO_PASSWORD,
-                             display_name=profile.pop("display_name"))
-        update_profile(user, profile)
-        created += 1
+    created = ensure_demo_users()
     click.echo(f"Demo users: {created} created, {len(DEMO_USERS) - created} already there "
                f"(password: {DEMO_PASSWORD}).")
+
+
+@demo_cli.command("load")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_DATA_DIR, show_default=True,
+              help="Folder of Stack Exchange dump folders (each with a Posts.xml).")
+@click.pass_context
+def demo_load_command(ctx: click.Context, data_dir: Path) -> None:
+    """Everything a living local site needs (idempotent): demo users, real threads, goals."""
+    ctx.invoke(demo_users_command)
+    failed = []
+    if not data_dir.is_dir():
+        click.echo(f"No Stack Exchange data at {data_dir}: skipping the import.")
+    else:
+        folders = dump_folders(data_dir)
+        if not folders:
+            click.echo(f"No dump folders (with a Posts.xml) in {data_dir}: skipping the import.")
+        for folder in folders:
+            try:
+                click.echo(f"Imported {import_stackexchange(folder)}")
+            except DumpError as error:
+                click.echo(f"Could not import {folder}: {error}", err=True)
+                failed.append(folder.name)
+        if folders:
+            click.echo(ATTRIBUTION)
+    try:
+        goals = ensure_demo_goals()
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"Demo goals: {goals.goals} created, {goals.goals_existing} already there.")
+    if failed:
+        raise click.ClickException(f"Some dump folders could not be imported: "
+                                   f"{', '.join(failed)}.")
+
+
+@import_cli.command("stackexchange")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True,
+              help="Posts written per transaction.")
+def import_stackexchange_command(directory: Path, batch_size: int) -> None:
+    """Import a Stack Exchange dump folder (Posts.xml, optional PostLinks.xml); idempotent.
+
+    The folder's name is the site name (e.g. cstheory.meta); running it again creates nothing.
+    """
+    try:
+        dump = find_dump(directory)
+        with click.progressbar(length=dump.total_bytes, label=f"Importing {dump.site}",
+                               show_percent=True, show_eta=True) as bar:
+            def progress(done: int, _total: int) -> None:
+                bar.update(done - bar.pos)
+
+            summary: ImportSummary = import_stackexchange(directory, progress,
+                                                          batch_size=batch_size)
+    except DumpError as error:
+        raise click.ClickException(str(error)) from None
+    except IntegrityError:
+        raise click.ClickException("Another import of the same posts ran at the same time; "
+                                   "run this one again (it skips what exists).") from None
+    click.echo(f"Imported {summary}")
+    click.echo(ATTRIBUTION)

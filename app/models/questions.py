@@ -64,6 +64,14 @@ class Question(db.Model):
 
     __table_args__ = (Index("ix_questions_score", "score"),)
 
+    @property
+    def source_url(self) -> str | None:
+        """For imported threads: the original Stack Exchange page (CC BY-SA attribution)."""
+        if not self.external_id or ":" not in self.external_id:
+            return None
+        site, _, post_id = self.external_id.rpartition(":")
+        return f"https://{site}.stackexchange.com/q/{post_id}" if post_id.isdigit() else None
+
 
 class Answer(db.Model):
     """An answer to a question, written in the open by any signed-in user."""

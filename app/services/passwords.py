@@ -19,7 +19,12 @@ def verify_password(password_hash: str, password: str) -> bool:
     """Check a password against a stored hash; never raises for a wrong password."""
     try:
         return HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except VerificationError:
+        return False
+    except InvalidHashError:
+        # Unusable hashes (imported accounts) must cost as much as real ones, or their
+        # fast failure would tell them apart.
+        burn_verification_time(password)
         return False
 
 

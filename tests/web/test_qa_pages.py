@@ -230,3 +230,13 @@ def test_home_and_lists_paginate(app, make_user, client):
     assert "Paginated question 02" in second and 'rel="prev"' in second
     assert "Page 2 of 2" in client.get("/questions?page=2").text
     assert client.get("/?page=99").status_code == 200
+
+
+def test_imported_threads_credit_stack_exchange(app, make_user, client):
+    question = build_question(make_user("asker"))
+    question.external_id = "cstheory.meta:42"
+    db.session.commit()
+    page = client.get(f"/questions/{question.id}").text
+    assert 'href="https://cstheory.meta.stackexchange.com/q/42"' in page and "CC BY-SA" in page
+    own = build_question(make_user("other"), title="A question written here")
+    assert "CC BY-SA" not in client.get(f"/questions/{own.id}").text
