@@ -10,10 +10,11 @@ from app.models.questions import (
     Revision,
     Vote,
 )
+from app.models.search import SearchOutbox
 from app.models.tags import Tag
 from app.models.users import ApiToken, User
 
 __all__ = [
     "Answer", "ApiToken", "Comment", "Goal", "HelpfulMark", "JournalEntry", "Milestone",
-    "Outcome", "Question", "Revision", "Tag", "User", "Vote",
+    "Outcome", "Question", "Revision", "SearchOutbox", "Tag", "User", "Vote",
 ]

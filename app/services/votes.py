@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Answer, Question, User, Vote
 from app.models.base import utcnow
+from app.search.outbox import enqueue
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.transaction import write_transaction
 
@@ -34,6 +35,8 @@ def _apply(session, post, old: int, new: int) -> None:
         # SQL-side arithmetic: concurrent votes on one post never overwrite each other.
         session.execute(update(model).where(model.id == post.id).values(
             score=model.score + (new - old)))
+        # Core UPDATEs bypass the flush hook: the index's vote sort needs the new score.
+        enqueue(session, "answer" if model is Answer else "question", [post.id])
         delta = reputation_for(post, new) - reputation_for(post, old)
         if delta:
             session.execute(update(User).where(User.id == post.owner_id).values(

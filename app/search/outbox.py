@@ -1,0 +1,79 @@
+"""Queue index updates in the same transaction as the change (the outbox pattern).
+
+A flush that creates, changes or deletes a goal, question or answer also inserts outbox rows
+naming them; the indexer process later re-reads each named row and updates or removes its
+document. Because the rows commit (or roll back) with the change itself, a crash between the
+commit and the index update loses nothing: the rows are still there for the next run.
+Changes made with Core UPDATE statements (vote scores) call ``enqueue`` explicitly.
+"""
+
+from itertools import chain
+
+from sqlalchemy import event, insert, inspect, literal, select
+from sqlalchemy.orm import Session
+
+from app.models import Answer, Goal, Question, SearchOutbox
+from app.models.base import utcnow
+
+TRACKED = {Goal: "goal", Question: "question", Answer: "answer"}
+
+
+def enqueue(session: Session, doc_type: str, ids) -> None:
+    """Queue re-indexing of these posts (inside the caller's transaction)."""
+    rows = [{"doc_type": doc_type, "doc_id": int(i), "created_at": utcnow()} for i in ids]
+    if rows:
+        session.execute(insert(SearchOutbox), rows)
+
+
+def _enqueue_children(connection, goal_ids=(), question_ids=()) -> None:
+    """A goal's visibility reaches its questions and answers; a question's title its answers."""
+    now = utcnow()
+    if goal_ids:
+        connection.execute(insert(SearchOutbox).from_select(
+            ["doc_type", "doc_id", "created_at"],
+            select(literal("question"), Question.id, literal(now, SearchOutbox.created_at.type))
+            .where(Question.goal_id.in_(goal_ids))))
+        connection.execute(insert(SearchOutbox).from_select(
+            ["doc_type", "doc_id", "created_at"],
+            select(literal("answer"), Answer.id, literal(now, SearchOutbox.created_at.type))
+            .join(Question, Question.id == Answer.question_id)
+            .where(Question.goal_id.in_(goal_ids))))
+    if question_ids:
+        connection.execute(insert(SearchOutbox).from_select(
+            ["doc_type", "doc_id", "created_at"],
+            select(literal("answer"), Answer.id, literal(now, SearchOutbox.created_at.type))
+            .where(Answer.question_id.in_(question_ids))))
+
+
+def _changed(obj, *names) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "after_flush")
+def _queue_index_updates(session: Session, _flush_context) -> None:
+    """Turn this flush's goal/question/answer changes into outbox rows."""
+    pending: set[tuple[str, int]] = set()
+    goals: set[int] = set()
+    questions: set[int] = set()
+    for obj in chain(session.new, session.dirty, session.deleted):
+        kind = TRACKED.get(type(obj))
+        if kind is None or obj.id is None:
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        pending.add((kind, obj.id))
+        if kind == "answer":
+            pending.add(("question", obj.question_id))  # its answer_count changed
+        elif kind == "goal" and obj not in session.new and _changed(obj, "visibility"):
+            goals.add(obj.id)
+        elif kind == "question" and obj not in session.new and _changed(obj, "title", "tags"):
+            questions.add(obj.id)
+    if not pending:
+        return
+    connection = session.connection()
+    now = utcnow()
+    connection.execute(insert(SearchOutbox), [
+        {"doc_type": kind, "doc_id": doc_id, "created_at": now} for kind, doc_id in sorted(pending)
+    ])
+    _enqueue_children(connection, goals, questions)
