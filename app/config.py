@@ -75,6 +75,7 @@ class Config:
     RATELIMIT_SIGNUP = "5 per hour"
     RATELIMIT_SIGNIN = "10 per minute"
     RATELIMIT_TOKENS = "10 per minute"
+    RATELIMIT_POSTING = "30 per minute"
     API_TITLE = "Journster API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -1,7 +1,8 @@
 """Rate limits of SPEC §3.1, each applied per IP and, where there is one, per account."""
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from app.extensions import limiter
 
@@ -33,3 +34,24 @@ token_limit_account = limiter.shared_limit(
     _setting("RATELIMIT_TOKENS"), scope="tokens-account", key_func=_submitted_account,
     methods=["POST"],
 )
+
+
+def _posting_account() -> str:
+    """The signed-in poster (bearer token or cookie session), else the client IP."""
+    user = g.get("api_user") or g.get("api_cookie_user")
+    if user is None and current_user.is_authenticated:
+        user = current_user
+    return f"account:{user.id}" if user is not None else get_remote_address()
+
+
+_posting_limit_ip = limiter.shared_limit(
+    _setting("RATELIMIT_POSTING"), scope="posting-ip", methods=["POST"]
+)
+_posting_limit_account = limiter.shared_limit(
+    _setting("RATELIMIT_POSTING"), scope="posting", key_func=_posting_account, methods=["POST"]
+)
+
+
+def posting_limit(view):
+    """Posts and comments: RATELIMIT_POSTING per IP and per account (SPEC §3.1)."""
+    return _posting_limit_ip(_posting_limit_account(view))

@@ -68,10 +68,14 @@ def edit_goal(user: User, goal: Goal, data: dict) -> Goal:
     if "status" in data and status not in STATUSES:
         raise ValidationFailed("Unknown status.",
                                {"status": [f"One of: {', '.join(STATUSES)}."]})
+    old_tags = [t.name for t in goal.tags]
+    text_changed = (clean.get("title", goal.title) != goal.title
+                    or clean.get("description", goal.description) != goal.description
+                    or clean.get("tags", old_tags) != old_tags)
     with write_transaction():
-        if {"title", "description", "tags"} & set(clean):
+        if text_changed:
             record_revision("goal", goal, user, title=goal.title, body=goal.description,
-                            tags=[t.name for t in goal.tags])
+                            tags=old_tags)
         if "title" in clean:
             goal.title = clean["title"]
         if "description" in clean:

@@ -1,6 +1,7 @@
 """Questions, answers and comments: posting, editing, answered-in links, lists."""
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Answer, Comment, Question, Tag, User
@@ -72,9 +73,15 @@ def edit_question(user: User, question: Question, data: dict) -> Question:
         raise ValidationFailed("A question's goal cannot be changed.",
                                {"goal_id": ["Cannot be changed."]})
     clean = _check_question_fields(data, partial=True)
+    old_tags = [t.name for t in question.tags]
+    changed = (clean.get("title", question.title) != question.title
+               or clean.get("body", question.body) != question.body
+               or clean.get("tags", old_tags) != old_tags)
+    if not changed:
+        return question  # an edit that changes nothing leaves no revision
     with write_transaction():
         record_revision("question", question, user, title=question.title, body=question.body,
-                        tags=[t.name for t in question.tags])
+                        tags=old_tags)
         if "title" in clean:
             question.title = clean["title"]
         if "body" in clean:
@@ -107,6 +114,8 @@ def edit_answer(user: User, answer: Answer, body) -> Answer:
     errors = v.FieldErrors()
     body = errors.check("body", v.check_body, body, min_length=v.ANSWER_MIN, label="Answer")
     errors.raise_if_any()
+    if body == answer.body:
+        return answer  # nothing changed: no revision
     with write_transaction():
         record_revision("answer", answer, user, body=answer.body)
         answer.body = body
@@ -141,6 +150,10 @@ def set_answered_in(user: User, question: Question, target_id) -> Question:
     if target.id == question.id:
         raise ValidationFailed("A question cannot answer itself.",
                                {"question_id": ["Must be another question."]})
+    # Only an *earlier* thread can answer this one, which also rules out link cycles.
+    if (target.created_at, target.id) > (question.created_at, question.id):
+        raise ValidationFailed("Link to an earlier thread.",
+                               {"question_id": ["Must be a question asked before this one."]})
     with write_transaction():
         question.answered_in_id = target.id
     return question
@@ -178,6 +191,7 @@ def list_questions(viewer, *, tag=None, sort="newest", owner=None, goal_id=None,
     }[sort]
     if sort == "unanswered":
         query = query.where(Question.answer_count == 0)
+    query = query.options(selectinload(Question.outcome), selectinload(Question.answered_in))
     return paginate(query.order_by(*order), page, per_page)
 
 

@@ -9,7 +9,7 @@ public). Hidden things answer 404, never 403.
 from sqlalchemy import Select, or_, select
 
 from app.extensions import db
-from app.models import Answer, Goal, Question
+from app.models import Answer, Goal, Milestone, Question
 from app.models.goals import VISIBILITY_OPEN
 from app.services.errors import NotFound
 
@@ -81,6 +81,14 @@ def get_answer(user, answer_id) -> Answer:
     if not can_view_answer(user, answer):
         raise NotFound("No such answer.")
     return answer
+
+
+def get_milestone(user, milestone_id) -> Milestone:
+    """The milestone if the user may see its goal, else NotFound."""
+    milestone = db.session.get(Milestone, milestone_id) if _valid_id(milestone_id) else None
+    if milestone is None or not can_view_goal(user, milestone.goal):
+        raise NotFound("No such milestone.")
+    return milestone
 
 
 def _valid_id(value) -> bool:

@@ -256,3 +256,25 @@ def test_visibility_gate_hides_closed_goals_content(app, people):
             get_question(viewer, question.id)
         assert questions.list_questions(viewer).total == 0
     assert questions.list_questions(mentor).total == 1
+
+
+def test_unchanged_edits_leave_no_revision(app, people):
+    asker, mentor, _ = people
+    goal = build_goal(asker)
+    question = build_question(asker)
+    answer = build_answer(mentor, question)
+    questions.edit_question(asker, question, {"title": question.title})
+    questions.edit_answer(mentor, answer, ANSWER_TEXT)
+    goals.edit_goal(asker, goal, {"status": "achieved"})
+    assert db.session.scalar(select(db.func.count(Revision.id))) == 0
+    assert reload(Goal, goal.id).status == "achieved"
+
+
+def test_answered_in_must_point_to_an_earlier_thread(app, people):
+    asker, mentor, _ = people
+    question = build_question(asker)
+    later = build_question(mentor, title="A later question on this")
+    with pytest.raises(ValidationFailed) as info:
+        questions.set_answered_in(asker, question, later.id)
+    assert "question_id" in info.value.fields
+    questions.set_answered_in(mentor, later, question.id)  # the other way round is fine

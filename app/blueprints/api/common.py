@@ -1,5 +1,7 @@
 """What every API v1 blueprint shares: authentication, JSON body checks, the caller."""
 
+from functools import wraps
+
 from flask import abort, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -7,6 +9,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Unauthorized
 
 from app.extensions import csrf
+from app.services.pagination import Page
 from app.services.tokens import user_for_token
 
 API_PREFIX = "/api/v1"
@@ -88,9 +91,34 @@ def require_user():
     return user
 
 
+def authenticated(blp: Blueprint):
+    """Decorator: 401 (documented) before the body is even validated for anonymous callers.
+
+    Place it below @blp.route (and any rate limit) and above @blp.arguments.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            require_user()
+            return view(*args, **kwargs)
+
+        return blp.alt_response(401, description="Authentication required.")(wrapper)
+
+    return decorate
+
+
 def require_token():
     """The bearer token the caller used (401 for cookie sessions)."""
     require_user()
     if g.get("api_token") is None:
         abort(401, "This endpoint needs a bearer token.")
     return g.api_token
+
+
+def page_of(items: list, args: dict) -> Page:
+    """One page (args: page, per_page) of an already loaded list, in the SPEC list shape."""
+    page, per_page = args["page"], args["per_page"]
+    start = (page - 1) * per_page
+    return Page(items=items[start:start + per_page], page=page, per_page=per_page,
+                total=len(items))

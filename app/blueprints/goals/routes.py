@@ -5,14 +5,12 @@ from flask_login import login_required
 
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.goals.forms import GoalEditForm, GoalForm, JournalForm, MilestoneForm
-from app.extensions import db
-from app.models import Milestone
 from app.services import goals as goal_service
-from app.services.errors import NotFound, ValidationFailed
+from app.services.errors import ValidationFailed
 from app.services.pagination import page_args
 from app.services.questions import list_questions
 from app.services.revisions import list_revisions
-from app.services.visibility import get_goal
+from app.services.visibility import get_goal, get_milestone
 
 bp = Blueprint("goals", __name__)
 
@@ -104,10 +102,8 @@ def add_milestone(goal_id: int):
 @bp.post("/milestones/<int:milestone_id>/toggle")
 @login_required
 def toggle_milestone(milestone_id: int):
-    milestone = db.session.get(Milestone, milestone_id)
-    if milestone is None:
-        raise NotFound("No such milestone.")
-    goal = get_goal(current_viewer(), milestone.goal_id)
+    milestone = get_milestone(current_viewer(), milestone_id)
+    goal = milestone.goal
     if ActionForm().validate_on_submit():
         goal_service.update_milestone(current_viewer(), milestone, {"done": not milestone.done})
     return redirect(url_for("goals.show", goal_id=goal.id, _anchor="milestones"))

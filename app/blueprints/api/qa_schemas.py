@@ -1,0 +1,198 @@
+"""Output schemas of the Q&A core: goals, milestones, journal, questions, answers, comments.
+
+Input schemas live in qa_args.py. Times are ISO 8601 UTC; ``url`` is the HTML page path.
+"""
+
+from flask import g
+from marshmallow import Schema, fields
+
+from app.services.visibility import can_view_question
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def _viewer():
+    """The API caller resolved by the view (current_api_user()), or None."""
+    return g.get("api_user")
+
+
+class UserRefSchema(Schema):
+    """A post's author, as shown next to names."""
+
+    username = fields.String()
+    display_name = fields.String()
+    reputation = fields.Integer()
+
+
+class GoalSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    description_html = fields.String()
+    tags = fields.Method("_tags", metadata=_STRINGS)
+    owner = fields.Nested(UserRefSchema)
+    visibility = fields.String(metadata={"enum": ["open", "closed"]})
+    status = fields.String(metadata={"enum": ["active", "achieved", "abandoned"]})
+    mentor = fields.Nested(UserRefSchema, allow_none=True)
+    target_date = fields.Date(allow_none=True)
+    created_at = fields.DateTime(format="iso")
+    updated_at = fields.DateTime(format="iso")
+    url = fields.Method("_url", metadata={"type": "string"})
+
+    def _tags(self, goal) -> list[str]:
+        return [t.name for t in goal.tags]
+
+    def _url(self, goal) -> str:
+        return f"/goals/{goal.id}"
+
+
+class MilestoneSchema(Schema):
+    id = fields.Integer()
+    goal_id = fields.Integer()
+    title = fields.String()
+    position = fields.Integer()
+    due_date = fields.Date(allow_none=True)
+    done = fields.Boolean()
+    done_at = fields.DateTime(format="iso", allow_none=True)
+
+
+class JournalEntrySchema(Schema):
+    id = fields.Integer()
+    goal_id = fields.Integer()
+    author = fields.Nested(UserRefSchema)
+    body = fields.String()
+    body_html = fields.String()
+    created_at = fields.DateTime(format="iso")
+
+
+class GoalDetailSchema(GoalSchema):
+    """A single goal: adds its milestones (in order), journal (oldest first) and progress."""
+
+    milestones = fields.List(fields.Nested(MilestoneSchema))
+    journal = fields.List(fields.Nested(JournalEntrySchema))
+    progress = fields.Integer(metadata={"description": "Percentage of milestones done."})
+
+
+class OutcomeSchema(Schema):
+    body = fields.String()
+    body_html = fields.String()
+    updated_at = fields.DateTime(format="iso")
+
+
+class QuestionLinkSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    url = fields.Method("_url", metadata={"type": "string"})
+
+    def _url(self, question) -> str:
+        return f"/questions/{question.id}"
+
+
+class QuestionSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    body_html = fields.String()
+    tags = fields.Method("_tags", metadata=_STRINGS)
+    owner = fields.Nested(UserRefSchema)
+    goal_id = fields.Integer(allow_none=True)
+    score = fields.Integer()
+    answer_count = fields.Integer()
+    outcome = fields.Nested(OutcomeSchema, allow_none=True)
+    answered_in = fields.Method(
+        "_answered_in",
+        metadata={"description": "The earlier thread that answers this one, or null.",
+                  "type": "object", "nullable": True,
+                  "properties": {"id": {"type": "integer"}, "title": {"type": "string"},
+                                 "url": {"type": "string"}}},
+    )
+    created_at = fields.DateTime(format="iso")
+    updated_at = fields.DateTime(format="iso")
+    url = fields.Method("_url", metadata={"type": "string"})
+
+    def _tags(self, question) -> list[str]:
+        return [t.name for t in question.tags]
+
+    def _answered_in(self, question):
+        if question.answered_in_id is None:
+            return None
+        target = question.answered_in
+        # The linked thread may sit under a goal the caller cannot see: then it is not there.
+        if not can_view_question(_viewer(), target):
+            return None
+        return QuestionLinkSchema().dump(target)
+
+    def _url(self, question) -> str:
+        return f"/questions/{question.id}"
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    question_id = fields.Integer(allow_none=True)
+    answer_id = fields.Integer(allow_none=True)
+    author = fields.Nested(UserRefSchema)
+    body = fields.String()
+    body_html = fields.String()
+    created_at = fields.DateTime(format="iso")
+
+
+class AnswerSchema(Schema):
+    id = fields.Integer()
+    question_id = fields.Integer()
+    body = fields.String()
+    body_html = fields.String()
+    owner = fields.Nested(UserRefSchema)
+    score = fields.Integer()
+    helpful = fields.Boolean(metadata={"description": "Marked \"helped me\" by the asker."})
+    created_at = fields.DateTime(format="iso")
+    updated_at = fields.DateTime(format="iso")
+    url = fields.Method("_url", metadata={"type": "string"})
+
+    def _url(self, answer) -> str:
+        return f"/questions/{answer.question_id}#answer-{answer.id}"
+
+
+class ThreadAnswerSchema(AnswerSchema):
+    comments = fields.List(fields.Nested(CommentSchema))
+
+
+class QuestionDetailSchema(QuestionSchema):
+    """A single question: adds its answers (helped-me first, then score) and comments."""
+
+    answers = fields.List(fields.Nested(ThreadAnswerSchema))
+    comments = fields.List(fields.Nested(CommentSchema))
+
+
+class VoteResultSchema(Schema):
+    value = fields.Integer(metadata={"description": "The caller's vote now: 1, -1 or 0."})
+    score = fields.Integer(metadata={"description": "The post's score now."})
+
+
+class RevisionEditorSchema(Schema):
+    username = fields.String()
+
+
+class RevisionSchema(Schema):
+    """The text of a post as it was before one edit."""
+
+    id = fields.Integer()
+    editor = fields.Nested(RevisionEditorSchema)
+    created_at = fields.DateTime(format="iso")
+    title = fields.String(allow_none=True)
+    body = fields.String()
+    tags = fields.List(fields.String())
+
+
+def _page_schema(name: str, item_schema: type[Schema]) -> type[Schema]:
+    """The SPEC §3 list shape {"items", "page", "per_page", "total"} of one item schema."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema)),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+        "total": fields.Integer(),
+    }, name=name)
+
+
+GoalPageSchema = _page_schema("GoalPage", GoalSchema)
+QuestionPageSchema = _page_schema("QuestionPage", QuestionSchema)
+RevisionPageSchema = _page_schema("RevisionPage", RevisionSchema)

@@ -1,0 +1,196 @@
+"""API v1: questions, their "answered in" link, outcome, comments, votes and revisions."""
+
+from app.blueprints.api.common import (
+    authenticated,
+    current_api_user,
+    make_blueprint,
+    page_of,
+    require_user,
+)
+from app.blueprints.api.qa_args import (
+    AnsweredInSchema,
+    BodySchema,
+    CommentBodySchema,
+    PageArgsSchema,
+    QuestionCreateSchema,
+    QuestionListArgsSchema,
+    QuestionPatchSchema,
+    VoteSchema,
+)
+from app.blueprints.api.qa_schemas import (
+    CommentSchema,
+    OutcomeSchema,
+    QuestionDetailSchema,
+    QuestionPageSchema,
+    QuestionSchema,
+    RevisionPageSchema,
+    VoteResultSchema,
+)
+from app.ratelimits import posting_limit
+from app.services import questions as question_service
+from app.services.helpful import set_outcome
+from app.services.revisions import list_revisions
+from app.services.visibility import get_question
+from app.services.votes import cast_vote, withdraw_vote
+
+blp = make_blueprint("api_questions", "Questions, outcomes, links to answering threads.")
+
+_HIDDEN = "Hidden, or no such question."
+
+
+class _Proxy:
+    """A model instance plus extra attributes for one response (comments, answers)."""
+
+    def __init__(self, target, **extra) -> None:
+        self._target = target
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name):
+        return getattr(self._target, name)
+
+
+def thread(question):
+    """The question with its answers (helped-me first, then score) and all comments."""
+    answers = question_service.answers_for_page(question)
+    comments = question_service.comments_for(question, answers)
+    return _Proxy(
+        question,
+        comments=comments.get(("question", question.id), []),
+        answers=[_Proxy(a, comments=comments.get(("answer", a.id), [])) for a in answers],
+    )
+
+
+@blp.route("/questions", methods=["GET"])
+@blp.arguments(QuestionListArgsSchema, location="query")
+@blp.response(200, QuestionPageSchema)
+def list_questions(args):
+    """Questions the caller may see: newest, by votes, or unanswered (newest first)."""
+    return question_service.list_questions(
+        current_api_user(), tag=args.get("tag"), sort=args["sort"], page=args["page"],
+        per_page=args["per_page"])
+
+
+@blp.route("/questions", methods=["POST"])
+@posting_limit
+@authenticated(blp)
+@blp.arguments(QuestionCreateSchema)
+@blp.response(201, QuestionSchema)
+@blp.alt_response(403, description="goal_id names someone else's goal.")
+@blp.alt_response(404, description="goal_id names a hidden or missing goal.")
+def create_question(data):
+    """Ask a question, optionally under one of the caller's own goals."""
+    return question_service.ask_question(require_user(), data)
+
+
+@blp.route("/questions/<int:question_id>", methods=["GET"])
+@blp.response(200, QuestionDetailSchema)
+@blp.alt_response(404, description=_HIDDEN)
+def get_question_detail(question_id):
+    """A question with its answers (helped-me first, then by score) and comments."""
+    return thread(get_question(current_api_user(), question_id))
+
+
+@blp.route("/questions/<int:question_id>", methods=["PATCH"])
+@authenticated(blp)
+@blp.arguments(QuestionPatchSchema)
+@blp.response(200, QuestionSchema)
+@blp.alt_response(403, description="Only the author can edit.")
+@blp.alt_response(404, description=_HIDDEN)
+def patch_question(changes, question_id):
+    """Edit title, body or tags of one's own question; the previous text is kept."""
+    user = require_user()
+    question = get_question(user, question_id)
+    if not changes:
+        # Nothing to change: no revision either (the service would record an identical one).
+        question_service.require_author(user, question.owner_id, "question")
+        return question
+    return question_service.edit_question(user, question, changes)
+
+
+@blp.route("/questions/<int:question_id>/answered-in", methods=["PUT"])
+@authenticated(blp)
+@blp.arguments(AnsweredInSchema)
+@blp.response(200, QuestionSchema)
+@blp.alt_response(403, description="Only the asker or users with 500 reputation.")
+@blp.alt_response(404, description="This or the linked question is hidden or missing.")
+def put_answered_in(data, question_id):
+    """Link an earlier thread that answers this one."""
+    user = require_user()
+    question = get_question(user, question_id)
+    return question_service.set_answered_in(user, question, data["question_id"])
+
+
+@blp.route("/questions/<int:question_id>/answered-in", methods=["DELETE"])
+@authenticated(blp)
+@blp.response(204)
+@blp.alt_response(403, description="Only the asker or users with 500 reputation.")
+@blp.alt_response(404, description=_HIDDEN)
+def delete_answered_in(question_id):
+    """Remove the "answered in" link."""
+    user = require_user()
+    question_service.clear_answered_in(user, get_question(user, question_id))
+    return ""
+
+
+@blp.route("/questions/<int:question_id>/outcome", methods=["PUT"])
+@authenticated(blp)
+@blp.arguments(BodySchema)
+@blp.response(200, OutcomeSchema, description="The outcome was replaced.")
+@blp.alt_response(201, schema=OutcomeSchema, description="The outcome was created.")
+@blp.alt_response(403, description="Only the asker can report an outcome.")
+@blp.alt_response(404, description=_HIDDEN)
+def put_outcome(data, question_id):
+    """Write or replace what the asker tried and what happened."""
+    user = require_user()
+    question = get_question(user, question_id)
+    is_new = question.outcome is None
+    outcome = set_outcome(user, question, data["body"])
+    return (outcome, 201) if is_new else outcome
+
+
+@blp.route("/questions/<int:question_id>/comments", methods=["POST"])
+@posting_limit
+@authenticated(blp)
+@blp.arguments(CommentBodySchema)
+@blp.response(201, CommentSchema)
+@blp.alt_response(404, description=_HIDDEN)
+def create_question_comment(data, question_id):
+    """Comment on a question (at most 600 characters)."""
+    user = require_user()
+    question = get_question(user, question_id)
+    return question_service.add_comment(user, question=question, body=data["body"])
+
+
+@blp.route("/questions/<int:question_id>/votes", methods=["POST"])
+@authenticated(blp)
+@blp.arguments(VoteSchema)
+@blp.response(200, VoteResultSchema)
+@blp.alt_response(403, description="Nobody votes on their own post.")
+@blp.alt_response(404, description=_HIDDEN)
+def vote_question(data, question_id):
+    """Vote +1 or -1 (repeating a vote changes nothing; the other value changes it)."""
+    user = require_user()
+    question = get_question(user, question_id)
+    value = cast_vote(user, question, data["value"])
+    return {"value": value, "score": question.score}
+
+
+@blp.route("/questions/<int:question_id>/votes", methods=["DELETE"])
+@authenticated(blp)
+@blp.response(204)
+@blp.alt_response(404, description=_HIDDEN)
+def withdraw_question_vote(question_id):
+    """Withdraw one's vote (nothing happens when there was none)."""
+    user = require_user()
+    withdraw_vote(user, get_question(user, question_id))
+    return ""
+
+
+@blp.route("/questions/<int:question_id>/revisions", methods=["GET"])
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, RevisionPageSchema)
+@blp.alt_response(404, description=_HIDDEN)
+def question_revisions(args, question_id):
+    """Earlier versions of the question's title, body and tags, newest first."""
+    question = get_question(current_api_user(), question_id)
+    return page_of(list_revisions("question", question.id), args)

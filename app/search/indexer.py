@@ -1,0 +1,146 @@
+"""The indexer: turns outbox rows into index updates (run by one `flask search worker`).
+
+Each round reads a batch of outbox rows, re-reads the *current* database row of every post
+they name, upserts it when it is public and removes it otherwise (deleted, closed goal,
+hidden), commits the index, and only then deletes exactly the outbox rows it read. Replaying
+a row is harmless, so a crash anywhere in the round loses nothing (at-least-once).
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Answer, Goal, Question, SearchOutbox
+from app.search.backend import SearchBackend
+from app.search.documents import SearchDocument, doc_id_for, html_to_text
+from app.services.visibility import can_view_answer, can_view_goal, can_view_question
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 500
+MODELS = {"goal": Goal, "question": Question, "answer": Answer}
+
+
+def goal_document(goal: Goal) -> SearchDocument:
+    return SearchDocument.make(
+        "goal", goal.id, title=goal.title, body=html_to_text(goal.description_html),
+        tags=[t.name for t in goal.tags], author=goal.owner.username,
+        created_at=goal.created_at, goal_id=goal.id)
+
+
+def question_document(question: Question) -> SearchDocument:
+    return SearchDocument.make(
+        "question", question.id, title=question.title, body=html_to_text(question.body_html),
+        tags=[t.name for t in question.tags], author=question.owner.username,
+        created_at=question.created_at, score=question.score,
+        answer_count=question.answer_count, question_id=question.id,
+        goal_id=question.goal_id)
+
+
+def answer_document(answer: Answer) -> SearchDocument:
+    question = answer.question
+    return SearchDocument.make(
+        "answer", answer.id, title=question.title, body=html_to_text(answer.body_html),
+        tags=[t.name for t in question.tags], author=answer.owner.username,
+        created_at=answer.created_at, score=answer.score, question_id=question.id,
+        goal_id=question.goal_id)
+
+
+BUILDERS = {"goal": (goal_document, can_view_goal), "question": (question_document,
+            can_view_question), "answer": (answer_document, can_view_answer)}
+
+
+def documents_for(keys: Iterable[tuple[str, int]]) -> tuple[list[SearchDocument], list[str]]:
+    """Current public documents for these posts, and the doc ids to remove."""
+    by_type: dict[str, set[int]] = {}
+    for doc_type, doc_id in keys:
+        by_type.setdefault(doc_type, set()).add(doc_id)
+    upserts, removals = [], []
+    for doc_type, ids in by_type.items():
+        if doc_type not in MODELS:
+            continue
+        model = MODELS[doc_type]
+        found = {row.id: row for row in db.session.scalars(
+            select(model).where(model.id.in_(ids)))}
+        build, public = BUILDERS[doc_type]
+        for object_id in ids:
+            row = found.get(object_id)
+            # The same rule as every page: only what an anonymous reader may see is indexed.
+            if row is not None and public(None, row):
+                upserts.append(build(row))
+            else:
+                removals.append(doc_id_for(doc_type, object_id))
+    return upserts, removals
+
+
+def drain_once(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> int:
+    """Apply one batch of outbox rows; returns how many rows were consumed."""
+    rows = db.session.execute(
+        select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id)
+        .order_by(SearchOutbox.id).limit(batch_size)).all()
+    if not rows:
+        db.session.rollback()
+        return 0
+    upserts, removals = documents_for((r.doc_type, r.doc_id) for r in rows)
+    db.session.rollback()  # end the read transaction before the (slow) index commit
+    backend.apply(upserts, removals)
+    # Delete exactly the rows applied: a row committed meanwhile with a lower id than the
+    # highest one read (concurrent transactions) must survive for the next round.
+    db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+    db.session.commit()
+    return len(rows)
+
+
+def drain(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> int:
+    """Apply every pending outbox row; returns how many were consumed."""
+    total = 0
+    while consumed := drain_once(backend, batch_size):
+        total += consumed
+    return total
+
+
+def pending_count() -> int:
+    """How many outbox rows wait to be applied."""
+    return db.session.scalar(select(db.func.count(SearchOutbox.id))) or 0
+
+
+def all_public_documents(batch: int = 1000) -> Iterator[SearchDocument]:
+    """Every public post as a document, streamed (for a full rebuild)."""
+    loads = {
+        "goal": (Goal, [selectinload(Goal.tags)]),
+        "question": (Question, [selectinload(Question.tags), selectinload(Question.goal)]),
+        "answer": (Answer, [selectinload(Answer.question).selectinload(Question.tags),
+                            selectinload(Answer.question).selectinload(Question.goal)]),
+    }
+    for doc_type, (model, options) in loads.items():
+        build, public = BUILDERS[doc_type]
+        last_id = 0
+        while True:
+            rows = db.session.scalars(select(model).options(*options).where(
+                model.id > last_id).order_by(model.id).limit(batch)).unique().all()
+            if not rows:
+                break
+            for row in rows:
+                if public(None, row):
+                    yield build(row)
+            last_id = rows[-1].id
+            db.session.expunge_all()  # keep memory flat on large sites
+
+
+def run_worker(backend: SearchBackend, *, poll_seconds: float = 0.1,
+               stop: threading.Event | None = None) -> None:
+    """Loop forever (or until ``stop`` is set), applying outbox rows as they appear."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            if drain_once(backend):
+                continue
+        except Exception:  # keep serving; the rows stay queued and are retried
+            log.exception("search indexer round failed; retrying")
+            db.session.rollback()
+            time.sleep(1)
+        stop.wait(poll_seconds)
