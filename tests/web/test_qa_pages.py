@@ -240,3 +240,14 @@ def test_imported_threads_credit_stack_exchange(app, make_user, client):
     assert 'href="https://cstheory.meta.stackexchange.com/q/42"' in page and "CC BY-SA" in page
     own = build_question(make_user("other"), title="A question written here")
     assert "CC BY-SA" not in client.get(f"/questions/{own.id}").text
+
+
+def test_posting_is_rate_limited(app, make_user):
+    asker = make_user("asker")
+    question = build_question(asker)
+    client = app.test_client()
+    login(client, "asker")
+    url = f"/questions/{question.id}"
+    statuses = [post_form(client, f"{url}/comments", {"body": f"comment {i}"}, page=url)
+                .status_code for i in range(31)]
+    assert statuses[:30] == [302] * 30 and statuses[30] == 429

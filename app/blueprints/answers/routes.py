@@ -6,6 +6,7 @@ from flask_login import login_required
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.questions.forms import AnswerForm, CommentForm
 from app.blueprints.questions.routes import render_thread
+from app.ratelimits import posting_limit
 from app.services import questions as question_service
 from app.services.errors import ValidationFailed
 from app.services.helpful import mark_helpful, unmark_helpful
@@ -22,6 +23,7 @@ def _thread_url(question_id: int, answer_id: int | None = None) -> str:
 
 
 @bp.post("/questions/<int:question_id>/answers")
+@posting_limit
 @login_required
 def create(question_id: int):
     """Answer a question."""
@@ -61,6 +63,7 @@ def edit(answer_id: int):
 
 @bp.post("/questions/<int:question_id>/comments", defaults={"answer_id": None})
 @bp.post("/answers/<int:answer_id>/comments", defaults={"question_id": None})
+@posting_limit
 @login_required
 def comment(question_id: int | None, answer_id: int | None):
     """Comment on a question or an answer."""

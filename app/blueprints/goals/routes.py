@@ -5,6 +5,7 @@ from flask_login import login_required
 
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.goals.forms import GoalEditForm, GoalForm, JournalForm, MilestoneForm
+from app.ratelimits import posting_limit
 from app.services import goals as goal_service
 from app.services.errors import ValidationFailed
 from app.services.pagination import page_args
@@ -25,6 +26,7 @@ def index():
 
 
 @bp.route("/goals/new", methods=["GET", "POST"])
+@posting_limit
 @login_required
 def new():
     """Post a goal."""
@@ -83,6 +85,7 @@ def edit(goal_id: int):
 
 
 @bp.post("/goals/<int:goal_id>/milestones")
+@posting_limit
 @login_required
 def add_milestone(goal_id: int):
     goal = get_goal(current_viewer(), goal_id)
@@ -110,6 +113,7 @@ def toggle_milestone(milestone_id: int):
 
 
 @bp.post("/goals/<int:goal_id>/journal")
+@posting_limit
 @login_required
 def add_journal(goal_id: int):
     goal = get_goal(current_viewer(), goal_id)

@@ -11,6 +11,7 @@ from app.blueprints.questions.forms import (
     OutcomeForm,
     QuestionForm,
 )
+from app.ratelimits import posting_limit
 from app.services import questions as question_service
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.goals import require_goal_owner
@@ -33,6 +34,7 @@ def index():
 
 
 @bp.route("/ask", methods=["GET", "POST"])
+@posting_limit
 @login_required
 def ask():
     """Broadcast a question, optionally about one of your goals (?goal=<id>)."""
