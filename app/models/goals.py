@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -32,7 +32,7 @@ class Goal(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     description_html: Mapped[str] = mapped_column(Text, default="")
     target_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    visibility: Mapped[str] = mapped_column(String(10), default=VISIBILITY_OPEN, index=True)
+    visibility: Mapped[str] = mapped_column(String(10), default=VISIBILITY_OPEN)
     status: Mapped[str] = mapped_column(String(12), default="active")
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -48,6 +48,9 @@ class Goal(db.Model):
     journal: Mapped[list["JournalEntry"]] = relationship(
         back_populates="goal", order_by="JournalEntry.created_at", cascade="all, delete-orphan"
     )
+
+    # Public goal lists filter on visibility and sort by created_at: one index does both.
+    __table_args__ = (Index("ix_goals_visibility_created_at", "visibility", "created_at"),)
 
     @property
     def progress(self) -> int:

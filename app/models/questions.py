@@ -37,7 +37,7 @@ class Question(db.Model):
     __tablename__ = "questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id"), nullable=True, index=True)
     title: Mapped[str] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text)
@@ -46,7 +46,7 @@ class Question(db.Model):
     answer_count: Mapped[int] = mapped_column(Integer, default=0)
     # "Answered in ...": an earlier thread that answers this one.
     answered_in_id: Mapped[int | None] = mapped_column(
-        ForeignKey("questions.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("questions.id", ondelete="SET NULL"), nullable=True, index=True
     )
     # Set by the Stack Exchange importer ("site:post id") so re-imports create nothing.
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
@@ -62,7 +62,12 @@ class Question(db.Model):
         back_populates="question", uselist=False, cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_questions_score", "score"),)
+    __table_args__ = (
+        Index("ix_questions_score", "score"),
+        Index("ix_questions_updated_at", "updated_at"),  # sort=active
+        # A profile lists one author's newest questions: one index filters and orders.
+        Index("ix_questions_owner_id_created_at", "owner_id", "created_at"),
+    )
 
     @property
     def source_url(self) -> str | None:
@@ -82,7 +87,7 @@ class Answer(db.Model):
     question_id: Mapped[int] = mapped_column(
         ForeignKey("questions.id", ondelete="CASCADE"), index=True
     )
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     score: Mapped[int] = mapped_column(Integer, default=0)
@@ -95,6 +100,8 @@ class Answer(db.Model):
     helpful_mark: Mapped["HelpfulMark | None"] = relationship(
         uselist=False, cascade="all, delete-orphan", lazy="joined"
     )
+
+    __table_args__ = (Index("ix_answers_owner_id_created_at", "owner_id", "created_at"),)
 
     @property
     def helpful(self) -> bool:

@@ -43,11 +43,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    skills: Mapped[list[Tag]] = relationship(
-        secondary=user_skills, order_by=Tag.name, lazy="selectin"
-    )
+    # Loaded on access (profile, settings, API): eager-loading them cost two extra queries
+    # for every query that loads a User (question, answer, comment and goal authors).
+    skills: Mapped[list[Tag]] = relationship(secondary=user_skills, order_by=Tag.name)
     mentor_topics: Mapped[list[Tag]] = relationship(
-        secondary=user_mentor_topics, order_by=Tag.name, lazy="selectin"
+        secondary=user_mentor_topics, order_by=Tag.name
     )
     tokens: Mapped[list["ApiToken"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

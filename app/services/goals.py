@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from app.models import Goal, JournalEntry, Milestone, Tag, User
+from app.models import Goal, JournalEntry, Milestone, User
 from app.models.base import utcnow
 from app.models.goals import STATUSES, goal_tags
 from app.rendering import render_markdown
@@ -10,7 +10,7 @@ from app.services import validation as v
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.pagination import Page, paginate
 from app.services.revisions import record_revision
-from app.services.tags import get_or_create_tags
+from app.services.tags import get_or_create_tags, tag_filter
 from app.services.transaction import write_transaction
 from app.services.visibility import visible_goals
 
@@ -165,10 +165,7 @@ def list_goals(viewer, *, tag=None, status=None, owner=None, page=1, per_page=20
     """Goals the viewer may see, newest first, optionally by tag, status or owner."""
     query = visible_goals(viewer)
     if tag:
-        query = query.where(Goal.id.in_(
-            select(goal_tags.c.goal_id).join(Tag, Tag.id == goal_tags.c.tag_id)
-            .where(Tag.name == str(tag).lower())
-        ))
+        query = query.where(tag_filter(goal_tags.c.goal_id, Goal.id, tag))
     if status:
         if status not in STATUSES:
             raise ValidationFailed("Unknown status.",

@@ -1,10 +1,10 @@
 """Questions, answers and comments: posting, editing, answered-in links, lists."""
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.extensions import db
-from app.models import Answer, Comment, Question, Tag, User
+from app.models import Answer, Comment, Question, User
 from app.models.base import utcnow
 from app.models.questions import question_tags
 from app.rendering import render_markdown
@@ -12,7 +12,7 @@ from app.services import validation as v
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.pagination import Page, paginate
 from app.services.revisions import record_revision
-from app.services.tags import get_or_create_tags
+from app.services.tags import get_or_create_tags, tag_filter
 from app.services.transaction import write_transaction
 from app.services.visibility import get_goal, get_question, visible_answers, visible_questions
 
@@ -169,16 +169,13 @@ def clear_answered_in(user: User, question: Question) -> Question:
 
 
 def list_questions(viewer, *, tag=None, sort="newest", owner=None, goal_id=None,
-                   page=1, per_page=20) -> Page:
+                   page=1, per_page=20, count=True) -> Page:
     """Questions the viewer may see: newest, by votes, or unanswered (newest first)."""
     if sort not in SORTS:
         raise ValidationFailed("Unknown sort.", {"sort": [f"One of: {', '.join(SORTS)}."]})
     query = visible_questions(viewer)
     if tag:
-        query = query.where(Question.id.in_(
-            select(question_tags.c.question_id).join(Tag, Tag.id == question_tags.c.tag_id)
-            .where(Tag.name == str(tag).lower())
-        ))
+        query = query.where(tag_filter(question_tags.c.question_id, Question.id, tag))
     if owner is not None:
         query = query.where(Question.owner_id == owner.id)
     if goal_id is not None:
@@ -192,7 +189,7 @@ def list_questions(viewer, *, tag=None, sort="newest", owner=None, goal_id=None,
     if sort == "unanswered":
         query = query.where(Question.answer_count == 0)
     query = query.options(selectinload(Question.outcome), selectinload(Question.answered_in))
-    return paginate(query.order_by(*order), page, per_page)
+    return paginate(query.order_by(*order), page, per_page, count=count)
 
 
 def answers_for_page(question: Question) -> list[Answer]:
@@ -221,5 +218,6 @@ def comments_for(question: Question, answers: list[Answer]) -> dict:
 
 def list_answers(viewer, *, owner: User, page=1, per_page=20) -> Page:
     """An author's answers that the viewer may see, newest first."""
-    query = visible_answers(viewer).where(Answer.owner_id == owner.id)
+    query = (visible_answers(viewer).where(Answer.owner_id == owner.id)
+             .options(contains_eager(Answer.question)))
     return paginate(query.order_by(Answer.created_at.desc(), Answer.id.desc()), page, per_page)

@@ -97,5 +97,12 @@ def _valid_id(value) -> bool:
 
 def visible_answers(user) -> Select:
     """Base query of the answers this user may see (through their question's goal)."""
-    questions = visible_questions(user).with_only_columns(Question.id)
-    return select(Answer).where(Answer.question_id.in_(questions))
+    # A join, not IN (every visible question id): the database starts from the answers'
+    # own filter (one author's answers) and checks only their questions.
+    query = (select(Answer).join(Question, Answer.question_id == Question.id)
+             .outerjoin(Goal, Question.goal_id == Goal.id))
+    viewer = _viewer_id(user)
+    condition = or_(Question.goal_id.is_(None), Goal.visibility == VISIBILITY_OPEN)
+    if viewer is not None:
+        condition = or_(condition, Goal.owner_id == viewer, Goal.mentor_id == viewer)
+    return query.where(condition)

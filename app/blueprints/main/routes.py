@@ -15,6 +15,6 @@ def index():
     """Newest questions (paginated) beside the newest goals."""
     viewer = current_viewer()
     page, _ = page_args(request.args.get("page"))
-    questions = list_questions(viewer, sort="newest", page=page)
+    questions = list_questions(viewer, sort="newest", page=page, count=False)
     goals = list_goals(viewer, page=1, per_page=8)
     return render_template("main/index.html", questions=questions, goals=goals)

@@ -29,7 +29,8 @@ def index():
     """All public questions: newest, most votes, or unanswered."""
     page, _ = page_args(request.args.get("page"))
     sort = request.args.get("sort", "newest")
-    questions = question_service.list_questions(current_viewer(), sort=sort, page=page)
+    questions = question_service.list_questions(current_viewer(), sort=sort, page=page,
+                                               count=False)
     return render_template("questions/list.html", questions=questions, sort=sort)
 
 

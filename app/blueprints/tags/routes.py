@@ -27,7 +27,7 @@ def show(tag: str):
     viewer = current_viewer()
     page, _ = page_args(request.args.get("page"))
     sort = request.args.get("sort", "newest")
-    questions = list_questions(viewer, tag=tag, sort=sort, page=page)
+    questions = list_questions(viewer, tag=tag, sort=sort, page=page, count=False)
     goals = list_goals(viewer, tag=tag, page=1, per_page=10)
     return render_template("tags/show.html", tag=tag, questions=questions, goals=goals,
                            sort=sort)
