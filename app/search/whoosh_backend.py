@@ -1,0 +1,278 @@
+"""SearchBackend on a Whoosh index on local disk (see whoosh_store for the directory layout)."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+
+from whoosh import index
+from whoosh.idsets import BitSet
+from whoosh.query import Every, Or, Term
+from whoosh.util.filelock import try_for
+
+from app.search import whoosh_schema as ws
+from app.search.backend import Hit, ProgressCallback, SearchResults
+from app.search.documents import DOC_TYPES, SearchDocument
+from app.search.query import SearchQuery, clean_text, parse_query
+from app.search.whoosh_store import IndexStore, open_searcher
+from app.search.whoosh_terms import KEY_TERMS, TITLE_KEY_TERMS, did_you_mean, key_terms
+
+REFRESH_INTERVAL = 0.1  # seconds between checks for other processes' commits
+MAX_DEPTH = 1000  # deepest result a page may reach
+FEW_RESULTS = 3  # below this a did-you-mean is worth its cost (~30 ms at 150k posts)
+SIMILAR_TITLE_TOKENS = 12  # up to this many terms the text is a title: title-only query
+SIMILAR_MAX_CHARS = 5000
+FILTER_CACHE_SIZE = 64
+
+
+class WhooshBackend:
+    """One cached searcher per instance; writers only inside apply() and friends."""
+
+    def __init__(self, index_dir, writer_timeout: float = 30.0) -> None:
+        self._store = IndexStore(index_dir)
+        self._writer_timeout = writer_timeout
+        self._lock = threading.RLock()  # one searcher per instance, shared by threads
+        self._ix = self._searcher = None
+        self._name: str | None = None
+        self._generation = -1
+        self._checked = 0.0
+        self._filters: dict[str, BitSet] = {}
+        self._open(self._store.ensure_index(ws.make_schema()))
+
+    # -- reading -------------------------------------------------------------------------
+    def _open(self, name: str) -> None:
+        ix = index.open_dir(str(self._store.path(name)))
+        self._generation = ix.latest_generation()  # read first: the searcher is never older
+        old, self._searcher = self._searcher, open_searcher(ix)
+        self._ix, self._name = ix, name
+        self._analyzer = ix.schema["title"].analyzer
+        self._checked = time.monotonic()
+        self._filters.clear()
+        if old is not None:
+            old.close()
+
+    def _fresh(self, force: bool = False):
+        """The cached searcher, renewed if the index changed (checked every 100 ms)."""
+        now = time.monotonic()
+        if force or now - self._checked >= REFRESH_INTERVAL:
+            self._checked = now
+            name = self._store.current_name()
+            if name and name != self._name:
+                self._open(name)  # a rebuild was swapped in
+            elif (generation := self._ix.latest_generation()) != self._generation:
+                # Not searcher.refresh(): whoosh3 3.54 reuses segment readers by segment
+                # id alone, so deletions committed since (every update deletes the old
+                # version) stay visible, and segments a merge removed come back.
+                self._generation = generation
+                self._searcher.close()
+                self._searcher = open_searcher(self._ix)
+                self._filters.clear()
+        return self._searcher
+
+    def _docset(self, searcher, q):
+        """The documents matching a filter query, cached until the searcher changes.
+
+        Whoosh turns a filter query into a document set on every search: for "type is
+        question" that is most of the index each time, which dominated similar().
+        """
+        if q is None:
+            return None
+        key = repr(q)
+        if key not in self._filters:
+            if len(self._filters) >= FILTER_CACHE_SIZE:
+                self._filters.clear()
+            self._filters[key] = BitSet(searcher.docs_for_query(q),
+                                        size=searcher.doc_count_all())
+        return self._filters[key]
+
+    def refresh(self) -> None:
+        """See commits from other instances and processes now."""
+        with self._lock:
+            self._fresh(force=True)
+
+    def search(self, query: SearchQuery, page: int = 1, per_page: int = 20) -> SearchResults:
+        """One page of hits for a parsed query, with a did-you-mean when little is found."""
+        page, per_page = max(1, int(page)), min(max(1, int(per_page)), 100)
+        if query.is_empty:
+            return SearchResults()
+        with self._lock:
+            searcher = self._fresh()
+            text_q, terms = ws.text_query(query, self._analyzer)
+            sort = query.sort
+            if text_q is None:
+                if not query.has_filters:
+                    return SearchResults()  # only stop words: nothing to look for
+                text_q = Every()
+                sort = "newest" if sort == "relevance" else sort
+            allowed = self._docset(searcher, ws.filter_query(query))
+            if allowed is not None and not allowed:
+                return SearchResults(terms=terms)  # whoosh reads an empty filter as none
+            offset = (page - 1) * per_page
+            # optimize=False: block-skipping would need a second full pass to count the
+            # total, which measured 2-3x slower than scoring every match once.
+            results = searcher.search(
+                text_q, limit=max(1, min(offset + per_page, MAX_DEPTH)), optimize=False,
+                filter=allowed, sortedby=ws.SORTS.get(sort))
+            total = len(results)
+            hits = [self._hit(r, terms, scored=sort == "relevance")
+                    for r in results[offset:offset + per_page]]
+            suggestion = None
+            if page == 1 and total < FEW_RESULTS and query.words:
+                suggestion = did_you_mean(searcher.reader(), query, self._analyzer)
+            return SearchResults(hits=hits, total=total, suggestion=suggestion, terms=terms)
+
+    def _hit(self, result, terms: frozenset[str], scored: bool = True) -> Hit:
+        stored = result.fields()
+        title = stored.get("title", "")
+        return Hit(
+            doc_id=stored["doc_id"], type=stored["type"], id=stored["id"],
+            score=float(result.score or 0.0) if scored else 0.0, title=title,
+            votes=stored.get("score", 0), answer_count=stored.get("answer_count", 0),
+            question_id=stored.get("question_id"), goal_id=stored.get("goal_id"),
+            title_highlight=ws.highlight_title(title, terms, self._analyzer) if terms else None,
+        )
+
+    def highlight(self, text: str, terms: Iterable[str], top: int = 2) -> str:
+        """Escaped excerpt of text (the post's body from the database) with <mark>s."""
+        return ws.highlight_text(text, terms, self._analyzer, top=top)
+
+    def similar(self, text: str, limit: int = 5, exclude_doc_ids: Iterable[str] = (),
+                types: Iterable[str] = ("question",)) -> list[Hit]:
+        """Threads like text: a title-only OR query for short text, key terms otherwise."""
+        limit = min(max(1, int(limit)), 50)
+        tokens = ws.analyse(self._analyzer, clean_text(text, SIMILAR_MAX_CHARS))
+        type_filter = ws.any_of("type", (t for t in types if t in DOC_TYPES))
+        if not tokens or type_filter is None:
+            return []
+        with self._lock:
+            searcher = self._fresh()
+            # Short text is a title being typed: match titles only. Longer text also
+            # matches bodies. Either way only the rarest few terms are kept: common ones
+            # match much of the index, decide little and cost the most.
+            if len(tokens) <= SIMILAR_TITLE_TOKENS:
+                terms = key_terms(searcher, tokens, ("title",), TITLE_KEY_TERMS)
+                fields = ("title",)
+            else:
+                terms = key_terms(searcher, tokens, ("title", "body"), KEY_TERMS)
+                fields = ("title", "body")
+            if not terms:
+                return []
+            # Title weighs x2 through its field boost; BM25 already weighs terms by idf.
+            q = Or([Term(name, term) for term in terms for name in fields])
+            mask = ws.any_of("doc_id", list(exclude_doc_ids)[:100])
+            allowed = self._docset(searcher, type_filter)
+            if not allowed:  # whoosh reads an empty filter as no filter at all
+                return []
+            results = searcher.search(q, limit=limit, filter=allowed, mask=mask)
+            return [self._hit(r, frozenset()) for r in results]
+
+    def suggest(self, text: str) -> str | None:
+        """Did-you-mean for a query text, from the words in titles; None if nothing better."""
+        query = parse_query(text)
+        if not query.words:
+            return None
+        with self._lock:
+            return did_you_mean(self._fresh().reader(), query, self._analyzer)
+
+    def doc_ids(self) -> set[str]:
+        """Every live doc_id (deleted documents excluded)."""
+        with self._lock:
+            reader = self._fresh(force=True).reader()
+            return {fields["doc_id"] for fields in reader.all_stored_fields()}
+
+    # -- writing -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writer(self, **commit_args) -> Iterator:
+        """A writer on the live index; waits up to writer_timeout for its lock."""
+        for _ in range(3):
+            with self._lock:
+                self._fresh(force=True)
+                ix, name = self._ix, self._name
+            writer = ix.writer(timeout=self._writer_timeout, **ws.WRITER_ARGS)
+            # A rebuild may have swapped CURRENT while we waited for the old index's lock.
+            if self._store.current_name() in (None, name):
+                break
+            writer.cancel()
+        else:
+            raise index.LockError("search index swapped repeatedly while waiting to write")
+        try:
+            yield writer
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(**(commit_args or {"mergetype": ws.merge_policy}))
+        self._checked = 0.0  # the next search here sees this write at once
+
+    def apply(self, upserts: Iterable[SearchDocument], removals: Iterable[str]) -> None:
+        """Upserts and removals in one commit; an id in both is removed (privacy wins)."""
+        latest = {doc.doc_id: doc for doc in upserts}  # the last version of a doc wins
+        gone = set(removals)
+        for doc_id in gone:
+            latest.pop(doc_id, None)
+        if not latest and not gone:
+            return
+        with self._writer() as writer:
+            for doc_id in sorted(gone):
+                writer.delete_by_term("doc_id", doc_id)
+            for doc in latest.values():
+                writer.update_document(**ws.document_fields(doc))
+
+    def index_documents(self, docs: Iterable[SearchDocument]) -> int:
+        """Insert or replace documents in one commit; returns how many distinct ids."""
+        docs = list(docs)
+        self.apply(docs, ())
+        return len({doc.doc_id for doc in docs})
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents in one commit; returns how many ids were asked for."""
+        ids = set(doc_ids)
+        self.apply((), ids)
+        return len(ids)
+
+    def optimize(self) -> None:
+        """Merge all segments into one (seconds at 150k posts: run it when quiet)."""
+        with self._writer(optimize=True):
+            pass
+
+    def rebuild(self, docs: Iterable[SearchDocument],
+                progress: ProgressCallback | None = None) -> int:
+        """Build a new index from docs (read lazily) in a new dir, then swap it in.
+
+        The live index's write lock is held throughout, so concurrent apply() calls wait
+        (or fail with LockError and are retried by the indexer from its outbox) and land
+        in the new index after the swap instead of being lost with the old one.
+        """
+        with self._store.exclusive():
+            old_name = self._store.current_name()
+            old_lock = None
+            if old_name:
+                old_lock = index.open_dir(str(self._store.path(old_name))).lock("WRITELOCK")
+                if not try_for(lambda: old_lock.acquire(blocking=False),
+                               timeout=self._writer_timeout):
+                    raise index.LockError("search index is busy: rebuild not started")
+            try:
+                build = self._store.new_build_dir()
+                try:
+                    count = ws.build_index(build, docs, progress)
+                except BaseException:
+                    shutil.rmtree(build, ignore_errors=True)
+                    raise
+                new_name = self._store.publish(build)
+            finally:
+                if old_lock is not None:
+                    old_lock.release()
+            # Keep the previous index: other processes may still be mid-search on it.
+            self._store.cleanup(keep=(new_name, old_name))
+        with self._lock:
+            self._open(new_name)
+        return count
+
+    def close(self) -> None:
+        """Close the searcher; the instance must not be used afterwards."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = self._ix = None

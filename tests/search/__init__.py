@@ -1,0 +1,1 @@
+"""Unit tests of the search package (no database, no app)."""

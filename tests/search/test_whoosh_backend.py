@@ -1,0 +1,573 @@
+"""WhooshBackend: filters, relevance, sorting, writes, similar, did-you-mean, swaps, refresh."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from whoosh import index
+
+from app.search.backend import SearchBackend, SearchResults
+from app.search.documents import SearchDocument
+from app.search.query import parse_query
+from app.search.whoosh_backend import REFRESH_INTERVAL, WhooshBackend
+from app.search.whoosh_store import POINTER
+from tests.search.test_query import HOSTILE, random_text
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def doc(kind, n, title, body="", tags=(), author="alice", age_days=0, score=0, answers=0,
+        question_id=None, goal_id=None):
+    """A document created age_days before T0 + 100 days."""
+    return SearchDocument.make(
+        kind, n, title=title, body=body, tags=list(tags), author=author,
+        created_at=T0 + timedelta(days=100 - age_days), score=score, answer_count=answers,
+        question_id=question_id, goal_id=goal_id)
+
+
+CORPUS = [
+    doc("question", 1, "How do I run python tests in parallel", "pytest is slow for me",
+        tags=["python", "testing"], author="alice", age_days=5, score=7, answers=2),
+    doc("question", 2, "Deploying a flask app behind nginx", "gunicorn and python setup",
+        tags=["python", "flask"], author="bob", age_days=3, score=2, answers=0),
+    doc("answer", 3, "How do I run python tests in parallel", "use pytest-xdist for speed",
+        author="carol", age_days=4, score=12, question_id=1),
+    doc("goal", 4, "Become a confident python developer", "python every day, tests too",
+        tags=["python", "career"], author="alice", age_days=1, score=0),
+    doc("question", 5, "Learning rust ownership rules", "borrow checker confuses me",
+        tags=["rust"], author="", age_days=2, score=1, answers=0),  # anonymous
+    doc("question", 6, "Secret sauce for sourdough", "python is not a snake here",
+        tags=["cooking"], author="dave", age_days=0, score=-1, answers=1),
+]
+
+
+@pytest.fixture
+def make(tmp_path):
+    """Open WhooshBackends on tmp_path/index (closed after the test)."""
+    made = []
+
+    def factory(**kwargs):
+        made.append(WhooshBackend(tmp_path / "index", **kwargs))
+        return made[-1]
+
+    yield factory
+    for instance in made:
+        instance.close()
+
+
+@pytest.fixture
+def backend(make):
+    instance = make()
+    instance.index_documents(CORPUS)
+    return instance
+
+
+def ids(results):
+    hits = results.hits if isinstance(results, SearchResults) else results
+    return [hit.doc_id for hit in hits]
+
+
+def find(backend, text, page=1, per_page=20, **parse_args):
+    """Parse text (with sort/types/tags) and search."""
+    return backend.search(parse_query(text, **parse_args), page=page, per_page=per_page)
+
+
+def raw_doc_ids(base: Path) -> list[str]:
+    """doc_ids straight from the live index on disk, bypassing the backend."""
+    name = (base / POINTER).read_text().strip()
+    with index.open_dir(str(base / name)).searcher() as searcher:
+        return sorted(fields["doc_id"] for fields in searcher.reader().all_stored_fields())
+
+
+def test_it_is_a_search_backend(backend):
+    assert isinstance(backend, SearchBackend)
+
+
+# -- hostile input ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [*HOSTILE, random_text(10_000), random_text(400, seed=3)])
+@pytest.mark.parametrize("sort", ["relevance", "newest", "votes"])
+def test_hostile_queries_never_raise(backend, text, sort):
+    results = find(backend, text, sort=sort)
+    assert isinstance(results, SearchResults)
+    assert results.total >= len(results.hits)
+    assert backend.similar(text) is not None
+    backend.suggest(text)
+
+
+def test_field_syntax_is_matched_as_words_not_fields(backend):
+    # "doc_id:question:2" must not act as a field query: no post contains those words.
+    assert find(backend, "doc_id:question:2").total == 0
+    assert find(backend, "author:bob").total == 0
+    assert find(backend, "type:goal").total == 0
+    # ...while the words themselves are still searched in text.
+    assert ids(find(backend, "secret:sourdough")) == ["question:6"]
+
+
+def test_query_language_operators_are_plain_words(backend):
+    assert find(backend, "python OR rust").total == 0  # "or" is a stop word: python AND rust
+    assert set(ids(find(backend, "NOT rust"))) == {"question:5"}
+    assert find(backend, "pyth*").total == find(backend, "pyth").total == 0
+
+
+# -- filters ----------------------------------------------------------------------------
+
+def test_is_filter_never_returns_other_types(backend):
+    for kind in ("question", "answer", "goal"):
+        hits = find(backend, f"is:{kind} python tests").hits
+        assert hits and {hit.type for hit in hits} == {kind}
+
+
+def test_type_filter_cannot_be_escaped_by_text(backend):
+    results = find(backend, 'is:question python "is:goal" OR type:goal [career]')
+    assert all(hit.type == "question" for hit in results.hits)
+    assert find(backend, "python", types=["goal"]).hits[0].doc_id == "goal:4"
+
+
+def test_tag_filter(backend):
+    assert set(ids(find(backend, "[python]"))) == {"question:1", "question:2", "goal:4"}
+    assert ids(find(backend, "python [flask]")) == ["question:2"]
+    assert ids(find(backend, "tag:python tag:career")) == ["goal:4"]
+    assert find(backend, "[nosuchtag] python").total == 0
+
+
+def test_user_filter(backend):
+    assert set(ids(find(backend, "user:alice"))) == {"question:1", "goal:4"}
+    assert ids(find(backend, "user:ALICE is:goal")) == ["goal:4"]
+    assert set(ids(find(backend, "python user:bob user:carol"))) == {"question:2", "answer:3"}
+
+
+def test_anonymous_posts_are_never_found_by_author(backend):
+    assert "question:5" not in ids(find(backend, "user:anonymous rust"))
+    assert find(backend, "rust").total == 1
+    for name in ("", "none", "null", "anonymous"):
+        assert "question:5" not in ids(find(backend, f"user:{name}"))
+
+
+def test_unanswered_and_minimum_answers(backend):
+    assert set(ids(find(backend, "answers:0"))) == {"question:2", "question:5"}
+    assert ids(find(backend, "answers:0 python")) == ["question:2"]
+    assert set(ids(find(backend, "answers:1"))) == {"question:1", "question:6"}
+    assert ids(find(backend, "answers:2")) == ["question:1"]
+    assert find(backend, "answers:0 is:goal").total == 0
+
+
+def test_a_filter_matching_nothing_finds_nothing(backend):
+    # Whoosh reads an empty filter set as "no filter": that must never widen a search.
+    for text in ("python [nosuchtag]", "python user:nobody", "answers:0 is:goal",
+                 "python is:answer user:alice", "the [nosuchtag]"):
+        assert find(backend, text).total == 0, text
+    assert backend.similar("python tests", types=("answer",)) != []
+    backend.remove_documents(["answer:3"])
+    assert backend.similar("python tests", types=("answer",)) == []
+
+
+def test_cached_filters_see_new_documents(backend):
+    assert ids(find(backend, "[rust]")) == ["question:5"]
+    backend.index_documents([doc("goal", 60, "Write a rust web server", tags=["rust"])])
+    assert set(ids(find(backend, "[rust]"))) == {"question:5", "goal:60"}
+    backend.remove_documents(["question:5"])
+    assert ids(find(backend, "[rust]")) == ["goal:60"]
+
+
+def test_filters_alone_list_newest_first(backend):
+    assert ids(find(backend, "[python]")) == ["goal:4", "question:2", "question:1"]
+
+
+def test_stop_words_alone_find_nothing(backend):
+    assert find(backend, "the of and to a").total == 0
+    assert find(backend, "the [rust]").total == 1  # with a filter they list its posts
+
+
+# -- relevance, stemming, phrases -------------------------------------------------------
+
+def test_title_match_beats_body_match(make):
+    backend = make()
+    backend.index_documents([
+        doc("question", 1, "Notes on gardening", "I wonder about kubernetes at work"),
+        doc("question", 2, "Kubernetes at work", "Notes on gardening and plants"),
+    ])
+    assert ids(find(backend, "kubernetes")) == ["question:2", "question:1"]
+
+
+def test_stemming_matches_word_forms(make):
+    backend = make()
+    backend.index_documents([doc("question", 1, "Where should I run daily", "morning plans"),
+                             doc("question", 2, "Hopping between jobs", "worries")])
+    assert ids(find(backend, "running")) == ["question:1"]
+    assert ids(find(backend, "runs")) == ["question:1"]
+    assert ids(find(backend, "hopped")) == ["question:2"]
+
+
+def test_words_are_all_required(backend):
+    assert ids(find(backend, "flask nginx")) == ["question:2"]
+    assert find(backend, "flask rust").total == 0
+
+
+def test_a_word_also_matches_its_tag(backend):
+    # "career" appears only as a tag of the goal.
+    assert ids(find(backend, "career")) == ["goal:4"]
+
+
+def test_phrases_respect_word_order(make):
+    backend = make()
+    backend.index_documents([doc("question", 1, "Python tests everywhere", "x"),
+                             doc("question", 2, "Tests for python", "y")])
+    assert ids(find(backend, '"python tests"')) == ["question:1"]
+    assert set(ids(find(backend, "python tests"))) == {"question:1", "question:2"}
+
+
+def test_hits_carry_stored_fields_and_highlighted_titles(backend):
+    hit = next(h for h in find(backend, "xdist").hits)
+    assert (hit.type, hit.id, hit.question_id, hit.votes) == ("answer", 3, 1, 12)
+    assert hit.title == "How do I run python tests in parallel"
+    assert hit.score > 0
+    hit = find(backend, "flask").hits[0]
+    assert hit.title_highlight == (
+        'Deploying a <mark class="match term0">flask</mark> app behind nginx')
+    assert hit.answer_count == 0
+
+
+def test_highlights_escape_html(make):
+    backend = make()
+    backend.index_documents([doc("question", 1, "<b>Bold</b> & python", "x")])
+    results = find(backend, "python")
+    assert results.hits[0].title_highlight == (
+        '&lt;b&gt;Bold&lt;/b&gt; &amp; <mark class="match term0">python</mark>')
+    snippet = backend.highlight("<script>alert(1)</script> running python", results.terms)
+    assert "<script>" not in snippet
+    assert '<mark class="match term0">python</mark>' in snippet
+
+
+def test_highlight_without_a_match_starts_the_text_escaped(backend):
+    assert backend.highlight("a < b " * 100, {"python"}).startswith("a &lt; b a &lt; b")
+    assert backend.highlight("short <i>", set()) == "short &lt;i&gt;"
+
+
+# -- sorting and pagination -------------------------------------------------------------
+
+def test_sort_newest(backend):
+    results = find(backend, "python", sort="newest")
+    assert ids(results) == ["question:6", "goal:4", "question:2", "answer:3", "question:1"]
+    assert all(hit.score == 0.0 for hit in results.hits)
+
+
+def test_sort_votes(backend):
+    assert ids(find(backend, "python", sort="votes")) == [
+        "answer:3", "question:1", "question:2", "goal:4", "question:6"]
+    assert ids(find(backend, "[python]", sort="votes")) == ["question:1", "question:2", "goal:4"]
+
+
+def test_pagination_totals_and_pages(make):
+    backend = make()
+    backend.index_documents(doc("question", n, f"Topic number {n} about gardens", age_days=n)
+                            for n in range(1, 26))
+    pages = [find(backend, "gardens", sort="newest", page=p, per_page=10) for p in (1, 2, 3, 4)]
+    assert [r.total for r in pages] == [25, 25, 25, 25]
+    assert [len(r.hits) for r in pages] == [10, 10, 5, 0]
+    seen = [doc_id for r in pages for doc_id in ids(r)]
+    assert seen == [f"question:{n}" for n in range(1, 26)]
+
+
+def test_silly_page_numbers_are_clamped(backend):
+    assert find(backend, "python", page=0).total == 5
+    assert find(backend, "python", page=10**6).hits == []
+    assert len(find(backend, "python", per_page=10**6).hits) == 5
+
+
+# -- writes -----------------------------------------------------------------------------
+
+def test_remove_documents_really_removes(backend, tmp_path):
+    assert backend.remove_documents(["question:1", "answer:3", "question:999"]) == 3
+    assert "question:1" not in raw_doc_ids(tmp_path / "index")
+    assert "answer:3" not in raw_doc_ids(tmp_path / "index")
+    assert find(backend, "xdist").total == 0
+    assert "question:1" not in ids(find(backend, "parallel"))
+    assert backend.doc_ids() == {"question:2", "goal:4", "question:5", "question:6"}
+
+
+def test_upsert_replaces_without_duplicates(backend, tmp_path):
+    backend.index_documents([doc("question", 2, "Deploying a django app", "uwsgi", tags=["web"])])
+    assert raw_doc_ids(tmp_path / "index").count("question:2") == 1
+    assert find(backend, "flask").total == 0
+    assert ids(find(backend, "django [web]")) == ["question:2"]
+
+
+def test_apply_is_one_batch_and_removal_wins(backend):
+    backend.apply([doc("goal", 9, "Ship a side project", "x"),
+                   doc("goal", 9, "Ship a bigger side project", "x"),
+                   doc("question", 6, "Still sourdough", "flour")],
+                  ["question:6", "question:5"])
+    assert ids(find(backend, "bigger")) == ["goal:9"]
+    assert find(backend, "sourdough").total == 0
+    assert "question:5" not in backend.doc_ids()
+
+
+def test_empty_apply_does_nothing(backend, tmp_path):
+    before = index.open_dir(str(tmp_path / "index" / (tmp_path / "index" / POINTER)
+                                .read_text().strip())).latest_generation()
+    backend.apply([], [])
+    name = (tmp_path / "index" / POINTER).read_text().strip()
+    assert index.open_dir(str(tmp_path / "index" / name)).latest_generation() == before
+
+
+def test_optimize_keeps_documents(backend):
+    for n in range(20, 40):
+        backend.index_documents([doc("question", n, f"Extra question {n}", "filler")])
+    backend.optimize()
+    assert len(backend.doc_ids()) == len(CORPUS) + 20
+    assert find(backend, "extra").total == 20
+
+
+def test_concurrent_writers_lose_nothing(make):
+    first, second = make(), make()
+
+    def write(instance, start):
+        for n in range(start, start + 15):
+            instance.index_documents([doc("question", n, f"Concurrent post {n}", "body")])
+
+    threads = [threading.Thread(target=write, args=(first, 1)),
+               threading.Thread(target=write, args=(second, 100))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(first.doc_ids()) == 30
+    assert find(second, "concurrent", per_page=50).total == 30
+
+
+# -- similar and did-you-mean -----------------------------------------------------------
+
+DECOYS = [doc("question", 100 + n, title, "filler text")
+          for n, title in enumerate([
+              "How to cook pasta al dente", "Best way to learn piano as an adult",
+              "Python decorators explained", "Running a marathon without injury",
+              "Choosing between Django and Flask", "Unit tests for a flask app",
+              "Why is my sourdough flat", "Parallel processing with multiprocessing",
+          ])]
+
+
+@pytest.fixture
+def similar_backend(make):
+    backend = make()
+    backend.index_documents([*DECOYS,
+                             doc("question", 1, "How can I run pytest tests in parallel", "x"),
+                             doc("goal", 2, "Run pytest tests in parallel every day", "x")])
+    return backend
+
+
+def test_similar_finds_a_near_duplicate_title(similar_backend):
+    hits = similar_backend.similar("Running my pytest tests in parallel?", limit=3)
+    assert hits[0].doc_id == "question:1"
+    assert all(hit.type == "question" for hit in hits)
+    assert hits[0].score > 0 and len(hits) <= 3
+
+
+def test_similar_respects_exclude_and_types(similar_backend):
+    hits = similar_backend.similar("run pytest tests in parallel", exclude_doc_ids=["question:1"])
+    assert "question:1" not in ids(hits)
+    both = similar_backend.similar("run pytest tests in parallel", types=("question", "goal"))
+    assert {"question:1", "goal:2"} <= set(ids(both))
+    assert similar_backend.similar("run pytest", types=("comment",)) == []
+
+
+def test_similar_with_a_whole_post(similar_backend):
+    body = ("My test suite takes twenty minutes. " * 3) + "Can pytest run tests in parallel " \
+        "on several cores, and is xdist the right plugin for parallel runs?"
+    hits = similar_backend.similar("Speed up a slow test suite\n" + body, limit=5)
+    assert hits[0].doc_id == "question:1"
+
+
+def test_similar_with_nothing_to_match(similar_backend):
+    assert similar_backend.similar("") == []
+    assert similar_backend.similar("the of and to a") == []
+    assert similar_backend.similar("zzzqqq unknownword") == []
+
+
+def test_suggest_fixes_a_typo_from_common_title_words(make):
+    backend = make()
+    backend.index_documents(doc("question", n, f"Python question number {n}", "body")
+                            for n in range(1, 6))
+    assert backend.suggest("pyhton") == "python"
+    assert backend.suggest("pyhton [web] user:bob") == "python [web] user:bob"
+    assert backend.suggest("python") is None
+    assert backend.suggest("zzzzzz") is None
+    results = find(backend, "pyhton")
+    assert results.total == 0 and results.suggestion == "python"
+    assert find(backend, "python").suggestion is None
+    # Only free words are rewritten, never an operator's value.
+    assert backend.suggest("user:pyhton pyhton") == "user:pyhton python"
+
+
+# -- rebuild and refresh ----------------------------------------------------------------
+
+def test_rebuild_swaps_in_a_new_index(backend, tmp_path):
+    base = tmp_path / "index"
+    before = (base / POINTER).read_text().strip()
+    progress = []
+    count = backend.rebuild(iter(CORPUS[:2] + CORPUS[:1]), progress=progress.append)
+    assert count == 2 and progress[-1] == 2
+    assert (base / POINTER).read_text().strip() != before
+    assert backend.doc_ids() == {"question:1", "question:2"}
+    assert raw_doc_ids(base) == ["question:1", "question:2"]
+    assert not list(base.glob("tmp-*"))
+    assert len(list(base.glob("ix-*"))) == 2  # the new one and the one before it
+
+
+def test_interrupted_rebuild_keeps_the_old_index(backend, tmp_path):
+    base = tmp_path / "index"
+    before = (base / POINTER).read_text().strip()
+
+    def exploding():
+        yield from CORPUS[:2]
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        backend.rebuild(exploding())
+    assert (base / POINTER).read_text().strip() == before
+    assert not list(base.glob("tmp-*"))
+    assert len(backend.doc_ids()) == len(CORPUS)
+    assert find(backend, "sourdough").total == 1
+    backend.index_documents([doc("goal", 50, "Still writable after a failed rebuild")])
+    assert find(backend, "writable").total == 1
+
+
+def run_python(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=PROJECT_ROOT,
+                          env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_a_crashed_rebuild_process_leaves_the_old_index_serving(backend, tmp_path, make):
+    base = tmp_path / "index"
+    before = (base / POINTER).read_text().strip()
+    proc = run_python(f"""
+        import os
+        from app.search.documents import SearchDocument
+        from app.search.whoosh_backend import WhooshBackend
+        def docs():
+            for n in range(1, 3000):
+                if n == 2000:
+                    os._exit(3)  # killed mid-rebuild: no cleanup runs
+                yield SearchDocument.make("goal", n, title=f"Half built {{n}}", body="x")
+        WhooshBackend({str(base)!r}).rebuild(docs())
+    """)
+    assert proc.returncode == 3, proc.stderr
+    assert (base / POINTER).read_text().strip() == before
+    assert list(base.glob("tmp-*"))  # the half-built dir is left behind...
+    fresh = make()  # ...and never opened
+    assert fresh.doc_ids() == backend.doc_ids() == {d.doc_id for d in CORPUS}
+    assert find(fresh, "half built").total == 0
+    fresh.rebuild(iter(CORPUS[:1]))  # the next rebuild cleans it up
+    assert not list(base.glob("tmp-*"))
+    backend.refresh()
+    assert backend.doc_ids() == {"question:1"}
+
+
+def test_writes_wait_for_a_rebuild_and_land_in_the_new_index(backend, tmp_path, make):
+    base = tmp_path / "index"
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_docs():
+        yield CORPUS[0]
+        started.set()
+        release.wait(10)
+        yield CORPUS[1]
+
+    rebuilder = threading.Thread(target=backend.rebuild, args=(slow_docs(),))
+    rebuilder.start()
+    assert started.wait(10)
+    impatient = make(writer_timeout=0.2)
+    with pytest.raises(index.LockError):
+        impatient.index_documents([doc("goal", 70, "Impatient write")])
+    patient = make(writer_timeout=10)
+    writer = threading.Thread(target=patient.index_documents,
+                              args=([doc("goal", 71, "Patient write during rebuild")],))
+    writer.start()
+    time.sleep(0.3)
+    release.set()
+    rebuilder.join(10)
+    writer.join(10)
+    assert raw_doc_ids(base) == ["goal:71", "question:1", "question:2"]
+    backend.refresh()
+    assert ids(find(backend, "patient")) == ["goal:71"]
+
+
+def test_refresh_sees_another_instance_writes(backend, make):
+    other = make()
+    assert find(backend, "zeppelin").total == 0
+    other.index_documents([doc("goal", 80, "Fly a zeppelin")])
+    backend.refresh()
+    assert ids(find(backend, "zeppelin")) == ["goal:80"]
+    other.remove_documents(["goal:80"])
+    time.sleep(REFRESH_INTERVAL * 1.5)  # no explicit refresh: the periodic check sees it
+    assert find(backend, "zeppelin").total == 0
+
+
+def test_refresh_follows_a_rebuild_by_another_instance(backend, make):
+    other = make()
+    other.rebuild(iter([doc("goal", 90, "Only this after the rebuild")]))
+    backend.refresh()
+    assert backend.doc_ids() == {"goal:90"}
+    backend.index_documents([doc("goal", 91, "Written through the refreshed instance")])
+    other.refresh()
+    assert other.doc_ids() == {"goal:90", "goal:91"}
+
+
+@pytest.mark.slow
+def test_another_process_writes_while_this_one_searches(backend, tmp_path):
+    base = tmp_path / "index"
+    code = f"""
+        from app.search.documents import SearchDocument
+        from app.search.whoosh_backend import WhooshBackend
+        backend = WhooshBackend({str(base)!r})
+        for n in range(1, 41):
+            backend.apply([SearchDocument.make("question", 1000 + n,
+                                               title=f"Crossprocess post {{n}}", body="x")],
+                          ["question:6"] if n == 20 else [])
+        print("done")
+    """
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], cwd=PROJECT_ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    totals = []
+    try:
+        while proc.poll() is None:
+            totals.append(find(backend, "crossprocess", per_page=5).total)
+            backend.similar("crossprocess post")
+    finally:
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.strip() == "done"
+    assert totals == sorted(totals)  # never goes backwards
+    time.sleep(REFRESH_INTERVAL * 1.5)
+    assert find(backend, "crossprocess").total == 40
+    assert "question:6" not in backend.doc_ids()
+
+
+def test_a_searcher_survives_another_instance_merging_its_files(backend, tmp_path, make,
+                                                                 monkeypatch):
+    other = make()
+    for n in range(20, 35):  # several segments, so optimize() deletes files
+        other.index_documents([doc("question", n, f"Segment filler {n}", "python")])
+    backend.refresh()
+    monkeypatch.setattr("app.search.whoosh_backend.REFRESH_INTERVAL", 3600)
+    segment_files = {p.name for p in (tmp_path / "index").glob("ix-*/MAIN_*")}
+    other.optimize()
+    assert segment_files - {p.name for p in (tmp_path / "index").glob("ix-*/MAIN_*")}
+    # This searcher predates the merge: its files are gone from the directory, yet it
+    # still answers (with stored fields, lengths and sort columns) from open files.
+    for sort in ("relevance", "newest", "votes"):
+        results = find(backend, "python filler", sort=sort)
+        assert results.total == 15 and all(hit.title for hit in results.hits)
+    backend.refresh()
+    assert find(backend, "python filler").total == 15
