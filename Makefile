@@ -26,9 +26,12 @@ run: $(STAMP)
 	@if [ "$${DEMO_DATA:-1}" = "1" ]; then $(BIN)/flask demo load; fi
 	DEMO_DATA=$${DEMO_DATA:-1} $(BIN)/flask run --debug --host $(HOST) --port $(PORT)
 
-## Production shape: migrations, then gunicorn with WEB_CONCURRENCY workers
+## Production shape: migrations, then gunicorn (WEB_CONCURRENCY workers) + the search indexer
 serve: $(STAMP)
 	$(BIN)/flask db upgrade
+	@# The search indexer runs beside gunicorn; both stop together.
+	$(BIN)/flask search worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEMO_DATA=$${DEMO_DATA:-0} HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
 		$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 

@@ -16,7 +16,7 @@ from app.blueprints.main.routes import bp as main_bp
 from app.blueprints.questions.routes import bp as questions_bp
 from app.blueprints.tags.routes import bp as tags_bp
 from app.blueprints.users.routes import bp as users_bp
-from app.cli import demo_cli, import_cli, users_cli
+from app.cli import demo_cli, import_cli, search_cli, users_cli
 from app.config import Config
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -143,3 +143,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(search_cli)

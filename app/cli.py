@@ -6,6 +6,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
+from app.search.indexer import drain, run_worker
+from app.search.service import check_index, get_backend, rebuild_index
 from app.services.accounts import register_user, set_role
 from app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_goals, ensure_demo_users
 from app.services.errors import ServiceError
@@ -128,3 +130,36 @@ def import_stackexchange_command(directory: Path, batch_size: int) -> None:
                                    "run this one again (it skips what exists).") from None
     click.echo(f"Imported {summary}")
     click.echo(ATTRIBUTION)
+
+
+search_cli = AppGroup("search", help="Search index maintenance.")
+
+
+@search_cli.command("reindex")
+def search_reindex_command() -> None:
+    """Rebuild the index from the database in a new directory, then swap it in."""
+    count = rebuild_index(progress=lambda n: click.echo(f"\r{n} posts indexed", nl=False))
+    click.echo(f"\nIndexed {count} public posts; the new index is live.")
+
+
+@search_cli.command("check")
+@click.option("--no-repair", is_flag=True, help="Only report the drift.")
+def search_check_command(no_repair: bool) -> None:
+    """Report (and repair) drift between the database and the index."""
+    missing, extra = check_index(repair=not no_repair)
+    click.echo(f"Drift: {len(missing)} missing from the index, {len(extra)} extra in it.")
+    if (missing or extra) and not no_repair:
+        drained = drain(get_backend())
+        click.echo(f"Repaired: removed {len(extra)}, re-indexed {drained} queued posts.")
+
+
+@search_cli.command("worker")
+@click.option("--once", is_flag=True, help="Apply what is queued, then exit.")
+def search_worker_command(once: bool) -> None:
+    """Apply queued index changes (run exactly one of these beside the web workers)."""
+    backend = get_backend()
+    if once:
+        click.echo(f"Applied {drain(backend)} queued changes.")
+        return
+    click.echo("Search indexer running; Ctrl+C stops it.")
+    run_worker(backend)
