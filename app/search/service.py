@@ -3,14 +3,18 @@
 import os
 
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Goal, Question
-from app.search.documents import doc_id_for
-from app.search.indexer import all_public_documents, documents_for
+from app.search.documents import doc_id_for, html_to_text
+from app.search.indexer import BUILDERS, MODELS, all_public_documents, documents_for
 from app.search.outbox import enqueue
+from app.search.query import parse_query
 from app.search.whoosh_backend import WhooshBackend
+from app.services.errors import ValidationFailed
+from app.services.pagination import Page
 from app.services.transaction import write_transaction
 
 # Keyed by (pid, directory): a backend opened before a fork must not be reused after it.
@@ -63,4 +67,54 @@ def check_index(repair: bool = True) -> tuple[set[str], set[str]]:
     return missing, extra
 
 
-__all__ = ["check_index", "doc_id_for", "get_backend", "rebuild_index"]
+
+
+SORTS = ("relevance", "newest", "votes")
+
+
+def _hit_url(hit, row) -> str:
+    if hit.type == "goal":
+        return f"/goals/{row.id}"
+    if hit.type == "question":
+        return f"/questions/{row.id}"
+    return f"/questions/{row.question_id}#answer-{row.id}"
+
+
+def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per_page=20):
+    """Search public posts; every hit is re-read and re-checked against the visibility gate."""
+    if sort not in SORTS:
+        raise ValidationFailed("Unknown sort.", {"sort": [f"One of: {', '.join(SORTS)}."]})
+    if doc_type not in (None, *MODELS):
+        raise ValidationFailed("Unknown type.", {"type": ["One of: goal, question, answer."]})
+    query = parse_query(text, sort=sort, types=[doc_type] if doc_type else (),
+                        tags=[tag] if tag else ())
+    if query.is_empty:
+        return Page(items=[], page=page, per_page=per_page, total=0), None
+    backend = get_backend()
+    backend.refresh()
+    results = backend.search(query, page, per_page)
+    rows = {}
+    for kind in {hit.type for hit in results.hits}:
+        ids = [hit.id for hit in results.hits if hit.type == kind]
+        model = MODELS[kind]
+        rows.update({(kind, r.id): r for r in db.session.scalars(
+            select(model).where(model.id.in_(ids)))})
+    items = []
+    for hit in results.hits:
+        row = rows.get((hit.type, hit.id))
+        _, public = BUILDERS[hit.type]
+        # The index may lag a closing goal or a deletion by a moment: the database decides.
+        if row is None or not public(None, row):
+            continue
+        html = row.description_html if hit.type == "goal" else row.body_html
+        title = row.question.title if hit.type == "answer" else row.title
+        items.append({
+            "type": hit.type, "id": row.id, "title": title, "url": _hit_url(hit, row),
+            # highlight() escapes the text itself and adds only <mark> (tested).
+            "snippet": Markup(backend.highlight(html_to_text(html), results.terms)),  # noqa: S704
+            "score": round(hit.score, 4),
+        })
+    return Page(items=items, page=page, per_page=per_page, total=results.total), (
+        results.suggestion)
+
+__all__ = ["check_index", "doc_id_for", "get_backend", "rebuild_index", "search_posts"]

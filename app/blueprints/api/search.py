@@ -1,0 +1,50 @@
+"""API v1: full-text search over public posts."""
+
+from marshmallow import Schema, fields, validate
+
+from app.blueprints.api.common import make_blueprint
+from app.search.service import SORTS, search_posts
+from app.services.pagination import MAX_PER_PAGE
+
+blp = make_blueprint("api_search", "Search public goals, questions and answers.")
+
+
+class SearchArgs(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=10_000))
+    type = fields.String(validate=validate.OneOf(("goal", "question", "answer")))
+    tag = fields.String(validate=validate.Length(max=35))
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PER_PAGE))
+
+
+class SearchItem(Schema):
+    type = fields.String()
+    id = fields.Integer()
+    title = fields.String()
+    snippet = fields.String(metadata={"description": "Escaped HTML with <mark> highlights."})
+    url = fields.String()
+    score = fields.Float()
+
+
+class SearchPage(Schema):
+    items = fields.List(fields.Nested(SearchItem))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    suggestion = fields.String(allow_none=True)
+
+
+@blp.route("/search", methods=["GET"])
+@blp.arguments(SearchArgs, location="query")
+@blp.response(200, SearchPage)
+def search(args):
+    """Search words, "phrases", [tag], user:name, is:type, answers:0; hits re-checked."""
+    results, suggestion = search_posts(
+        args["q"], doc_type=args.get("type"), tag=args.get("tag"), sort=args["sort"],
+        page=args["page"], per_page=args["per_page"])
+    body = {"items": results.items, "page": results.page, "per_page": results.per_page,
+            "total": results.total}
+    if suggestion:
+        body["suggestion"] = suggestion
+    return body
