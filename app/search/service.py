@@ -8,14 +8,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Goal, Question
-from app.search.documents import doc_id_for, html_to_text
-from app.search.indexer import BUILDERS, MODELS, all_public_documents, documents_for
+from app.search.documents import html_to_text
+from app.search.indexer import BUILDERS, MODELS, all_public_documents
 from app.search.outbox import enqueue
 from app.search.query import parse_query
 from app.search.whoosh_backend import WhooshBackend
 from app.services.errors import ValidationFailed
 from app.services.pagination import Page
 from app.services.transaction import write_transaction
+from app.services.visibility import visible_answers, visible_goals, visible_questions
 
 # Keyed by (pid, directory): a backend opened before a fork must not be reused after it.
 _backends: dict[tuple[int, str], WhooshBackend] = {}
@@ -37,13 +38,13 @@ def rebuild_index(progress=None) -> int:
 
 
 def public_doc_ids() -> set[str]:
-    """Doc ids of every post an anonymous reader may see, per the visibility gate."""
-    ids: set[str] = set()
-    for doc_type, model in (("goal", Goal), ("question", Question), ("answer", Answer)):
-        keys = [(doc_type, i) for i in db.session.scalars(select(model.id))]
-        for start in range(0, len(keys), 1000):
-            upserts, _ = documents_for(keys[start:start + 1000])
-            ids.update(doc.doc_id for doc in upserts)
+    """Doc ids of every post an anonymous reader may see, from the gate's base queries."""
+    queries = {
+        "goal": visible_goals(None).with_only_columns(Goal.id),
+        "question": visible_questions(None).with_only_columns(Question.id),
+        "answer": visible_answers(None).with_only_columns(Answer.id),
+    }
+    ids = {f"{kind}:{i}" for kind, query in queries.items() for i in db.session.scalars(query)}
     db.session.rollback()
     return ids
 
@@ -117,4 +118,3 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
     return Page(items=items, page=page, per_page=per_page, total=results.total), (
         results.suggestion)
 
-__all__ = ["check_index", "doc_id_for", "get_backend", "rebuild_index", "search_posts"]

@@ -1,7 +1,7 @@
 """Accounts: sign-up, sign-in, profile edits, password changes, roles."""
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -184,8 +184,3 @@ def set_role(username: str, role: str) -> User:
     with write_transaction():
         user.role = role
     return user
-
-
-def count_users() -> int:
-    """Number of accounts."""
-    return db.session.scalar(select(func.count(User.id))) or 0

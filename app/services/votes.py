@@ -87,15 +87,6 @@ def withdraw_vote(user: User, post) -> None:
             _apply(session, post, existing.value, 0)
 
 
-def user_vote(user, post) -> int:
-    """The user's current vote on a post (0 when none or anonymous)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return 0
-    column, _, _ = _target(post)
-    return db.session.scalar(
-        select(Vote.value).where(Vote.user_id == user.id, column == post.id)) or 0
-
-
 def votes_on_thread(user, question: Question, answers: list[Answer]) -> dict:
     """The user's votes on a thread in one query: {("question"|"answer", id): value}."""
     if user is None or not getattr(user, "is_authenticated", False):
