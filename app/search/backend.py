@@ -82,6 +82,10 @@ class SearchBackend(Protocol):
         """Build a fresh index from docs and swap it in atomically; returns the count."""
         ...
 
+    def version(self) -> object:
+        """A token that changes whenever the index does (keys caches of results)."""
+        ...
+
     def refresh(self) -> None:
         """See writes made by other instances and processes (cheap when nothing changed)."""
         ...

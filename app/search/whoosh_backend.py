@@ -88,6 +88,12 @@ class WhooshBackend:
                                         size=searcher.doc_count_all())
         return self._filters[key]
 
+    def version(self) -> tuple[str | None, int]:
+        """Which index state searches see now: changes whenever the index does."""
+        with self._lock:
+            self._fresh()
+            return self._name, self._generation
+
     def refresh(self) -> None:
         """See commits from other instances and processes now."""
         with self._lock:
