@@ -24,7 +24,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	@if [ "$${DEMO_DATA:-1}" = "1" ]; then $(BIN)/flask demo load; fi
-	DEMO_DATA=$${DEMO_DATA:-1} $(BIN)/flask run --debug --host $(HOST) --port $(PORT)
+	@# The search indexer runs in a thread of the dev server (built on first request if empty).
+	DEMO_DATA=$${DEMO_DATA:-1} SEARCH_INDEXER_THREAD=1 \
+		$(BIN)/flask run --debug --host $(HOST) --port $(PORT)
 
 ## Production shape: migrations, then gunicorn (WEB_CONCURRENCY workers) + the search indexer
 serve: $(STAMP)

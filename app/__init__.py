@@ -23,6 +23,7 @@ from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models import User
 from app.models.base import alembic_render_item
+from app.search.background import register_background_indexer
 from app.security import register_security
 from app.services.transaction import configure_sqlite_engine
 from app.services.validation import CONTACT_MODES
@@ -47,6 +48,7 @@ def create_app(config: object | None = None) -> Flask:
     register_security(app)
     register_template_helpers(app)
     register_cli(app)
+    register_background_indexer(app)
     return app
 
 

@@ -40,6 +40,8 @@ class Config:
             normalise_database_url(env["DATABASE_URL"]) if env.get("DATABASE_URL") else None
         )
         self.SEARCH_INDEX_DIR = env.get("SEARCH_INDEX_DIR") or None
+        # `make run` only: index in a thread of the dev server (production: `flask search worker`).
+        self.SEARCH_INDEXER_THREAD = _env_bool("SEARCH_INDEXER_THREAD", False)
         self.SECRET_KEY = env.get("SECRET_KEY") or None
         self.DEMO_DATA = _env_bool("DEMO_DATA", False)
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
@@ -99,3 +101,4 @@ class TestConfig(Config):
         self.SMTP_URL = None
         self.ADMIN_EMAILS = frozenset({"admin@example.org"})
         self.SEARCH_INDEX_DIR = instance_dir
+        self.SEARCH_INDEXER_THREAD = False

@@ -44,11 +44,21 @@ def _posting_account() -> str:
     return f"account:{user.id}" if user is not None else get_remote_address()
 
 
+# The /ask form's "check for similar threads" button posts the draft but publishes nothing.
+SIMILAR_CHECK = "check_similar"
+
+
+def _not_posting() -> bool:
+    return SIMILAR_CHECK in request.form
+
+
 _posting_limit_ip = limiter.shared_limit(
-    _setting("RATELIMIT_POSTING"), scope="posting-ip", methods=["POST"]
+    _setting("RATELIMIT_POSTING"), scope="posting-ip", methods=["POST"],
+    exempt_when=_not_posting,
 )
 _posting_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_POSTING"), scope="posting", key_func=_posting_account, methods=["POST"]
+    _setting("RATELIMIT_POSTING"), scope="posting", key_func=_posting_account, methods=["POST"],
+    exempt_when=_not_posting,
 )
 
 

@@ -4,9 +4,10 @@ from marshmallow import Schema, fields, validate
 
 from app.blueprints.api.common import make_blueprint
 from app.search.service import SORTS, search_posts
+from app.search.similar import MAX_LIMIT, similar_to_text
 from app.services.pagination import MAX_PER_PAGE
 
-blp = make_blueprint("api_search", "Search public goals, questions and answers.")
+blp = make_blueprint("api_search", "Search public posts and find similar threads.")
 
 
 class SearchArgs(Schema):
@@ -48,3 +49,36 @@ def search(args):
     if suggestion:
         body["suggestion"] = suggestion
     return body
+
+
+class SimilarArgs(Schema):
+    text = fields.String(required=True, validate=validate.Length(max=10_000))
+    limit = fields.Integer(load_default=5, validate=validate.Range(1, MAX_LIMIT))
+    exclude = fields.Integer(validate=validate.Range(min=1),
+                             metadata={"description": "A question id to leave out."})
+
+
+class SimilarItem(Schema):
+    type = fields.String()
+    id = fields.Integer()
+    title = fields.String()
+    url = fields.String()
+    answer_count = fields.Integer(allow_none=True)
+    score = fields.Float()
+
+
+class SimilarPage(Schema):
+    items = fields.List(fields.Nested(SimilarItem))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+@blp.route("/similar", methods=["GET"])
+@blp.arguments(SimilarArgs, location="query")
+@blp.response(200, SimilarPage)
+def similar(args):
+    """Public questions similar to a title being typed (or any text); shorter than 4 → []."""
+    items = similar_to_text(args["text"], limit=args["limit"],
+                            exclude_question_id=args.get("exclude"))
+    return {"items": items, "page": 1, "per_page": args["limit"], "total": len(items)}

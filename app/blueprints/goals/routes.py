@@ -6,6 +6,7 @@ from flask_login import login_required
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.goals.forms import GoalEditForm, GoalForm, JournalForm, MilestoneForm
 from app.ratelimits import posting_limit
+from app.search.similar import similar_to_goal
 from app.services import goals as goal_service
 from app.services.errors import ValidationFailed
 from app.services.pagination import page_args
@@ -53,7 +54,7 @@ def render_goal(goal, *, milestone_form=None, journal_form=None, status=200):
         "goals/show.html", goal=goal, questions=questions, is_owner=is_owner,
         milestone_form=milestone_form or MilestoneForm(formdata=None),
         journal_form=journal_form or JournalForm(formdata=None),
-        action_form=ActionForm(formdata=None),
+        action_form=ActionForm(formdata=None), similar=similar_to_goal(goal),
     ), status
 
 

@@ -11,7 +11,8 @@ from app.blueprints.questions.forms import (
     OutcomeForm,
     QuestionForm,
 )
-from app.ratelimits import posting_limit
+from app.ratelimits import SIMILAR_CHECK, posting_limit
+from app.search.similar import similar_to_question, similar_to_text
 from app.services import questions as question_service
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.goals import require_goal_owner
@@ -48,6 +49,10 @@ def ask():
     if goal is not None and request.method == "GET":
         form.goal_id.data = str(goal.id)
         form.tags.data = ", ".join(t.name for t in goal.tags)
+    if request.method == "POST" and SIMILAR_CHECK in request.form:
+        # The no-JS twin of the as-you-type list: show threads like the title, post nothing.
+        similar = similar_to_text(form.title.data or "")
+        return render_template("questions/ask.html", form=form, goal=goal, similar=similar)
     if form.validate_on_submit():
         try:
             question = question_service.ask_question(viewer, form.question_data())
@@ -79,7 +84,7 @@ def render_thread(question, *, answer_form=None, comment_forms=None, outcome_for
         outcome_form=outcome_form or OutcomeForm(
             formdata=None, data={"body": question.outcome.body if question.outcome else ""}),
         link_form=link_form or AnsweredInForm(formdata=None),
-        action_form=ActionForm(formdata=None),
+        action_form=ActionForm(formdata=None), similar=similar_to_question(question),
     ), status
 
 
