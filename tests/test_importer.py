@@ -23,15 +23,9 @@ from app.models import (
 )
 from app.services.accounts import authenticate
 from app.services.demo import DEMO_GOALS
-from app.services.importer import (
-    DumpError,
-    ImportSummary,
-    clean_title,
-    import_stackexchange,
-    normalise_tags,
-    site_slug,
-)
+from app.services.importer import DumpError, ImportSummary, import_stackexchange
 from app.services.questions import list_questions
+from app.services.stackexchange_dump import clean_title, normalise_tags, site_slug
 
 SHARED_DUMPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "stackexchange"
 USERNAME_RE = re.compile(r"[a-z0-9_-]{3,30}")
