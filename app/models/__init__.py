@@ -1,6 +1,14 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from app.models.goals import Goal, JournalEntry, Milestone
+from app.models.mentorship import (
+    Agreement,
+    CheckIn,
+    GoalEvent,
+    Mentorship,
+    MentorshipRequest,
+    Message,
+)
 from app.models.questions import (
     Answer,
     Comment,
@@ -15,6 +23,7 @@ from app.models.tags import Tag
 from app.models.users import ApiToken, User
 
 __all__ = [
-    "Answer", "ApiToken", "Comment", "Goal", "HelpfulMark", "JournalEntry", "Milestone",
-    "Outcome", "Question", "Revision", "SearchOutbox", "Tag", "User", "Vote",
+    "Agreement", "Answer", "ApiToken", "CheckIn", "Comment", "Goal", "GoalEvent", "HelpfulMark",
+    "JournalEntry", "Mentorship", "MentorshipRequest", "Message", "Milestone", "Outcome",
+    "Question", "Revision", "SearchOutbox", "Tag", "User", "Vote",
 ]

@@ -37,6 +37,10 @@ class Goal(db.Model):
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "What I learned", published by the owner when the mentorship completes (public).
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    summary_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    summary_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
@@ -52,13 +56,6 @@ class Goal(db.Model):
     # Public goal lists filter on visibility and sort by created_at: one index does both.
     __table_args__ = (Index("ix_goals_visibility_created_at", "visibility", "created_at"),)
 
-    @property
-    def progress(self) -> int:
-        """Percentage of milestones done (0 when there are none)."""
-        if not self.milestones:
-            return 0
-        return round(100 * sum(m.done for m in self.milestones) / len(self.milestones))
-
 
 class Milestone(db.Model):
     """An ordered step towards a goal, done or not."""
@@ -73,8 +70,12 @@ class Milestone(db.Model):
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when created while the goal was closed: then private to that mentorship forever.
+    mentorship_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorships.id"), nullable=True, index=True)
 
     goal: Mapped[Goal] = relationship(back_populates="milestones")
+    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
 
 
 class JournalEntry(db.Model):
@@ -88,6 +89,10 @@ class JournalEntry(db.Model):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when created while the goal was closed: then private to that mentorship forever.
+    mentorship_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorships.id"), nullable=True, index=True)
 
     goal: Mapped[Goal] = relationship(back_populates="journal")
     author: Mapped[User] = relationship(lazy="joined")
+    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)

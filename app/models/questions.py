@@ -52,9 +52,13 @@ class Question(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when created while its goal was closed: then private to that mentorship forever.
+    mentorship_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorships.id"), nullable=True, index=True)
 
     owner: Mapped[User] = relationship(lazy="joined")
     goal: Mapped[Goal | None] = relationship()
+    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
     tags: Mapped[list[Tag]] = relationship(secondary=question_tags, order_by=Tag.name,
                                            lazy="selectin")
     answered_in: Mapped["Question | None"] = relationship(remote_side=[id])
@@ -94,9 +98,13 @@ class Answer(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when created while its goal was closed: then private to that mentorship forever.
+    mentorship_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorships.id"), nullable=True, index=True)
 
     question: Mapped[Question] = relationship()
     owner: Mapped[User] = relationship(lazy="joined")
+    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
     helpful_mark: Mapped["HelpfulMark | None"] = relationship(
         uselist=False, cascade="all, delete-orphan", lazy="joined"
     )
@@ -125,8 +133,12 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(String(600))
     body_html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when created while its goal was closed: then private to that mentorship forever.
+    mentorship_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorships.id"), nullable=True, index=True)
 
     author: Mapped[User] = relationship(lazy="joined")
+    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
 
     __table_args__ = (
         CheckConstraint("(question_id IS NULL) <> (answer_id IS NULL)", name="one_parent"),

@@ -2,17 +2,19 @@
 
 from sqlalchemy import func, select
 
+from app.extensions import db
 from app.models import Goal, JournalEntry, Milestone, User
 from app.models.base import utcnow
-from app.models.goals import STATUSES, goal_tags
+from app.models.goals import STATUSES, VISIBILITY_OPEN, goal_tags
 from app.rendering import render_markdown
 from app.services import validation as v
-from app.services.errors import Forbidden, ValidationFailed
+from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.services.pagination import Page, paginate
+from app.services.phases import FROZEN, lock_goal, private_mark_for, require_editable
 from app.services.revisions import record_revision
 from app.services.tags import get_or_create_tags, tag_filter
 from app.services.transaction import write_transaction
-from app.services.visibility import visible_goals
+from app.services.visibility import visible_goal_items, visible_goals
 
 GOAL_FIELDS = ("title", "description", "tags", "target_date")
 
@@ -72,7 +74,9 @@ def edit_goal(user: User, goal: Goal, data: dict) -> Goal:
     text_changed = (clean.get("title", goal.title) != goal.title
                     or clean.get("description", goal.description) != goal.description
                     or clean.get("tags", old_tags) != old_tags)
-    with write_transaction():
+    with write_transaction() as session:
+        if text_changed and lock_goal(session, goal.id).visibility != VISIBILITY_OPEN:
+            raise Conflict(FROZEN)  # the public description must not take in private words
         if text_changed:
             record_revision("goal", goal, user, title=goal.title, body=goal.description,
                             tags=old_tags)
@@ -113,7 +117,8 @@ def add_milestone(user: User, goal: Goal, data: dict) -> Milestone:
                 Milestone.goal_id == goal.id)
         ) + 1
         milestone = Milestone(goal_id=goal.id, position=position, title=title, due_date=due,
-                              done=done, done_at=utcnow() if done else None)
+                              done=done, done_at=utcnow() if done else None,
+                              mentorship_id=private_mark_for(session, goal.id))
         session.add(milestone)
     return milestone
 
@@ -137,7 +142,9 @@ def update_milestone(user: User, milestone: Milestone, data: dict) -> Milestone:
             errors.add("done", "Must be true or false.")
         clean["done"] = data["done"]
     errors.raise_if_any()
-    with write_transaction():
+    with write_transaction() as session:
+        if "title" in clean and clean["title"] != milestone.title:
+            require_editable(session, milestone.goal_id, milestone)
         if "done" in clean and clean["done"] != milestone.done:
             milestone.done = clean["done"]
             milestone.done_at = utcnow() if clean["done"] else None
@@ -156,7 +163,8 @@ def add_journal_entry(user: User, goal: Goal, body) -> JournalEntry:
     errors.raise_if_any()
     with write_transaction() as session:
         entry = JournalEntry(goal_id=goal.id, author_id=user.id, body=body,
-                             body_html=render_markdown(body))
+                             body_html=render_markdown(body),
+                             mentorship_id=private_mark_for(session, goal.id))
         session.add(entry)
     return entry
 
@@ -175,3 +183,14 @@ def list_goals(viewer, *, tag=None, status=None, owner=None, page=1, per_page=20
         query = query.join(User, User.id == Goal.owner_id).where(
             User.username == str(owner).lower())
     return paginate(query.order_by(Goal.created_at.desc(), Goal.id.desc()), page, per_page)
+
+
+def goal_contents(viewer, goal: Goal) -> dict:
+    """The milestones and journal of a goal that the viewer may see, and their progress."""
+    milestones = list(db.session.scalars(visible_goal_items(viewer, Milestone, goal)
+                                         .order_by(Milestone.position, Milestone.id)))
+    journal = list(db.session.scalars(visible_goal_items(viewer, JournalEntry, goal)
+                                      .order_by(JournalEntry.created_at, JournalEntry.id)))
+    done = sum(m.done for m in milestones)
+    return {"milestones": milestones, "journal": journal,
+            "progress": round(100 * done / len(milestones)) if milestones else 0}

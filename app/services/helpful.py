@@ -8,6 +8,7 @@ from app.models.base import utcnow
 from app.rendering import render_markdown
 from app.services import validation as v
 from app.services.errors import Forbidden
+from app.services.phases import require_editable
 from app.services.transaction import write_transaction
 from app.services.votes import HELPED_ME
 
@@ -57,6 +58,8 @@ def set_outcome(user: User, question: Question, body) -> Outcome:
     body = errors.check("body", v.check_body, body, label="Outcome")
     errors.raise_if_any()
     with write_transaction() as session:
+        # An outcome is part of its question: frozen with it while the goal is closed.
+        require_editable(session, question.goal_id, question)
         outcome = session.scalar(select(Outcome).where(Outcome.question_id == question.id))
         if outcome is None:
             outcome = Outcome(question_id=question.id, body=body,

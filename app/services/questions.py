@@ -11,10 +11,17 @@ from app.rendering import render_markdown
 from app.services import validation as v
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.pagination import Page, paginate
+from app.services.phases import private_mark_for, require_editable
 from app.services.revisions import record_revision
 from app.services.tags import get_or_create_tags, tag_filter
 from app.services.transaction import write_transaction
-from app.services.visibility import get_goal, get_question, visible_answers, visible_questions
+from app.services.visibility import (
+    get_goal,
+    get_question,
+    visible_answers,
+    visible_comment_filter,
+    visible_questions,
+)
 
 QUESTION_FIELDS = ("title", "body", "tags", "goal_id")
 SORTS = ("newest", "votes", "unanswered", "active")
@@ -55,6 +62,7 @@ def ask_question(owner: User, data: dict) -> Question:
             owner_id=owner.id, goal_id=goal.id if goal else None, title=clean["title"],
             body=clean["body"], body_html=render_markdown(clean["body"]),
             tags=get_or_create_tags(clean["tags"]),
+            mentorship_id=private_mark_for(session, goal.id if goal else None),
         )
         session.add(question)
     return question
@@ -79,7 +87,8 @@ def edit_question(user: User, question: Question, data: dict) -> Question:
                or clean.get("tags", old_tags) != old_tags)
     if not changed:
         return question  # an edit that changes nothing leaves no revision
-    with write_transaction():
+    with write_transaction() as session:
+        require_editable(session, question.goal_id, question)
         record_revision("question", question, user, title=question.title, body=question.body,
                         tags=old_tags)
         if "title" in clean:
@@ -99,12 +108,16 @@ def post_answer(user: User, question: Question, body) -> Answer:
     body = errors.check("body", v.check_body, body, min_length=v.ANSWER_MIN, label="Answer")
     errors.raise_if_any()
     with write_transaction() as session:
+        mark = private_mark_for(session, question.goal_id)
         answer = Answer(question_id=question.id, owner_id=user.id, body=body,
-                        body_html=render_markdown(body))
+                        body_html=render_markdown(body), mentorship_id=mark)
         session.add(answer)
+        # The count is what the question's readers see: a private answer on a public-phase
+        # question is not counted, so the count cannot tell that it exists.
+        counted = mark is None or mark == question.mentorship_id
         # Atomic increment: concurrent answers never lose a count.
         session.execute(update(Question).where(Question.id == question.id).values(
-            answer_count=Question.answer_count + 1, updated_at=utcnow()))
+            answer_count=Question.answer_count + (1 if counted else 0), updated_at=utcnow()))
     return answer
 
 
@@ -116,7 +129,8 @@ def edit_answer(user: User, answer: Answer, body) -> Answer:
     errors.raise_if_any()
     if body == answer.body:
         return answer  # nothing changed: no revision
-    with write_transaction():
+    with write_transaction() as session:
+        require_editable(session, answer.question.goal_id, answer)
         record_revision("answer", answer, user, body=answer.body)
         answer.body = body
         answer.body_html = render_markdown(body)
@@ -131,9 +145,11 @@ def add_comment(user: User, *, question: Question | None = None,
     body = errors.check("body", v.check_body, body, max_length=v.COMMENT_MAX, label="Comment")
     errors.raise_if_any()
     with write_transaction() as session:
+        goal_id = (question or answer.question).goal_id
         comment = Comment(question_id=question.id if question else None,
                           answer_id=answer.id if answer else None, author_id=user.id,
-                          body=body, body_html=render_markdown(body))
+                          body=body, body_html=render_markdown(body),
+                          mentorship_id=private_mark_for(session, goal_id))
         session.add(comment)
     return comment
 
@@ -192,20 +208,21 @@ def list_questions(viewer, *, tag=None, sort="newest", owner=None, goal_id=None,
     return paginate(query.order_by(*order), page, per_page, count=count)
 
 
-def answers_for_page(question: Question) -> list[Answer]:
-    """A thread's answers: helped-me first, then by score, then oldest first."""
+def answers_for_page(viewer, question: Question) -> list[Answer]:
+    """A thread's answers the viewer may see: helped-me first, then score, then oldest."""
     answers = db.session.scalars(
-        select(Answer).where(Answer.question_id == question.id)
+        visible_answers(viewer).where(Answer.question_id == question.id)
     ).unique().all()
     return sorted(answers, key=lambda a: (not a.helpful, -a.score, a.created_at, a.id))
 
 
-def comments_for(question: Question, answers: list[Answer]) -> dict:
-    """Comments keyed by ("question", id) / ("answer", id), oldest first, in one query."""
+def comments_for(viewer, question: Question, answers: list[Answer]) -> dict:
+    """Visible comments keyed by ("question", id) / ("answer", id), oldest first."""
     answer_ids = [a.id for a in answers]
     rows = db.session.scalars(
         select(Comment).where(
-            (Comment.question_id == question.id) | Comment.answer_id.in_(answer_ids or [-1])
+            (Comment.question_id == question.id) | Comment.answer_id.in_(answer_ids or [-1]),
+            visible_comment_filter(viewer, question.goal),
         ).order_by(Comment.created_at, Comment.id)
     ).unique().all()
     grouped: dict = {}

@@ -1,15 +1,22 @@
 """The one privacy gate: who may see a goal and everything under it.
 
-Every page, list, feed and API response asks this module. A goal is visible to everyone
-while it is open; a closed goal only to its owner and its mentor. Questions, answers,
-comments and revisions inherit the visibility of their goal (questions without a goal are
-public). Hidden things answer 404, never 403.
+Every page, list, feed, search hit and API response asks this module. Two rules:
+
+1. A goal is visible to everyone while it is open; a closed goal only to its owner and its
+   current mentor. Questions, answers, comments, milestones and journal entries inherit their
+   goal's visibility (questions without a goal are public).
+2. Content created while the goal was closed carries a private mark (``mentorship_id``): it
+   stays visible only to the goal's owner and that mentorship's mentor, forever, even after
+   the goal reopens or a later mentor takes over.
+
+Hidden things answer 404, never 403. The object checks (``can_view_*``) and the base queries
+(``visible_*``) state the same rules; every list starts from a base query here.
 """
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from app.extensions import db
-from app.models import Answer, Goal, Milestone, Question
+from app.models import Answer, Comment, Goal, JournalEntry, Mentorship, Milestone, Question
 from app.models.goals import VISIBILITY_OPEN
 from app.services.errors import NotFound
 
@@ -17,6 +24,8 @@ from app.services.errors import NotFound
 def _viewer_id(user) -> int | None:
     return user.id if user is not None and getattr(user, "is_authenticated", False) else None
 
+
+# -- objects --------------------------------------------------------------------------------
 
 def can_view_goal(user, goal: Goal | None) -> bool:
     """Whether the user (None or anonymous allowed) may see this goal."""
@@ -28,35 +37,129 @@ def can_view_goal(user, goal: Goal | None) -> bool:
     return viewer is not None and viewer in (goal.owner_id, goal.mentor_id)
 
 
+def _mark_allows(user, item, goal: Goal) -> bool:
+    """Rule 2: a private-marked item only for the goal's owner and that phase's mentor."""
+    if item.mentorship_id is None:
+        return True
+    viewer = _viewer_id(user)
+    return viewer is not None and viewer in (goal.owner_id, item.private_to.mentor_id)
+
+
 def can_view_question(user, question: Question | None) -> bool:
     """Questions inherit their goal's visibility; goal-less questions are public."""
     if question is None:
         return False
-    return question.goal_id is None or can_view_goal(user, question.goal)
+    if question.goal_id is None:
+        return True
+    goal = question.goal
+    return can_view_goal(user, goal) and _mark_allows(user, question, goal)
 
 
 def can_view_answer(user, answer: Answer | None) -> bool:
-    return answer is not None and can_view_question(user, answer.question)
+    """An answer needs its question visible, and its own mark allowing the viewer."""
+    if answer is None or not can_view_question(user, answer.question):
+        return False
+    goal = answer.question.goal
+    return goal is None or _mark_allows(user, answer, goal)
+
+
+def can_view_comment(user, comment: Comment | None) -> bool:
+    """A comment needs its post visible, and its own mark allowing the viewer."""
+    if comment is None:
+        return False
+    if comment.answer_id is not None:
+        answer = db.session.get(Answer, comment.answer_id)
+        if not can_view_answer(user, answer):
+            return False
+        goal = answer.question.goal
+    else:
+        question = db.session.get(Question, comment.question_id)
+        if not can_view_question(user, question):
+            return False
+        goal = question.goal
+    return goal is None or _mark_allows(user, comment, goal)
+
+
+def can_view_goal_item(user, item: Milestone | JournalEntry | None) -> bool:
+    """Milestones and journal entries: their goal visible and their mark allowing."""
+    return (item is not None and can_view_goal(user, item.goal)
+            and _mark_allows(user, item, item.goal))
+
+
+def is_participant(user, goal: Goal) -> bool:
+    """Owner or current mentor of a closed goal (who may use its private space)."""
+    viewer = _viewer_id(user)
+    return (goal.visibility != VISIBILITY_OPEN and viewer is not None
+            and viewer in (goal.owner_id, goal.mentor_id))
+
+
+# -- base queries ---------------------------------------------------------------------------
+
+def _mark_clause(model, viewer: int | None):
+    """SQL for rule 2 (the goal is already joined): unmarked, or marked for this viewer."""
+    if viewer is None:
+        return model.mentorship_id.is_(None)
+    mine = select(Mentorship.id).where(Mentorship.mentor_id == viewer).scalar_subquery()
+    return or_(model.mentorship_id.is_(None), model.mentorship_id.in_(mine),
+               Goal.owner_id == viewer)
+
+
+def _goal_clause(viewer: int | None):
+    """SQL for rule 1 (the goal is already joined)."""
+    if viewer is None:
+        return Goal.visibility == VISIBILITY_OPEN
+    return or_(Goal.visibility == VISIBILITY_OPEN, Goal.owner_id == viewer,
+               Goal.mentor_id == viewer)
 
 
 def visible_goals(user) -> Select:
     """Base query of the goals this user may see: every goal list starts here."""
-    query = select(Goal)
-    viewer = _viewer_id(user)
-    if viewer is None:
-        return query.where(Goal.visibility == VISIBILITY_OPEN)
-    return query.where(or_(Goal.visibility == VISIBILITY_OPEN, Goal.owner_id == viewer,
-                           Goal.mentor_id == viewer))
+    return select(Goal).where(_goal_clause(_viewer_id(user)))
 
 
 def visible_questions(user) -> Select:
     """Base query of the questions this user may see: every question list starts here."""
-    query = select(Question).outerjoin(Goal, Question.goal_id == Goal.id)
     viewer = _viewer_id(user)
-    condition = or_(Question.goal_id.is_(None), Goal.visibility == VISIBILITY_OPEN)
-    if viewer is not None:
-        condition = or_(condition, Goal.owner_id == viewer, Goal.mentor_id == viewer)
-    return query.where(condition)
+    return (select(Question).outerjoin(Goal, Question.goal_id == Goal.id)
+            .where(or_(Question.goal_id.is_(None),
+                       and_(_goal_clause(viewer), _mark_clause(Question, viewer)))))
+
+
+def visible_answers(user) -> Select:
+    """Base query of the answers this user may see (through their question's goal)."""
+    # A join, not IN (every visible question id): the database starts from the answers'
+    # own filter (one author's answers) and checks only their questions.
+    viewer = _viewer_id(user)
+    return (select(Answer).join(Question, Answer.question_id == Question.id)
+            .outerjoin(Goal, Question.goal_id == Goal.id)
+            .where(or_(Question.goal_id.is_(None),
+                       and_(_goal_clause(viewer), _mark_clause(Question, viewer),
+                            _mark_clause(Answer, viewer)))))
+
+
+def visible_goal_items(user, model, goal: Goal) -> Select:
+    """Milestones or journal entries of a goal the user can see (the caller checked it)."""
+    return (select(model).join(Goal, model.goal_id == Goal.id)
+            .where(model.goal_id == goal.id, _mark_clause(model, _viewer_id(user))))
+
+
+def visible_comment_filter(user, goal: Goal | None):
+    """Extra WHERE for a visible thread's comments: rule 2 on each comment."""
+    if goal is None:
+        return Comment.mentorship_id.is_(None)
+    viewer = _viewer_id(user)
+    if viewer is not None and viewer == goal.owner_id:
+        return Comment.id.isnot(None)
+    if viewer is None:
+        return Comment.mentorship_id.is_(None)
+    mine = select(Mentorship.id).where(Mentorship.mentor_id == viewer).scalar_subquery()
+    return or_(Comment.mentorship_id.is_(None), Comment.mentorship_id.in_(mine))
+
+
+# -- fetch one, or 404 ------------------------------------------------------------------------
+
+def _valid_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def get_goal(user, goal_id) -> Goal:
@@ -84,25 +187,8 @@ def get_answer(user, answer_id) -> Answer:
 
 
 def get_milestone(user, milestone_id) -> Milestone:
-    """The milestone if the user may see its goal, else NotFound."""
+    """The milestone if the user may see it, else NotFound."""
     milestone = db.session.get(Milestone, milestone_id) if _valid_id(milestone_id) else None
-    if milestone is None or not can_view_goal(user, milestone.goal):
+    if not can_view_goal_item(user, milestone):
         raise NotFound("No such milestone.")
     return milestone
-
-
-def _valid_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
-
-
-def visible_answers(user) -> Select:
-    """Base query of the answers this user may see (through their question's goal)."""
-    # A join, not IN (every visible question id): the database starts from the answers'
-    # own filter (one author's answers) and checks only their questions.
-    query = (select(Answer).join(Question, Answer.question_id == Question.id)
-             .outerjoin(Goal, Question.goal_id == Goal.id))
-    viewer = _viewer_id(user)
-    condition = or_(Question.goal_id.is_(None), Goal.visibility == VISIBILITY_OPEN)
-    if viewer is not None:
-        condition = or_(condition, Goal.owner_id == viewer, Goal.mentor_id == viewer)
-    return query.where(condition)

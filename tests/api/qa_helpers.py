@@ -17,6 +17,7 @@ from app.models import (
     User,
     Vote,
 )
+from app.services import mentorship
 
 API = "/api/v1"
 GOAL = {"title": "Give my first conference talk", "description": "Ten minutes on *testing*.",
@@ -62,8 +63,9 @@ def ok(response) -> dict:
 
 
 def close_goal(goal_id: int, mentor_username: str) -> None:
-    """Switch a goal to a closed mentorship (what the mentorship service will do)."""
+    """Switch a goal to a closed mentorship through the services (invite, accept)."""
     goal = db.session.get(Goal, goal_id)
     mentor = db.session.scalar(select(User).where(User.username == mentor_username))
-    goal.visibility, goal.mentor_id = "closed", mentor.id
+    request = mentorship.invite(goal.owner, goal, mentor.username, "Would you mentor me?")
+    mentorship.accept(mentor, request)
     db.session.commit()

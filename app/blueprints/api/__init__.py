@@ -5,6 +5,7 @@ from flask_smorest import Api
 
 from app.blueprints.api.answers import blp as answers_blp
 from app.blueprints.api.goals import blp as goals_blp
+from app.blueprints.api.mentorship import blp as mentorship_blp
 from app.blueprints.api.questions import blp as questions_blp
 from app.blueprints.api.schemas import ErrorSchema
 from app.blueprints.api.search import blp as search_blp
@@ -34,6 +35,7 @@ def register_api(app: Flask) -> None:
             "security": [{"bearerAuth": []}, {}],
         },
     )
-    for blueprint in (users_blp, goals_blp, questions_blp, answers_blp, search_blp):
+    for blueprint in (users_blp, goals_blp, questions_blp, answers_blp, search_blp,
+                      mentorship_blp):
         api.register_blueprint(blueprint)
     app.extensions["journster_api"] = api

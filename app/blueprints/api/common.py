@@ -122,3 +122,14 @@ def page_of(items: list, args: dict) -> Page:
     start = (page - 1) * per_page
     return Page(items=items[start:start + per_page], page=page, per_page=per_page,
                 total=len(items))
+
+
+class Proxy:
+    """A model instance plus extra attributes for one response (visible children)."""
+
+    def __init__(self, target, **extra) -> None:
+        self._target = target
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name):
+        return getattr(self._target, name)

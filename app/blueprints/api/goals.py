@@ -1,6 +1,7 @@
 """API v1: goals, their milestones and progress journal, goal revisions."""
 
 from app.blueprints.api.common import (
+    Proxy,
     authenticated,
     current_api_user,
     make_blueprint,
@@ -63,7 +64,9 @@ def create_goal(data):
 @blp.alt_response(404, description=_HIDDEN)
 def get_goal_detail(goal_id):
     """A goal with its milestones, journal and progress (percentage of milestones done)."""
-    return get_goal(current_api_user(), goal_id)
+    viewer = current_api_user()
+    goal = get_goal(viewer, goal_id)
+    return Proxy(goal, **goal_service.goal_contents(viewer, goal))
 
 
 @blp.route("/goals/<int:goal_id>", methods=["PATCH"])

@@ -1,6 +1,7 @@
 """API v1: questions, their "answered in" link, outcome, comments, votes and revisions."""
 
 from app.blueprints.api.common import (
+    Proxy,
     authenticated,
     current_api_user,
     make_blueprint,
@@ -38,25 +39,15 @@ blp = make_blueprint("api_questions", "Questions, outcomes, links to answering t
 _HIDDEN = "Hidden, or no such question."
 
 
-class _Proxy:
-    """A model instance plus extra attributes for one response (comments, answers)."""
-
-    def __init__(self, target, **extra) -> None:
-        self._target = target
-        self.__dict__.update(extra)
-
-    def __getattr__(self, name):
-        return getattr(self._target, name)
-
-
 def thread(question):
     """The question with its answers (helped-me first, then score) and all comments."""
-    answers = question_service.answers_for_page(question)
-    comments = question_service.comments_for(question, answers)
-    return _Proxy(
+    viewer = current_api_user()
+    answers = question_service.answers_for_page(viewer, question)
+    comments = question_service.comments_for(viewer, question, answers)
+    return Proxy(
         question,
         comments=comments.get(("question", question.id), []),
-        answers=[_Proxy(a, comments=comments.get(("answer", a.id), [])) for a in answers],
+        answers=[Proxy(a, comments=comments.get(("answer", a.id), [])) for a in answers],
     )
 
 

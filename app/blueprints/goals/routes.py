@@ -52,6 +52,7 @@ def render_goal(goal, *, milestone_form=None, journal_form=None, status=200):
     is_owner = viewer is not None and viewer.id == goal.owner_id
     return render_template(
         "goals/show.html", goal=goal, questions=questions, is_owner=is_owner,
+        **goal_service.goal_contents(viewer, goal),
         milestone_form=milestone_form or MilestoneForm(formdata=None),
         journal_form=journal_form or JournalForm(formdata=None),
         action_form=ActionForm(formdata=None), similar=similar_to_goal(goal),

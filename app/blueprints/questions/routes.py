@@ -69,10 +69,10 @@ def render_thread(question, *, answer_form=None, comment_forms=None, outcome_for
                   link_form=None, status=200):
     """The thread page; forms that failed validation come back with their messages."""
     viewer = current_viewer()
-    answers = question_service.answers_for_page(question)
+    answers = question_service.answers_for_page(viewer, question)
     return render_template(
         "questions/show.html", question=question, answers=answers,
-        comments=question_service.comments_for(question, answers),
+        comments=question_service.comments_for(viewer, question, answers),
         my_votes=votes_on_thread(viewer, question, answers),
         is_asker=viewer is not None and viewer.id == question.owner_id,
         can_link=viewer is not None and (

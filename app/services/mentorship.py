@@ -1,0 +1,305 @@
+"""Open → closed mentorship: invites and the lifecycle of a goal's mentorship (SPEC §1).
+
+Every state change is a conditional UPDATE (``WHERE status = 'pending'`` and the like) inside
+one write transaction that also locks the goal row, so two accepts, or an accept racing a
+withdraw, leave exactly one outcome; the loser gets a Conflict. Goal visibility changes reach
+the search index through the outbox hook, in the same transaction.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import Goal, GoalEvent, Mentorship, MentorshipRequest, User
+from app.models.base import utcnow
+from app.models.goals import VISIBILITY_CLOSED, VISIBILITY_OPEN
+from app.rendering import render_markdown
+from app.services import validation as v
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.goals import require_goal_owner
+from app.services.phases import live_mentorship, lock_goal
+from app.services.private_space import upcoming_checkins
+from app.services.transaction import write_transaction
+
+MESSAGE_MAX = 2000
+SUMMARY_MAX = 20_000
+
+
+# -- invites --------------------------------------------------------------------------------
+
+def expire_due_invites(goal_id: int | None = None) -> int:
+    """Mark pending invites past their expiry as expired; returns how many."""
+    query = update(MentorshipRequest).where(
+        MentorshipRequest.status == "pending", MentorshipRequest.expires_at <= utcnow())
+    if goal_id is not None:
+        query = query.where(MentorshipRequest.goal_id == goal_id)
+    with write_transaction() as session:
+        count = session.execute(query.values(status="expired", responded_at=utcnow())
+                                .execution_options(synchronize_session=False)).rowcount
+    return count
+
+
+def _find_user(username) -> User:
+    name = username.strip().lower() if isinstance(username, str) else ""
+    user = (db.session.scalar(select(User).where(func.lower(User.username) == name))
+            if name else None)
+    if user is None:
+        raise ValidationFailed("No such user.", {"mentor": ["No user with that name."]})
+    return user
+
+
+def invite(owner: User, goal: Goal, mentor_username, message) -> MentorshipRequest:
+    """The owner invites one user to mentor this goal (one pending invite per goal)."""
+    require_goal_owner(owner, goal)
+    mentor = _find_user(mentor_username)
+    errors = v.FieldErrors()
+    message = errors.check("message", v.check_body, message, max_length=MESSAGE_MAX,
+                           label="Message")
+    if mentor.id == owner.id:
+        errors.add("mentor", "You cannot mentor your own goal.")
+    errors.raise_if_any()
+    expire_due_invites(goal.id)  # an expired invite no longer blocks a new one
+    ttl = timedelta(seconds=current_app.config["INVITE_TTL_SECONDS"])
+    with write_transaction() as session:
+        locked = lock_goal(session, goal.id)
+        if locked.visibility != VISIBILITY_OPEN and locked.mentor_id is not None:
+            raise Conflict("This goal already has a mentor.")
+        if locked.status != "active":
+            raise Conflict("Only an active goal can get a mentor.")
+        pending = session.scalar(select(MentorshipRequest.id).where(
+            MentorshipRequest.goal_id == goal.id, MentorshipRequest.status == "pending"))
+        if pending is not None:
+            raise Conflict("This goal already has a pending invite: withdraw it first.")
+        request = MentorshipRequest(goal_id=goal.id, protege_id=owner.id, mentor_id=mentor.id,
+                                    message=message, expires_at=utcnow() + ttl)
+        session.add(request)
+    return request
+
+
+def get_request(user, request_id) -> MentorshipRequest:
+    """An invite its protégé or invitee may see (expired lazily), else NotFound."""
+    valid = isinstance(request_id, int) and not isinstance(request_id, bool)
+    request = db.session.get(MentorshipRequest, request_id) if valid else None
+    viewer = user.id if user is not None and user.is_authenticated else None
+    if request is None or viewer not in (request.protege_id, request.mentor_id):
+        raise NotFound("No such invite.")
+    if request.status == "pending" and request.expires_at <= utcnow():
+        expire_due_invites(request.goal_id)
+        db.session.refresh(request)
+    return request
+
+
+def _respond(request: MentorshipRequest, status: str) -> None:
+    """Move a pending, unexpired invite to status, or raise Conflict (inside a transaction)."""
+    changed = db.session.execute(
+        update(MentorshipRequest).where(
+            MentorshipRequest.id == request.id, MentorshipRequest.status == "pending",
+            MentorshipRequest.expires_at > utcnow())
+        .values(status=status, responded_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        db.session.refresh(request)
+        state = "expired" if request.status == "pending" else request.status
+        raise Conflict(f"This invite is no longer pending (it was {state}).")
+
+
+def withdraw(owner: User, request: MentorshipRequest) -> MentorshipRequest:
+    """The protégé takes back a pending invite."""
+    if owner.id != request.protege_id:
+        raise Forbidden("Only the goal's owner can withdraw this invite.")
+    with write_transaction():
+        _respond(request, "withdrawn")
+    db.session.refresh(request)
+    return request
+
+
+def decline(invitee: User, request: MentorshipRequest) -> MentorshipRequest:
+    """The invitee says no."""
+    if invitee.id != request.mentor_id:
+        raise Forbidden("Only the invited user can decline.")
+    with write_transaction():
+        _respond(request, "declined")
+    db.session.refresh(request)
+    return request
+
+
+def _event(session, goal: Goal, kind: str, actor: User | None, mentorship=None) -> None:
+    session.add(GoalEvent(goal_id=goal.id, kind=kind, actor_id=actor.id if actor else None,
+                          mentorship_id=mentorship.id if mentorship else None,
+                          visibility=goal.visibility))
+
+
+def accept(invitee: User, request: MentorshipRequest) -> Mentorship:
+    """The invitee accepts: in this one transaction the goal closes with them as mentor."""
+    if invitee.id != request.mentor_id:
+        raise Forbidden("Only the invited user can accept.")
+    with write_transaction() as session:
+        goal = lock_goal(session, request.goal_id)  # serialises accept, withdraw, reopen
+        _respond(request, "accepted")
+        if live_mentorship(session, goal.id) is not None or goal.status != "active":
+            raise Conflict("This goal cannot take a mentor now.")
+        mentorship = Mentorship(goal_id=goal.id, protege_id=goal.owner_id,
+                                mentor_id=invitee.id, request_id=request.id)
+        session.add(mentorship)
+        # The flush hook queues removal of the goal and everything under it from the index;
+        # until the indexer applies it, every search hit is re-checked against the gate.
+        goal.visibility, goal.mentor_id, goal.updated_at = VISIBILITY_CLOSED, invitee.id, utcnow()
+        session.flush()
+        _event(session, goal, "closed", invitee, mentorship)
+    db.session.refresh(request)
+    return mentorship
+
+
+# -- the lifecycle of a mentorship ----------------------------------------------------------
+
+def _live(session, goal: Goal) -> Mentorship:
+    mentorship = live_mentorship(session, goal.id)
+    if mentorship is None:
+        raise Conflict("This goal has no mentorship in progress.")
+    return mentorship
+
+
+def _require_party(user: User, mentorship: Mentorship) -> None:
+    if user.id not in (mentorship.protege_id, mentorship.mentor_id):
+        raise Forbidden("Only the protégé and the mentor can do that.")
+
+
+def pause(user: User, goal: Goal) -> Mentorship:
+    """Either party pauses the mentorship (the goal stays closed)."""
+    with write_transaction() as session:
+        lock_goal(session, goal.id)
+        mentorship = _live(session, goal)
+        _require_party(user, mentorship)
+        if mentorship.state != "active":
+            raise Conflict("The mentorship is already paused.")
+        mentorship.state, mentorship.paused_at, mentorship.paused_by_id = (
+            "paused", utcnow(), user.id)
+        _event(session, goal, "paused", user, mentorship)
+    return mentorship
+
+
+def resume(user: User, goal: Goal) -> Mentorship:
+    """Either party resumes a paused mentorship."""
+    with write_transaction() as session:
+        lock_goal(session, goal.id)
+        mentorship = _live(session, goal)
+        _require_party(user, mentorship)
+        if mentorship.state != "paused":
+            raise Conflict("The mentorship is not paused.")
+        mentorship.state, mentorship.paused_at, mentorship.paused_by_id = "active", None, None
+        _event(session, goal, "resumed", user, mentorship)
+    return mentorship
+
+
+def _end(session, mentorship: Mentorship, reason: str) -> None:
+    mentorship.state, mentorship.ended_at, mentorship.end_reason = "ended", utcnow(), reason
+
+
+def complete(owner: User, goal: Goal, summary: str | None = None) -> Goal:
+    """The owner marks the goal achieved; the pair keeps the closed goal unless a summary
+    is published, which reopens its public history (private-phase content stays private)."""
+    require_goal_owner(owner, goal)
+    with write_transaction() as session:
+        lock_goal(session, goal.id)
+        mentorship = _live(session, goal)
+        _end(session, mentorship, "completed")
+        goal.status, goal.updated_at = "achieved", utcnow()
+        _event(session, goal, "completed", owner, mentorship)
+    if summary is not None:
+        publish_summary(owner, goal, summary)
+    return goal
+
+
+def publish_summary(owner: User, goal: Goal, summary) -> Goal:
+    """Publish "what I learned" on an achieved goal: public and searchable, with the goal's
+    public-phase history visible again (private-phase content stays private)."""
+    require_goal_owner(owner, goal)
+    errors = v.FieldErrors()
+    summary = errors.check("summary", v.check_body, summary, max_length=SUMMARY_MAX,
+                           label="Summary")
+    errors.raise_if_any()
+    with write_transaction() as session:
+        locked = lock_goal(session, goal.id)
+        if locked.status != "achieved" or live_mentorship(session, goal.id) is not None:
+            raise Conflict("Publish a summary once the mentorship is complete.")
+        goal.summary, goal.summary_html = summary, render_markdown(summary)
+        goal.summary_published_at = utcnow()
+        if goal.visibility != VISIBILITY_OPEN:
+            goal.visibility, goal.mentor_id = VISIBILITY_OPEN, None
+            _event(session, goal, "summary published", owner)
+        goal.updated_at = utcnow()
+    return goal
+
+
+def release(mentor: User, goal: Goal) -> Goal:
+    """The mentor steps back: the mentorship ends and the goal stays closed without a
+    mentor until its owner reopens it or another mentor accepts."""
+    with write_transaction() as session:
+        lock_goal(session, goal.id)
+        mentorship = _live(session, goal)
+        if mentor.id != mentorship.mentor_id:
+            raise Forbidden("Only the mentor can step back.")
+        _end(session, mentorship, "released")
+        goal.mentor_id, goal.updated_at = None, utcnow()
+        _event(session, goal, "released", mentor, mentorship)
+    return goal
+
+
+def reopen(owner: User, goal: Goal) -> Goal:
+    """The owner reopens the goal: pre-closing content is public (and indexed) again;
+    content created while closed stays private to that mentorship."""
+    require_goal_owner(owner, goal)
+    with write_transaction() as session:
+        locked = lock_goal(session, goal.id)
+        if locked.visibility == VISIBILITY_OPEN:
+            raise Conflict("The goal is already open.")
+        mentorship = live_mentorship(session, goal.id)
+        if mentorship is not None:
+            _end(session, mentorship, "reopened")
+        goal.visibility, goal.mentor_id, goal.updated_at = VISIBILITY_OPEN, None, utcnow()
+        _event(session, goal, "reopened", owner, mentorship)
+    return goal
+
+
+# -- reading --------------------------------------------------------------------------------
+
+def current_mentorship(goal: Goal) -> Mentorship | None:
+    """The goal's mentorship in progress (active or paused), if any."""
+    return live_mentorship(db.session, goal.id)
+
+
+def pending_invite(goal: Goal) -> MentorshipRequest | None:
+    """The goal's pending, unexpired invite, if any."""
+    return db.session.scalar(select(MentorshipRequest).where(
+        MentorshipRequest.goal_id == goal.id, MentorshipRequest.status == "pending",
+        MentorshipRequest.expires_at > utcnow()))
+
+
+def goal_history(goal: Goal) -> list[GoalEvent]:
+    """The goal's visibility and mentor history, oldest first (participants only)."""
+    return list(db.session.scalars(select(GoalEvent).where(GoalEvent.goal_id == goal.id)
+                                   .order_by(GoalEvent.created_at, GoalEvent.id)))
+
+
+def dashboard(user: User) -> dict:
+    """What /mentorship shows: my goals, my mentees, invites in and out, check-ins."""
+    now = utcnow()
+    pending = (select(MentorshipRequest).where(MentorshipRequest.status == "pending",
+                                               MentorshipRequest.expires_at > now)
+               .order_by(MentorshipRequest.created_at.desc()))
+    goals = list(db.session.scalars(select(Goal).where(Goal.owner_id == user.id)
+                                    .order_by(Goal.updated_at.desc()).limit(100)))
+    return {
+        "open_goals": [g for g in goals if g.visibility == VISIBILITY_OPEN],
+        "closed_goals": [g for g in goals if g.visibility != VISIBILITY_OPEN],
+        "mentees": list(db.session.scalars(
+            select(Mentorship).where(Mentorship.mentor_id == user.id)
+            .order_by(Mentorship.state == "ended", Mentorship.started_at.desc()).limit(100))),
+        "invites_in": list(db.session.scalars(
+            pending.where(MentorshipRequest.mentor_id == user.id))),
+        "invites_out": list(db.session.scalars(
+            pending.where(MentorshipRequest.protege_id == user.id))),
+        "checkins": upcoming_checkins(user),
+    }

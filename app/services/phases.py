@@ -1,0 +1,56 @@
+"""What a goal's phase (open, or closed with a mentor) means for writes under it.
+
+Two rules keep a closed mentorship from leaking when the goal later reopens:
+- content created while the goal is closed gets a private mark (its mentorship), so it stays
+  private to the pair forever (``private_mark_for``);
+- content from the public phase is frozen while the goal is closed, so no private words can
+  enter a post that becomes public again on reopening (``require_editable``).
+Both read the goal row locked (PostgreSQL ``FOR UPDATE``; SQLite's write transactions are
+serialised already), so a post racing an accept or a reopen sees one consistent phase.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Goal, Mentorship
+from app.models.goals import VISIBILITY_OPEN
+from app.services.errors import Conflict
+
+NO_MENTOR = ("This goal is closed without a mentor: reopen it or invite a mentor before "
+             "adding to it.")
+FROZEN = ("This was posted while the goal was public; it cannot change while the goal is in "
+          "a closed mentorship (reopen the goal to edit it, or write in the private space).")
+
+
+def lock_goal(session: Session, goal_id: int) -> Goal:
+    """Re-read the goal inside the caller's write transaction, locking its row."""
+    return session.execute(
+        select(Goal).where(Goal.id == goal_id).with_for_update(of=Goal)
+        .execution_options(populate_existing=True)).scalar_one()
+
+
+def live_mentorship(session: Session, goal_id: int) -> Mentorship | None:
+    """The goal's mentorship that has not ended (active or paused), if any."""
+    return session.scalars(select(Mentorship).where(
+        Mentorship.goal_id == goal_id, Mentorship.state != "ended")).first()
+
+
+def private_mark_for(session: Session, goal_id: int | None) -> int | None:
+    """The mark for content created now under this goal: None while open."""
+    if goal_id is None:
+        return None
+    goal = lock_goal(session, goal_id)
+    if goal.visibility == VISIBILITY_OPEN:
+        return None
+    mentorship = live_mentorship(session, goal_id)
+    if mentorship is None:
+        raise Conflict(NO_MENTOR)
+    return mentorship.id
+
+
+def require_editable(session: Session, goal_id: int | None, item) -> None:
+    """Refuse to change public-phase content while its goal is closed."""
+    if goal_id is None or item.mentorship_id is not None:
+        return
+    if lock_goal(session, goal_id).visibility != VISIBILITY_OPEN:
+        raise Conflict(FROZEN)
