@@ -22,6 +22,7 @@ from app.services.goals import require_goal_owner
 from app.services.phases import live_mentorship, lock_goal
 from app.services.private_space import upcoming_checkins
 from app.services.transaction import write_transaction
+from app.services.visibility import can_view_goal
 
 MESSAGE_MAX = 2000
 SUMMARY_MAX = 20_000
@@ -197,18 +198,41 @@ def _end(session, mentorship: Mentorship, reason: str) -> None:
     mentorship.state, mentorship.ended_at, mentorship.end_reason = "ended", utcnow(), reason
 
 
+def _check_summary(summary) -> str:
+    errors = v.FieldErrors()
+    summary = errors.check("summary", v.check_body, summary, max_length=SUMMARY_MAX,
+                           label="Summary")
+    errors.raise_if_any()
+    return summary
+
+
+def _set_summary(session, owner: User, goal: Goal, summary: str) -> None:
+    """Inside a write transaction holding the goal's lock: publish the checked summary."""
+    goal.summary, goal.summary_html = summary, render_markdown(summary)
+    goal.summary_published_at = utcnow()
+    if goal.visibility != VISIBILITY_OPEN:
+        goal.visibility, goal.mentor_id = VISIBILITY_OPEN, None
+        _event(session, goal, "summary published", owner)
+    goal.updated_at = utcnow()
+
+
 def complete(owner: User, goal: Goal, summary: str | None = None) -> Goal:
     """The owner marks the goal achieved; the pair keeps the closed goal unless a summary
-    is published, which reopens its public history (private-phase content stays private)."""
+    is published, which reopens its public history (private-phase content stays private).
+    The summary is checked first and published in the same transaction: a bad summary
+    leaves the mentorship as it was."""
     require_goal_owner(owner, goal)
+    if summary is not None:
+        summary = _check_summary(summary)
     with write_transaction() as session:
         lock_goal(session, goal.id)
         mentorship = _live(session, goal)
         _end(session, mentorship, "completed")
         goal.status, goal.updated_at = "achieved", utcnow()
         _event(session, goal, "completed", owner, mentorship)
-    if summary is not None:
-        publish_summary(owner, goal, summary)
+        if summary is not None:
+            session.flush()
+            _set_summary(session, owner, goal, summary)
     return goal
 
 
@@ -216,20 +240,12 @@ def publish_summary(owner: User, goal: Goal, summary) -> Goal:
     """Publish "what I learned" on an achieved goal: public and searchable, with the goal's
     public-phase history visible again (private-phase content stays private)."""
     require_goal_owner(owner, goal)
-    errors = v.FieldErrors()
-    summary = errors.check("summary", v.check_body, summary, max_length=SUMMARY_MAX,
-                           label="Summary")
-    errors.raise_if_any()
+    summary = _check_summary(summary)
     with write_transaction() as session:
         locked = lock_goal(session, goal.id)
         if locked.status != "achieved" or live_mentorship(session, goal.id) is not None:
             raise Conflict("Publish a summary once the mentorship is complete.")
-        goal.summary, goal.summary_html = summary, render_markdown(summary)
-        goal.summary_published_at = utcnow()
-        if goal.visibility != VISIBILITY_OPEN:
-            goal.visibility, goal.mentor_id = VISIBILITY_OPEN, None
-            _event(session, goal, "summary published", owner)
-        goal.updated_at = utcnow()
+        _set_summary(session, owner, goal, summary)
     return goal
 
 
@@ -294,9 +310,10 @@ def dashboard(user: User) -> dict:
     return {
         "open_goals": [g for g in goals if g.visibility == VISIBILITY_OPEN],
         "closed_goals": [g for g in goals if g.visibility != VISIBILITY_OPEN],
-        "mentees": list(db.session.scalars(
+        # A goal the mentor no longer may see is listed without its title (rule 2).
+        "mentees": [(m, can_view_goal(user, m.goal)) for m in db.session.scalars(
             select(Mentorship).where(Mentorship.mentor_id == user.id)
-            .order_by(Mentorship.state == "ended", Mentorship.started_at.desc()).limit(100))),
+            .order_by(Mentorship.state == "ended", Mentorship.started_at.desc()).limit(100))],
         "invites_in": list(db.session.scalars(
             pending.where(MentorshipRequest.mentor_id == user.id))),
         "invites_out": list(db.session.scalars(

@@ -13,7 +13,7 @@ Hidden things answer 404, never 403. The object checks (``can_view_*``) and the 
 (``visible_*``) state the same rules; every list starts from a base query here.
 """
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from app.extensions import db
 from app.models import Answer, Comment, Goal, JournalEntry, Mentorship, Milestone, Question
@@ -154,6 +154,23 @@ def visible_comment_filter(user, goal: Goal | None):
         return Comment.mentorship_id.is_(None)
     mine = select(Mentorship.id).where(Mentorship.mentor_id == viewer).scalar_subquery()
     return or_(Comment.mentorship_id.is_(None), Comment.mentorship_id.in_(mine))
+
+
+def hidden_public_answer_count(user, author) -> int:
+    """Rule 6: the author's public-phase answers under goals now closed to this viewer.
+
+    Profiles count them without titles or text; answers written in a private phase are
+    not counted at all (their existence is private too).
+    """
+    viewer = _viewer_id(user)
+    query = (select(func.count(Answer.id)).join(Question, Answer.question_id == Question.id)
+             .join(Goal, Question.goal_id == Goal.id)
+             .where(Answer.owner_id == author.id, Goal.visibility != VISIBILITY_OPEN,
+                    Answer.mentorship_id.is_(None), Question.mentorship_id.is_(None)))
+    if viewer is not None:
+        query = query.where(Goal.owner_id != viewer,
+                            or_(Goal.mentor_id.is_(None), Goal.mentor_id != viewer))
+    return db.session.scalar(query) or 0
 
 
 # -- fetch one, or 404 ------------------------------------------------------------------------

@@ -389,7 +389,7 @@ def test_checkins(pair):
     assert listed.notes == "Went well; add hills."
     assert [c.id for c in private_space.upcoming_checkins(mentor)] == [checkin.id]
     board = mentorship.dashboard(mentor)
-    assert [m.goal_id for m in board["mentees"]] == [goal.id]
+    assert [(m.goal_id, visible) for m, visible in board["mentees"]] == [(goal.id, True)]
     assert board["checkins"][0].id == checkin.id
 
 

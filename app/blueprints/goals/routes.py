@@ -5,6 +5,7 @@ from flask_login import login_required
 
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.goals.forms import GoalEditForm, GoalForm, JournalForm, MilestoneForm
+from app.blueprints.mentorship.panel import goal_panel
 from app.ratelimits import posting_limit
 from app.search.similar import similar_to_goal
 from app.services import goals as goal_service
@@ -44,7 +45,7 @@ def new():
         422 if form.is_submitted() else 200)
 
 
-def render_goal(goal, *, milestone_form=None, journal_form=None, status=200):
+def render_goal(goal, *, milestone_form=None, journal_form=None, panel_forms=None, status=200):
     """The goal page; forms with errors are passed back in to show their messages."""
     viewer = current_viewer()
     page, _ = page_args(request.args.get("page"))
@@ -53,6 +54,7 @@ def render_goal(goal, *, milestone_form=None, journal_form=None, status=200):
     return render_template(
         "goals/show.html", goal=goal, questions=questions, is_owner=is_owner,
         **goal_service.goal_contents(viewer, goal),
+        m=goal_panel(viewer, goal, **(panel_forms or {})),
         milestone_form=milestone_form or MilestoneForm(formdata=None),
         journal_form=journal_form or JournalForm(formdata=None),
         action_form=ActionForm(formdata=None), similar=similar_to_goal(goal),

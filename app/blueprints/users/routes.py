@@ -10,6 +10,7 @@ from app.services.errors import ServiceError
 from app.services.goals import list_goals
 from app.services.pagination import page_args
 from app.services.questions import list_answers, list_questions
+from app.services.visibility import hidden_public_answer_count
 
 bp = Blueprint("users", __name__)
 
@@ -25,6 +26,7 @@ def profile(username: str):
         goals=list_goals(viewer, owner=user.username, page=1, per_page=10),
         questions=list_questions(viewer, owner=user, page=page, per_page=10),
         answers=list_answers(viewer, owner=user, page=page, per_page=10),
+        hidden_answers=hidden_public_answer_count(viewer, user),
     )
 
 
