@@ -18,6 +18,7 @@ from app.services.importer import (
     find_dump,
     import_stackexchange,
 )
+from app.services.mentorship import expire_due_invites
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for a living local site.")
@@ -163,3 +164,12 @@ def search_worker_command(once: bool) -> None:
         return
     click.echo("Search indexer running; Ctrl+C stops it.")
     run_worker(backend)
+
+
+mentorship_cli = AppGroup("mentorship", help="Mentorship housekeeping (run from cron).")
+
+
+@mentorship_cli.command("expire-invites")
+def expire_invites_command() -> None:
+    """Mark invites unanswered for INVITE_TTL_SECONDS (7 days) as expired."""
+    click.echo(f"Expired {expire_due_invites()} invites.")

@@ -1,11 +1,16 @@
-"""`flask users ...` and `flask demo users`."""
+"""`flask users ...`, `flask demo users`, `flask mentorship expire-invites`."""
+
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.cli import DEMO_USERS
 from app.extensions import db
-from app.models import User
+from app.models import MentorshipRequest, User
+from app.models.base import utcnow
+from app.services import mentorship
 from app.services.accounts import authenticate
+from tests.builders import build_goal
 
 
 def run(app, *args, input=None):
@@ -50,3 +55,16 @@ def test_demo_users_are_idempotent(app):
     assert names == {u["username"] for u in DEMO_USERS}
     ada = db.session.scalar(select(User).where(User.username == "ada"))
     assert ada.mentor_available and ada.bio_html and [t.name for t in ada.skills]
+
+
+def test_mentorship_expire_invites_command(app, make_user):
+    owner = make_user("owner")
+    make_user("mentor")
+    request = mentorship.invite(owner, build_goal(owner), "mentor", "Would you mentor me?")
+    request.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = run(app, "mentorship", "expire-invites")
+    assert result.exit_code == 0 and "Expired 1 invites." in result.output
+    db.session.commit()
+    assert db.session.get(MentorshipRequest, request.id).status == "expired"
+    assert "Expired 0 invites." in run(app, "mentorship", "expire-invites").output

@@ -27,7 +27,9 @@ MODELS = {"goal": Goal, "question": Question, "answer": Answer}
 
 def goal_document(goal: Goal) -> SearchDocument:
     return SearchDocument.make(
-        "goal", goal.id, title=goal.title, body=html_to_text(goal.description_html),
+        "goal", goal.id, title=goal.title,
+        # A published "what I learned" summary is public and searchable with its goal.
+        body=html_to_text(goal.description_html + (goal.summary_html or "")),
         tags=[t.name for t in goal.tags], author=goal.owner.username,
         created_at=goal.created_at, goal_id=goal.id)
 

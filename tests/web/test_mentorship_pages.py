@@ -4,6 +4,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Goal, MentorshipRequest, Message
+from app.search.indexer import drain
+from app.search.service import get_backend
 from app.services import mentorship
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import csrf_token_from, login
@@ -198,3 +200,19 @@ def test_profile_counts_answers_hidden_by_a_closed_goal(world):
     assert "Also 1 answer on goals that are now closed mentorships" in page
     assert "Which shoes" not in page and "running shop" not in page
     assert "Which shoes" in c["owner"].get("/users/mentor").text
+
+
+def test_published_summary_is_searchable_and_private_content_is_not(world):
+    goal, _, _, c = world
+    request = mentorship.invite(goal.owner, goal, "mentor", "Please?")
+    mentorship.accept(request.mentor, request)
+    private = build_question(goal.owner, title="Private zqxkneepain question in mentorship",
+                             goal=db.session.get(Goal, goal.id))
+    mentorship.complete(goal.owner, db.session.get(Goal, goal.id),
+                        "Tempo zqxfartlek sessions twice a week changed everything.")
+    backend = get_backend()
+    drain(backend)
+    found = c["anonymous"].get("/api/v1/search?q=zqxfartlek").get_json()["items"]
+    assert [(item["type"], item["id"]) for item in found] == [("goal", goal.id)]
+    assert c["anonymous"].get("/api/v1/search?q=zqxkneepain").get_json()["items"] == []
+    assert f"question:{private.id}" not in backend.doc_ids()

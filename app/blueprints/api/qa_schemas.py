@@ -38,6 +38,9 @@ class GoalSchema(Schema):
     created_at = fields.DateTime(format="iso")
     updated_at = fields.DateTime(format="iso")
     url = fields.Method("_url", metadata={"type": "string"})
+    summary = fields.String(allow_none=True, metadata={
+        "description": "\"What I learned\", once published on completion."})
+    summary_html = fields.String(allow_none=True)
 
     def _tags(self, goal) -> list[str]:
         return [t.name for t in goal.tags]
