@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 
 from whoosh import index
 from whoosh.idsets import BitSet
-from whoosh.query import Every, Or, Term
+from whoosh.query import And, Every, Or, Term
 from whoosh.util.filelock import try_for
 
 from app.search import whoosh_schema as ws
@@ -26,6 +26,7 @@ FEW_RESULTS = 3  # below this a did-you-mean is worth its cost (~30 ms at 150k p
 SIMILAR_TITLE_TOKENS = 12  # up to this many terms the text is a title: title-only query
 SIMILAR_MAX_CHARS = 5000
 FILTER_CACHE_SIZE = 64
+MATCH_CACHE_SIZE = 1024  # per-term match bitmaps: 19 KB each at 150k posts
 
 
 class WhooshBackend:
@@ -39,7 +40,8 @@ class WhooshBackend:
         self._name: str | None = None
         self._generation = -1
         self._checked = 0.0
-        self._filters: dict[str, BitSet] = {}
+        self._filters: dict[str, tuple[BitSet, int]] = {}
+        self._matches: dict[str, int] = {}
         self._open(self._store.ensure_index(ws.make_schema()))
 
     # -- reading -------------------------------------------------------------------------
@@ -50,7 +52,7 @@ class WhooshBackend:
         self._ix, self._name = ix, name
         self._analyzer = ix.schema["title"].analyzer
         self._checked = time.monotonic()
-        self._filters.clear()
+        self._forget()
         if old is not None:
             old.close()
 
@@ -69,14 +71,19 @@ class WhooshBackend:
                 self._generation = generation
                 self._searcher.close()
                 self._searcher = open_searcher(self._ix)
-                self._filters.clear()
+                self._forget()
         return self._searcher
 
-    def _docset(self, searcher, q):
-        """The documents matching a filter query, cached until the searcher changes.
+    def _forget(self) -> None:
+        """Drop what was cached about the previous searcher's documents."""
+        self._filters.clear()
+        self._matches.clear()
 
-        Whoosh turns a filter query into a document set on every search: for "type is
-        question" that is most of the index each time, which dominated similar().
+    def _docset(self, searcher, q) -> tuple[BitSet, int] | None:
+        """The documents matching a filter query (a set for Whoosh, a bitmap for counting).
+
+        Cached until the searcher changes: Whoosh turns a filter query into a document set
+        on every search, and for "type is question" that is most of the index each time.
         """
         if q is None:
             return None
@@ -84,9 +91,36 @@ class WhooshBackend:
         if key not in self._filters:
             if len(self._filters) >= FILTER_CACHE_SIZE:
                 self._filters.clear()
-            self._filters[key] = BitSet(searcher.docs_for_query(q),
-                                        size=searcher.doc_count_all())
+            docnums = list(searcher.docs_for_query(q))
+            self._filters[key] = (BitSet(docnums, size=searcher.doc_count_all()),
+                                  _bitmap(docnums, searcher.doc_count_all()))
         return self._filters[key]
+
+    def _bits(self, searcher, q) -> int:
+        """Bitmap (a Python int, bit n = document n) of the live documents matching q.
+
+        Terms (and phrases) are looked up once per searcher and cached; And/Or are bitwise
+        operations. Counting a common word's matches takes microseconds this way; scoring
+        every match to count them took most of a search, and in whoosh3 3.54 the count of
+        `search(optimize=False, limit=N)` is wrong for Or queries (it stops counting early).
+        """
+        if isinstance(q, And | Or):
+            parts = [self._bits(searcher, sub) for sub in q.subqueries]
+            combined = parts[0]
+            for part in parts[1:]:
+                combined = combined & part if isinstance(q, And) else combined | part
+            return combined
+        key = repr(q)  # a Term, a Phrase or Every
+        bits = self._matches.get(key)
+        if bits is None:
+            if len(self._matches) >= MATCH_CACHE_SIZE:
+                self._matches.clear()
+            # docs_for_query() is right for a Term, but it ignores positions in a Phrase.
+            docnums = (searcher.docs_for_query(q) if isinstance(q, Term)
+                       else searcher.search(q, limit=None, scored=False).docs())
+            bits = _bitmap(docnums, searcher.doc_count_all())
+            self._matches[key] = bits
+        return bits
 
     def version(self) -> tuple[str | None, int]:
         """Which index state searches see now: changes whenever the index does."""
@@ -113,18 +147,25 @@ class WhooshBackend:
                     return SearchResults()  # only stop words: nothing to look for
                 text_q = Every()
                 sort = "newest" if sort == "relevance" else sort
-            allowed = self._docset(searcher, ws.filter_query(query))
-            if allowed is not None and not allowed:
-                return SearchResults(terms=terms)  # whoosh reads an empty filter as none
-            offset = (page - 1) * per_page
-            # optimize=False: block-skipping would need a second full pass to count the
-            # total, which measured 2-3x slower than scoring every match once.
-            results = searcher.search(
-                text_q, limit=max(1, min(offset + per_page, MAX_DEPTH)), optimize=False,
-                filter=allowed, sortedby=ws.SORTS.get(sort))
-            total = len(results)
-            hits = [self._hit(r, terms, scored=sort == "relevance")
-                    for r in results[offset:offset + per_page]]
+            docset = self._docset(searcher, ws.filter_query(query))
+            if docset is not None and not docset[1]:
+                return SearchResults(terms=terms)  # nothing passes the filters
+            allowed = None if docset is None else docset[0]
+            matched = self._bits(searcher, text_q)
+            if docset is not None:
+                matched &= docset[1]
+            total = matched.bit_count()
+            if not total:
+                hits = []
+            else:
+                offset = (page - 1) * per_page
+                # The exact total comes from the bitmaps above, so Whoosh may skip blocks
+                # that cannot reach the top N (optimize=True) instead of scoring every match.
+                results = searcher.search(
+                    text_q, limit=max(1, min(offset + per_page, MAX_DEPTH)), optimize=True,
+                    filter=allowed, sortedby=ws.SORTS.get(sort))
+                hits = [self._hit(r, terms, scored=sort == "relevance")
+                        for r in results[offset:offset + per_page]]
             suggestion = None
             if page == 1 and total < FEW_RESULTS and query.words:
                 suggestion = did_you_mean(searcher.reader(), query, self._analyzer)
@@ -169,7 +210,7 @@ class WhooshBackend:
             # Title weighs x2 through its field boost; BM25 already weighs terms by idf.
             q = Or([Term(name, term) for term in terms for name in fields])
             mask = ws.any_of("doc_id", list(exclude_doc_ids)[:100])
-            allowed = self._docset(searcher, type_filter)
+            allowed = self._docset(searcher, type_filter)[0]
             if not allowed:  # whoosh reads an empty filter as no filter at all
                 return []
             results = searcher.search(q, limit=limit, filter=allowed, mask=mask)
@@ -282,3 +323,12 @@ class WhooshBackend:
             if self._searcher is not None:
                 self._searcher.close()
             self._searcher = self._ix = None
+
+
+def _bitmap(docnums: Iterable[int], size: int) -> int:
+    """A Python int with bit n set for every document number n."""
+    buffer = bytearray((size >> 3) + 1)
+    for docnum in docnums:
+        buffer[docnum >> 3] |= 1 << (docnum & 7)
+    return int.from_bytes(buffer, "little")
+

@@ -571,3 +571,38 @@ def test_a_searcher_survives_another_instance_merging_its_files(backend, tmp_pat
         assert results.total == 15 and all(hit.title for hit in results.hits)
     backend.refresh()
     assert find(backend, "python filler").total == 15
+
+
+def test_total_is_exact_beyond_the_page_and_phrases_need_adjacent_words(make):
+    backend = make()
+    docs = [doc("question", n, f"note {n}", "alpha words here" if n % 2 else "beta alpha")
+            for n in range(1, 81)]
+    docs += [doc("question", 100, "red apple pie"), doc("question", 101, "apple is red")]
+    backend.index_documents(docs)
+    results = find(backend, "alpha", per_page=5)
+    assert results.total == 80 and len(results.hits) == 5
+    assert find(backend, "alpha OR beta", per_page=5).total == 40  # "or" is a stop word
+    assert find(backend, "alpha is:question", per_page=5).total == 80
+    assert find(backend, "alpha is:goal").total == 0
+    assert ids(find(backend, '"red apple"')) == ["question:100"]
+    assert find(backend, '"red apple"').total == 1
+    assert find(backend, "red apple").total == 2
+
+
+def test_parallel_rebuild_indexes_every_document_once(make, monkeypatch):
+    from app.search import whoosh_schema as ws
+
+    monkeypatch.setattr(ws, "PARALLEL_MIN_DOCS", 50)
+    monkeypatch.setattr(ws, "BUILD_BATCH", 7)
+    monkeypatch.setattr(ws, "BUILD_PROCS", 2)
+
+    def serial(*_args):
+        raise AssertionError("a build this size must use the indexing processes")
+
+    monkeypatch.setattr(ws, "_build_serial", serial)
+    backend = make()
+    docs = [doc("question", n, f"topic{n % 5} title {n}", "shared body") for n in range(1, 121)]
+    assert backend.rebuild(docs + docs[:3]) == 120  # duplicates: the first copy wins
+    assert backend.doc_ids() == {f"question:{n}" for n in range(1, 121)}
+    assert find(backend, "shared", per_page=5).total == 120
+    assert find(backend, "topic3").total == 24
