@@ -1,6 +1,6 @@
 """API v1: mentor candidates, invites, the mentorship lifecycle and its private space."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.blueprints.api.common import authenticated, make_blueprint, require_user
 from app.blueprints.api.qa_schemas import GoalSchema, UserRefSchema
@@ -8,7 +8,7 @@ from app.ratelimits import posting_limit
 from app.services import candidates as candidate_service
 from app.services import mentorship as mentorship_service
 from app.services import private_space
-from app.services.errors import NotFound
+from app.services.errors import NotFound, ValidationFailed
 from app.services.pagination import MAX_PER_PAGE
 from app.services.visibility import get_goal
 
@@ -46,8 +46,14 @@ class CandidateAnswerSchema(Schema):
 
 
 class CandidateSchema(Schema):
+    username = fields.String()
     user = fields.Nested(UserRefSchema)
     reason = fields.String()
+    score = fields.Integer(metadata={
+        "description": "Rank score, higher first (the items come in this order)."})
+    helpful_on_goal = fields.Integer(metadata={"description": "\"Helped me\" marks on this "
+                                                              "goal's answers."})
+    votes_on_goal = fields.Integer(metadata={"description": "Net votes on this goal's answers."})
     helpful = fields.Integer()
     votes = fields.Integer()
     answers = fields.List(fields.Nested(CandidateAnswerSchema))
@@ -96,7 +102,10 @@ class AgreementSchema(Schema):
     version = fields.Integer()
     modes = fields.Function(lambda a: a.mode_list, metadata={"type": "array"})
     cadence = fields.String()
-    response_hours = fields.Integer()
+    response_time_hours = fields.Function(lambda a: a.response_hours,
+                                          metadata={"type": "integer"})
+    response_hours = fields.Integer(metadata={"description": "Same as response_time_hours "
+                                                             "(earlier name)."})
     success_criteria = fields.String()
     success_html = fields.String()
     author = fields.Nested(UserRefSchema)
@@ -107,8 +116,20 @@ class AgreementArgs(Schema):
     modes = fields.List(fields.String(validate=validate.Length(max=20)), required=True,
                         validate=validate.Length(max=10))
     cadence = fields.String(required=True, validate=validate.Length(max=1000))
-    response_hours = fields.Integer(required=True, strict=True)
+    response_time_hours = fields.Integer(strict=True, metadata={
+        "description": "Expected response time in hours (1–720); required."})
+    response_hours = fields.Integer(strict=True, metadata={
+        "description": "Earlier name of response_time_hours: send one of the two."})
     success_criteria = fields.String(required=True, validate=validate.Length(max=20_000))
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _one_response_time(self, data, original, **kwargs):
+        sent = original if isinstance(original, dict) else {}
+        given = [name for name in ("response_time_hours", "response_hours") if name in sent]
+        if not given:
+            raise ValidationError("Missing data for required field.", "response_time_hours")
+        if len(given) == 2:
+            raise ValidationError("Send response_time_hours only.", "response_hours")
 
 
 class CheckInSchema(Schema):
@@ -149,7 +170,11 @@ class CheckInPatchArgs(Schema):
 def mentor_candidates(goal_id):
     """Ranked candidates with a one-line reason: answerers on this goal first."""
     user = require_user()
-    return {"items": candidate_service.mentor_candidates(user, get_goal(user, goal_id))}
+    items = candidate_service.mentor_candidates(user, get_goal(user, goal_id))
+    return {"items": [
+        {**item, "username": item["user"].username, "score": len(items) - rank,
+         "helpful_on_goal": item["helpful"], "votes_on_goal": item["votes"]}
+        for rank, item in enumerate(items)]}
 
 
 @blp.route("/goals/<int:goal_id>/mentorship-requests", methods=["POST"])
@@ -305,7 +330,16 @@ def get_agreement(goal_id):
 def put_agreement(data, goal_id):
     """Write a new version of the agreement (earlier versions are kept)."""
     user = require_user()
-    return private_space.set_agreement(user, get_goal(user, goal_id), data)
+    goal = get_goal(user, goal_id)
+    if "response_hours" in data:  # the earlier name: errors keep the name the caller sent
+        return private_space.set_agreement(user, goal, data)
+    data["response_hours"] = data.pop("response_time_hours")
+    try:
+        return private_space.set_agreement(user, goal, data)
+    except ValidationFailed as error:
+        if "response_hours" in error.fields:
+            error.fields["response_time_hours"] = error.fields.pop("response_hours")
+        raise
 
 
 @blp.route("/goals/<int:goal_id>/checkins", methods=["GET"])
