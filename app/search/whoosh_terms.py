@@ -12,9 +12,16 @@ from app.search.whoosh_schema import analyse
 # How many of a text's rarest terms similar() ORs together. Measured on 50k synthetic
 # posts (bench/search_micro.py): 10 terms cost p95 ~60-100 ms, 6 about 20-40 ms, 4 about
 # 11 ms; a perturbed copy of a post stayed in the top 5 with 6 (100%) and 4 (94-99%).
+# On real Stack Exchange links (bench/search_relevance.py) 3 title terms lost duplicates, 5-6
+# gained nothing clear, and 8-10 whole-post terms were no better than 6.
 KEY_TERMS = 6  # whole posts: thread pages, computed when a post changes and cached
 TITLE_KEY_TERMS = 4  # titles being typed: latency first
-COMMON_SHARE = 0.1  # terms in more than this share of posts count as common
+# Terms in more than this share of posts count as common. Whole posts: 0.2 beat 0.1 on real
+# links (linked Recall@5 .168 -> .177, duplicates .692 -> .731; 25 queries better, 12
+# worse) for ~15% more CPU at p95 in this cached path; titles being typed keep 0.1, the
+# share that bounds their latency (it changed nothing there in relevance).
+COMMON_SHARE = 0.2
+TITLE_COMMON_SHARE = 0.1
 COMMON_MIN_DOCS = 200  # below this index size every term looks common: no such cut
 MIN_KEY_TERMS = 2  # fall back to common terms to reach this many
 RARE_DF = 1  # a word found in more posts than this is probably spelled as meant
@@ -25,10 +32,11 @@ def key_terms(searcher, tokens: list[str], fieldnames=("title", "body"),
               limit: int = KEY_TERMS) -> list[str]:
     """The most telling terms of a text: frequent in it, rare in the given fields."""
     total = searcher.doc_count_all()
-    # Terms in a quarter of all posts decide little and cost the most postings to read;
-    # they are used only when the text has almost nothing else (and not in tiny indexes,
-    # where every term is "common").
-    common_above = total * COMMON_SHARE if total >= COMMON_MIN_DOCS else total
+    # Terms in many posts decide little and cost the most postings to read; they are
+    # used only when the text has almost nothing else (and not in tiny indexes, where
+    # every term is "common"). A title-only lookup is the latency-critical one.
+    share = COMMON_SHARE if "body" in fieldnames else TITLE_COMMON_SHARE
+    common_above = total * share if total >= COMMON_MIN_DOCS else total
     weights, common = {}, {}
     for term, count in Counter(tokens).items():
         frequency, name = max((searcher.doc_frequency(f, term), f) for f in fieldnames)
