@@ -194,22 +194,25 @@ class WhooshBackend:
         type_filter = ws.any_of("type", (t for t in types if t in DOC_TYPES))
         if not tokens or type_filter is None:
             return []
+        exclude_doc_ids = list(exclude_doc_ids)[:100]
+        # Text of an excluded (indexed) post: its words found nowhere else lead nowhere.
+        least = 2 if exclude_doc_ids else 1
         with self._lock:
             searcher = self._fresh()
             # Short text is a title being typed: match titles only. Longer text also
             # matches bodies. Either way only the rarest few terms are kept: common ones
             # match much of the index, decide little and cost the most.
             if len(tokens) <= SIMILAR_TITLE_TOKENS:
-                terms = key_terms(searcher, tokens, ("title",), TITLE_KEY_TERMS)
+                terms = key_terms(searcher, tokens, ("title",), TITLE_KEY_TERMS, least)
                 fields = ("title",)
             else:
-                terms = key_terms(searcher, tokens, ("title", "body"), KEY_TERMS)
+                terms = key_terms(searcher, tokens, ("title", "body"), KEY_TERMS, least)
                 fields = ("title", "body")
             if not terms:
                 return []
             # Title weighs x2 through its field boost; BM25 already weighs terms by idf.
             q = Or([Term(name, term) for term in terms for name in fields])
-            mask = ws.any_of("doc_id", list(exclude_doc_ids)[:100])
+            mask = ws.any_of("doc_id", exclude_doc_ids)
             allowed = self._docset(searcher, type_filter)[0]
             if not allowed:  # whoosh reads an empty filter as no filter at all
                 return []

@@ -6,6 +6,8 @@ import math
 import re
 from collections import Counter
 
+from whoosh.lang import porter2
+
 from app.search.query import SearchQuery
 from app.search.whoosh_schema import analyse
 
@@ -25,12 +27,32 @@ TITLE_COMMON_SHARE = 0.1
 COMMON_MIN_DOCS = 200  # below this index size every term looks common: no such cut
 MIN_KEY_TERMS = 2  # fall back to common terms to reach this many
 RARE_DF = 1  # a word found in more posts than this is probably spelled as meant
+# Function and question words never make a thread similar ("how do I ...", "what is my ..."):
+# in a small index they look rare and would crowd out the words that matter. Stemmed like
+# the index (Porter2), since key_terms() sees analysed tokens.
+_SIMILAR_STOP_TEXT = """
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+get got had has have having he her here hers him his how i if in into is it its itself just
+me more most my myself no nor not now of off on once only or other our ours out over own same
+she should so some such than that the their theirs them then there these they this those
+through to too under until up very was we were what when where which while who whom why will
+with would you your yours anyone someone something anything way ways best good better need
+want wants know tips help thing things really much many also use using used question
+"""
+_SIMILAR_STOP_WORDS = tuple(_SIMILAR_STOP_TEXT.split())
+SIMILAR_STOP = frozenset(_SIMILAR_STOP_WORDS) | frozenset(porter2.stem(w)
+                                                           for w in _SIMILAR_STOP_WORDS)
 _WORD_RE = re.compile(r"[^\W\d_]{3,30}")  # only plain words get corrected
 
 
 def key_terms(searcher, tokens: list[str], fieldnames=("title", "body"),
-              limit: int = KEY_TERMS) -> list[str]:
-    """The most telling terms of a text: frequent in it, rare in the given fields."""
+              limit: int = KEY_TERMS, min_frequency: int = 1) -> list[str]:
+    """The most telling terms of a text: frequent in it, rare in the given fields.
+
+    ``min_frequency`` 2 is for a text that is itself indexed: a term found in it alone
+    cannot lead to any other post.
+    """
     total = searcher.doc_count_all()
     # Terms in many posts decide little and cost the most postings to read; they are
     # used only when the text has almost nothing else (and not in tiny indexes, where
@@ -39,8 +61,10 @@ def key_terms(searcher, tokens: list[str], fieldnames=("title", "body"),
     common_above = total * share if total >= COMMON_MIN_DOCS else total
     weights, common = {}, {}
     for term, count in Counter(tokens).items():
+        if term in SIMILAR_STOP:
+            continue
         frequency, name = max((searcher.doc_frequency(f, term), f) for f in fieldnames)
-        if frequency:  # unknown terms cost time for nothing
+        if frequency >= min_frequency:  # unknown terms cost time for nothing
             weight = (1 + math.log(count)) * searcher.idf(name, term)
             (common if frequency > common_above else weights)[term] = weight
     chosen = sorted(weights, key=lambda term: (-weights[term], term))[:limit]

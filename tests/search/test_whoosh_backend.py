@@ -391,6 +391,22 @@ def test_similar_with_nothing_to_match(similar_backend):
     assert similar_backend.similar("zzzqqq unknownword") == []
 
 
+def test_similar_ignores_question_words_and_words_only_the_post_has(make):
+    backend = make()
+    backend.index_documents([
+        doc("question", 1, "How do I tune autovacuum thresholds in Postgres", "busiest table"),
+        doc("question", 2, "Autovacuum thresholds for a large table", "scale factor"),
+        doc("question", 3, "Why does my sourdough bread not rise", "flat loaf"),
+        doc("question", 4, "How do I know what my bread needs", "flour"),
+    ])
+    # "how", "do", "my" are in other titles, and "tune", "postgres", "busiest" only in the
+    # post itself: neither may decide what is similar to it.
+    hits = backend.similar("How do I tune autovacuum thresholds in Postgres\nbusiest table",
+                           exclude_doc_ids=["question:1"])
+    assert ids(hits) == ["question:2"]
+    assert backend.similar("how do I know what my") == []
+
+
 def test_suggest_fixes_a_typo_from_common_title_words(make):
     backend = make()
     backend.index_documents(doc("question", n, f"Python question number {n}", "body")
