@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -51,8 +51,10 @@ def _add_security_headers(response: Response) -> Response:
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    # Pages made for a signed-in person must never sit in a shared or browser cache.
-    if current_user and current_user.is_authenticated and "Cache-Control" not in response.headers:
+    # Pages made for a signed-in person must never sit in a shared or browser cache; that
+    # person may also be an API caller with a bearer token (no session cookie).
+    signed_in = (current_user and current_user.is_authenticated) or g.get("api_user")
+    if signed_in and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "private, no-store"
     return response
 

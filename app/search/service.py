@@ -71,6 +71,7 @@ def check_index(repair: bool = True) -> tuple[set[str], set[str]]:
 
 
 SORTS = ("relevance", "newest", "votes")
+SUGGESTION_CHECK = 20  # hits read to confirm a did-you-mean finds something visible
 
 
 def _hit_url(hit, row) -> str:
@@ -94,18 +95,11 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
     backend = get_backend()
     backend.refresh()
     results = backend.search(query, page, per_page)
-    rows = {}
-    for kind in {hit.type for hit in results.hits}:
-        ids = [hit.id for hit in results.hits if hit.type == kind]
-        model = MODELS[kind]
-        rows.update({(kind, r.id): r for r in db.session.scalars(
-            select(model).where(model.id.in_(ids)))})
+    public_rows = _public_rows(results.hits)
     items = []
     for hit in results.hits:
-        row = rows.get((hit.type, hit.id))
-        _, public = BUILDERS[hit.type]
-        # The index may lag a closing goal or a deletion by a moment: the database decides.
-        if row is None or not public(None, row):
+        row = public_rows.get((hit.type, hit.id))
+        if row is None:
             continue
         html = row.description_html if hit.type == "goal" else row.body_html
         title = row.question.title if hit.type == "answer" else row.title
@@ -115,6 +109,33 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
             "snippet": Markup(backend.highlight(html_to_text(html), results.terms)),  # noqa: S704
             "score": round(hit.score, 4),
         })
-    return Page(items=items, page=page, per_page=per_page, total=results.total), (
-        results.suggestion)
+    # Hits the gate dropped are not counted either (exact when the results fit one page).
+    total = results.total - (len(results.hits) - len(items))
+    suggestion = results.suggestion
+    if suggestion and not _finds_public(backend, suggestion, query):
+        suggestion = None
+    return Page(items=items, page=page, per_page=per_page, total=total), suggestion
 
+
+def _public_rows(hits) -> dict:
+    """The current database rows of these hits that an anonymous reader may see.
+
+    The index may lag a closing goal or a deletion by a moment: the database decides.
+    """
+    rows = {}
+    for kind in {hit.type for hit in hits}:
+        ids = [hit.id for hit in hits if hit.type == kind]
+        model = MODELS[kind]
+        _, public = BUILDERS[kind]
+        rows.update({(kind, r.id): r for r in db.session.scalars(
+            select(model).where(model.id.in_(ids))) if public(None, r)})
+    return rows
+
+
+def _finds_public(backend, suggestion: str, query) -> bool:
+    """Whether a did-you-mean finds a post the gate shows: its words come from the index's
+    term lists, which still hold the words of posts that are hidden now (before the indexer
+    runs, and after it until segments merge), so an unchecked suggestion would spell out
+    the title words of a closed goal's posts."""
+    check = parse_query(suggestion, types=query.types, tags=query.tags)
+    return bool(_public_rows(backend.search(check, 1, SUGGESTION_CHECK).hits))
