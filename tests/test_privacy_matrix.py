@@ -634,11 +634,6 @@ def test_answered_in_link_api_hides_a_hidden_target(client, linked):
         assert body["answered_in"] is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "LEAK in templates/questions/show.html: the 'Answered in' notice prints "
-    "question.answered_in.title without asking the gate; the thread view "
-    "(app/blueprints/questions/routes.py render_thread) must pass it only when "
-    "can_view_question(viewer, question.answered_in)"))
 def test_answered_in_link_page_hides_a_hidden_target(client, linked):
     for question in linked:
         page = client.get(f"/questions/{question.id}").text

@@ -19,7 +19,7 @@ from app.services.goals import require_goal_owner
 from app.services.helpful import set_outcome
 from app.services.pagination import page_args
 from app.services.revisions import list_revisions
-from app.services.visibility import get_goal, get_question
+from app.services.visibility import can_view_question, get_goal, get_question
 from app.services.votes import votes_on_thread
 
 bp = Blueprint("questions", __name__)
@@ -85,6 +85,9 @@ def render_thread(question, *, answer_form=None, comment_forms=None, outcome_for
             formdata=None, data={"body": question.outcome.body if question.outcome else ""}),
         link_form=link_form or AnsweredInForm(formdata=None),
         action_form=ActionForm(formdata=None), similar=similar_to_question(question),
+        # The linked thread may be hidden from this viewer (a goal that closed since).
+        answered_in=question.answered_in if can_view_question(
+            viewer, question.answered_in) else None,
     ), status
 
 
