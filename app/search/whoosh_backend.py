@@ -92,7 +92,8 @@ class WhooshBackend:
             if len(self._filters) >= FILTER_CACHE_SIZE:
                 self._filters.clear()
             docnums = list(searcher.docs_for_query(q))
-            self._filters[key] = (BitSet(docnums, size=searcher.doc_count_all()),
+            # size >= 1: whoosh3 raises ValueError for BitSet([], size=0) (an empty index).
+            self._filters[key] = (BitSet(docnums, size=max(1, searcher.doc_count_all())),
                                   _bitmap(docnums, searcher.doc_count_all()))
         return self._filters[key]
 

@@ -136,7 +136,12 @@ def open_searcher(ix, attempts: int = 5):
     """
     for _ in range(attempts):
         generation = ix.latest_generation()
-        searcher = ix.searcher()
+        try:
+            # Opening the searcher itself opens each segment's terms and postings: a merge
+            # committed between reading the TOC and opening them removes those files.
+            searcher = ix.searcher()
+        except OSError:
+            continue
         try:
             _open_lazy_files(searcher)
         except (OSError, TypeError):  # a file vanished while we opened it: try again
@@ -147,7 +152,12 @@ def open_searcher(ix, attempts: int = 5):
         if ix.latest_generation() == generation:
             return searcher
         searcher.close()
-    return ix.searcher()  # the index churns non-stop: settle for lazily opened files
+    # The index churns non-stop: settle for lazily opened files (one more try if a merge
+    # removes files under us again).
+    try:
+        return ix.searcher()
+    except OSError:
+        return ix.searcher()
 
 
 def _open_lazy_files(searcher) -> None:

@@ -391,6 +391,12 @@ def test_similar_with_nothing_to_match(similar_backend):
     assert similar_backend.similar("zzzqqq unknownword") == []
 
 
+def test_filtered_search_and_similar_on_an_empty_index(make):
+    backend = make()
+    assert find(backend, "anything is:answer").total == 0
+    assert backend.similar("anything at all here", types=("question", "goal")) == []
+
+
 def test_similar_ignores_question_words_and_words_only_the_post_has(make):
     backend = make()
     backend.index_documents([
