@@ -20,10 +20,10 @@ from app.models.questions import (
 )
 from app.models.search import SearchOutbox
 from app.models.tags import Tag
-from app.models.users import ApiToken, User
+from app.models.users import ApiToken, Block, User
 
 __all__ = [
-    "Agreement", "Answer", "ApiToken", "CheckIn", "Comment", "Goal", "GoalEvent", "HelpfulMark",
-    "JournalEntry", "Mentorship", "MentorshipRequest", "Message", "Milestone", "Outcome",
-    "Question", "Revision", "SearchOutbox", "Tag", "User", "Vote",
+    "Agreement", "Answer", "ApiToken", "Block", "CheckIn", "Comment", "Goal", "GoalEvent",
+    "HelpfulMark", "JournalEntry", "Mentorship", "MentorshipRequest", "Message", "Milestone",
+    "Outcome", "Question", "Revision", "SearchOutbox", "Tag", "User", "Vote",
 ]

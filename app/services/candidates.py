@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Answer, Goal, HelpfulMark, Question, User
 from app.models.goals import goal_tags
 from app.models.tags import user_mentor_topics, user_skills
+from app.services.blocks import blocked_ids_of
 from app.services.goals import require_goal_owner
 
 MAX_CANDIDATES = 10
@@ -72,6 +73,7 @@ def _topic_mentors(goal: Goal, exclude: set[int], limit: int) -> list[dict]:
 def mentor_candidates(owner: User, goal: Goal) -> list[dict]:
     """Ranked candidates for the owner's invite dialog (never the owner)."""
     require_goal_owner(owner, goal)
-    first = _answerers(goal)
-    seen = {goal.owner_id, *(c["user"].id for c in first)}
+    refused = blocked_ids_of(owner)  # never suggest someone blocked, either way
+    first = [c for c in _answerers(goal) if c["user"].id not in refused]
+    seen = {goal.owner_id, *refused, *(c["user"].id for c in first)}
     return first + _topic_mentors(goal, seen, max(0, MAX_CANDIDATES - len(first)))

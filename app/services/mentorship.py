@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.models.goals import VISIBILITY_CLOSED, VISIBILITY_OPEN
 from app.rendering import render_markdown
 from app.services import validation as v
+from app.services.blocks import blocked_either_way
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.goals import require_goal_owner
 from app.services.phases import live_mentorship, lock_goal
@@ -60,6 +61,8 @@ def invite(owner: User, goal: Goal, mentor_username, message) -> MentorshipReque
                            label="Message")
     if mentor.id == owner.id:
         errors.add("mentor", "You cannot mentor your own goal.")
+    elif blocked_either_way(owner.id, mentor.id):
+        errors.add("mentor", "You cannot invite this user.")
     errors.raise_if_any()
     expire_due_invites(goal.id)  # an expired invite no longer blocks a new one
     ttl = timedelta(seconds=current_app.config["INVITE_TTL_SECONDS"])
@@ -136,6 +139,8 @@ def accept(invitee: User, request: MentorshipRequest) -> Mentorship:
     """The invitee accepts: in this one transaction the goal closes with them as mentor."""
     if invitee.id != request.mentor_id:
         raise Forbidden("Only the invited user can accept.")
+    if blocked_either_way(request.protege_id, invitee.id):
+        raise Conflict("One of you has blocked the other since the invite was sent.")
     with write_transaction() as session:
         goal = lock_goal(session, request.goal_id)  # serialises accept, withdraw, reopen
         _respond(request, "accepted")

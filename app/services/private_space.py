@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.models.goals import VISIBILITY_OPEN
 from app.rendering import render_markdown
 from app.services import validation as v
+from app.services.blocks import blocked
 from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.services.pagination import Page, paginate
 from app.services.phases import live_mentorship
@@ -53,6 +54,9 @@ def _phases_visible_to(user: User, goal: Goal):
 def send_message(user: User, goal: Goal, body) -> Message:
     """A private message to the other party (1–5,000 characters, Markdown)."""
     mentorship = require_party(user, goal)
+    other = mentorship.mentor_id if user.id == mentorship.protege_id else mentorship.protege_id
+    if blocked(other, user.id):
+        raise Forbidden("The other party has blocked you: messages are off.")
     errors = v.FieldErrors()
     body = errors.check("body", v.check_body, body, max_length=MESSAGE_MAX, label="Message")
     errors.raise_if_any()

@@ -9,6 +9,7 @@ from app.models.base import utcnow
 from app.models.questions import question_tags
 from app.rendering import render_markdown
 from app.services import validation as v
+from app.services.blocks import blocked
 from app.services.errors import Forbidden, ValidationFailed
 from app.services.pagination import Page, paginate
 from app.services.phases import private_mark_for, require_editable
@@ -104,6 +105,8 @@ def edit_question(user: User, question: Question, data: dict) -> Question:
 
 def post_answer(user: User, question: Question, body) -> Answer:
     """Answer a question (20–20,000 characters)."""
+    if blocked(question.owner_id, user.id):
+        raise Forbidden("The asker has blocked you: you cannot answer their questions.")
     errors = v.FieldErrors()
     body = errors.check("body", v.check_body, body, min_length=v.ANSWER_MIN, label="Answer")
     errors.raise_if_any()
@@ -141,6 +144,8 @@ def edit_answer(user: User, answer: Answer, body) -> Answer:
 def add_comment(user: User, *, question: Question | None = None,
                 answer: Answer | None = None, body) -> Comment:
     """A short (≤ 600 characters) clarification on a question or an answer."""
+    if blocked((question or answer).owner_id, user.id):
+        raise Forbidden("This user has blocked you: you cannot comment on their posts.")
     errors = v.FieldErrors()
     body = errors.check("body", v.check_body, body, max_length=v.COMMENT_MAX, label="Comment")
     errors.raise_if_any()

@@ -4,7 +4,7 @@ from flask import request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from app.blueprints.api.common import make_blueprint, require_token, require_user
+from app.blueprints.api.common import authenticated, make_blueprint, require_token, require_user
 from app.blueprints.api.schemas import (
     PrivateUserSchema,
     ProfilePatchSchema,
@@ -14,6 +14,7 @@ from app.blueprints.api.schemas import (
 )
 from app.ratelimits import signup_limit, token_limit_account, token_limit_ip
 from app.services.accounts import authenticate, get_user, register_user, update_profile
+from app.services.blocks import block, unblock
 from app.services.tokens import issue_token, revoke_token
 
 blp = make_blueprint("api_users", "Accounts, API tokens and profiles.")
@@ -77,3 +78,21 @@ def patch_me(changes):
 def get_user_profile(username):
     """A public profile."""
     return get_user(username)
+
+
+@blp.route("/users/<username>/block", methods=["PUT"])
+@authenticated(blp)
+@blp.response(204)
+@blp.alt_response(404, description="No such user.")
+def block_user(username):
+    """Block a user: no answers, comments, invites or messages from them (idempotent)."""
+    block(require_user(), username)
+
+
+@blp.route("/users/<username>/block", methods=["DELETE"])
+@authenticated(blp)
+@blp.response(204)
+@blp.alt_response(404, description="No such user.")
+def unblock_user(username):
+    """Lift a block (idempotent)."""
+    unblock(require_user(), username)

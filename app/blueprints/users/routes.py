@@ -1,11 +1,12 @@
 """Public profiles and the signed-in user's settings."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
-from app.blueprints.forms import apply_service_error, current_viewer
+from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.users.forms import PasswordForm, ProfileForm
 from app.services.accounts import change_password, get_user, update_profile
+from app.services.blocks import block, blocked, unblock
 from app.services.errors import ServiceError
 from app.services.goals import list_goals
 from app.services.pagination import page_args
@@ -27,7 +28,26 @@ def profile(username: str):
         questions=list_questions(viewer, owner=user, page=page, per_page=10),
         answers=list_answers(viewer, owner=user, page=page, per_page=10),
         hidden_answers=hidden_public_answer_count(viewer, user),
+        i_blocked=viewer is not None and blocked(viewer.id, user.id),
+        action_form=ActionForm(formdata=None),
     )
+
+
+@bp.post("/users/<username>/<action>")
+@login_required
+def block_action(username: str, action: str):
+    """Block or unblock this user."""
+    if action not in ("block", "unblock"):
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            other = (block if action == "block" else unblock)(current_viewer(), username)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"You {action}ed {other.username}." if action == "block"
+                  else f"You unblocked {other.username}.", "success")
+    return redirect(url_for("users.profile", username=username))
 
 
 def _profile_form_data(user) -> dict:
