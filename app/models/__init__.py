@@ -19,11 +19,33 @@ from app.models.questions import (
     Vote,
 )
 from app.models.search import SearchOutbox
+from app.models.social import AnswerInvitation, Follow, Notification
 from app.models.tags import Tag
 from app.models.users import ApiToken, Block, User
 
 __all__ = [
-    "Agreement", "Answer", "ApiToken", "Block", "CheckIn", "Comment", "Goal", "GoalEvent",
-    "HelpfulMark", "JournalEntry", "Mentorship", "MentorshipRequest", "Message", "Milestone",
-    "Outcome", "Question", "Revision", "SearchOutbox", "Tag", "User", "Vote",
+    "Agreement",
+    "Answer",
+    "AnswerInvitation",
+    "ApiToken",
+    "Block",
+    "CheckIn",
+    "Comment",
+    "Follow",
+    "Goal",
+    "GoalEvent",
+    "HelpfulMark",
+    "JournalEntry",
+    "Mentorship",
+    "MentorshipRequest",
+    "Message",
+    "Milestone",
+    "Notification",
+    "Outcome",
+    "Question",
+    "Revision",
+    "SearchOutbox",
+    "Tag",
+    "User",
+    "Vote",
 ]

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -55,6 +57,8 @@ class Question(db.Model):
     # Set when created while its goal was closed: then private to that mentorship forever.
     mentorship_id: Mapped[int | None] = mapped_column(
         ForeignKey("mentorships.id"), nullable=True, index=True)
+    # Asked anonymously: the public sees "anonymous protégé"; owner and admins see the asker.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     owner: Mapped[User] = relationship(lazy="joined")
     goal: Mapped[Goal | None] = relationship()

@@ -35,6 +35,9 @@ class User(UserMixin, db.Model):
     availability: Mapped[str] = mapped_column(String(200), default="")
     response_time_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
     role: Mapped[str] = mapped_column(String(20), default=ROLE_USER)
+    # Email copies of notifications: off, immediate, daily or weekly digest (SPEC §1).
+    email_mode: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reputation: Mapped[int] = mapped_column(Integer, default=0)
     # Set by the Stack Exchange importer ("site:user id") so re-imports create nothing.
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
