@@ -11,6 +11,7 @@ from app.blueprints.answers.routes import bp as answers_bp
 from app.blueprints.api import register_api
 from app.blueprints.auth.routes import bp as auth_bp
 from app.blueprints.feeds.routes import bp as feeds_bp
+from app.blueprints.forms import current_viewer
 from app.blueprints.goals.routes import bp as goals_bp
 from app.blueprints.main.routes import bp as main_bp
 from app.blueprints.mentorship.routes import bp as mentorship_bp
@@ -28,6 +29,7 @@ from app.search.background import register_background_indexer
 from app.security import register_security
 from app.services.transaction import configure_sqlite_engine
 from app.services.validation import CONTACT_MODES
+from app.services.visibility import asker_view, reveals_asker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,8 +135,19 @@ def register_template_helpers(app: Flask) -> None:
     """Template globals: nothing with logic, only values templates need."""
     app.jinja_env.globals["CONTACT_MODES"] = CONTACT_MODES
     app.jinja_env.filters["atom_date"] = atom_date
+    # Anonymous questions: how to show the asker / whether an author is the hidden asker.
+    app.jinja_env.globals["asker_view"] = _asker_view
+    app.jinja_env.globals["hides_asker"] = _hides_asker
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+
+def _asker_view(question, public: bool = False) -> str:
+    return asker_view(None if public else current_viewer(), question)
+
+
+def _hides_asker(question, author_id, public: bool = False) -> bool:
+    return reveals_asker(None if public else current_viewer(), question, author_id)
 
 
 def atom_date(value) -> str:

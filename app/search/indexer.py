@@ -18,7 +18,12 @@ from app.extensions import db
 from app.models import Answer, Goal, Question, SearchOutbox
 from app.search.backend import SearchBackend
 from app.search.documents import SearchDocument, doc_id_for, html_to_text
-from app.services.visibility import can_view_answer, can_view_goal, can_view_question
+from app.services.visibility import (
+    can_view_answer,
+    can_view_goal,
+    can_view_question,
+    reveals_asker,
+)
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
@@ -34,10 +39,15 @@ def goal_document(goal: Goal) -> SearchDocument:
         created_at=goal.created_at, goal_id=goal.id)
 
 
+def _public_author(question: Question, author) -> str:
+    """The author as the public sees them: "" when it would name an anonymous asker."""
+    return "" if reveals_asker(None, question, author.id) else author.username
+
+
 def question_document(question: Question) -> SearchDocument:
     return SearchDocument.make(
         "question", question.id, title=question.title, body=html_to_text(question.body_html),
-        tags=[t.name for t in question.tags], author=question.owner.username,
+        tags=[t.name for t in question.tags], author=_public_author(question, question.owner),
         created_at=question.created_at, score=question.score,
         answer_count=question.answer_count, question_id=question.id,
         goal_id=question.goal_id)
@@ -47,7 +57,7 @@ def answer_document(answer: Answer) -> SearchDocument:
     question = answer.question
     return SearchDocument.make(
         "answer", answer.id, title=question.title, body=html_to_text(answer.body_html),
-        tags=[t.name for t in question.tags], author=answer.owner.username,
+        tags=[t.name for t in question.tags], author=_public_author(question, answer.owner),
         created_at=answer.created_at, score=answer.score, question_id=question.id,
         goal_id=question.goal_id)
 

@@ -1,6 +1,6 @@
 """Questions, answers and comments: posting, editing, answered-in links, lists."""
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.extensions import db
@@ -17,6 +17,7 @@ from app.services.revisions import record_revision
 from app.services.tags import get_or_create_tags, tag_filter
 from app.services.transaction import write_transaction
 from app.services.visibility import (
+    anonymous_clause,
     get_goal,
     get_question,
     visible_answers,
@@ -24,7 +25,7 @@ from app.services.visibility import (
     visible_questions,
 )
 
-QUESTION_FIELDS = ("title", "body", "tags", "goal_id")
+QUESTION_FIELDS = ("title", "body", "tags", "goal_id", "anonymous")
 SORTS = ("newest", "votes", "unanswered", "active")
 # Linking a question to an earlier thread: the owner, or anyone with this much reputation.
 ANSWERED_IN_REPUTATION = 500
@@ -46,6 +47,14 @@ def _check_question_fields(data: dict, *, partial: bool) -> dict:
     goal_id = data.get("goal_id")
     if goal_id is not None and (isinstance(goal_id, bool) or not isinstance(goal_id, int)):
         errors.add("goal_id", "Must be a goal id.")
+    anonymous = data.get("anonymous", False)
+    if not isinstance(anonymous, bool):
+        errors.add("anonymous", "Must be true or false.")
+    elif anonymous and goal_id is not None:
+        # A goal's questions are shown as its owner's (goal page, mentorship): asking one
+        # anonymously would hide nothing, so it is refused rather than pretended.
+        errors.add("anonymous", "Questions about a goal cannot be anonymous: the goal "
+                   "names its owner.")
     errors.raise_if_any()
     return clean
 
@@ -64,6 +73,7 @@ def ask_question(owner: User, data: dict) -> Question:
             body=clean["body"], body_html=render_markdown(clean["body"]),
             tags=get_or_create_tags(clean["tags"]),
             mentorship_id=private_mark_for(session, goal.id if goal else None),
+            anonymous=data.get("anonymous") is True,
         )
         session.add(question)
     return question
@@ -81,6 +91,9 @@ def edit_question(user: User, question: Question, data: dict) -> Question:
     if "goal_id" in data:
         raise ValidationFailed("A question's goal cannot be changed.",
                                {"goal_id": ["Cannot be changed."]})
+    if "anonymous" in data:
+        raise ValidationFailed("Whether a question is anonymous is chosen when asking.",
+                               {"anonymous": ["Cannot be changed."]})
     clean = _check_question_fields(data, partial=True)
     old_tags = [t.name for t in question.tags]
     changed = (clean.get("title", question.title) != question.title
@@ -198,7 +211,8 @@ def list_questions(viewer, *, tag=None, sort="newest", owner=None, goal_id=None,
     if tag:
         query = query.where(tag_filter(question_tags.c.question_id, Question.id, tag))
     if owner is not None:
-        query = query.where(Question.owner_id == owner.id)
+        # An author's list never shows their anonymous questions to others (nor counts them).
+        query = query.where(Question.owner_id == owner.id, anonymous_clause(viewer))
     if goal_id is not None:
         query = query.where(Question.goal_id == goal_id)
     order = {
@@ -240,6 +254,8 @@ def comments_for(viewer, question: Question, answers: list[Answer]) -> dict:
 
 def list_answers(viewer, *, owner: User, page=1, per_page=20) -> Page:
     """An author's answers that the viewer may see, newest first."""
-    query = (visible_answers(viewer).where(Answer.owner_id == owner.id)
+    # The asker's answers on their own anonymous question would name them: left out too.
+    query = (visible_answers(viewer).where(Answer.owner_id == owner.id, or_(
+                 anonymous_clause(viewer), Question.owner_id != Answer.owner_id))
              .options(contains_eager(Answer.question)))
     return paginate(query.order_by(Answer.created_at.desc(), Answer.id.desc()), page, per_page)

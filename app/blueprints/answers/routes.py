@@ -123,4 +123,5 @@ def revisions(answer_id: int):
     return render_template("revisions.html", kind="answer", post=answer,
                            current={"title": None, "body": answer.body, "tags": []},
                            revisions=list_revisions("answer", answer.id),
+                           anonymous_asker=answer.question,
                            back=_thread_url(answer.question_id, answer.id))

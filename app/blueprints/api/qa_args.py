@@ -93,6 +93,16 @@ class QuestionCreateSchema(Schema):
     tags = _tags(True)
     goal_id = fields.Integer(strict=True, allow_none=True,
                              metadata={"description": "One of the caller's own goals."})
+    anonymous = StrictBoolean(metadata={
+        "description": "Ask anonymously: others see \"anonymous protégé\", never the asker. "
+                       "Not allowed together with goal_id (422)."})
+
+
+class InvitationCreateSchema(Schema):
+    usernames = fields.List(
+        fields.String(validate=validate.Length(1, 100)), required=True,
+        validate=validate.Length(1, 5),
+        metadata={"description": "1–5 usernames to invite (at most 5 per question in all)."})
 
 
 class QuestionPatchSchema(Schema):

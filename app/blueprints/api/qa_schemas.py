@@ -6,7 +6,9 @@ Input schemas live in qa_args.py. Times are ISO 8601 UTC; ``url`` is the HTML pa
 from flask import g
 from marshmallow import Schema, fields
 
-from app.services.visibility import can_view_question
+from app.extensions import db
+from app.models import Answer, Question
+from app.services.visibility import can_view_question, reveals_asker
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
@@ -22,6 +24,26 @@ class UserRefSchema(Schema):
     username = fields.String()
     display_name = fields.String()
     reputation = fields.Integer()
+
+
+_USER_REF_OR_NULL = {"type": "object", "nullable": True,
+                     "properties": {"username": {"type": "string"},
+                                    "display_name": {"type": "string"},
+                                    "reputation": {"type": "integer"}}}
+
+
+def _author_ref(question, author):
+    """The author as this caller may see them: null when it is a hidden anonymous asker."""
+    if question is not None and reveals_asker(_viewer(), question, author.id):
+        return None
+    return UserRefSchema().dump(author)
+
+
+def _question_of_comment(comment):
+    if comment.question_id is not None:
+        return db.session.get(Question, comment.question_id)
+    answer = db.session.get(Answer, comment.answer_id)
+    return answer.question if answer is not None else None
 
 
 class GoalSchema(Schema):
@@ -97,7 +119,12 @@ class QuestionSchema(Schema):
     body = fields.String()
     body_html = fields.String()
     tags = fields.Method("_tags", metadata=_STRINGS)
-    owner = fields.Nested(UserRefSchema)
+    owner = fields.Method("_owner", metadata={
+        **_USER_REF_OR_NULL,
+        "description": "The asker; null on an anonymous question unless you asked it "
+                       "(or are an admin)."})
+    anonymous = fields.Boolean(metadata={"description": "Asked anonymously: the public sees "
+                                                        "\"anonymous protégé\"."})
     goal_id = fields.Integer(allow_none=True)
     score = fields.Integer()
     answer_count = fields.Integer()
@@ -116,6 +143,9 @@ class QuestionSchema(Schema):
     def _tags(self, question) -> list[str]:
         return [t.name for t in question.tags]
 
+    def _owner(self, question):
+        return _author_ref(question, question.owner)
+
     def _answered_in(self, question):
         if question.answered_in_id is None:
             return None
@@ -133,10 +163,14 @@ class CommentSchema(Schema):
     id = fields.Integer()
     question_id = fields.Integer(allow_none=True)
     answer_id = fields.Integer(allow_none=True)
-    author = fields.Nested(UserRefSchema)
+    author = fields.Method("_author", metadata={
+        **_USER_REF_OR_NULL, "description": "null when it is the anonymous asker."})
     body = fields.String()
     body_html = fields.String()
     created_at = fields.DateTime(format="iso")
+
+    def _author(self, comment):
+        return _author_ref(_question_of_comment(comment), comment.author)
 
 
 class AnswerSchema(Schema):
@@ -144,7 +178,8 @@ class AnswerSchema(Schema):
     question_id = fields.Integer()
     body = fields.String()
     body_html = fields.String()
-    owner = fields.Nested(UserRefSchema)
+    owner = fields.Method("_owner", metadata={
+        **_USER_REF_OR_NULL, "description": "null when it is the anonymous asker."})
     score = fields.Integer()
     helpful = fields.Boolean(metadata={"description": "Marked \"helped me\" by the asker."})
     created_at = fields.DateTime(format="iso")
@@ -153,6 +188,9 @@ class AnswerSchema(Schema):
 
     def _url(self, answer) -> str:
         return f"/questions/{answer.question_id}#answer-{answer.id}"
+
+    def _owner(self, answer):
+        return _author_ref(answer.question, answer.owner)
 
 
 class ThreadAnswerSchema(AnswerSchema):
@@ -179,11 +217,40 @@ class RevisionSchema(Schema):
     """The text of a post as it was before one edit."""
 
     id = fields.Integer()
-    editor = fields.Nested(RevisionEditorSchema)
+    editor = fields.Method("_editor", metadata={
+        "type": "object", "nullable": True, "properties": {"username": {"type": "string"}},
+        "description": "null when it is the anonymous asker."})
     created_at = fields.DateTime(format="iso")
     title = fields.String(allow_none=True)
     body = fields.String()
     tags = fields.List(fields.String())
+
+    def _editor(self, revision):
+        if revision.post_type == "question":
+            question = db.session.get(Question, revision.post_id)
+        elif revision.post_type == "answer":
+            answer = db.session.get(Answer, revision.post_id)
+            question = answer.question if answer is not None else None
+        else:
+            question = None
+        if question is not None and reveals_asker(_viewer(), question, revision.editor_id):
+            return None
+        return RevisionEditorSchema().dump(revision.editor)
+
+
+class InvitationSchema(Schema):
+    """Someone the asker invited to answer a question."""
+
+    question_id = fields.Integer()
+    user = fields.Nested(UserRefSchema)
+    created_at = fields.DateTime(format="iso")
+
+
+class InvitationListSchema(Schema):
+    items = fields.List(fields.Nested(InvitationSchema), metadata={
+        "description": "Every invitation of the question, oldest first."})
+    invited = fields.List(fields.String(), metadata={
+        "description": "Usernames this request invited (already invited ones are skipped)."})
 
 
 def _page_schema(name: str, item_schema: type[Schema]) -> type[Schema]:

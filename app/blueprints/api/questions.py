@@ -12,6 +12,7 @@ from app.blueprints.api.qa_args import (
     AnsweredInSchema,
     BodySchema,
     CommentBodySchema,
+    InvitationCreateSchema,
     PageArgsSchema,
     QuestionCreateSchema,
     QuestionListArgsSchema,
@@ -20,6 +21,7 @@ from app.blueprints.api.qa_args import (
 )
 from app.blueprints.api.qa_schemas import (
     CommentSchema,
+    InvitationListSchema,
     OutcomeSchema,
     QuestionDetailSchema,
     QuestionPageSchema,
@@ -30,6 +32,7 @@ from app.blueprints.api.qa_schemas import (
 from app.ratelimits import posting_limit
 from app.services import questions as question_service
 from app.services.helpful import set_outcome
+from app.services.invitations import invite_to_answer, list_invitations, require_asker
 from app.services.revisions import list_revisions
 from app.services.visibility import get_question
 from app.services.votes import cast_vote, withdraw_vote
@@ -185,3 +188,38 @@ def question_revisions(args, question_id):
     """Earlier versions of the question's title, body and tags, newest first."""
     question = get_question(current_api_user(), question_id)
     return page_of(list_revisions("question", question.id), args)
+
+
+@blp.route("/questions/<int:question_id>/invitations", methods=["POST"])
+@posting_limit
+@authenticated(blp)
+@blp.arguments(InvitationCreateSchema)
+@blp.response(201, InvitationListSchema, description="New invitations were sent.")
+@blp.alt_response(200, schema=InvitationListSchema,
+                  description="Everyone named was already invited: nothing changed.")
+@blp.alt_response(403, description="Only the asker can invite.")
+@blp.alt_response(404, description=_HIDDEN)
+@blp.alt_response(409, description="The question is private to a closed mentorship.")
+@blp.alt_response(422, description="Unknown usernames (named), yourself, blocked users, "
+                                   "or more than 5 invitations in all.")
+def create_invitations(data, question_id):
+    """Invite up to 5 named users in all to answer a public question (they are notified)."""
+    user = require_user()
+    question = get_question(user, question_id)
+    created = invite_to_answer(user, question, data["usernames"])
+    body = {"items": list_invitations(question),
+            "invited": [invitation.user.username for invitation in created]}
+    return (body, 201) if created else body
+
+
+@blp.route("/questions/<int:question_id>/invitations", methods=["GET"])
+@authenticated(blp)
+@blp.response(200, InvitationListSchema)
+@blp.alt_response(403, description="Only the asker sees the invitations.")
+@blp.alt_response(404, description=_HIDDEN)
+def get_invitations(question_id):
+    """Who the asker invited to answer (the asker only)."""
+    user = require_user()
+    question = get_question(user, question_id)
+    require_asker(user, question)
+    return {"items": list_invitations(question), "invited": []}

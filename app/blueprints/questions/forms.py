@@ -1,7 +1,7 @@
 """Question, answer, comment, outcome and link forms (shape only)."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.services import validation as v
@@ -17,12 +17,28 @@ class QuestionForm(FlaskForm):
     tags = StringField("Tags", validators=[DataRequired()],
                        description="1–5 tags separated by commas.")
     goal_id = HiddenField()
+    anonymous = BooleanField(
+        "Ask anonymously",
+        description="Others see “anonymous protégé”; only you and the site's admins see "
+                    "that you asked. Not for questions about a goal.")
 
     def question_data(self) -> dict:
         data = {"title": self.title.data, "body": self.body.data, "tags": self.tags.data or ""}
         if self.goal_id.data and str(self.goal_id.data).isdigit():
             data["goal_id"] = int(self.goal_id.data)
+        if self.anonymous.data:
+            data["anonymous"] = True
         return data
+
+
+class InviteForm(FlaskForm):
+    usernames = StringField(
+        "Invite people to answer", validators=[DataRequired()],
+        description="Up to 5 usernames in all, separated by commas or spaces.",
+        render_kw={"autocomplete": "off"})
+
+    def username_list(self) -> list[str]:
+        return [name for name in (self.usernames.data or "").replace(",", " ").split() if name]
 
 
 class AnswerForm(FlaskForm):

@@ -8,6 +8,7 @@ from app.blueprints.questions.forms import (
     AnsweredInForm,
     AnswerForm,
     CommentForm,
+    InviteForm,
     OutcomeForm,
     QuestionForm,
 )
@@ -17,6 +18,7 @@ from app.services import questions as question_service
 from app.services.errors import ServiceError, ValidationFailed
 from app.services.goals import require_goal_owner
 from app.services.helpful import set_outcome
+from app.services.invitations import MAX_INVITATIONS, invite_to_answer, list_invitations
 from app.services.pagination import page_args
 from app.services.revisions import list_revisions
 from app.services.visibility import can_view_question, get_goal, get_question
@@ -66,15 +68,21 @@ def ask():
 
 
 def render_thread(question, *, answer_form=None, comment_forms=None, outcome_form=None,
-                  link_form=None, status=200):
+                  link_form=None, invite_form=None, status=200):
     """The thread page; forms that failed validation come back with their messages."""
     viewer = current_viewer()
     answers = question_service.answers_for_page(viewer, question)
+    is_asker = viewer is not None and viewer.id == question.owner_id
     return render_template(
         "questions/show.html", question=question, answers=answers,
         comments=question_service.comments_for(viewer, question, answers),
         my_votes=votes_on_thread(viewer, question, answers),
-        is_asker=viewer is not None and viewer.id == question.owner_id,
+        is_asker=is_asker,
+        # Invitations to answer: only the asker sees who was invited (and the form).
+        invitations=list_invitations(question) if is_asker else [],
+        invite_form=invite_form or InviteForm(formdata=None),
+        can_invite=is_asker and can_view_question(None, question),
+        max_invitations=MAX_INVITATIONS,
         can_link=viewer is not None and (
             viewer.id == question.owner_id
             or viewer.reputation >= question_service.ANSWERED_IN_REPUTATION),
@@ -139,6 +147,30 @@ def outcome(question_id: int):
     return render_thread(question, outcome_form=form, status=422)
 
 
+@bp.post("/questions/<int:question_id>/invitations")
+@posting_limit
+@login_required
+def invite(question_id: int):
+    """The asker invites up to 5 named users in all to answer (they are notified)."""
+    viewer = current_viewer()
+    question = get_question(viewer, question_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            created = invite_to_answer(viewer, question, form.username_list())
+        except ServiceError as error:
+            if error.status in (403, 404):
+                raise
+            form.usernames.errors = [*form.usernames.errors, error.message]
+        else:
+            names = ", ".join(i.user.username for i in created)
+            flash(f"Invited {names} to answer." if created
+                  else "They were already invited.", "success")
+            return redirect(url_for("questions.show", question_id=question.id,
+                                    _anchor="invite"))
+    return render_thread(question, invite_form=form, status=422)
+
+
 @bp.post("/questions/<int:question_id>/answered-in")
 @login_required
 def answered_in(question_id: int):
@@ -168,4 +200,5 @@ def revisions(question_id: int):
                "tags": [t.name for t in question.tags]}
     return render_template("revisions.html", kind="question", post=question, current=current,
                            revisions=list_revisions("question", question.id),
+                           anonymous_asker=question,
                            back=url_for("questions.show", question_id=question.id))
