@@ -173,3 +173,42 @@ mentorship_cli = AppGroup("mentorship", help="Mentorship housekeeping (run from 
 def expire_invites_command() -> None:
     """Mark invites unanswered for INVITE_TTL_SECONDS (7 days) as expired."""
     click.echo(f"Expired {expire_due_invites()} invites.")
+
+
+notify_cli = AppGroup("notify", help="Email notifications, digests and nudges (run from cron).")
+
+
+@notify_cli.command("send")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=500, show_default=True,
+              help="At most this many notifications per run.")
+def notify_send_command(limit: int) -> None:
+    """Email each pending notification of users in "immediate" mode (idempotent)."""
+    from app.services.email_delivery import send_immediate
+
+    report = send_immediate(limit=limit)
+    click.echo(f"Immediate: {report}")
+    if report.failed:
+        raise click.ClickException("Some mail could not be sent; it stays pending and the "
+                                   "next run retries it.")
+
+
+@notify_cli.command("send-digests")
+@click.option("--period", type=click.Choice(["daily", "weekly"]), default=None,
+              help="Only users of this digest period (default: both, each when due).")
+def notify_send_digests_command(period: str | None) -> None:
+    """Email one digest to each daily/weekly user whose period has passed (idempotent)."""
+    from app.services.email_delivery import send_digests
+
+    report = send_digests(period)
+    click.echo(f"Digests ({period or 'daily and weekly'}): {report}")
+    if report.failed:
+        raise click.ClickException("Some digests could not be sent; their notifications stay "
+                                   "pending and the next run retries them.")
+
+
+@notify_cli.command("nudges")
+def notify_nudges_command() -> None:
+    """Nudge whoever owes a reply past the agreed time; remind check-ins a day before."""
+    from app.services.nudges import run_nudges
+
+    click.echo(f"Created {run_nudges()}.")

@@ -48,6 +48,9 @@ class Config:
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "journster")
         self.SMTP_URL = env.get("SMTP_URL") or None
+        # Absolute links in emails (no request to take the host from in `flask notify`).
+        self.BASE_URL = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        self.MAIL_FROM = env.get("MAIL_FROM") or "Journster <no-reply@journster.invalid>"
         self.ADMIN_EMAILS = frozenset(
             e.strip().lower() for e in env.get("ADMIN_EMAILS", "").split(",") if e.strip()
         )

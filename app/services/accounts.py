@@ -25,8 +25,10 @@ SIGNUP_CONFLICT_MESSAGE = "That username or email address cannot be used. Try an
 
 PROFILE_FIELDS = (
     "display_name", "bio", "skills", "location", "timezone", "mentor_available",
-    "mentor_topics", "preferred_modes", "availability", "response_time_hours",
+    "mentor_topics", "preferred_modes", "availability", "response_time_hours", "email_mode",
 )
+# Email copies of notifications (SPEC §1): none, each at once, or a daily/weekly digest.
+EMAIL_MODES = ("off", "immediate", "daily", "weekly")
 
 
 def _is_admin_email(email: str) -> bool:
@@ -140,6 +142,10 @@ def update_profile(user: User, changes: dict) -> User:
             clean[name] = errors.check(name, v.check_modes, value)
         elif name == "response_time_hours":
             clean[name] = errors.check(name, v.check_response_time, value)
+        elif name == "email_mode":
+            if not isinstance(value, str) or value not in EMAIL_MODES:
+                errors.add(name, "Choose one of: " + ", ".join(EMAIL_MODES) + ".")
+            clean[name] = value
         elif name == "mentor_available":
             if not isinstance(value, bool):
                 errors.add(name, "Must be true or false.")

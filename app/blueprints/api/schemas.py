@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.services import validation as v
+from app.services.accounts import EMAIL_MODES
 
 
 class StrictBoolean(fields.Boolean):
@@ -88,6 +89,7 @@ class PrivateUserSchema(UserSchema):
 
     email = fields.String()
     role = fields.String()
+    email_mode = fields.String(metadata={"enum": list(EMAIL_MODES)})
 
 
 class ProfilePatchSchema(Schema):
@@ -107,6 +109,11 @@ class ProfilePatchSchema(Schema):
     availability = fields.String(validate=validate.Length(max=v.AVAILABILITY_MAX))
     response_time_hours = fields.Integer(
         strict=True, allow_none=True, validate=validate.Range(1, v.RESPONSE_TIME_MAX_HOURS)
+    )
+    email_mode = fields.String(
+        validate=validate.OneOf(EMAIL_MODES),
+        metadata={"description": "Email copies of notifications: off, immediate, or a daily "
+                                 "or weekly digest."},
     )
 
 

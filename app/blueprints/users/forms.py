@@ -50,6 +50,14 @@ class ProfileForm(FlaskForm):
         "Expected response time (hours)",
         validators=[Optional(), NumberRange(1, v.RESPONSE_TIME_MAX_HOURS)],
     )
+    email_mode = SelectField(
+        "Email notifications",
+        choices=[SelectChoice("off", "Off (only on the site)"),
+                 SelectChoice("immediate", "Immediately, one email each"),
+                 SelectChoice("daily", "Daily digest"),
+                 SelectChoice("weekly", "Weekly digest")],
+        description="Copies of your notifications by email. Every email has an unsubscribe link.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,6 +76,7 @@ class ProfileForm(FlaskForm):
             "preferred_modes": list(self.preferred_modes.data or []),
             "availability": self.availability.data or "",
             "response_time_hours": self.response_time_hours.data,
+            "email_mode": self.email_mode.data,
         }
 
 

@@ -5,10 +5,13 @@ from flask_login import current_user, login_required, login_user
 
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.users.forms import PasswordForm, ProfileForm
+from app.extensions import csrf, db
+from app.models import User
 from app.services.accounts import change_password, get_user, update_profile
 from app.services.blocks import block, blocked, unblock
 from app.services.errors import ServiceError
 from app.services.goals import list_goals
+from app.services.mail import read_unsubscribe_token
 from app.services.pagination import page_args
 from app.services.questions import list_answers, list_questions
 from app.services.visibility import hidden_public_answer_count
@@ -62,6 +65,7 @@ def _profile_form_data(user) -> dict:
         "preferred_modes": list(user.preferred_modes or []),
         "availability": user.availability,
         "response_time_hours": user.response_time_hours,
+        "email_mode": user.email_mode,
     }
 
 
@@ -105,3 +109,17 @@ def settings():
     return render_template(
         "users/settings.html", profile_form=profile_form, password_form=password_form
     ), status
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the credential (and mail clients POST it one-click)
+def unsubscribe(token: str):
+    """The link in every email: GET asks to confirm, POST switches email off."""
+    user_id = read_unsubscribe_token(token)
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        return render_template("users/unsubscribe.html", invalid=True), 400
+    if request.method == "POST":
+        update_profile(user, {"email_mode": "off"})
+        return render_template("users/unsubscribe.html", user=user, done=True)
+    return render_template("users/unsubscribe.html", user=user, token=token)
