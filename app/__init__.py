@@ -10,6 +10,7 @@ from flask import Flask
 from app.blueprints.answers.routes import bp as answers_bp
 from app.blueprints.api import register_api
 from app.blueprints.auth.routes import bp as auth_bp
+from app.blueprints.discovery.routes import bp as discovery_bp
 from app.blueprints.feeds.routes import bp as feeds_bp
 from app.blueprints.forms import current_viewer
 from app.blueprints.goals.routes import bp as goals_bp
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, users_bp, goals_bp, questions_bp, answers_bp, tags_bp,
                       feeds_bp, search_bp, mentorship_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(discovery_bp)  # following, mentors directory
     register_api(app)
 
 

@@ -4,6 +4,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from app.blueprints.api.answers import blp as answers_blp
+from app.blueprints.api.follows import blp as follows_blp
 from app.blueprints.api.goals import blp as goals_blp
 from app.blueprints.api.mentorship import blp as mentorship_blp
 from app.blueprints.api.questions import blp as questions_blp
@@ -38,4 +39,5 @@ def register_api(app: Flask) -> None:
     for blueprint in (users_blp, goals_blp, questions_blp, answers_blp, search_blp,
                       mentorship_blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(follows_blp)
     app.extensions["journster_api"] = api

@@ -13,6 +13,7 @@ from app.services.errors import ServiceError
 from app.services.goals import list_goals
 from app.services.mail import read_unsubscribe_token
 from app.services.pagination import page_args
+from app.services.profiles import profile_extras
 from app.services.questions import list_answers, list_questions
 from app.services.visibility import hidden_public_answer_count
 
@@ -33,6 +34,7 @@ def profile(username: str):
         hidden_answers=hidden_public_answer_count(viewer, user),
         i_blocked=viewer is not None and blocked(viewer.id, user.id),
         action_form=ActionForm(formdata=None),
+        **profile_extras(viewer, user),
     )
 
 

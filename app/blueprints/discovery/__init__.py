@@ -1,0 +1,1 @@
+"""Following (tags, goals, questions) and the mentors directory."""

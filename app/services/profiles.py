@@ -1,0 +1,213 @@
+"""Profile extras and the mentors directory (issue 6: people and discovery).
+
+The reputation chart counts only votes and helped-me marks on posts the viewer can see
+(the gate's base queries), aggregated per week: totals only, never titles.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.models import Answer, HelpfulMark, Question, Tag, User, Vote
+from app.models.tags import user_mentor_topics, user_skills
+from app.services.pagination import paginate
+from app.services.validation import TAG_MAX, TAG_RE, timezone_choices
+from app.services.visibility import visible_answers, visible_questions
+from app.services.votes import DOWNVOTE, HELPED_ME, UPVOTE_ANSWER, UPVOTE_QUESTION
+
+CHART_WEEKS = 26
+
+
+@dataclass
+class Week:
+    start: datetime
+    points: int
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def reputation_history(viewer, user: User, weeks: int = CHART_WEEKS,
+                       now: datetime | None = None) -> list[Week]:
+    """Reputation earned per week (oldest first) from events on posts the viewer can see."""
+    now = _as_utc(now or datetime.now(UTC))
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0,
+                                                           microsecond=0)
+    first = monday - timedelta(weeks=weeks - 1)
+    questions = visible_questions(viewer).with_only_columns(Question.id).where(
+        Question.owner_id == user.id)
+    answers = visible_answers(viewer).with_only_columns(Answer.id).where(
+        Answer.owner_id == user.id)
+    events: list[tuple[datetime, int]] = []
+    for value, created in db.session.execute(select(Vote.value, Vote.created_at).where(
+            Vote.question_id.in_(questions), Vote.created_at >= first)):
+        events.append((created, UPVOTE_QUESTION if value == 1 else DOWNVOTE))
+    for value, created in db.session.execute(select(Vote.value, Vote.created_at).where(
+            Vote.answer_id.in_(answers), Vote.created_at >= first)):
+        events.append((created, UPVOTE_ANSWER if value == 1 else DOWNVOTE))
+    for (created,) in db.session.execute(select(HelpfulMark.created_at).where(
+            HelpfulMark.answer_id.in_(answers), HelpfulMark.created_at >= first)):
+        events.append((created, HELPED_ME))
+    buckets = [Week(first + timedelta(weeks=i), 0) for i in range(weeks)]
+    for created, points in events:
+        index = (_as_utc(created) - first).days // 7
+        if 0 <= index < weeks:
+            buckets[index].points += points
+    return buckets
+
+
+@dataclass
+class Chart:
+    """Geometry of the inline SVG bar chart (the template draws it)."""
+
+    width: int
+    height: int
+    baseline: float
+    bars: list[dict]
+    total: int
+    best: Week | None
+    weeks: int
+
+
+def reputation_chart(history: list[Week], width: int = 312, height: int = 80) -> Chart:
+    """Bars per week, scaled to the largest week; negative weeks hang below the baseline."""
+    top = max([w.points for w in history] + [0])
+    bottom = min([w.points for w in history] + [0])
+    span = (top - bottom) or 1
+    baseline = round(height * top / span, 1) if top or bottom else height - 1
+    step = width / max(len(history), 1)
+    bars = []
+    for i, week in enumerate(history):
+        size = abs(week.points) * height / span
+        y = baseline - size if week.points >= 0 else baseline
+        bars.append({"x": round(i * step + 1, 1), "y": round(y, 1),
+                     "width": round(max(step - 2, 1), 1), "height": round(size, 1),
+                     "week": week, "negative": week.points < 0})
+    active = [w for w in history if w.points]
+    best = max(active, key=lambda w: w.points) if active else None
+    return Chart(width, height, baseline, bars, sum(w.points for w in history), best,
+                 len(history))
+
+
+def local_time(timezone: str, now: datetime | None = None) -> str | None:
+    """"14:05" in the given IANA zone, or None when the stored name is not a zone."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return None
+    return _as_utc(now or datetime.now(UTC)).astimezone(zone).strftime("%H:%M")
+
+
+def helped_count(viewer, user: User) -> int:
+    """How many of the user's answers (that the viewer can see) were marked "helped me"."""
+    answers = visible_answers(viewer).with_only_columns(Answer.id).where(
+        Answer.owner_id == user.id)
+    return db.session.scalar(select(func.count()).select_from(HelpfulMark).where(
+        HelpfulMark.answer_id.in_(answers))) or 0
+
+
+def profile_extras(viewer, user: User) -> dict:
+    """Template values for the profile: chart, local time, helped-me count."""
+    return {"rep_chart": reputation_chart(reputation_history(viewer, user)),
+            "local_time": local_time(user.timezone),
+            "helped_count": helped_count(viewer, user)}
+
+
+# -- mentors directory --------------------------------------------------------------------------
+
+_OFFSET_RE = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+MAX_TZ_RANGE = 12
+TEXT_MAX = 100
+
+
+def parse_offset(value: str) -> timedelta | None:
+    """A UTC offset from "+02:00", "UTC-5", "GMT+5:30", "UTC", or an IANA zone name."""
+    value = value.strip()
+    if value.upper() in ("UTC", "GMT", "Z"):
+        return timedelta(0)
+    match = _OFFSET_RE.match(value)
+    if match:
+        hours, minutes = int(match.group(2)), int(match.group(3) or 0)
+        if hours > 14 or minutes >= 60:
+            return None
+        sign = -1 if match.group(1) == "-" else 1
+        return sign * timedelta(hours=hours, minutes=minutes)
+    if value in timezone_choices():
+        return datetime.now(ZoneInfo(value)).utcoffset()
+    return None
+
+
+def zones_near(offset: timedelta, hours: int, now: datetime | None = None) -> list[str]:
+    """IANA zone names whose current UTC offset is within ``hours`` of ``offset``."""
+    now = _as_utc(now or datetime.now(UTC))
+    limit = timedelta(hours=hours)
+    return [name for name in timezone_choices()
+            if abs(now.astimezone(ZoneInfo(name)).utcoffset() - offset) <= limit]
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def mentor_directory(args, page: int = 1, per_page: int = 20):
+    """Available mentors filtered by topic, availability, time zone and free text.
+
+    ``args`` is a dict of raw strings (query string). Bad filters are ignored and explained
+    in the returned messages, never an error page. Returns (Page, filters, messages).
+    """
+    messages: list[str] = []
+    filters: dict[str, str] = {}
+    query = select(User).where(User.mentor_available.is_(True))
+
+    topic = (args.get("topic") or "").strip().lower()
+    if topic:
+        if len(topic) > TAG_MAX or not TAG_RE.fullmatch(topic):
+            messages.append(f"“{topic[:40]}” is not a tag name; the topic filter was ignored.")
+        else:
+            filters["topic"] = topic
+            tag_id = db.session.scalar(select(Tag.id).where(Tag.name == topic))
+            if tag_id is None:
+                messages.append(f"No tag named “{topic}” yet, so no mentor lists it.")
+            query = query.where(User.id.in_(select(user_mentor_topics.c.user_id).where(
+                user_mentor_topics.c.tag_id == (tag_id or -1))))
+
+    availability = (args.get("availability") or "").strip()[:TEXT_MAX]
+    if availability:
+        filters["availability"] = availability
+        query = query.where(User.availability.ilike(_like(availability), escape="\\"))
+
+    text = (args.get("q") or "").strip()[:TEXT_MAX]
+    if text:
+        filters["q"] = text
+        pattern = _like(text)
+        skill_users = (select(user_skills.c.user_id).join(Tag, Tag.id == user_skills.c.tag_id)
+                       .where(Tag.name.ilike(pattern, escape="\\")))
+        query = query.where(or_(User.username.ilike(pattern, escape="\\"),
+                                User.display_name.ilike(pattern, escape="\\"),
+                                User.bio.ilike(pattern, escape="\\"),
+                                User.id.in_(skill_users)))
+
+    tz = (args.get("tz") or "").strip()[:64]
+    if tz:
+        offset = parse_offset(tz)
+        raw_range = (args.get("tz_range") or "2").strip()
+        hours = int(raw_range) if raw_range.isdigit() and int(raw_range) <= MAX_TZ_RANGE else None
+        if hours is None:
+            messages.append(f"The time zone range must be 0–{MAX_TZ_RANGE} hours; "
+                            "2 hours was used.")
+            hours = 2
+        if offset is None:
+            messages.append(f"“{tz[:40]}” is not a time zone (try Europe/Berlin or UTC+2); "
+                            "the time zone filter was ignored.")
+        else:
+            filters["tz"], filters["tz_range"] = tz, str(hours)
+            query = query.where(User.timezone.in_(zones_near(offset, hours)))
+
+    query = query.order_by(User.reputation.desc(), User.id)
+    return paginate(query, page, per_page), filters, messages
