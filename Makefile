@@ -31,9 +31,12 @@ run: $(STAMP)
 ## Production shape: migrations, then gunicorn (WEB_CONCURRENCY workers) + the search indexer
 serve: $(STAMP)
 	$(BIN)/flask db upgrade
-	@# The search indexer runs beside gunicorn; both stop together.
+	@# The search indexer and a once-a-minute mail loop (nudges, immediate mail, digests)
+	@# run beside gunicorn; all stop together.
 	$(BIN)/flask search worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	( while sleep 60; do $(BIN)/flask notify nudges; $(BIN)/flask notify send; \
+	  $(BIN)/flask notify send-digests; done ) & mailer=$$!; \
+	trap 'kill $$worker $$mailer 2>/dev/null' EXIT INT TERM; \
 	DEMO_DATA=$${DEMO_DATA:-0} HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
 		$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 

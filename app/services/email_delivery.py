@@ -295,6 +295,25 @@ def _mark_sent(notifications: list[Notification]) -> None:
         notification.email_attempts = (notification.email_attempts or 0) + 1
 
 
+def _pending_of(user_ids: list[int]) -> list[int]:
+    ids = list(db.session.scalars(select(Notification.id).where(
+        Notification.user_id.in_(user_ids), Notification.email_state == "pending")))
+    db.session.commit()
+    return ids
+
+
+def _opened(mailer: Mailer, ids: list[int], report: DeliveryReport) -> bool:
+    """Connect before any row is locked; if the server is down, count the attempt and stop."""
+    try:
+        mailer.open()
+    except MailError as error:
+        report.errors.append(str(error))
+        _count_failure(ids, error)
+        report.pending += len(ids)
+        return False
+    return True
+
+
 # -- entry points -------------------------------------------------------------------------------
 
 def send_immediate(limit: int = BATCH) -> DeliveryReport:
@@ -306,6 +325,8 @@ def send_immediate(limit: int = BATCH) -> DeliveryReport:
         .order_by(Notification.id).limit(limit)))
     db.session.commit()
     with Mailer() as mailer:
+        if ids and not _opened(mailer, ids, report):
+            return report
         for index, notification_id in enumerate(ids):
             try:
                 with write_transaction() as session:
@@ -366,6 +387,8 @@ def send_digests(period: str | None = None, now: datetime | None = None) -> Deli
     user_ids = _due_users(period, now)
     db.session.commit()
     with Mailer() as mailer:
+        if user_ids and not _opened(mailer, _pending_of(user_ids), report):
+            return report
         for index, user_id in enumerate(user_ids):
             try:
                 with write_transaction() as session:
@@ -401,10 +424,7 @@ def send_digests(period: str | None = None, now: datetime | None = None) -> Deli
                 report.sent += len(included)
             except MailError as error:
                 report.errors.append(str(error))
-                failed_users = [user_id] if error.permanent else user_ids[index:]
-                pending = list(db.session.scalars(select(Notification.id).where(
-                    Notification.user_id.in_(failed_users),
-                    Notification.email_state == "pending")))
+                pending = _pending_of([user_id] if error.permanent else user_ids[index:])
                 _count_failure(pending, error)
                 report.pending += len(pending)
                 if not error.permanent:

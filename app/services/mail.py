@@ -125,6 +125,14 @@ def build_message(mail: Mail) -> EmailMessage:
 
 # -- transport ------------------------------------------------------------------------------
 
+def _ensure_log_output() -> None:
+    """Without any logging configured (a bare `flask notify`), INFO would vanish: use stderr."""
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+
+
 @dataclass
 class SmtpSettings:
     host: str
@@ -192,9 +200,15 @@ class Mailer:
                             f"{settings.port}: {error}") from error
         return smtp
 
+    def open(self) -> None:
+        """Connect now (before the caller takes any database lock); no-op for the log."""
+        if not self.uses_log and self._smtp is None:
+            self._smtp = self._connect()
+
     def send(self, mail: Mail) -> None:
         message = build_message(mail)
         if self.uses_log:
+            _ensure_log_output()
             log.info("Email (SMTP_URL not set, so written here) to %s\n%s", mail.to,
                      message.get_body(("plain",)).get_content())
             return
