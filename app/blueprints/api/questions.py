@@ -209,7 +209,7 @@ def create_invitations(data, question_id):
     created = invite_to_answer(user, question, data["usernames"])
     body = {"items": list_invitations(question),
             "invited": [invitation.user.username for invitation in created]}
-    return (body, 201) if created else body
+    return body if created else (body, 200)
 
 
 @blp.route("/questions/<int:question_id>/invitations", methods=["GET"])
