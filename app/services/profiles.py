@@ -16,7 +16,7 @@ from app.models import Answer, HelpfulMark, Question, Tag, User, Vote
 from app.models.tags import user_mentor_topics, user_skills
 from app.services.pagination import paginate
 from app.services.validation import TAG_MAX, TAG_RE, timezone_choices
-from app.services.visibility import visible_answers, visible_questions
+from app.services.visibility import anonymous_clause, visible_answers, visible_questions
 from app.services.votes import DOWNVOTE, HELPED_ME, UPVOTE_ANSWER, UPVOTE_QUESTION
 
 CHART_WEEKS = 26
@@ -32,17 +32,27 @@ def _as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _own_answers(viewer, user: User):
+    """Ids of the user's answers the viewer can see, leaving out (like the profile's answer
+    list) the asker's answers on their own anonymous questions, which would name them."""
+    return visible_answers(viewer).with_only_columns(Answer.id).where(
+        Answer.owner_id == user.id,
+        or_(anonymous_clause(viewer), Question.owner_id != Answer.owner_id))
+
+
 def reputation_history(viewer, user: User, weeks: int = CHART_WEEKS,
                        now: datetime | None = None) -> list[Week]:
-    """Reputation earned per week (oldest first) from events on posts the viewer can see."""
+    """Reputation earned per week (oldest first) from events on posts the viewer can see.
+
+    Anonymous questions count only for their asker and admins, as on the rest of the profile.
+    """
     now = _as_utc(now or datetime.now(UTC))
     monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0,
                                                            microsecond=0)
     first = monday - timedelta(weeks=weeks - 1)
     questions = visible_questions(viewer).with_only_columns(Question.id).where(
-        Question.owner_id == user.id)
-    answers = visible_answers(viewer).with_only_columns(Answer.id).where(
-        Answer.owner_id == user.id)
+        Question.owner_id == user.id, anonymous_clause(viewer))
+    answers = _own_answers(viewer, user)
     events: list[tuple[datetime, int]] = []
     for value, created in db.session.execute(select(Vote.value, Vote.created_at).where(
             Vote.question_id.in_(questions), Vote.created_at >= first)):
@@ -105,8 +115,7 @@ def local_time(timezone: str, now: datetime | None = None) -> str | None:
 
 def helped_count(viewer, user: User) -> int:
     """How many of the user's answers (that the viewer can see) were marked "helped me"."""
-    answers = visible_answers(viewer).with_only_columns(Answer.id).where(
-        Answer.owner_id == user.id)
+    answers = _own_answers(viewer, user)
     return db.session.scalar(select(func.count()).select_from(HelpfulMark).where(
         HelpfulMark.answer_id.in_(answers))) or 0
 

@@ -178,3 +178,20 @@ def test_svg_template_is_well_formed(app, people):
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert root.find("{http://www.w3.org/2000/svg}title").text.endswith("10 in total")
     assert len(root.findall("{http://www.w3.org/2000/svg}rect")) == 1
+
+
+def test_chart_leaves_out_anonymous_questions_except_for_the_asker(people):
+    from app.services import questions
+    alice, bob, mentor = people
+    secret = questions.ask_question(alice, {"title": "A question I ask anonymously here",
+                                            "body": "Shh.", "tags": ["speaking"],
+                                            "anonymous": True})
+    self_answer = build_answer(alice, secret, body="Answering my own anonymous question.")
+    votes.cast_vote(bob, secret, 1)
+    votes.cast_vote(bob, self_answer, 1)
+    mark_helpful(alice, build_answer(mentor, secret))
+    assert profiles.reputation_history(None, alice)[-1].points == 0
+    assert profiles.reputation_history(bob, alice)[-1].points == 0
+    assert profiles.reputation_history(alice, alice)[-1].points == 12
+    assert profiles.reputation_history(None, mentor)[-1].points == 15
+    assert profiles.helped_count(None, mentor) == 1
