@@ -9,7 +9,7 @@ viewer, so content of a goal that closes disappears from every follower's feed a
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, literal, select, union_all
+from sqlalchemy import delete, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -132,7 +132,7 @@ def follow_state(user, target_type: str, key) -> bool | None:
 def list_follows(user: User, page: int = 1, per_page: int = 100) -> Page:
     """What the user follows, newest first; hidden goals/questions carry no label."""
     query = select(Follow).where(Follow.user_id == user.id)
-    total = len(db.session.scalars(query).all())
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(query.order_by(Follow.created_at.desc(), Follow.target_type,
                                              Follow.target_id)
                               .limit(per_page).offset((page - 1) * per_page)).all()
