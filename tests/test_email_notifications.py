@@ -17,10 +17,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Answer, Notification, User
 from app.models.base import utcnow
-from app.services import mentorship, private_space
+from app.services import invitations, mentorship, private_space
 from app.services import questions as qa
-from app.services.email_delivery import send_digests, send_immediate
-from app.services.mail import unsubscribe_token
+from app.services.email_delivery import MAX_PERMANENT_FAILURES, send_digests, send_immediate
+from app.services.mail import Mail, MailError, build_message, parse_smtp_url, unsubscribe_token
 from app.services.notifications import notify
 from app.services.nudges import run_nudges
 from app.services.transaction import write_transaction
@@ -34,6 +34,14 @@ class Collector:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+
+    refuse: set[str]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in getattr(self, "refuse", ()):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
@@ -283,6 +291,43 @@ def test_smtp_down_loses_nothing_and_sends_once_when_back(app, smtp, client, mak
         assert {n.email_state for n in notifications_of(user)} == {"sent"}
 
 
+def test_a_refused_address_does_not_block_others_and_is_given_up_after_retries(app, smtp,
+                                                                             make_user):
+    good = make_user("good", email_mode="immediate")
+    bad = make_user("bad", email_mode="immediate")
+    smtp.handler.refuse = {"bad@example.org"}
+    for owner in (bad, good):
+        question = build_question(owner, title=f"Question number one by {owner.username}")
+        answered(owner, make_user(f"helper-{owner.username}"), question)
+    report = send_immediate()
+    assert report.mails == 1 and report.failed and report.pending == 1
+    assert [m["To"] for m in smtp.messages] == ["good@example.org"]
+    [row] = notifications_of(bad)
+    assert row.email_state == "pending" and row.email_attempts == 1
+    for _ in range(MAX_PERMANENT_FAILURES - 1):
+        send_immediate()
+    [row] = notifications_of(bad)
+    assert row.email_state == "skipped" and row.email_attempts == MAX_PERMANENT_FAILURES
+    assert send_immediate().mails == 0 and len(smtp.messages) == 1
+
+
+def test_mail_building_blocks(app):
+    settings = parse_smtp_url("smtps://me%40host:p%3Ass@mail.example.org")
+    assert (settings.host, settings.port, settings.tls) == ("mail.example.org", 465, True)
+    assert (settings.username, settings.password) == ("me@host", "p:ss")
+    plain = parse_smtp_url("smtp://mail.example.org:2525?starttls=1")
+    assert (plain.port, plain.tls, plain.starttls) == (2525, False, True)
+    for bad in ("http://mail.example.org", "smtp://", "smtp://host:99999"):
+        with pytest.raises(MailError):
+            parse_smtp_url(bad)
+    message = build_message(Mail(to="a@example.org", subject="Hi\r\nBcc: evil@example.org",
+                                 text="x", html="<p onclick='x()'>x</p><script>y</script>",
+                                 unsubscribe="http://h/unsubscribe/t"))
+    assert "Bcc" not in message and "\n" not in message["Subject"]
+    html = message.get_body(("html",)).get_content()
+    assert "onclick" not in html and "<script" not in html
+
+
 def test_without_smtp_url_mail_is_written_to_the_log(app, make_user, caplog):
     app.config["SMTP_URL"] = None
     asker = make_user("asker", email_mode="immediate")
@@ -325,6 +370,25 @@ def test_notification_about_a_goal_closed_since_is_not_mailed_to_outsiders(app, 
     # The owner still sees the goal: their notification about the answer is mailed.
     assert smtp.messages and {m["To"] for m in smtp.messages} == {"owner@example.org"}
     assert any("answered your question" in m["Subject"] for m in smtp.messages)
+
+
+def test_mail_never_names_an_anonymous_asker(app, smtp, make_user):
+    asker = make_user("secretasker", display_name="Very Secret Person")
+    invitee = make_user("invitee", email_mode="immediate")
+    question = qa.ask_question(asker, {"title": "An awkward question about salaries",
+                                       "body": "How do I ask for a raise?",
+                                       "tags": ["career"], "anonymous": True})
+    invitations.invite_to_answer(asker, question, ["invitee"])
+    db.session.commit()
+    if not notifications_of(invitee):  # the invitation event does not notify in this build
+        with write_transaction() as session:
+            notify(session, invitee.id, "answer_invitation", "question", question.id,
+                   actor_id=asker.id)
+    assert send_immediate().mails == 1
+    [message] = smtp.messages
+    text = message.as_string() + parts(message)[0] + parts(message)[1]
+    assert "secretasker" not in text and "Very Secret Person" not in text
+    assert "anonymous protégé" in parts(message)[0]
 
 
 # -- nudges and check-in reminders ------------------------------------------------------------

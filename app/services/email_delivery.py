@@ -49,6 +49,7 @@ from app.services.visibility import (
     can_view_comment,
     can_view_goal,
     can_view_question,
+    reveals_asker,
 )
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -130,8 +131,7 @@ def _actor_name(notification: Notification, user: User, question: Question | Non
     if actor is None:
         return "Someone"
     # An anonymous asker stays anonymous to everyone but themselves and admins.
-    if (question is not None and getattr(question, "anonymous", False)
-            and actor.id == question.owner_id and user.id != actor.id and not user.is_admin):
+    if reveals_asker(user, question, actor.id):
         return "An anonymous protégé"
     return actor.name
 
