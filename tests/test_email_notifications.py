@@ -5,6 +5,7 @@ Mail goes to a real SMTP server (aiosmtpd) listening on 127.0.0.1, started by th
 
 import email
 import socket
+import threading
 import time
 from datetime import timedelta
 from email import policy
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Answer, Notification, User
@@ -289,6 +290,35 @@ def test_smtp_down_loses_nothing_and_sends_once_when_back(app, smtp, client, mak
     assert recipients == sorted(["asker@example.org"] * len(rows) + ["digester@example.org"])
     for user in (asker, digester):
         assert {n.email_state for n in notifications_of(user)} == {"sent"}
+
+
+def test_two_runs_at_once_send_each_notification_once(app, smtp, make_user, other_app):
+    askers = [make_user(f"asker{i}", email_mode="immediate") for i in range(3)]
+    helpers = [make_user(f"helper{i}") for i in range(4)]
+    for asker in askers:
+        question = build_question(asker, title=f"A question from {asker.username} here")
+        for helper in helpers:
+            answered(asker, helper, question)
+    total = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.email_state == "pending"))
+    assert total == 12
+    workers = [other_app(SMTP_URL=smtp.url) for _ in range(2)]
+    reports = []
+
+    def run(worker):
+        with worker.app_context():
+            reports.append(send_immediate())
+
+    threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(r.mails for r in reports) == total, [str(r) for r in reports]
+    assert len(smtp.messages) == total
+    assert len({m["Subject"] + m.get_body(("plain",)).get_content() for m in smtp.messages}) == (
+        total)
+    assert {n.email_state for a in askers for n in notifications_of(a)} == {"sent"}
 
 
 def test_a_refused_address_does_not_block_others_and_is_given_up_after_retries(app, smtp,
