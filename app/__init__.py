@@ -16,6 +16,7 @@ from app.blueprints.forms import current_viewer
 from app.blueprints.goals.routes import bp as goals_bp
 from app.blueprints.main.routes import bp as main_bp
 from app.blueprints.mentorship.routes import bp as mentorship_bp
+from app.blueprints.notifications.routes import bp as notifications_bp
 from app.blueprints.questions.routes import bp as questions_bp
 from app.blueprints.search.routes import bp as search_bp
 from app.blueprints.tags.routes import bp as tags_bp
@@ -127,7 +128,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the web areas and the JSON API."""
     for blueprint in (main_bp, auth_bp, users_bp, goals_bp, questions_bp, answers_bp, tags_bp,
-                      feeds_bp, search_bp, mentorship_bp):
+                      feeds_bp, search_bp, mentorship_bp, notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(discovery_bp)  # following, mentors directory
     register_api(app)

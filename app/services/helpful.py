@@ -8,6 +8,7 @@ from app.models.base import utcnow
 from app.rendering import render_markdown
 from app.services import validation as v
 from app.services.errors import Forbidden
+from app.services.notifications import notify
 from app.services.phases import require_editable
 from app.services.transaction import write_transaction
 from app.services.votes import HELPED_ME
@@ -37,6 +38,9 @@ def mark_helpful(user: User, answer: Answer) -> bool:
         except IntegrityError:
             return False  # a concurrent request marked it first
         _reputation(session, answer, HELPED_ME)
+        # Once per answer: unmarking and marking again does not notify twice.
+        notify(session, answer.owner_id, "helpful", "answer", answer.id, actor_id=user.id,
+               dedupe_key=f"helpful:{answer.id}")
     return True
 
 

@@ -20,6 +20,7 @@ from app.services import validation as v
 from app.services.blocks import blocked_either_way
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.goals import require_goal_owner
+from app.services.notifications import notify
 from app.services.phases import live_mentorship, lock_goal
 from app.services.private_space import upcoming_checkins
 from app.services.transaction import write_transaction
@@ -79,6 +80,8 @@ def invite(owner: User, goal: Goal, mentor_username, message) -> MentorshipReque
         request = MentorshipRequest(goal_id=goal.id, protege_id=owner.id, mentor_id=mentor.id,
                                     message=message, expires_at=utcnow() + ttl)
         session.add(request)
+        session.flush()
+        notify(session, mentor.id, "invite", "request", request.id, actor_id=owner.id)
     return request
 
 
@@ -113,8 +116,10 @@ def withdraw(owner: User, request: MentorshipRequest) -> MentorshipRequest:
     """The protégé takes back a pending invite."""
     if owner.id != request.protege_id:
         raise Forbidden("Only the goal's owner can withdraw this invite.")
-    with write_transaction():
+    with write_transaction() as session:
         _respond(request, "withdrawn")
+        notify(session, request.mentor_id, "invite_withdrawn", "request", request.id,
+               actor_id=owner.id)
     db.session.refresh(request)
     return request
 
@@ -123,8 +128,10 @@ def decline(invitee: User, request: MentorshipRequest) -> MentorshipRequest:
     """The invitee says no."""
     if invitee.id != request.mentor_id:
         raise Forbidden("Only the invited user can decline.")
-    with write_transaction():
+    with write_transaction() as session:
         _respond(request, "declined")
+        notify(session, request.protege_id, "invite_declined", "request", request.id,
+               actor_id=invitee.id)
     db.session.refresh(request)
     return request
 
@@ -144,6 +151,8 @@ def accept(invitee: User, request: MentorshipRequest) -> Mentorship:
     with write_transaction() as session:
         goal = lock_goal(session, request.goal_id)  # serialises accept, withdraw, reopen
         _respond(request, "accepted")
+        notify(session, request.protege_id, "invite_accepted", "request", request.id,
+               actor_id=invitee.id)
         if live_mentorship(session, goal.id) is not None or goal.status != "active":
             raise Conflict("This goal cannot take a mentor now.")
         mentorship = Mentorship(goal_id=goal.id, protege_id=goal.owner_id,

@@ -18,6 +18,7 @@ from app.rendering import render_markdown
 from app.services import validation as v
 from app.services.blocks import blocked
 from app.services.errors import Conflict, Forbidden, ValidationFailed
+from app.services.notifications import notify
 from app.services.pagination import Page, paginate
 from app.services.phases import live_mentorship
 from app.services.transaction import write_transaction
@@ -64,6 +65,8 @@ def send_message(user: User, goal: Goal, body) -> Message:
         message = Message(mentorship_id=mentorship.id, goal_id=goal.id, sender_id=user.id,
                           body=body, body_html=render_markdown(body))
         session.add(message)
+        session.flush()
+        notify(session, other, "message", "message", message.id, actor_id=user.id)
     return message
 
 

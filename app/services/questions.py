@@ -8,6 +8,7 @@ from app.models import Answer, Comment, Question, User
 from app.models.base import utcnow
 from app.models.questions import question_tags
 from app.rendering import render_markdown
+from app.services import notification_events
 from app.services import validation as v
 from app.services.blocks import blocked
 from app.services.errors import Forbidden, ValidationFailed
@@ -134,6 +135,7 @@ def post_answer(user: User, question: Question, body) -> Answer:
         # Atomic increment: concurrent answers never lose a count.
         session.execute(update(Question).where(Question.id == question.id).values(
             answer_count=Question.answer_count + (1 if counted else 0), updated_at=utcnow()))
+        notification_events.answer_posted(session, question, answer)
     return answer
 
 
@@ -169,6 +171,7 @@ def add_comment(user: User, *, question: Question | None = None,
                           body=body, body_html=render_markdown(body),
                           mentorship_id=private_mark_for(session, goal_id))
         session.add(comment)
+        notification_events.comment_posted(session, comment, question or answer)
     return comment
 
 

@@ -70,3 +70,37 @@
     });
   }
 })();
+
+// Notifications: keep the nav's unread count fresh (every 60 s while the tab is visible).
+// Without this script the count is simply the one the page was rendered with.
+(function () {
+  "use strict";
+  var link = document.querySelector("a[data-notifications-url]");
+  var badge = link && link.querySelector(".notification-count");
+  if (!badge || !window.fetch) { return; }
+  var url = link.getAttribute("data-notifications-url");
+  var show = function (count) {
+    var label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = " unread";
+    badge.textContent = String(count);
+    badge.appendChild(label);
+    badge.hidden = count === 0;
+  };
+  var poll = function () {
+    if (document.hidden) { return; }
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (body) {
+        if (typeof body.unread === "number" && String(body.unread) !== badge.firstChild.textContent) {
+          show(body.unread);
+        }
+      })
+      .catch(function () { /* offline or signed out: keep the last count */ });
+  };
+  setInterval(poll, 60000);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { poll(); } });
+})();

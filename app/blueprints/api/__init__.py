@@ -7,6 +7,7 @@ from app.blueprints.api.answers import blp as answers_blp
 from app.blueprints.api.follows import blp as follows_blp
 from app.blueprints.api.goals import blp as goals_blp
 from app.blueprints.api.mentorship import blp as mentorship_blp
+from app.blueprints.api.notifications import blp as notifications_blp
 from app.blueprints.api.questions import blp as questions_blp
 from app.blueprints.api.schemas import ErrorSchema
 from app.blueprints.api.search import blp as search_blp
@@ -37,7 +38,7 @@ def register_api(app: Flask) -> None:
         },
     )
     for blueprint in (users_blp, goals_blp, questions_blp, answers_blp, search_blp,
-                      mentorship_blp):
+                      mentorship_blp, notifications_blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(follows_blp)
     app.extensions["journster_api"] = api

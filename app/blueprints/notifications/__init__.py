@@ -1,0 +1,1 @@
+"""The /notifications page: the signed-in user's notifications and "mark all read"."""

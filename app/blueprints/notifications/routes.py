@@ -1,0 +1,58 @@
+"""Notifications pages: the list, opening one (marks it read), and "mark all read"."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from app.blueprints.forms import ActionForm, current_viewer
+from app.services import notification_feed
+from app.services.errors import NotFound
+from app.services.pagination import page_args
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    """The user's notifications, newest first, each with a one-line description and link."""
+    viewer = current_viewer()
+    page, _ = page_args(request.args.get("page"))
+    unread_only = request.args.get("unread") == "1"
+    notes = notification_feed.list_notifications(viewer, unread_only=unread_only, page=page,
+                                                 per_page=30, count=False)
+    return render_template("notifications/index.html", notes=notes, unread_only=unread_only,
+                           unread=notification_feed.unread_count(viewer),
+                           action_form=ActionForm(formdata=None))
+
+
+@bp.get("/notifications/<int:notification_id>")
+@login_required
+def open_one(notification_id: int):
+    """Follow a notification's link and mark it read (a hidden subject: back to the list)."""
+    viewer = current_viewer()
+    note = notification_feed.get_notification(viewer, notification_id)
+    if note is None:
+        raise NotFound("No such notification.")
+    item = notification_feed.describe(note, viewer)
+    if not item.read:
+        notification_feed.mark_read(viewer, [note.id])
+    return redirect(item.url or url_for("notifications.index"))
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_all_read():
+    """Mark every notification read."""
+    if ActionForm().validate_on_submit():
+        notification_feed.mark_read(current_viewer())
+        flash("All notifications marked read.", "success")
+    else:
+        flash("The form expired: please try again.", "error")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.app_template_global()
+def unread_notifications() -> int:
+    """The signed-in user's unread count, for the nav badge (0 for anonymous readers)."""
+    viewer = current_viewer()
+    return notification_feed.unread_count(viewer) if viewer is not None else 0
