@@ -12,7 +12,7 @@ from app.models import AnswerInvitation, Goal, Notification, Question
 from app.models.users import ROLE_ADMIN
 from app.search.indexer import drain
 from app.search.service import get_backend
-from app.services import blocks, questions
+from app.services import blocks, follows, questions
 from tests.builders import build_goal, build_question
 from tests.conftest import login, post_form
 
@@ -64,8 +64,11 @@ def test_the_public_never_sees_the_anonymous_asker(app, make_user, anonymous_thr
     question, _ = anonymous_thread
     anonymous_reader = app.test_client()
     signed_in = app.test_client()
-    make_user("reader")
+    follows.follow(make_user("reader"), "tag", "career")
     login(signed_in, "reader")
+    following = signed_in.get("/following")
+    assert TITLE in following.text and "anonymous protégé" in following.text
+    assert MARKER not in following.text.lower()
     for client in (anonymous_reader, signed_in):
         for url in public_urls(question):
             response = client.get(url)
