@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
@@ -233,19 +235,42 @@ def rank_mentors(*, goal_tags: Iterable[str], threads: Iterable[Thread],
 
 # -- gathering the evidence from the database and the index ---------------------------------
 
-def _similar_threads(text: str, exclude_doc_ids: list[str], backend) -> list[tuple[int, float]]:
-    """(question id, similarity 0..1) of the index's best matches; [] if it cannot answer."""
-    if backend is None:
-        from app.search.service import get_backend  # the search package imports services
-        backend = get_backend()
+_cache: OrderedDict = OrderedDict()  # key -> (index version, similar hits); ids only
+_cache_lock = threading.Lock()
+CACHE_SIZE = 2048
+
+
+def _similar_threads(text: str, exclude_doc_ids: list[str], backend,
+                     cache_key: tuple | None = None) -> list[tuple[int, float]]:
+    """(question id, similarity 0..1) of the index's best matches; [] if it cannot answer.
+
+    With a cache key (the goal page), the hits are kept per process until the index
+    changes; they are only ids, re-checked through the gate on every call.
+    """
     try:
+        if backend is None:
+            from app.search.service import get_backend  # the search package imports services
+            backend = get_backend()
+        version = backend.version() if cache_key is not None else None
+        key = (*cache_key, text, tuple(exclude_doc_ids)) if cache_key is not None else None
+        with _cache_lock:
+            entry = _cache.get(key) if key is not None else None
+        if entry is not None and entry[0] == version:
+            return entry[1]
         hits = backend.similar(text, limit=SIMILAR_THREADS, exclude_doc_ids=exclude_doc_ids,
                                types=("question",))
     except Exception:  # a broken index must not break the goal page
         log.exception("similar-threads lookup for mentor recommendations failed")
         return []
     top = max((h.score for h in hits), default=0.0) or 1.0
-    return [(h.id, max(h.score, 0.0) / top) for h in hits if h.type == "question"]
+    found = [(h.id, max(h.score, 0.0) / top) for h in hits if h.type == "question"]
+    if key is not None:
+        with _cache_lock:
+            _cache[key] = (version, found)
+            _cache.move_to_end(key)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return found
 
 
 def _public_threads(similar: list[tuple[int, float]]) -> list[Thread]:
@@ -352,7 +377,7 @@ def _tag_records(user_ids: set[int], tag_names: list[str], skip_questions: set[i
 def recommend(text: str, tag_names: Iterable[str], *, exclude_users: Iterable[int] = (),
               exclude_doc_ids: Iterable[str] = (), exclude_question_ids: Iterable[int] = (),
               exclude_answer_ids: Iterable[int] = (), owner_timezone: str | None = None,
-              limit: int = MAX_CANDIDATES, backend=None,
+              limit: int = MAX_CANDIDATES, backend=None, cache_key: tuple | None = None,
               when: datetime | None = None) -> list[Recommendation]:
     """Recommended mentors for a goal-like text and tags (no Goal row needed).
 
@@ -364,7 +389,8 @@ def recommend(text: str, tag_names: Iterable[str], *, exclude_users: Iterable[in
     skip_questions = set(exclude_question_ids)
     skip_answers = set(exclude_answer_ids)
     when = when or datetime.now(UTC)
-    similar = [(q, w) for q, w in _similar_threads(text, list(exclude_doc_ids), backend)
+    similar = [(q, w) for q, w in _similar_threads(text, list(exclude_doc_ids), backend,
+                                                   cache_key)
                if q not in skip_questions]
     threads = _public_threads(similar)
     answers = _public_answers([t.question_id for t in threads], excluded, skip_answers)
@@ -439,7 +465,8 @@ def _recommended(goal: Goal, owner: User, exclude: set[int], limit: int) -> list
         _goal_text(goal), tag_names, exclude_users=exclude,
         exclude_doc_ids=[doc_id_for("goal", goal.id),
                          *(doc_id_for("question", q) for q in own_questions[-99:])],
-        exclude_question_ids=own_questions, owner_timezone=owner.timezone, limit=limit)
+        exclude_question_ids=own_questions, owner_timezone=owner.timezone, limit=limit,
+        cache_key=(current_app.config["SEARCH_INDEX_DIR"], "goal", goal.id))
     if not recs:
         return []
     users = {u.id: u for u in db.session.scalars(

@@ -245,3 +245,24 @@ def test_recommendations_take_a_handful_of_queries(interviews, make_user):
         event.remove(engine, "before_cursor_execute", count)
     assert len(ranked) == 8
     assert len(statements) <= 14, "\n\n".join(statements)
+
+
+def test_similar_hits_are_cached_until_the_index_changes(interviews, make_user, monkeypatch):
+    owner, asker, goal, thread, _ = interviews
+    helpful.mark_helpful(asker, build_answer(make_user("coach", mentor_available=True), thread))
+    drain(get_backend())
+    backend_type = type(get_backend())
+    real, calls = backend_type.similar, []
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(backend_type, "similar", counting)
+    first = names(candidates.mentor_candidates(owner, fresh_goal(goal)))
+    assert names(candidates.mentor_candidates(owner, fresh_goal(goal))) == first == ["coach"]
+    assert len(calls) == 1
+    build_question(asker, title="Mock interviews with friends: worth it?", tags=("interviews",))
+    drain(get_backend())  # the index changed: looked up again
+    candidates.mentor_candidates(owner, fresh_goal(goal))
+    assert len(calls) == 2
