@@ -172,6 +172,8 @@ def test_lifecycle_buttons_and_published_summary(world):
     page = c["anonymous"].get(url)
     assert page.status_code == 200 and "<strong>easy</strong>" in page.text
     assert c["anonymous"].get(f"/questions/{question.id}").status_code == 200
+    profile = c["anonymous"].get("/users/owner").text
+    assert f'href="{url}#summary-title">What they learned' in profile
 
 
 def test_release_then_reopen(world):
