@@ -9,6 +9,7 @@ from app.models.mentorship import (
     MentorshipRequest,
     Message,
 )
+from app.models.moderation import Flag, ModerationAction
 from app.models.questions import (
     Answer,
     Comment,
@@ -31,6 +32,7 @@ __all__ = [
     "Block",
     "CheckIn",
     "Comment",
+    "Flag",
     "Follow",
     "Goal",
     "GoalEvent",
@@ -40,6 +42,7 @@ __all__ = [
     "MentorshipRequest",
     "Message",
     "Milestone",
+    "ModerationAction",
     "Notification",
     "Outcome",
     "Question",

@@ -41,6 +41,8 @@ class Goal(db.Model):
     summary: Mapped[str | None] = mapped_column(Text, nullable=True)
     summary_html: Mapped[str | None] = mapped_column(Text, nullable=True)
     summary_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Hidden by a moderator: gone from every public surface and the index (the gate).
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])

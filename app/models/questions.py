@@ -59,6 +59,8 @@ class Question(db.Model):
         ForeignKey("mentorships.id"), nullable=True, index=True)
     # Asked anonymously: the public sees "anonymous protégé"; owner and admins see the asker.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Hidden by a moderator: gone from every public surface and the index (the gate).
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     owner: Mapped[User] = relationship(lazy="joined")
     goal: Mapped[Goal | None] = relationship()
@@ -105,6 +107,8 @@ class Answer(db.Model):
     # Set when created while its goal was closed: then private to that mentorship forever.
     mentorship_id: Mapped[int | None] = mapped_column(
         ForeignKey("mentorships.id"), nullable=True, index=True)
+    # Hidden by a moderator: gone from every public surface and the index (the gate).
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     question: Mapped[Question] = relationship()
     owner: Mapped[User] = relationship(lazy="joined")
@@ -140,6 +144,8 @@ class Comment(db.Model):
     # Set when created while its goal was closed: then private to that mentorship forever.
     mentorship_id: Mapped[int | None] = mapped_column(
         ForeignKey("mentorships.id"), nullable=True, index=True)
+    # Hidden by a moderator: gone from every public surface and the index (the gate).
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     author: Mapped[User] = relationship(lazy="joined")
     private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)

@@ -43,6 +43,11 @@ class User(UserMixin, db.Model):
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     # Bumped on password change: every other session and remember cookie stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Suspended by a moderator: cannot sign in or use tokens until unsuspended (as Discourse).
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    suspended_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Account deleted by its owner: the row stays so posts read "deleted user".
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -62,8 +67,20 @@ class User(UserMixin, db.Model):
         return self.role == ROLE_ADMIN
 
     @property
+    def is_suspended(self) -> bool:
+        """Whether a moderator has suspended this account."""
+        return self.suspended_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the owner deleted this account (posts stay, as "deleted user")."""
+        return self.deleted_at is not None
+
+    @property
     def name(self) -> str:
-        """The name to show: display name, else username."""
+        """The name to show: display name, else username ("deleted user" once deleted)."""
+        if self.deleted_at is not None:
+            return "deleted user"
         return self.display_name or self.username
 
     def get_id(self) -> str:
