@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WEB_CONCURRENCY ?= 2
 
-.PHONY: install run serve test test-fast lint format clean
+.PHONY: install run serve test test-slow test-e2e lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,19 @@ serve: $(STAMP)
 	DEMO_DATA=$${DEMO_DATA:-0} HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
 		$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
-## The whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
+## The suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set), minus the
+## heavier tests that start servers or walk the whole privacy matrix (make test-slow).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not e2e" $(PYTEST_ARGS)
+
+## Heavier tests: real gunicorn servers, the privacy matrix, backups, the load-test smoke run
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m "slow and not e2e" $(PYTEST_ARGS)
+
+## Browser and accessibility tests: Playwright driving Debian's Chromium against `make serve`
+test-e2e: $(STAMP)
+	cd tests/e2e && npm ci --no-audit --no-fund --silent
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

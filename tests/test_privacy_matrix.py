@@ -51,6 +51,9 @@ from app.services import goals, helpful, mentorship, private_space, questions
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import api_token, bearer, login
 
+# ~6,200 requests per database: run by `make test-slow` (also in CI).
+pytestmark = pytest.mark.slow
+
 VIEWERS = ("anonymous", "stranger", "answerer", "owner", "mentor1", "mentor2", "admin")
 PARTIES = ("owner", "mentor1", "mentor2")
 TAG = "wildlife"
