@@ -81,6 +81,8 @@ class Config:
     RATELIMIT_SIGNIN = "10 per minute"
     RATELIMIT_TOKENS = "10 per minute"
     RATELIMIT_POSTING = "30 per minute"
+    RATELIMIT_MESSAGES = "60 per minute"
+    RATELIMIT_SEARCH = "120 per minute"
     API_TITLE = "Journster API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

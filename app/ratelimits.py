@@ -65,3 +65,39 @@ _posting_limit_account = limiter.shared_limit(
 def posting_limit(view):
     """Posts and comments: RATELIMIT_POSTING per IP and per account (SPEC §3.1)."""
     return _posting_limit_ip(_posting_limit_account(view))
+
+
+_message_limit_ip = limiter.shared_limit(
+    _setting("RATELIMIT_MESSAGES"), scope="messages-ip", methods=["POST"]
+)
+_message_limit_account = limiter.shared_limit(
+    _setting("RATELIMIT_MESSAGES"), scope="messages", key_func=_posting_account,
+    methods=["POST"],
+)
+
+
+def message_limit(view):
+    """Private messages (web form and API): RATELIMIT_MESSAGES per IP and per account."""
+    return _message_limit_ip(_message_limit_account(view))
+
+
+_search_limit_ip = limiter.shared_limit(_setting("RATELIMIT_SEARCH"), scope="search-ip")
+_search_limit_account = limiter.shared_limit(
+    _setting("RATELIMIT_SEARCH"), scope="search", key_func=_posting_account
+)
+# Similar threads get their own buckets: the /ask title fetch (debounced 300 ms) must not
+# be starved by the same person's searches in another tab, nor starve them.
+_similar_limit_ip = limiter.shared_limit(_setting("RATELIMIT_SEARCH"), scope="similar-ip")
+_similar_limit_account = limiter.shared_limit(
+    _setting("RATELIMIT_SEARCH"), scope="similar", key_func=_posting_account
+)
+
+
+def search_limit(view):
+    """/search and GET /api/v1/search: RATELIMIT_SEARCH per IP and per account."""
+    return _search_limit_ip(_search_limit_account(view))
+
+
+def similar_limit(view):
+    """GET /api/v1/similar (the /ask as-you-type list): RATELIMIT_SEARCH, separate buckets."""
+    return _similar_limit_ip(_similar_limit_account(view))

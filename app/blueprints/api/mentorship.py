@@ -19,7 +19,7 @@ from app.blueprints.api.mentorship_schemas import (
     SummaryArgs,
 )
 from app.blueprints.api.qa_schemas import GoalSchema
-from app.ratelimits import posting_limit
+from app.ratelimits import message_limit, posting_limit
 from app.services import candidates as candidate_service
 from app.services import mentorship as mentorship_service
 from app.services import private_space
@@ -166,7 +166,7 @@ def list_messages(args, goal_id):
 
 
 @blp.route("/goals/<int:goal_id>/messages", methods=["POST"])
-@posting_limit
+@message_limit
 @authenticated(blp)
 @blp.arguments(MessageArgs)
 @blp.response(201, MessageSchema)

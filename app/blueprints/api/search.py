@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from app.blueprints.api.common import make_blueprint
+from app.ratelimits import search_limit, similar_limit
 from app.search.service import SORTS, search_posts
 from app.search.similar import MAX_LIMIT, similar_to_text
 from app.services.pagination import MAX_PER_PAGE
@@ -37,6 +38,7 @@ class SearchPage(Schema):
 
 
 @blp.route("/search", methods=["GET"])
+@search_limit
 @blp.arguments(SearchArgs, location="query")
 @blp.response(200, SearchPage)
 def search(args):
@@ -75,6 +77,7 @@ class SimilarPage(Schema):
 
 
 @blp.route("/similar", methods=["GET"])
+@similar_limit
 @blp.arguments(SimilarArgs, location="query")
 @blp.response(200, SimilarPage)
 def similar(args):

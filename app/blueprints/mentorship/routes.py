@@ -17,7 +17,7 @@ from app.blueprints.mentorship.forms import (
     NotesForm,
     SummaryForm,
 )
-from app.ratelimits import posting_limit
+from app.ratelimits import message_limit, posting_limit
 from app.services import mentorship, private_space
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.visibility import get_goal
@@ -157,7 +157,7 @@ def _space_form(goal_id: int, form_cls, key, save, anchor: str):
 
 
 @bp.post("/goals/<int:goal_id>/messages")
-@posting_limit
+@message_limit
 @login_required
 def send_message(goal_id: int):
     """Post to the private thread."""

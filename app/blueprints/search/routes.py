@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template, request
 
+from app.ratelimits import search_limit
 from app.search.service import search_posts
 from app.services.pagination import page_args
 
@@ -9,6 +10,7 @@ bp = Blueprint("search", __name__)
 
 
 @bp.get("/search")
+@search_limit
 def index():
     """Results with highlighted snippets, sort, type filter and did-you-mean."""
     q = request.args.get("q", "")
