@@ -22,18 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import (
-    Answer,
-    CheckIn,
-    Comment,
-    Goal,
-    Mentorship,
-    MentorshipRequest,
-    Message,
-    Notification,
-    Question,
-    User,
-)
+from app.models import Notification, Question, User
 from app.models.base import utcnow
 from app.services.mail import (
     Mail,
@@ -43,14 +32,9 @@ from app.services.mail import (
     html_paragraphs,
     unsubscribe_url,
 )
+from app.services.notification_subjects import visible_subject
 from app.services.transaction import write_transaction
-from app.services.visibility import (
-    can_view_answer,
-    can_view_comment,
-    can_view_goal,
-    can_view_question,
-    reveals_asker,
-)
+from app.services.visibility import reveals_asker
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 # Cron runs drift by seconds: a digest is due a little before the full period has passed.
@@ -114,18 +98,6 @@ def _excerpt(text: str | None) -> str:
     return text if len(text) <= EXCERPT else text[:EXCERPT - 1].rstrip() + "…"
 
 
-def _private_party(user: User, mentorship: Mentorship | None) -> Goal | None:
-    """The goal of a private-space item if the user may read it now (as list_messages does)."""
-    if mentorship is None:
-        return None
-    goal = db.session.get(Goal, mentorship.goal_id)
-    if goal is None or user.id not in (goal.owner_id, goal.mentor_id):
-        return None
-    if user.id != goal.owner_id and user.id != mentorship.mentor_id:
-        return None
-    return goal
-
-
 def _actor_name(notification: Notification, user: User, question: Question | None) -> str:
     actor = notification.actor
     if actor is None:
@@ -138,63 +110,31 @@ def _actor_name(notification: Notification, user: User, question: Question | Non
 
 def describe(notification: Notification, user: User) -> Item | None:
     """The mail text of a notification, or None when the user may not see its subject now."""
-    kind, subject_id = notification.subject_type, notification.subject_id
-    question = None
-    excerpt = ""
-    if kind == "question":
-        question = db.session.get(Question, subject_id)
-        if not can_view_question(user, question):
-            return None
-        title, url, excerpt = question.title, f"/questions/{question.id}", question.body
-    elif kind == "answer":
-        answer = db.session.get(Answer, subject_id)
-        if not can_view_answer(user, answer):
-            return None
-        question = answer.question
-        title, url = question.title, f"/questions/{question.id}#answer-{answer.id}"
-        excerpt = answer.body
-    elif kind == "comment":
-        comment = db.session.get(Comment, subject_id)
-        if not can_view_comment(user, comment):
-            return None
-        if comment.answer_id is not None:
-            question = db.session.get(Answer, comment.answer_id).question
-        else:
-            question = db.session.get(Question, comment.question_id)
-        title, url = question.title, f"/questions/{question.id}#comment-{comment.id}"
-        excerpt = comment.body
-    elif kind == "goal":
-        goal = db.session.get(Goal, subject_id)
-        if not can_view_goal(user, goal):
-            return None
-        title, url = goal.title, f"/goals/{goal.id}"
-    elif kind == "request":
-        request = db.session.get(MentorshipRequest, subject_id)
-        if (request is None or user.id not in (request.protege_id, request.mentor_id)
-                or not can_view_goal(user, request.goal)):
-            return None
-        title, url = request.goal.title, f"/mentorship/requests/{request.id}"
-        if notification.kind == "invite":
-            excerpt = request.message
-    elif kind == "message":
-        message = db.session.get(Message, subject_id)
-        goal = message and _private_party(user, db.session.get(Mentorship,
-                                                                 message.mentorship_id))
-        if goal is None:
-            return None
-        title, url = goal.title, f"/goals/{goal.id}#messages"
-        excerpt = message.body
-    elif kind == "checkin":
-        checkin = db.session.get(CheckIn, subject_id)
-        goal = checkin and _private_party(user, db.session.get(Mentorship,
-                                                                 checkin.mentorship_id))
-        if goal is None:
-            return None
-        title, url = goal.title, f"/goals/{goal.id}#checkins"
-        when = checkin.scheduled_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        excerpt = f"Scheduled for {when}. Agenda: {checkin.agenda}"
-    else:
+    subject = visible_subject(notification, user)
+    if subject is None:
         return None
+    obj, question, excerpt = subject.obj, subject.question, ""
+    if subject.type == "question":
+        title, url, excerpt = question.title, f"/questions/{question.id}", obj.body
+    elif subject.type == "answer":
+        title, url = question.title, f"/questions/{question.id}#answer-{obj.id}"
+        excerpt = obj.body
+    elif subject.type == "comment":
+        title, url = question.title, f"/questions/{question.id}#comment-{obj.id}"
+        excerpt = obj.body
+    elif subject.type == "goal":
+        title, url = obj.title, f"/goals/{obj.id}"
+    elif subject.type == "request":
+        title = subject.goal.title if subject.goal_visible else "a goal"
+        url = f"/mentorship/requests/{obj.id}"
+        if notification.kind == "invite":
+            excerpt = obj.message
+    elif subject.type == "message":
+        title, url, excerpt = subject.goal.title, f"/goals/{subject.goal.id}#messages", obj.body
+    else:  # checkin
+        title, url = subject.goal.title, f"/goals/{subject.goal.id}#checkins"
+        when = obj.scheduled_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        excerpt = f"Scheduled for {when}. Agenda: {obj.agenda}"
     template = HEADLINES.get(notification.kind, "News from {actor}")
     headline = template.format(actor=_actor_name(notification, user, question))
     return Item(notification.id, headline, title, absolute_url(url), _excerpt(excerpt),

@@ -17,29 +17,13 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import (
-    Answer,
-    CheckIn,
-    Comment,
-    Goal,
-    Mentorship,
-    MentorshipRequest,
-    Message,
-    Notification,
-    Question,
-    User,
-)
+from app.models import Notification, Question, User
 from app.models.base import utcnow
 from app.services.errors import ValidationFailed
+from app.services.notification_subjects import Subject, visible_subject
 from app.services.pagination import Page, paginate
 from app.services.transaction import write_transaction
-from app.services.visibility import (
-    can_view_answer,
-    can_view_comment,
-    can_view_goal,
-    can_view_question,
-    reveals_asker,
-)
+from app.services.visibility import reveals_asker
 
 MAX_IDS = 100  # ids per mark-read request
 ANONYMOUS = "anonymous protégé"
@@ -63,41 +47,10 @@ class Item:
     visible: bool
 
 
-# -- who may see a subject now ---------------------------------------------------------------
+# -- describing a notification ---------------------------------------------------------------
 
 def _title(question: Question) -> str:
     return f"“{question.title}”"
-
-
-def _can_view_message(user: User, message: Message | None) -> bool:
-    """Private messages: the goal's owner and the mentor of the phase they were sent in."""
-    if message is None:
-        return False
-    mentorship = db.session.get(Mentorship, message.mentorship_id)
-    goal = db.session.get(Goal, message.goal_id)
-    return (mentorship is not None and goal is not None
-            and user.id in (goal.owner_id, mentorship.mentor_id))
-
-
-def _can_view_checkin(user: User, checkin: CheckIn | None) -> bool:
-    if checkin is None:
-        return False
-    mentorship = db.session.get(Mentorship, checkin.mentorship_id)
-    goal = db.session.get(Goal, mentorship.goal_id) if mentorship else None
-    return goal is not None and user.id in (goal.owner_id, mentorship.mentor_id)
-
-
-def _question_of(subject_type: str, subject) -> Question | None:
-    if subject_type == "question":
-        return subject
-    if subject_type == "answer":
-        return subject.question
-    if subject_type == "comment":
-        if subject.question_id is not None:
-            return db.session.get(Question, subject.question_id)
-        answer = db.session.get(Answer, subject.answer_id)
-        return answer.question if answer else None
-    return None
 
 
 def _actor_name(viewer: User, note: Notification, question: Question | None) -> str | None:
@@ -109,11 +62,8 @@ def _actor_name(viewer: User, note: Notification, question: Question | None) -> 
     return actor.name
 
 
-def _request_text(note: Notification, request: MentorshipRequest, viewer: User,
-                  actor: str) -> str:
-    goal = db.session.get(Goal, request.goal_id)
-    # The goal's title only while the reader may see the goal (a declined invitee may not).
-    about = f"“{goal.title}”" if can_view_goal(viewer, goal) else "a goal"
+def _request_text(note: Notification, subject: Subject, actor: str) -> str:
+    about = f"“{subject.goal.title}”" if subject.goal_visible else "a goal"
     return {
         "invite": f"{actor} invited you to mentor {about}.",
         "invite_accepted": f"{actor} accepted your invite to mentor {about}.",
@@ -151,51 +101,30 @@ def _describe_question_subject(note: Notification, subject, question: Question,
 def describe(note: Notification, viewer: User) -> Item:
     """What the viewer may read about this notification now (re-checked through the gate)."""
     kind, stype = note.kind, note.subject_type
-    question = None
-    text = url = None
-    visible = False
-    model = {"question": Question, "answer": Answer, "comment": Comment, "goal": Goal,
-             "request": MentorshipRequest, "message": Message, "checkin": CheckIn}.get(stype)
-    subject = db.session.get(model, note.subject_id) if model else None
-    if stype in ("question", "answer", "comment") and subject is not None:
-        check = {"question": can_view_question, "answer": can_view_answer,
-                 "comment": can_view_comment}[stype]
-        if check(viewer, subject):
-            question = _question_of(stype, subject)
-            visible = question is not None
-    elif stype == "goal":
-        visible = can_view_goal(viewer, subject)
-    elif stype == "request":
-        visible = subject is not None and viewer.id in (subject.protege_id, subject.mentor_id)
-    elif stype == "message":
-        visible = _can_view_message(viewer, subject)
-    elif stype == "checkin":
-        visible = _can_view_checkin(viewer, subject)
-    if not visible:
+    subject = visible_subject(note, viewer)
+    if subject is None:
         return Item(id=note.id, kind=kind, actor=None, actor_name=None, subject_type=stype,
                     subject_id=None, text=HIDDEN_TEXT, url=None,
                     read=note.read_at is not None, created_at=note.created_at, visible=False)
+    question, goal = subject.question, subject.goal
     actor_name = _actor_name(viewer, note, question)
     actor = actor_name or "Someone"
     if question is not None:
-        text, url = _describe_question_subject(note, subject, question, actor)
+        text, url = _describe_question_subject(note, subject.obj, question, actor)
     elif stype == "goal":
-        text, url = f"News on your goal “{subject.title}”.", f"/goals/{subject.id}"
+        text, url = f"News on your goal “{goal.title}”.", f"/goals/{goal.id}"
         if kind == "nudge":
-            text = f"A reply is waiting from you on “{subject.title}”."
+            text = f"A reply is waiting from you on “{goal.title}”."
     elif stype == "request":
-        text, url = (_request_text(note, subject, viewer, actor),
-                     f"/mentorship/requests/{subject.id}")
+        text, url = (_request_text(note, subject, actor),
+                     f"/mentorship/requests/{subject.obj.id}")
     elif stype == "message":
-        goal = db.session.get(Goal, subject.goal_id)
         text = f"{actor} sent you a private message on “{goal.title}”."
         if kind == "nudge":
             text = f"A message on “{goal.title}” is waiting for your reply."
         url = f"/goals/{goal.id}#messages"
-    elif stype == "checkin":
-        mentorship = db.session.get(Mentorship, subject.mentorship_id)
-        goal = db.session.get(Goal, mentorship.goal_id)
-        when = subject.scheduled_at.strftime("%Y-%m-%d %H:%M UTC")
+    else:  # checkin
+        when = subject.obj.scheduled_at.strftime("%Y-%m-%d %H:%M UTC")
         text = f"Check-in on “{goal.title}” coming up at {when}."
         url = f"/goals/{goal.id}"
     # The actor is named only when the viewer may know who it was.

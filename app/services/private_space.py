@@ -42,6 +42,19 @@ def require_party(user: User, goal: Goal) -> Mentorship:
     return mentorship
 
 
+def can_read_space_item(user: User | None, mentorship: Mentorship | None) -> bool:
+    """Whether a message or check-in of this phase is readable by the user now.
+
+    The same rule as ``list_messages``: the goal's owner or its current mentor, and (for a
+    mentor) only the phases they mentored themselves.
+    """
+    if user is None or mentorship is None:
+        return False
+    goal = db.session.get(Goal, mentorship.goal_id)
+    return (goal is not None and user.id in (goal.owner_id, goal.mentor_id)
+            and user.id in (goal.owner_id, mentorship.mentor_id))
+
+
 def _phases_visible_to(user: User, goal: Goal):
     """SQL: the mentorships of this goal whose private space the user may read."""
     query = select(Mentorship.id).where(Mentorship.goal_id == goal.id)

@@ -291,3 +291,27 @@ def test_list_is_newest_first_and_paginated(people):
     second = notification_feed.list_notifications(asker, page=2, per_page=2)
     assert first.total == 3 and [i.subject_id for i in first.items + second.items] == [
         a.id for a in reversed(answers)]
+
+
+def test_feed_and_email_agree_on_what_a_former_mentor_may_read(people, make_user):
+    """Both readers load the subject through one rule: they can never disagree."""
+    from app.services import email_delivery
+
+    asker, mentor = people["asker"], people["mentor"]
+    goal = build_goal(asker, title="Learn to sail a dinghy")
+    mentorship.accept(mentor, mentorship.invite(asker, goal, mentor.username, "Please?"))
+    clear()
+    private_space.send_message(asker, goal, "zqxsailone: ready for Saturday?")
+    private_space.send_message(mentor, goal, "zqxsailtwo: yes, bring gloves.")
+    mentorship.release(mentor, goal)
+    later = make_user("later")
+    mentorship.accept(later, mentorship.invite(asker, goal, later.username, "You then?"))
+    db.session.expire_all()
+    for user, readable in ((mentor, False), (asker, True)):
+        for note in db.session.scalars(select(Notification).where(
+                Notification.user_id == user.id, Notification.kind == "message")):
+            feed = notification_feed.describe(note, user)
+            mail = email_delivery.describe(note, user)
+            assert feed.visible is readable and (mail is not None) is readable
+            if not readable:
+                assert "zqxsail" not in feed.text and "sail" not in feed.text
