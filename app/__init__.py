@@ -14,6 +14,7 @@ from app.blueprints.discovery.routes import bp as discovery_bp
 from app.blueprints.feeds.routes import bp as feeds_bp
 from app.blueprints.forms import current_viewer
 from app.blueprints.goals.routes import bp as goals_bp
+from app.blueprints.health.routes import bp as health_bp
 from app.blueprints.main.routes import bp as main_bp
 from app.blueprints.mentorship.routes import bp as mentorship_bp
 from app.blueprints.notifications.routes import bp as notifications_bp
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(discovery_bp)  # following, mentors directory
     register_api(app)
+    app.register_blueprint(health_bp)  # /healthz for load balancers
 
 
 def register_template_helpers(app: Flask) -> None:
