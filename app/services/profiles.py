@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.models import Answer, HelpfulMark, Question, Tag, User, Vote
 from app.models.tags import user_mentor_topics, user_skills
+from app.services.blocks import blocked_ids_of
 from app.services.pagination import paginate
 from app.services.validation import TAG_MAX, TAG_RE, timezone_choices
 from app.services.visibility import anonymous_clause, visible_answers, visible_questions
@@ -164,15 +165,22 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def mentor_directory(args, page: int = 1, per_page: int = 20):
+def mentor_directory(args, page: int = 1, per_page: int = 20, viewer=None):
     """Available mentors filtered by topic, availability, time zone and free text.
 
     ``args`` is a dict of raw strings (query string). Bad filters are ignored and explained
     in the returned messages, never an error page. Returns (Page, filters, messages).
+    Suspended and deleted accounts are never listed, nor anyone the viewer blocked or was
+    blocked by (they could not invite each other anyway).
     """
     messages: list[str] = []
     filters: dict[str, str] = {}
-    query = select(User).where(User.mentor_available.is_(True))
+    query = select(User).where(User.mentor_available.is_(True), User.suspended_at.is_(None),
+                               User.deleted_at.is_(None))
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        blocked_ids = blocked_ids_of(viewer)
+        if blocked_ids:
+            query = query.where(User.id.notin_(blocked_ids))
 
     topic = (args.get("topic") or "").strip().lower()
     if topic:

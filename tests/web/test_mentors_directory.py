@@ -94,3 +94,25 @@ def test_nav_links(client, make_user):
     assert 'href="/following"' not in client.get("/").text
     login(client, "alice")
     assert 'href="/following"' in client.get("/").text
+
+
+def test_blocked_suspended_and_deleted_mentors_are_not_listed(client, mentors, make_user):
+    """Whoever blocked the viewer (or was blocked) could not be invited: not listed either."""
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from app.models import User
+    from app.services.blocks import block
+
+    make_user("vera")
+    ana = db.session.scalar(db.select(User).filter_by(username="ana"))
+    block(ana, "vera")
+    login(client, "vera")
+    assert names(client.get("/mentors").get_data(as_text=True)) == {"bert", "chen"}
+    anonymous = client.application.test_client()
+    assert names(anonymous.get("/mentors").get_data(as_text=True)) == {"ana", "bert", "chen"}
+    for name, column in (("bert", "suspended_at"), ("chen", "deleted_at")):
+        user = db.session.scalar(db.select(User).filter_by(username=name))
+        setattr(user, column, datetime.now(UTC))
+    db.session.commit()
+    assert names(anonymous.get("/mentors").get_data(as_text=True)) == {"ana"}

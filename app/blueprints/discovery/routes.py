@@ -62,6 +62,7 @@ def following():
 def mentors():
     """Mentors who are available, filtered by topic, availability, time zone and text."""
     page, _ = page_args(request.args.get("page"))
-    results, filters, messages = mentor_directory(request.args, page=page)
+    results, filters, messages = mentor_directory(request.args, page=page,
+                                                 viewer=current_viewer())
     return render_template("discovery/mentors.html", results=results, filters=filters,
                            messages=messages, args=request.args, max_tz_range=MAX_TZ_RANGE)
