@@ -12,7 +12,7 @@ from app.models.users import User
 NOTIFICATION_KINDS = (
     "answer", "comment", "helpful", "invite", "invite_accepted", "invite_declined",
     "invite_withdrawn", "message", "checkin_soon", "answer_invitation", "followed_answer",
-    "nudge",
+    "nudge", "mention",
 )
 SUBJECT_TYPES = ("question", "answer", "comment", "goal", "request", "message", "checkin")
 EMAIL_STATES = ("pending", "sent", "skipped")

@@ -57,6 +57,7 @@ HEADLINES = {
     "checkin_soon": "A check-in is coming up",
     "answer_invitation": "{actor} invited you to answer a question",
     "followed_answer": "{actor} answered in a thread you follow",
+    "mention": "{actor} mentioned you",
     "nudge": "{actor} is waiting for your reply",
 }
 

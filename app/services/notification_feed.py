@@ -83,6 +83,9 @@ def _describe_question_subject(note: Notification, subject, question: Question,
     kind = note.kind
     if kind == "answer":
         text = f"{actor} answered your question {title}."
+    elif kind == "mention":
+        where = "a comment" if note.subject_type == "comment" else "an answer"
+        text = f"{actor} mentioned you in {where} on {title}."
     elif kind == "followed_answer":
         text = f"{actor} answered {title}, which you follow."
     elif kind == "comment":

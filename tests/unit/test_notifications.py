@@ -315,3 +315,49 @@ def test_feed_and_email_agree_on_what_a_former_mentor_may_read(people, make_user
             assert feed.visible is readable and (mail is not None) is readable
             if not readable:
                 assert "zqxsail" not in feed.text and "sail" not in feed.text
+
+
+# -- @mentions ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ask @reader and @Stranger, or @reader again.", ["reader", "stranger"]),
+    ("mail me at someone@reader.org or see https://x.org/@reader", []),
+    ("@ab is too short, @" + "x" * 31 + " too long; (@mentor)", ["mentor"]),
+    ("", []),
+    (" ".join(f"@user{i:02d}" for i in range(15)), [f"user{i:02d}" for i in range(10)]),
+])
+def test_mentioned_usernames(text, expected):
+    from app.services.notification_events import mentioned_usernames
+    assert mentioned_usernames(text) == expected
+
+
+def test_mentions_in_answers_and_comments_notify_once_and_respect_blocks(people, make_user):
+    asker, mentor, reader, stranger = (people[n] for n in ("asker", "mentor", "reader",
+                                                           "stranger"))
+    question = build_question(asker)
+    follow(reader, "question", question.id)
+    block(stranger, "mentor")  # stranger blocked mentor: no mention from them
+    answer = build_answer(mentor, question, "Ask @reader, @asker, @stranger and @nobody here.")
+    assert sorted(notes()) == sorted([
+        ("asker", "answer", "answer", answer.id, "mentor"),  # one notification, not two
+        ("reader", "mention", "answer", answer.id, "mentor"),  # mention wins over follow
+    ])
+    clear()
+    comment = questions.add_comment(reader, answer=answer, body="Thanks @asker and @mentor!")
+    assert sorted(notes()) == sorted([
+        ("mentor", "comment", "comment", comment.id, "reader"),
+        ("asker", "mention", "comment", comment.id, "reader"),
+    ])
+    item = notification_feed.list_notifications(asker).items[0]
+    assert item.text == ("reader mentioned you in a comment on "
+                         "“How do I write a conference abstract?”.")
+
+
+def test_a_mention_on_a_closed_goal_does_not_reach_outsiders(people):
+    asker, mentor = people["asker"], people["mentor"]
+    goal = build_goal(asker, title="Run a half marathon in spring")
+    question = build_question(asker, goal=goal)
+    mentorship.accept(mentor, mentorship.invite(asker, goal, mentor.username, "Please?"))
+    clear()
+    questions.add_comment(mentor, question=question, body="Maybe @reader knows?")
+    assert [n[0] for n in notes()] == ["asker"]  # the owner's "comment", nothing for reader
