@@ -142,3 +142,17 @@ def test_openapi_documents_the_endpoints(client):
     spec = ok(client.get(f"{API}/openapi.json"))
     assert {"get"} <= set(spec["paths"]["/api/v1/notifications"])
     assert {"post"} <= set(spec["paths"]["/api/v1/notifications/read"])
+
+
+def test_a_mention_through_the_api_and_the_page(client, caller, relaxed_posting):
+    asker, _, question, answer = setup_thread(client, caller)
+    reader = caller("reader")
+    comment = created(client.post(f"{API}/answers/{answer['id']}/comments", headers=asker,
+                                  json={"body": "@reader, does this match what you saw?"}))
+    items = ok(client.get(f"{API}/notifications", headers=reader))["items"]
+    assert [(i["kind"], i["subject_id"], i["actor"]) for i in items] == [
+        ("mention", comment["id"], {"username": "asker"})]
+    assert items[0]["url"] == f"/questions/{question['id']}#comment-{comment['id']}"
+    login(client, "reader")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "asker mentioned you in a comment on" in page
