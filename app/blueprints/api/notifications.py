@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from app.blueprints.api.common import authenticated, make_blueprint, require_user
 from app.blueprints.api.qa_args import PageArgsSchema
 from app.services import notification_feed
+from app.services.account_deletion import public_username
 
 blp = make_blueprint("api_notifications", "The caller's notifications.")
 
@@ -22,7 +23,7 @@ class NotificationArgsSchema(PageArgsSchema):
 
 
 class ActorSchema(Schema):
-    username = fields.String()
+    username = fields.Function(public_username, metadata={"type": "string"})
 
 
 class NotificationSchema(Schema):

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 
 from app.extensions import db
 from app.models import Answer, Question
+from app.services.account_deletion import public_username
 from app.services.visibility import can_view_question, reveals_asker
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -19,10 +20,11 @@ def _viewer():
 
 
 class UserRefSchema(Schema):
-    """A post's author, as shown next to names."""
+    """A post's author, as shown next to names ("deleted user" once the account is deleted)."""
 
-    username = fields.String()
-    display_name = fields.String()
+    username = fields.Function(public_username, metadata={"type": "string"})
+    display_name = fields.Function(lambda user: user.name if user.is_deleted
+                                   else user.display_name, metadata={"type": "string"})
     reputation = fields.Integer()
 
 
@@ -210,7 +212,7 @@ class VoteResultSchema(Schema):
 
 
 class RevisionEditorSchema(Schema):
-    username = fields.String()
+    username = fields.Function(public_username, metadata={"type": "string"})
 
 
 class RevisionSchema(Schema):

@@ -13,7 +13,8 @@ from app.blueprints.api.schemas import (
     UserSchema,
 )
 from app.ratelimits import signup_limit, token_limit_account, token_limit_ip
-from app.services.accounts import authenticate, get_user, register_user, update_profile
+from app.services.account_deletion import get_profile_user
+from app.services.accounts import authenticate, register_user, update_profile
 from app.services.blocks import block, unblock
 from app.services.tokens import issue_token, revoke_token
 
@@ -76,8 +77,8 @@ def patch_me(changes):
 @blp.route("/users/<username>", methods=["GET"])
 @blp.response(200, UserSchema)
 def get_user_profile(username):
-    """A public profile."""
-    return get_user(username)
+    """A public profile (404 for a deleted account)."""
+    return get_profile_user(username)
 
 
 @blp.route("/users/<username>/block", methods=["PUT"])

@@ -11,7 +11,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services import validation as v
@@ -96,3 +103,23 @@ class PasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message="Passwords do not match.")],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Password", validators=[DataRequired(message="Enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm_username = StringField(
+        "Type your username to confirm", validators=[DataRequired(message="Type your username.")],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+    def __init__(self, *args, username: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.username = username
+
+    def validate_confirm_username(self, field) -> None:
+        """The typed name must be this account's, so a stray click deletes nothing."""
+        if (field.data or "").strip().lower() != self.username:
+            raise ValidationError("That is not your username.")

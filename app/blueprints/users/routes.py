@@ -1,13 +1,15 @@
 """Public profiles and the signed-in user's settings."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 
+from app.blueprints.downloads import export_download
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
-from app.blueprints.users.forms import PasswordForm, ProfileForm
+from app.blueprints.users.forms import DeleteAccountForm, PasswordForm, ProfileForm
 from app.extensions import csrf, db
 from app.models import User
-from app.services.accounts import change_password, get_user, update_profile
+from app.services.account_deletion import delete_account, get_profile_user
+from app.services.accounts import change_password, update_profile
 from app.services.blocks import block, blocked, unblock
 from app.services.errors import ServiceError
 from app.services.goals import list_goals
@@ -23,7 +25,7 @@ bp = Blueprint("users", __name__)
 @bp.get("/users/<username>")
 def profile(username: str):
     """A public profile with the person's goals, questions and answers (email never shown)."""
-    user = get_user(username)
+    user = get_profile_user(username)
     viewer = current_viewer()
     page, _ = page_args(request.args.get("page"))
     return render_template(
@@ -109,8 +111,39 @@ def settings():
             return redirect(url_for("users.settings"))
     status = 422 if is_post else 200
     return render_template(
-        "users/settings.html", profile_form=profile_form, password_form=password_form
+        "users/settings.html", profile_form=profile_form, password_form=password_form,
+        delete_form=DeleteAccountForm(formdata=None, username=user.username),
     ), status
+
+
+@bp.get("/settings/export")
+@login_required
+def export_data():
+    """The "Download my data" button: everything I wrote or received, as a JSON file."""
+    try:
+        return export_download(current_user._get_current_object())
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for("users.settings"))
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+def delete_account_page():
+    """Delete my account (password and username typed to confirm), then sign out."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm(username=user.username)
+    if form.validate_on_submit():
+        try:
+            delete_account(user, form.password.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            logout_user()
+            session.clear()
+            return render_template("users/deleted.html")
+    status = 422 if request.method == "POST" else 200
+    return render_template("users/delete.html", delete_form=form), status
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
