@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.blueprints.admin.routes import bp as admin_bp
 from app.blueprints.answers.routes import bp as answers_bp
 from app.blueprints.api import register_api
 from app.blueprints.auth.routes import bp as auth_bp
@@ -30,6 +31,7 @@ from app.models import User
 from app.models.base import alembic_render_item
 from app.search.background import register_background_indexer
 from app.security import register_security
+from app.services.accounts import account_usable
 from app.services.transaction import configure_sqlite_engine
 from app.services.validation import CONTACT_MODES
 from app.services.visibility import asker_view, reveals_asker
@@ -118,7 +120,7 @@ def register_extensions(app: Flask) -> None:
         if not user_part.isdigit() or not version.isdigit():
             return None
         user = db.session.get(User, int(user_part))
-        if user is None or user.session_version != int(version):
+        if not account_usable(user) or user.session_version != int(version):
             return None
         return user
 
@@ -132,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
                       feeds_bp, search_bp, mentorship_bp, notifications_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(discovery_bp)  # following, mentors directory
+    app.register_blueprint(admin_bp)  # flagging, /admin moderation area
     register_api(app)
     app.register_blueprint(health_bp)  # /healthz for load balancers
 

@@ -26,7 +26,8 @@ def enqueue(session: Session, doc_type: str, ids) -> None:
 
 
 def _enqueue_children(connection, goal_ids=(), question_ids=()) -> None:
-    """A goal's visibility reaches its questions and answers; a question's title its answers."""
+    """A goal's visibility reaches its questions and answers; a question's title (or hidden
+    state) its answers."""
     now = utcnow()
     if goal_ids:
         connection.execute(insert(SearchOutbox).from_select(
@@ -65,9 +66,12 @@ def _queue_index_updates(session: Session, _flush_context) -> None:
         pending.add((kind, obj.id))
         if kind == "answer":
             pending.add(("question", obj.question_id))  # its answer_count changed
-        elif kind == "goal" and obj not in session.new and _changed(obj, "visibility"):
+        # Hiding by moderators reaches everything under the post, like closing a goal.
+        elif kind == "goal" and obj not in session.new and _changed(
+                obj, "visibility", "hidden_at"):
             goals.add(obj.id)
-        elif kind == "question" and obj not in session.new and _changed(obj, "title", "tags"):
+        elif kind == "question" and obj not in session.new and _changed(
+                obj, "title", "tags", "hidden_at"):
             questions.add(obj.id)
     if not pending:
         return

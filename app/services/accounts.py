@@ -9,7 +9,7 @@ from app.models import User
 from app.models.users import ROLE_ADMIN
 from app.rendering import render_markdown
 from app.services import validation as v
-from app.services.errors import Conflict, NotFound, ValidationFailed
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.passwords import (
     burn_verification_time,
     hash_password,
@@ -79,7 +79,10 @@ def find_user_by_login(login: str) -> User | None:
 
 
 def authenticate(login, password) -> User | None:
-    """Return the user for valid credentials, else None, in similar time either way."""
+    """Return the user for valid credentials, else None, in similar time either way.
+
+    Raises Forbidden (with the moderators' reason) for a suspended account.
+    """
     if not isinstance(password, str) or len(password) > v.PASSWORD_MAX:
         burn_verification_time("")
         return None
@@ -87,10 +90,19 @@ def authenticate(login, password) -> User | None:
     if user is None:
         burn_verification_time(password)
         return None
-    if not verify_password(user.password_hash, password):
+    if not verify_password(user.password_hash, password) or user.is_deleted:
         return None
+    if user.is_suspended:
+        # Told only after the password checked out, so it reveals nothing to strangers.
+        raise Forbidden("This account is suspended by the moderators. Reason: "
+                        f"{user.suspended_reason or 'none given'}")
     _after_sign_in(user, password)
     return user
+
+
+def account_usable(user: User | None) -> bool:
+    """Whether sessions and tokens of this account still work (not suspended or deleted)."""
+    return user is not None and not user.is_suspended and not user.is_deleted
 
 
 def _after_sign_in(user: User, password: str) -> None:

@@ -21,6 +21,7 @@ from app.services.visibility import (
     anonymous_clause,
     get_goal,
     get_question,
+    thread_answers,
     visible_answers,
     visible_comment_filter,
     visible_questions,
@@ -232,9 +233,7 @@ def list_questions(viewer, *, tag=None, sort="newest", owner=None, goal_id=None,
 
 def answers_for_page(viewer, question: Question) -> list[Answer]:
     """A thread's answers the viewer may see: helped-me first, then score, then oldest."""
-    answers = db.session.scalars(
-        visible_answers(viewer).where(Answer.question_id == question.id)
-    ).unique().all()
+    answers = db.session.scalars(thread_answers(viewer, question)).unique().all()
     return sorted(answers, key=lambda a: (not a.helpful, -a.score, a.created_at, a.id))
 
 

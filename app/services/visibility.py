@@ -1,6 +1,6 @@
 """The one privacy gate: who may see a goal and everything under it.
 
-Every page, list, feed, search hit and API response asks this module. Two rules:
+Every page, list, feed, search hit and API response asks this module. Three rules:
 
 1. A goal is visible to everyone while it is open; a closed goal only to its owner and its
    current mentor. Questions, answers, comments, milestones and journal entries inherit their
@@ -8,6 +8,12 @@ Every page, list, feed, search hit and API response asks this module. Two rules:
 2. Content created while the goal was closed carries a private mark (``mentorship_id``): it
    stays visible only to the goal's owner and that mentorship's mentor, forever, even after
    the goal reopens or a later mentor takes over.
+3. A post hidden by moderators (``hidden_at``), and everything under it (a goal's questions,
+   answers, comments, milestones and journal; a question's answers and comments; an answer's
+   comments), is visible only to admins and the hidden post's author, on top of rules 1 and 2
+   (admins never see private content through it). Base queries (lists, feeds, profiles,
+   counts, search, similar threads) leave hidden posts out for everyone; only the thread
+   page of a post the viewer may open shows its hidden replies, with a banner.
 
 Hidden things answer 404, never 403. The object checks (``can_view_*``) and the base queries
 (``visible_*``) state the same rules; every list starts from a base query here.
@@ -27,14 +33,27 @@ def _viewer_id(user) -> int | None:
 
 # -- objects --------------------------------------------------------------------------------
 
+def _is_admin(user) -> bool:
+    return _viewer_id(user) is not None and bool(getattr(user, "is_admin", False))
+
+
+def _hidden_allows(user, item, author_id: int) -> bool:
+    """Rule 3: a post hidden by moderators only for admins and its author."""
+    if item.hidden_at is None:
+        return True
+    viewer = _viewer_id(user)
+    return viewer is not None and (viewer == author_id or _is_admin(user))
+
+
 def can_view_goal(user, goal: Goal | None) -> bool:
     """Whether the user (None or anonymous allowed) may see this goal."""
     if goal is None:
         return False
-    if goal.visibility == VISIBILITY_OPEN:
-        return True
-    viewer = _viewer_id(user)
-    return viewer is not None and viewer in (goal.owner_id, goal.mentor_id)
+    if goal.visibility != VISIBILITY_OPEN:
+        viewer = _viewer_id(user)
+        if viewer is None or viewer not in (goal.owner_id, goal.mentor_id):
+            return False
+    return _hidden_allows(user, goal, goal.owner_id)
 
 
 def _mark_allows(user, item, goal: Goal) -> bool:
@@ -49,6 +68,8 @@ def can_view_question(user, question: Question | None) -> bool:
     """Questions inherit their goal's visibility; goal-less questions are public."""
     if question is None:
         return False
+    if not _hidden_allows(user, question, question.owner_id):
+        return False
     if question.goal_id is None:
         return True
     goal = question.goal
@@ -57,7 +78,9 @@ def can_view_question(user, question: Question | None) -> bool:
 
 def can_view_answer(user, answer: Answer | None) -> bool:
     """An answer needs its question visible, and its own mark allowing the viewer."""
-    if answer is None or not can_view_question(user, answer.question):
+    if answer is None or not _hidden_allows(user, answer, answer.owner_id):
+        return False
+    if not can_view_question(user, answer.question):
         return False
     goal = answer.question.goal
     return goal is None or _mark_allows(user, answer, goal)
@@ -65,7 +88,7 @@ def can_view_answer(user, answer: Answer | None) -> bool:
 
 def can_view_comment(user, comment: Comment | None) -> bool:
     """A comment needs its post visible, and its own mark allowing the viewer."""
-    if comment is None:
+    if comment is None or not _hidden_allows(user, comment, comment.author_id):
         return False
     if comment.answer_id is not None:
         answer = db.session.get(Answer, comment.answer_id)
@@ -84,6 +107,44 @@ def can_view_goal_item(user, item: Milestone | JournalEntry | None) -> bool:
     """Milestones and journal entries: their goal visible and their mark allowing."""
     return (item is not None and can_view_goal(user, item.goal)
             and _mark_allows(user, item, item.goal))
+
+
+class _PublicReader:
+    """A reader who sees what an anonymous reader would, were nothing hidden by moderators.
+
+    Rule 3 lets admins past a moderator's hiding, never past rules 1 and 2; id 0 belongs
+    to no account, so this reader is neither an owner, a mentor nor an author.
+    """
+
+    id = 0
+    is_authenticated = True
+    is_admin = True
+
+
+def is_public_post(item) -> bool:
+    """Whether an anonymous reader could see this goal/question/answer/comment, were it not
+    hidden by moderators: only such posts can be flagged and hidden (private mentorship
+    content stays out of moderators' sight)."""
+    check = {Goal: can_view_goal, Question: can_view_question, Answer: can_view_answer,
+             Comment: can_view_comment}.get(type(item))
+    return check is not None and check(_PublicReader(), item)
+
+
+def hidden_by_moderators(item) -> bool:
+    """Whether this post, or a post it sits under, is hidden by moderators (rule 3)."""
+    while item is not None:
+        if item.hidden_at is not None:
+            return True
+        if isinstance(item, Comment):
+            item = (db.session.get(Answer, item.answer_id) if item.answer_id is not None
+                    else db.session.get(Question, item.question_id))
+        elif isinstance(item, Answer):
+            item = item.question
+        elif isinstance(item, Question):
+            item = item.goal
+        else:
+            return False
+    return False
 
 
 ANONYMOUS_ASKER = "anonymous protégé"
@@ -155,29 +216,56 @@ def _goal_clause(viewer: int | None):
                Goal.mentor_id == viewer)
 
 
+def _thread_hidden_clause(model, author_column, user):
+    """Rule 3 on a thread page: hidden replies only for admins and their authors."""
+    if _is_admin(user):
+        return model.id.isnot(None)
+    viewer = _viewer_id(user)
+    if viewer is None:
+        return model.hidden_at.is_(None)
+    return or_(model.hidden_at.is_(None), author_column == viewer)
+
+
 def visible_goals(user) -> Select:
     """Base query of the goals this user may see: every goal list starts here."""
-    return select(Goal).where(_goal_clause(_viewer_id(user)))
+    return select(Goal).where(_goal_clause(_viewer_id(user)), Goal.hidden_at.is_(None))
 
 
 def visible_questions(user) -> Select:
     """Base query of the questions this user may see: every question list starts here."""
     viewer = _viewer_id(user)
     return (select(Question).outerjoin(Goal, Question.goal_id == Goal.id)
-            .where(or_(Question.goal_id.is_(None),
-                       and_(_goal_clause(viewer), _mark_clause(Question, viewer)))))
+            .where(Question.hidden_at.is_(None),
+                   or_(Question.goal_id.is_(None),
+                       and_(_goal_clause(viewer), _mark_clause(Question, viewer),
+                            Goal.hidden_at.is_(None)))))
+
+
+def _answers_query(viewer: int | None, answer_hidden) -> Select:
+    # A join, not IN (every visible question id): the database starts from the answers'
+    # own filter (one author's answers) and checks only their questions.
+    return (select(Answer).join(Question, Answer.question_id == Question.id)
+            .outerjoin(Goal, Question.goal_id == Goal.id)
+            .where(answer_hidden,
+                   or_(Question.goal_id.is_(None),
+                       and_(_goal_clause(viewer), _mark_clause(Question, viewer),
+                            _mark_clause(Answer, viewer)))))
 
 
 def visible_answers(user) -> Select:
     """Base query of the answers this user may see (through their question's goal)."""
-    # A join, not IN (every visible question id): the database starts from the answers'
-    # own filter (one author's answers) and checks only their questions.
-    viewer = _viewer_id(user)
-    return (select(Answer).join(Question, Answer.question_id == Question.id)
-            .outerjoin(Goal, Question.goal_id == Goal.id)
-            .where(or_(Question.goal_id.is_(None),
-                       and_(_goal_clause(viewer), _mark_clause(Question, viewer),
-                            _mark_clause(Answer, viewer)))))
+    return _answers_query(_viewer_id(user), Answer.hidden_at.is_(None)).where(
+        Question.hidden_at.is_(None), or_(Goal.id.is_(None), Goal.hidden_at.is_(None)))
+
+
+def thread_answers(user, question: Question) -> Select:
+    """The answers on the page of a question the caller checked the user may see.
+
+    Unlike the base query this keeps hidden answers for admins and their authors (shown
+    with a banner); the question's own hidden state was settled by the caller's check.
+    """
+    return _answers_query(_viewer_id(user), _thread_hidden_clause(
+        Answer, Answer.owner_id, user)).where(Answer.question_id == question.id)
 
 
 def visible_goal_items(user, model, goal: Goal) -> Select:
@@ -187,16 +275,17 @@ def visible_goal_items(user, model, goal: Goal) -> Select:
 
 
 def visible_comment_filter(user, goal: Goal | None):
-    """Extra WHERE for a visible thread's comments: rule 2 on each comment."""
+    """Extra WHERE for a visible thread's comments: rules 2 and 3 on each comment."""
+    hidden = _thread_hidden_clause(Comment, Comment.author_id, user)
     if goal is None:
-        return Comment.mentorship_id.is_(None)
+        return and_(Comment.mentorship_id.is_(None), hidden)
     viewer = _viewer_id(user)
     if viewer is not None and viewer == goal.owner_id:
-        return Comment.id.isnot(None)
+        return hidden
     if viewer is None:
-        return Comment.mentorship_id.is_(None)
+        return and_(Comment.mentorship_id.is_(None), hidden)
     mine = select(Mentorship.id).where(Mentorship.mentor_id == viewer).scalar_subquery()
-    return or_(Comment.mentorship_id.is_(None), Comment.mentorship_id.in_(mine))
+    return and_(or_(Comment.mentorship_id.is_(None), Comment.mentorship_id.in_(mine)), hidden)
 
 
 def hidden_public_answer_count(user, author) -> int:
@@ -209,7 +298,10 @@ def hidden_public_answer_count(user, author) -> int:
     query = (select(func.count(Answer.id)).join(Question, Answer.question_id == Question.id)
              .join(Goal, Question.goal_id == Goal.id)
              .where(Answer.owner_id == author.id, Goal.visibility != VISIBILITY_OPEN,
-                    Answer.mentorship_id.is_(None), Question.mentorship_id.is_(None)))
+                    Answer.mentorship_id.is_(None), Question.mentorship_id.is_(None),
+                    # Hidden by moderators: not counted either (rule 3).
+                    Answer.hidden_at.is_(None), Question.hidden_at.is_(None),
+                    Goal.hidden_at.is_(None)))
     if viewer is not None:
         query = query.where(Goal.owner_id != viewer,
                             or_(Goal.mentor_id.is_(None), Goal.mentor_id != viewer))

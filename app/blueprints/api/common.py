@@ -9,6 +9,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Unauthorized
 
 from app.extensions import csrf
+from app.services.accounts import account_usable
 from app.services.pagination import Page
 from app.services.tokens import user_for_token
 
@@ -57,7 +58,7 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         resolved = user_for_token(header[7:].strip())
-        if resolved is None:
+        if resolved is None or not account_usable(resolved[0]):
             raise _invalid_token()
         g.api_user, g.api_token = resolved
     elif current_user.is_authenticated:

@@ -8,7 +8,7 @@ from app.blueprints.forms import apply_service_error
 from app.ratelimits import signin_limit_account, signin_limit_ip, signup_limit
 from app.security import safe_next
 from app.services.accounts import authenticate, register_user
-from app.services.errors import ServiceError
+from app.services.errors import Forbidden, ServiceError
 
 bp = Blueprint("auth", __name__)
 
@@ -52,12 +52,17 @@ def login():
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data)
+        try:
+            user = authenticate(form.login.data, form.password.data)
+        except Forbidden as error:  # suspended: the moderators' reason, after the password
+            user = None
+            form.form_errors.append(error.message)
         if user is not None:
             _start_session(user, remember=form.remember.data)
             flash("Signed in.", "success")
             return redirect(next_url)
-        form.form_errors.append(LOGIN_FAILED)
+        if not form.form_errors:
+            form.form_errors.append(LOGIN_FAILED)
     status = 422 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form, next_url=next_url), status
 

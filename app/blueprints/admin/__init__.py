@@ -1,0 +1,1 @@
+"""Moderation pages: flagging posts, and the admin area (/admin/flags, hidden, users, log)."""

@@ -1,0 +1,374 @@
+"""Moderation: users flag public posts; admins hide/unhide posts, dismiss flags, suspend users.
+
+Every admin action writes one ModerationAction row (the audit log) in the same transaction.
+Who sees a hidden post is rule 3 of the privacy gate (app/services/visibility.py); this
+module only sets ``hidden_at``. Only public posts can be flagged or hidden, so moderators
+never read private mentorship content.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Answer, ApiToken, Comment, Goal, Question, User
+from app.models.base import utcnow
+from app.models.moderation import FLAG_REASONS, FLAG_TARGETS, Flag, ModerationAction
+from app.search.documents import html_to_text
+from app.services import validation as v
+from app.services.accounts import get_user
+from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.services.pagination import Page, paginate
+from app.services.transaction import write_transaction
+from app.services.visibility import (
+    can_view_answer,
+    can_view_comment,
+    can_view_goal,
+    can_view_question,
+    hidden_by_moderators,
+    is_public_post,
+)
+
+MODELS = {"goal": Goal, "question": Question, "answer": Answer, "comment": Comment}
+CAN_VIEW = {"goal": can_view_goal, "question": can_view_question, "answer": can_view_answer,
+            "comment": can_view_comment}
+REASON_LABELS = {"spam": "Spam", "abuse": "Abusive or harassing", "off_topic": "Off topic",
+                 "privacy": "Shares someone's private information", "other": "Something else"}
+DETAILS_MAX = 500
+SUSPEND_REASON_MAX = 500
+EXCERPT_LENGTH = 200
+
+
+def _is_admin(user) -> bool:
+    return (user is not None and getattr(user, "is_authenticated", False)
+            and bool(getattr(user, "is_admin", False)))
+
+
+def require_admin(user) -> None:
+    """Admins only; everyone else gets a 404 so the admin area does not announce itself."""
+    if not _is_admin(user):
+        raise NotFound("Not found.")
+
+
+def _valid_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
+def _check_type(target_type) -> str:
+    if target_type not in FLAG_TARGETS:
+        raise ValidationFailed("Unknown post type.",
+                               {"type": [f"One of: {', '.join(FLAG_TARGETS)}."]})
+    return target_type
+
+
+def _load(target_type: str, target_id):
+    return db.session.get(MODELS[target_type], target_id) if _valid_id(target_id) else None
+
+
+def _author_id(target) -> int:
+    return target.author_id if isinstance(target, Comment) else target.owner_id
+
+
+def _question_of(target) -> Question | None:
+    if isinstance(target, Question):
+        return target
+    if isinstance(target, Answer):
+        return target.question
+    if isinstance(target, Comment):
+        if target.question_id is not None:
+            return db.session.get(Question, target.question_id)
+        return db.session.get(Answer, target.answer_id).question
+    return None
+
+
+def target_url(target) -> str:
+    """Where a post is read (answers and comments: their thread, at the anchor)."""
+    if isinstance(target, Goal):
+        return f"/goals/{target.id}"
+    if isinstance(target, Question):
+        return f"/questions/{target.id}"
+    anchor = "answer" if isinstance(target, Answer) else "comment"
+    return f"/questions/{_question_of(target).id}#{anchor}-{target.id}"
+
+
+def excerpt(target) -> str:
+    """A short plain-text excerpt for the queue: a title, or the start of a body."""
+    if isinstance(target, Goal | Question):
+        return target.title
+    text = html_to_text(target.body_html)
+    return text if len(text) <= EXCERPT_LENGTH else text[:EXCERPT_LENGTH - 1] + "…"
+
+
+def _log(session, admin, action: str, target_type: str, target_id: int, reason: str) -> None:
+    session.add(ModerationAction(moderator_id=admin.id, action=action, target_type=target_type,
+                                 target_id=target_id, reason=reason))
+
+
+def _clean_reason(value, *, required: bool, max_length: int = DETAILS_MAX) -> str:
+    errors = v.FieldErrors()
+    reason = errors.check("reason", v.clean_text, value, max_length=max_length,
+                          multiline=True, label="Reason")
+    if reason == "" and required:
+        errors.add("reason", "Give a reason: the user is shown it.")
+    errors.raise_if_any()
+    return reason
+
+
+# -- flagging ---------------------------------------------------------------------------------
+
+def flag(user, target_type, target_id, reason, details="") -> Flag:
+    """Report a public post to the moderators (once per user and post)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise Forbidden("Sign in to flag a post.")
+    if user.is_suspended:
+        raise Forbidden("Your account is suspended.")
+    errors = v.FieldErrors()
+    if target_type not in FLAG_TARGETS:
+        errors.add("type", f"One of: {', '.join(FLAG_TARGETS)}.")
+    if reason not in FLAG_REASONS:
+        errors.add("reason", f"One of: {', '.join(FLAG_REASONS)}.")
+    details = errors.check("details", v.clean_text, details, max_length=DETAILS_MAX,
+                           multiline=True, label="Details")
+    errors.raise_if_any()
+    target = _load(target_type, target_id)
+    if target is None:
+        raise NotFound(f"No such {target_type}.")
+    public = is_public_post(target)
+    if not CAN_VIEW[target_type](user, target):
+        # Public but out of sight: moderators hid it already (maybe since the page loaded).
+        if public:
+            raise Conflict("Moderators already hid this post.")
+        raise NotFound(f"No such {target_type}.")
+    if _author_id(target) == user.id:
+        raise Forbidden("You cannot flag your own post.")
+    if not public:
+        raise Forbidden("Private mentorship content cannot be flagged: moderators do not "
+                        "read it. You can block the person or end the mentorship instead.")
+    if hidden_by_moderators(target):
+        raise Conflict("Moderators already hid this post.")
+    if db.session.scalar(select(Flag.id).where(
+            Flag.target_type == target_type, Flag.target_id == target.id,
+            Flag.reporter_id == user.id)) is not None:
+        raise Conflict("You already flagged this.")
+    record = Flag(target_type=target_type, target_id=target.id, reporter_id=user.id,
+                  reason=reason, details=details, status="open")
+    try:
+        with write_transaction() as session:
+            session.add(record)
+    except IntegrityError:
+        raise Conflict("You already flagged this.") from None  # a double click racing
+    return record
+
+
+# -- hiding -----------------------------------------------------------------------------------
+
+def get_target(admin, target_type, target_id):
+    """A public post (hidden or not) for an admin; NotFound for anything else."""
+    require_admin(admin)
+    _check_type(target_type)
+    target = _load(target_type, target_id)
+    # Private mentorship content is out of moderators' reach, as if it did not exist.
+    if target is None or not is_public_post(target):
+        raise NotFound(f"No such {target_type}.")
+    return target
+
+
+def _resolve_flags(session, admin, target_type: str, target_id: int, status: str) -> int:
+    result = session.execute(
+        update(Flag).where(Flag.target_type == target_type, Flag.target_id == target_id,
+                           Flag.status == "open")
+        .values(status=status, resolved_by_id=admin.id, resolved_at=utcnow()))
+    return result.rowcount
+
+
+def _count_answer(session, answer: Answer, delta: int) -> None:
+    """Keep the question's answer count to what its readers can see."""
+    question = answer.question
+    # Mirrors post_answer: a private answer on a public-phase question was never counted.
+    if answer.mentorship_id is None or answer.mentorship_id == question.mentorship_id:
+        session.execute(update(Question).where(
+            Question.id == question.id, Question.answer_count + delta >= 0)
+            .values(answer_count=Question.answer_count + delta))
+        session.expire(question, ["answer_count"])
+
+
+def hide(admin, target_type, target_id, reason="") -> object:
+    """Hide a public post (and everything under it); its open flags become "actioned"."""
+    target = get_target(admin, target_type, target_id)
+    reason = _clean_reason(reason, required=False)
+    if target.hidden_at is not None:
+        raise Conflict("This post is already hidden.")
+    with write_transaction() as session:
+        target.hidden_at = utcnow()
+        if isinstance(target, Answer):
+            _count_answer(session, target, -1)
+        _resolve_flags(session, admin, target_type, target.id, "actioned")
+        _log(session, admin, "hide", target_type, target.id, reason)
+    return target
+
+
+def unhide(admin, target_type, target_id, reason="") -> object:
+    """Show a hidden post again (and everything under it that is not hidden itself)."""
+    target = get_target(admin, target_type, target_id)
+    reason = _clean_reason(reason, required=False)
+    if target.hidden_at is None:
+        raise Conflict("This post is not hidden.")
+    with write_transaction() as session:
+        target.hidden_at = None
+        if isinstance(target, Answer):
+            _count_answer(session, target, +1)
+        _log(session, admin, "unhide", target_type, target.id, reason)
+    return target
+
+
+def dismiss(admin, target_type, target_id, reason="") -> int:
+    """Dismiss every open flag on a post (it stays as it is); returns how many."""
+    require_admin(admin)
+    _check_type(target_type)
+    reason = _clean_reason(reason, required=False)
+    if not _valid_id(target_id):
+        raise NotFound("No open flags on this post.")
+    with write_transaction() as session:
+        count = _resolve_flags(session, admin, target_type, target_id, "dismissed")
+        if not count:
+            raise Conflict("There are no open flags on this post.")
+        _log(session, admin, "dismiss", target_type, target_id, reason)
+    return count
+
+
+def dismiss_flag(admin, flag_id, reason="") -> int:
+    """Dismiss a flag together with the other open flags on the same post."""
+    require_admin(admin)
+    record = db.session.get(Flag, flag_id) if _valid_id(flag_id) else None
+    if record is None:
+        raise NotFound("No such flag.")
+    if record.status != "open":
+        raise Conflict(f"This flag was already {record.status}.")
+    return dismiss(admin, record.target_type, record.target_id, reason)
+
+
+# -- suspending -------------------------------------------------------------------------------
+
+def suspend(admin, username, reason) -> User:
+    """Suspend an account: it cannot sign in, and every session and token dies at once."""
+    require_admin(admin)
+    reason = _clean_reason(reason, required=True, max_length=SUSPEND_REASON_MAX)
+    user = get_user(username)
+    if user.id == admin.id:
+        raise Forbidden("You cannot suspend yourself.")
+    if user.is_admin:
+        raise Forbidden("Admins cannot be suspended; remove the admin role first.")
+    if user.is_deleted:
+        raise Conflict("This account was deleted.")
+    if user.is_suspended:
+        raise Conflict(f"{user.username} is already suspended.")
+    with write_transaction() as session:
+        user.suspended_at = utcnow()
+        user.suspended_reason = reason
+        # Sessions carry the version (User.get_id): bumping it ends every one of them.
+        user.session_version = User.session_version + 1
+        session.execute(update(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow()))
+        _log(session, admin, "suspend", "user", user.id, reason)
+    return user
+
+
+def unsuspend(admin, username, reason="") -> User:
+    """Lift a suspension; the user signs in again (old sessions and tokens stay dead)."""
+    require_admin(admin)
+    reason = _clean_reason(reason, required=False, max_length=SUSPEND_REASON_MAX)
+    user = get_user(username)
+    if not user.is_suspended:
+        raise Conflict(f"{user.username} is not suspended.")
+    with write_transaction() as session:
+        user.suspended_at = None
+        user.suspended_reason = ""
+        _log(session, admin, "unsuspend", "user", user.id, reason)
+    return user
+
+
+# -- lists ------------------------------------------------------------------------------------
+
+@dataclass
+class FlaggedPost:
+    """One post in the queue with its open flags."""
+
+    target_type: str
+    target_id: int
+    count: int
+    flags: list
+    target: object | None  # None when the post is gone or no longer public
+    excerpt: str = ""
+    url: str = ""
+    author: User | None = None
+    hidden: bool = False
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for item in self.flags:
+            counts[item.reason] = counts.get(item.reason, 0) + 1
+        return counts
+
+
+def _describe(target_type: str, target_id: int, count: int, flags: list) -> FlaggedPost:
+    target = _load(target_type, target_id)
+    if target is None or not is_public_post(target):
+        # Gone, or private since (a goal closed): dismiss-only, nothing of it shown.
+        return FlaggedPost(target_type, target_id, count, flags, None)
+    return FlaggedPost(target_type, target_id, count, flags, target, excerpt(target),
+                       target_url(target), db.session.get(User, _author_id(target)),
+                       hidden_by_moderators(target))
+
+
+def open_flags(admin, page=1, per_page=20) -> Page:
+    """Open flags grouped by post, most-flagged first, then most recent."""
+    require_admin(admin)
+    groups = (select(Flag.target_type, Flag.target_id, func.count(Flag.id).label("n"),
+                     func.max(Flag.created_at).label("latest"))
+              .where(Flag.status == "open").group_by(Flag.target_type, Flag.target_id))
+    total = db.session.scalar(select(func.count()).select_from(groups.subquery())) or 0
+    rows = db.session.execute(groups.order_by(func.count(Flag.id).desc(),
+                                              func.max(Flag.created_at).desc())
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    items = []
+    for row in rows:
+        flags = list(db.session.scalars(select(Flag).where(
+            Flag.target_type == row.target_type, Flag.target_id == row.target_id,
+            Flag.status == "open").order_by(Flag.created_at, Flag.id)))
+        items.append(_describe(row.target_type, row.target_id, row.n, flags))
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def hidden_posts(admin, page=1, per_page=20) -> Page:
+    """Posts hidden by moderators, most recently hidden first."""
+    require_admin(admin)
+    parts = [select(literal(kind).label("kind"), model.id.label("id"),
+                    model.hidden_at.label("hidden_at")).where(model.hidden_at.isnot(None))
+             for kind, model in MODELS.items()]
+    hidden = union_all(*parts).subquery()
+    total = db.session.scalar(select(func.count()).select_from(hidden)) or 0
+    rows = db.session.execute(select(hidden.c.kind, hidden.c.id).order_by(
+        hidden.c.hidden_at.desc(), hidden.c.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    items = [_describe(kind, object_id, 0, []) for kind, object_id in rows]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def audit_log(admin, page=1, per_page=20) -> Page:
+    """Every moderator action, newest first."""
+    require_admin(admin)
+    return paginate(select(ModerationAction).order_by(ModerationAction.id.desc()),
+                    page, per_page)
+
+
+def user_overview(admin, username) -> dict:
+    """What the admin user page shows: the account and its moderation history."""
+    require_admin(admin)
+    user = get_user(username)
+    actions = list(db.session.scalars(select(ModerationAction).where(
+        ModerationAction.target_type == "user", ModerationAction.target_id == user.id)
+        .order_by(ModerationAction.id.desc()).limit(50)))
+    return {"user": user, "actions": actions}
