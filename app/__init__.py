@@ -23,7 +23,15 @@ from app.blueprints.questions.routes import bp as questions_bp
 from app.blueprints.search.routes import bp as search_bp
 from app.blueprints.tags.routes import bp as tags_bp
 from app.blueprints.users.routes import bp as users_bp
-from app.cli import demo_cli, import_cli, mentorship_cli, notify_cli, search_cli, users_cli
+from app.cli import (
+    backup_cli,
+    demo_cli,
+    import_cli,
+    mentorship_cli,
+    notify_cli,
+    search_cli,
+    users_cli,
+)
 from app.config import Config
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -169,5 +177,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(mentorship_cli)
     app.cli.add_command(notify_cli)

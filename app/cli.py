@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users ...`, `flask demo ...` and `flask import ...`."""
+"""Command-line tools: `flask users|demo|import|search|backup|mentorship|notify ...`."""
 
 from pathlib import Path
 
@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.search.indexer import drain, run_worker
 from app.search.service import check_index, get_backend, rebuild_index
 from app.services.accounts import register_user, set_role
+from app.services.backup import BackupError, create_backup, read_manifest, restore_backup
 from app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_goals, ensure_demo_users
 from app.services.errors import ServiceError
 from app.services.importer import (
@@ -164,6 +165,47 @@ def search_worker_command(once: bool) -> None:
         return
     click.echo("Search indexer running; Ctrl+C stops it.")
     run_worker(backend)
+
+
+backup_cli = AppGroup("backup", help="Back up and restore the database (run create from cron).")
+
+
+@backup_cli.command("create")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_create_command(path: Path) -> None:
+    """Write a consistent backup (manifest + dump) to the new directory PATH, live."""
+    try:
+        manifest = create_backup(path, progress=click.echo)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    size = sum(f.stat().st_size for f in path.iterdir())
+    click.echo(f"Backed up {manifest.rows} rows in {len(manifest.tables)} tables "
+               f"({manifest.kind}, revision {manifest.revision}) to {path} "
+               f"({size / 1e6:.1f} MB). The search index is rebuilt on restore.")
+
+
+@backup_cli.command("verify")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_verify_command(path: Path) -> None:
+    """Check a backup's manifest, checksums and dump without touching the database."""
+    try:
+        manifest = read_manifest(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"OK: {manifest.kind} backup of {manifest.created_at}, revision "
+               f"{manifest.revision}, {manifest.rows} rows.")
+
+
+@backup_cli.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_restore_command(path: Path) -> None:
+    """Restore PATH into the configured EMPTY database, then rebuild the search index."""
+    try:
+        manifest = restore_backup(path, progress=click.echo)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {manifest.rows} rows ({manifest.kind}, revision {manifest.revision}) "
+               f"from {path}; the search index is rebuilt.")
 
 
 mentorship_cli = AppGroup("mentorship", help="Mentorship housekeeping (run from cron).")
