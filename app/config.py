@@ -28,6 +28,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+SEARCH_BACKENDS = ("whoosh", "postgres")
+
+
 class Config:
     """Production-shaped settings read from the environment when instantiated."""
 
@@ -40,6 +43,11 @@ class Config:
             normalise_database_url(env["DATABASE_URL"]) if env.get("DATABASE_URL") else None
         )
         self.SEARCH_INDEX_DIR = env.get("SEARCH_INDEX_DIR") or None
+        # "whoosh" (an index on this machine's disk) or "postgres" (one table shared by every
+        # web node on the same PostgreSQL: the setting for several machines).
+        self.SEARCH_BACKEND = (env.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+        if self.SEARCH_BACKEND not in SEARCH_BACKENDS:
+            raise ValueError(f"SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}")
         # `make run` only: index in a thread of the dev server (production: `flask search worker`).
         self.SEARCH_INDEXER_THREAD = _env_bool("SEARCH_INDEXER_THREAD", False)
         self.SECRET_KEY = env.get("SECRET_KEY") or None
@@ -105,5 +113,6 @@ class TestConfig(Config):
         self.DEMO_DATA = False
         self.SMTP_URL = None
         self.ADMIN_EMAILS = frozenset({"admin@example.org"})
+        self.SEARCH_BACKEND = "whoosh"  # tests that want PostgreSQL search ask for it
         self.SEARCH_INDEX_DIR = instance_dir
         self.SEARCH_INDEXER_THREAD = False

@@ -10,6 +10,10 @@ from app.search.query import parse_query
 from app.search.service import check_index, get_backend
 from app.services import questions
 from tests.builders import build_answer, build_goal, build_question
+from tests.search.backends import search_kind  # noqa: F401  (fixture)
+
+# Every test here runs on each search backend (PostgreSQL search on the PostgreSQL run).
+pytestmark = pytest.mark.usefixtures("search_kind")
 
 
 def found(text: str) -> set[str]:

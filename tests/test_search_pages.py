@@ -8,9 +8,13 @@ from app.search.indexer import drain
 from app.search.service import get_backend
 from tests.builders import build_answer, build_goal, build_question
 from tests.html_audit import audit
+from tests.search.backends import search_kind  # noqa: F401  (fixture)
 
 HOSTILE = ["NOT OR x", '"unbalanced', "((((", "title:secret", "*", "?", "\x00\x01",
            "x" * 10_000, "🎉 \u202eabc", "'; DROP TABLE questions; --"]
+
+# Every test here runs on each search backend (PostgreSQL search on the PostgreSQL run).
+pytestmark = pytest.mark.usefixtures("search_kind")
 
 
 @pytest.fixture

@@ -13,9 +13,13 @@ from app.search.similar import similar_to_goal, similar_to_question, similar_to_
 from tests.builders import build_goal, build_question
 from tests.conftest import login, make_app, post_form
 from tests.html_audit import audit
+from tests.search.backends import search_kind  # noqa: F401  (fixture)
 
 HOSTILE = ["NOT OR x", '"unbalanced', "((((", "title:secret", "\x00\x01 abcd", "x" * 10_000,
            "🎉 \u202eabcd", "'; DROP TABLE questions; --"]
+
+# Every test here runs on each search backend (PostgreSQL search on the PostgreSQL run).
+pytestmark = pytest.mark.usefixtures("search_kind")
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Goal, Question
+from app.search.backend import SearchBackend
 from app.search.documents import html_to_text
 from app.search.indexer import BUILDERS, MODELS, all_public_documents
 from app.search.outbox import enqueue
+from app.search.postgres_backend import PostgresBackend
 from app.search.query import parse_query
 from app.search.whoosh_backend import WhooshBackend
 from app.services.errors import ValidationFailed
@@ -18,16 +20,23 @@ from app.services.pagination import Page
 from app.services.transaction import write_transaction
 from app.services.visibility import visible_answers, visible_goals, visible_questions
 
-# Keyed by (pid, directory): a backend opened before a fork must not be reused after it.
-_backends: dict[tuple[int, str], WhooshBackend] = {}
+# Keyed by (pid, where): a backend opened before a fork must not be reused after it.
+_backends: dict[tuple[int, str, str], SearchBackend] = {}
 
 
-def get_backend() -> WhooshBackend:
-    """This process's backend for the configured index directory (opened lazily)."""
-    key = (os.getpid(), current_app.config["SEARCH_INDEX_DIR"])
+def get_backend() -> SearchBackend:
+    """This process's backend as configured (SEARCH_BACKEND), opened lazily."""
+    if current_app.config.get("SEARCH_BACKEND", "whoosh") == "postgres":
+        if db.engine.dialect.name != "postgresql":
+            raise RuntimeError("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL")
+        key = (os.getpid(), "postgres", db.engine.url.render_as_string(hide_password=True))
+        if key not in _backends:
+            _backends[key] = PostgresBackend(db.engine)
+        return _backends[key]
+    key = (os.getpid(), "whoosh", current_app.config["SEARCH_INDEX_DIR"])
     if key not in _backends:
-        os.makedirs(key[1], exist_ok=True)
-        _backends[key] = WhooshBackend(key[1])
+        os.makedirs(key[2], exist_ok=True)
+        _backends[key] = WhooshBackend(key[2])
     return _backends[key]
 
 

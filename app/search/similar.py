@@ -115,8 +115,9 @@ def _cached(key: tuple, text, exclude, types) -> list[dict]:
     except Exception:
         log.exception("search index unavailable")
         return []
-    # The index directory is part of the key: apps in one process may use different ones.
-    key = (current_app.config["SEARCH_INDEX_DIR"], *key)
+    # Backend and index directory are part of the key: apps in one process may differ.
+    key = (current_app.config.get("SEARCH_BACKEND"), current_app.config["SEARCH_INDEX_DIR"],
+           *key)
     keys = _cache.get(key, version)
     if keys is None:
         keys = _lookup(text(), BESIDE_POST, exclude(), types)
