@@ -488,6 +488,7 @@ def mentor_candidates(owner: User, goal: Goal) -> list[dict]:
     """Ranked candidates for the owner's invite dialog (never the owner)."""
     require_goal_owner(owner, goal)
     refused = blocked_ids_of(owner)  # never suggest someone blocked, either way
-    first = _answerers(goal, refused)
+    # A deleted account keeps its answers but can no longer mentor anyone.
+    first = [c for c in _answerers(goal, refused) if not c["user"].is_deleted]
     seen = {goal.owner_id, *refused, *(c["user"].id for c in first)}
     return first + _recommended(goal, owner, seen, max(0, MAX_CANDIDATES - len(first)))

@@ -68,7 +68,7 @@ def invite_to_answer(asker: User, question: Question, usernames) -> list[AnswerI
                        "closed mentorship.")
     names = _clean_names(usernames)
     users = {u.username: u for u in db.session.scalars(
-        select(User).where(User.username.in_(names)))}
+        select(User).where(User.username.in_(names), User.deleted_at.is_(None)))}
     unknown = [name for name in names if name not in users]
     if unknown:
         raise _fail("No such user: " + ", ".join(unknown) + ".")

@@ -46,7 +46,8 @@ def expire_due_invites(goal_id: int | None = None) -> int:
 
 def _find_user(username) -> User:
     name = username.strip().lower() if isinstance(username, str) else ""
-    user = (db.session.scalar(select(User).where(func.lower(User.username) == name))
+    user = (db.session.scalar(select(User).where(func.lower(User.username) == name,
+                                                 User.deleted_at.is_(None)))
             if name else None)
     if user is None:
         raise ValidationFailed("No such user.", {"mentor": ["No user with that name."]})

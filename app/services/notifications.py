@@ -24,7 +24,11 @@ def notify(session: Session, user_id: int, kind: str, subject_type: str, subject
     if dedupe_key is not None and session.scalar(select(Notification.id).where(
             Notification.user_id == user_id, Notification.dedupe_key == dedupe_key)):
         return False
-    mode = session.scalar(select(User.email_mode).where(User.id == user_id))
+    recipient = session.execute(select(User.email_mode, User.deleted_at)
+                                .where(User.id == user_id)).first()
+    if recipient is not None and recipient.deleted_at is not None:
+        return False  # a deleted account reads nothing: its notifications were removed
+    mode = recipient.email_mode if recipient is not None else None
     session.add(Notification(
         user_id=user_id, kind=kind, subject_type=subject_type, subject_id=subject_id,
         actor_id=actor_id, dedupe_key=dedupe_key,

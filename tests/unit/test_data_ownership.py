@@ -24,6 +24,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import (
     blocks,
+    candidates,
     follows,
     goals,
     helpful,
@@ -321,3 +322,21 @@ def test_anonymous_question_stays_anonymous_after_deletion(make_user):
     assert question.anonymous and question.owner.is_deleted
     assert mentorship.expire_due_invites() == 0  # nothing else disturbed
     assert utcnow() - question.owner.deleted_at < timedelta(minutes=5)
+
+
+def test_a_deleted_account_is_never_invited_notified_or_suggested(make_user):
+    gone, asker, other = make_user("gone"), make_user("asker"), make_user("other")
+    goal = build_goal(asker, title="Speak fluent Portuguese by summer")
+    question = build_question(asker, title="Best way to practise Portuguese daily?", goal=goal)
+    build_answer(gone, question, "Talk to yourself out loud every morning, seriously.")
+    own = build_question(gone, title="Is Duolingo enough on its own?")
+    assert [c["user"].id for c in candidates.mentor_candidates(asker, goal)] == [gone.id]
+    delete_account(gone, PASSWORD)
+    gone = fresh(User, gone.id)
+    assert candidates.mentor_candidates(asker, fresh(Goal, goal.id)) == []
+    with pytest.raises(ValidationFailed):
+        invitations.invite_to_answer(asker, build_question(asker), [gone.username])
+    with pytest.raises(ValidationFailed):
+        mentorship.invite(asker, fresh(Goal, goal.id), gone.username, "Mentor me?")
+    build_answer(other, fresh(Question, own.id), "Not quite; add some real conversations.")
+    assert counts(gone.id)["notifications"] == 0
