@@ -122,8 +122,15 @@ def test_delete_account_end_to_end(client, alice, make_user, app):
     thread = client.get(f"/questions/{question.id}").get_data(as_text=True)
     assert "deleted user" in thread and "Thanks, that helps a lot!" in thread
     assert "deleted user" in client.get(f"/answers/{mine.id}/revisions").get_data(as_text=True)
+    feed = client.get("/feeds/questions.atom").get_data(as_text=True)
+    assert "<name>deleted user</name>" in feed and "Alice" not in feed
     # The mentor still reads the closed goal; its owner reads "deleted user".
     login(client, "coach")
+    notes = client.get("/notifications").get_data(as_text=True)
+    assert "deleted user commented" in notes and "Alice" not in notes
+    actors = {item["actor"]["username"] for item in client.get(
+        "/api/v1/notifications").get_json()["items"] if item["actor"]}
+    assert actors == {"deleted user"}
     goal_page = client.get(f"/goals/{goal.id}").get_data(as_text=True)
     assert "deleted user" in goal_page and "coach private words" in goal_page
     assert "alice private words" not in goal_page
