@@ -6,12 +6,16 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = 20
+# Time a worker gets to finish its requests on restart/stop before it is killed.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 5
 # Recycle workers now and then so slow leaks cannot grow past the 200 MB budget.
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
+# Behind nginx the peer is the proxy: log the client it forwarded for, and the time taken (ms).
+access_log_format = ('%(h)s %({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s '
+                     '"%(f)s" "%(a)s" %(M)sms')
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 # Oversized request lines and headers are refused before the app sees them (SPEC §3.1).
