@@ -17,7 +17,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import AXE_JS, VIEWPORTS, sign_in
+from tests.e2e.conftest import AXE_JS, VIEWPORTS, horizontal_overflow, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -89,6 +89,14 @@ PAGES = [
     ("mentorship-protege", "alice", "/mentorship"),
     ("invite", "bob", "/mentorship/requests/{pending}"),
     ("private-space", "alice", "/goals/{closed_goal}"),
+    ("goal-new", "alice", "/goals/new"),
+    ("questions", None, "/questions"),
+    ("goals", None, "/goals"),
+    ("tag", None, "/tags/public-speaking"),
+    ("mentors", None, "/mentors"),
+    ("notifications", "bob", "/notifications"),
+    ("following", "alice", "/following"),
+    ("settings", "alice", "/settings"),
 ]
 
 
@@ -155,6 +163,19 @@ def test_no_serious_axe_violations(contexts, world, axe_source, name, who, path,
         f"{width_name}:\n" + json.dumps(found, indent=2, ensure_ascii=False))
 
 
+@pytest.mark.parametrize(("name", "who", "path"), PAGES, ids=[p[0] for p in PAGES])
+def test_no_sideways_scrolling_at_360px(contexts, world, name, who, path):
+    """SPEC §5: responsive down to a 360 px wide phone screen."""
+    page = contexts(who, world[who] if who else None, "360px").new_page()
+    try:
+        response = page.goto(path.format(**world))
+        assert response is not None and response.status == 200
+        overflow = horizontal_overflow(page)
+    finally:
+        page.close()
+    assert overflow is None, f"{name} ({path}) scrolls sideways at 360 px: {overflow}"
+
+
 def test_axe_catches_a_broken_page(contexts, server, axe_source):
     """The harness is not vacuous: a nameless image, field and button are reported."""
     page = contexts(None, None, "desktop").new_page()
@@ -170,3 +191,27 @@ def test_axe_catches_a_broken_page(contexts, server, axe_source):
     finally:
         page.close()
     assert {"image-alt", "label", "button-name", "color-contrast"} <= found, found
+
+
+@pytest.mark.parametrize("width_name", list(VIEWPORTS))
+def test_keyboard_skip_link_and_visible_focus(contexts, world, width_name):
+    """The first Tab reaches the skip link, which is visible when focused and moves focus to
+    the main content; focused controls show an outline."""
+    page = contexts("alice", world["alice"], width_name).new_page()
+    try:
+        page.goto(f"/questions/{world['question']}")
+        page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Skip to main content")
+        expect(skip).to_be_focused()
+        box = skip.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["y"] >= 0, box
+        page.keyboard.press("Enter")
+        expect(page.locator("main")).to_be_focused()
+        page.keyboard.press("Tab")
+        outline = page.evaluate("""() => {
+            const s = getComputedStyle(document.activeElement);
+            return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth];
+        }""")
+        assert outline[1] != "none" and outline[2] != "0px", outline
+    finally:
+        page.close()
