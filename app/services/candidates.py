@@ -421,7 +421,9 @@ def _answerers(goal: Goal, refused: set[int]) -> list[dict]:
         .join(Question, Answer.question_id == Question.id)
         .outerjoin(HelpfulMark, HelpfulMark.answer_id == Answer.id)
         .where(Question.goal_id == goal.id, Answer.owner_id != goal.owner_id,
-               Answer.owner_id.notin_(refused or {-1}))
+               Answer.owner_id.notin_(refused or {-1}),
+               # Hidden by moderators (rule 3 of the gate): no evidence for anyone.
+               Answer.hidden_at.is_(None), Question.hidden_at.is_(None))
         .group_by(Answer.owner_id)
         .order_by(func.count(HelpfulMark.answer_id).desc(),
                   func.coalesce(func.sum(Answer.score), 0).desc(), Answer.owner_id)
@@ -433,7 +435,8 @@ def _answerers(goal: Goal, refused: set[int]) -> list[dict]:
     shown: dict[int, list[Answer]] = defaultdict(list)
     for answer in db.session.scalars(
             select(Answer).join(Question, Answer.question_id == Question.id)
-            .where(Question.goal_id == goal.id, Answer.owner_id.in_(owners))
+            .where(Question.goal_id == goal.id, Answer.owner_id.in_(owners),
+                   Answer.hidden_at.is_(None), Question.hidden_at.is_(None))
             .options(selectinload(Answer.question).lazyload(Question.tags),
                      selectinload(Answer.helpful_mark))
             .order_by(Answer.score.desc(), Answer.id)):
@@ -481,14 +484,15 @@ def _recommended(goal: Goal, owner: User, exclude: set[int], limit: int) -> list
     return [{"user": users[r.user_id], "helpful": 0, "votes": 0, "reason": r.reason,
              "answers": [evidence[i] for i in r.answer_ids[:ANSWERS_SHOWN] if i in evidence],
              "recommendation": r}
-            for r in recs if r.user_id in users]
+            for r in recs if r.user_id in users and not users[r.user_id].is_suspended]
 
 
 def mentor_candidates(owner: User, goal: Goal) -> list[dict]:
     """Ranked candidates for the owner's invite dialog (never the owner)."""
     require_goal_owner(owner, goal)
     refused = blocked_ids_of(owner)  # never suggest someone blocked, either way
-    # A deleted account keeps its answers but can no longer mentor anyone.
-    first = [c for c in _answerers(goal, refused) if not c["user"].is_deleted]
+    # A deleted or suspended account keeps its answers but can no longer mentor anyone.
+    first = [c for c in _answerers(goal, refused)
+             if not c["user"].is_deleted and not c["user"].is_suspended]
     seen = {goal.owner_id, *refused, *(c["user"].id for c in first)}
     return first + _recommended(goal, owner, seen, max(0, MAX_CANDIDATES - len(first)))

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import ApiToken, Question, User
 from app.models.moderation import Flag, ModerationAction
-from app.services import accounts, mentorship, moderation, questions
+from app.services import accounts, candidates, mentorship, moderation, questions
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.tokens import issue_token, user_for_token
 from app.services.visibility import (
@@ -268,3 +268,18 @@ def test_lists_paginate(people, make_user):
         moderation.flag(make_user(f"reporter{n}"), "question", question.id, "spam")
     page = moderation.open_flags(admin, page=2, per_page=2)
     assert page.total == 3 and len(page.items) == 1
+
+
+def test_hidden_answers_and_suspended_users_are_no_mentor_candidates(people, make_user):
+    admin, alice, bob = people
+    carol = make_user("carol")
+    goal = build_goal(alice)
+    question = build_question(alice, goal=goal)
+    hidden = build_answer(bob, question)
+    build_answer(carol, question)
+    names = {c["user"].username for c in candidates.mentor_candidates(alice, goal)}
+    assert {"bob", "carol"} <= names
+    moderation.hide(admin, "answer", hidden.id)
+    moderation.suspend(admin, "carol", "spam")
+    names = {c["user"].username for c in candidates.mentor_candidates(alice, goal)}
+    assert "bob" not in names and "carol" not in names
