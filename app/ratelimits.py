@@ -101,3 +101,23 @@ def search_limit(view):
 def similar_limit(view):
     """GET /api/v1/similar (the /ask as-you-type list): RATELIMIT_SEARCH, separate buckets."""
     return _similar_limit_ip(_similar_limit_account(view))
+
+
+def _not_checking_similar() -> bool:
+    return SIMILAR_CHECK not in request.form
+
+
+# The no-JS "check for similar threads" button is the same lookup: same buckets.
+_similar_check_ip = limiter.shared_limit(
+    _setting("RATELIMIT_SEARCH"), scope="similar-ip", methods=["POST"],
+    exempt_when=_not_checking_similar,
+)
+_similar_check_account = limiter.shared_limit(
+    _setting("RATELIMIT_SEARCH"), scope="similar", key_func=_posting_account, methods=["POST"],
+    exempt_when=_not_checking_similar,
+)
+
+
+def similar_check_limit(view):
+    """/ask's "check for similar threads" button: counted with GET /api/v1/similar."""
+    return _similar_check_ip(_similar_check_account(view))

@@ -162,6 +162,28 @@ def test_similar_has_its_own_buckets_so_searching_never_starves_as_you_type(app,
     assert_429_json(client.get(similar, environ_base=ip(80)))
 
 
+def test_the_no_js_similar_check_on_ask_counts_with_api_similar(app, make_user):
+    app.config["RATELIMIT_SEARCH"] = "3 per minute"
+    make_user("writer")
+    client = app.test_client()
+    login(client, "writer")
+
+    def check():
+        token = csrf_token_from(client.get("/ask"))
+        return client.post("/ask", environ_base=ip(95), data={
+            "csrf_token": token, "title": "Marathon shoes", "check_similar": "1"})
+
+    assert [check().status_code for _ in range(2)] == [200, 200]
+    assert client.get(f"{API}/similar?text=marathon+shoes", environ_base=ip(95)).status_code == 200
+    assert_429_page(check())
+    # Publishing a question is posting, not a similar-threads lookup.
+    token = csrf_token_from(client.get("/ask"))
+    posted = client.post("/ask", environ_base=ip(95), data={
+        "csrf_token": token, "title": "A real question about marathon shoes",
+        "body": "Details here.", "tags": "running"})
+    assert posted.status_code == 302
+
+
 def test_default_limits_are_the_spec_numbers(app):
     assert app.config["RATELIMIT_POSTING"] == "30 per minute"
     assert app.config["RATELIMIT_MESSAGES"] == "60 per minute"

@@ -12,7 +12,7 @@ from app.blueprints.questions.forms import (
     OutcomeForm,
     QuestionForm,
 )
-from app.ratelimits import SIMILAR_CHECK, posting_limit
+from app.ratelimits import SIMILAR_CHECK, posting_limit, similar_check_limit
 from app.search.similar import similar_to_question, similar_to_text
 from app.services import questions as question_service
 from app.services.errors import ServiceError, ValidationFailed
@@ -39,6 +39,7 @@ def index():
 
 @bp.route("/ask", methods=["GET", "POST"])
 @posting_limit
+@similar_check_limit
 @login_required
 def ask():
     """Broadcast a question, optionally about one of your goals (?goal=<id>)."""
