@@ -103,6 +103,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -122,11 +130,11 @@ def create_backup(target: Path, progress: Callable[[str], None] = lambda _m: Non
     try:
         dump = work / DUMP_FILES[kind]
         progress(f"Dumping the {kind} database ...")
+        created_at = _now()  # when the snapshot was taken, give or take a second
         if kind == "sqlite":
             revision, tables = _sqlite_dump(dump)
         else:
             revision, tables = _pg_dump(dump)
-        created_at = _now()
         (work / README).write_text(README_TEXT.format(
             kind=kind, revision=revision, created_at=created_at, name=target.name))
         progress("Writing the manifest ...")
@@ -145,9 +153,13 @@ def create_backup(target: Path, progress: Callable[[str], None] = lambda _m: Non
             },
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        # On disk before the rename makes it look complete (cron backups, then a power cut).
+        for name in (*manifest["files"], MANIFEST):
+            _fsync(work / name)
         if target.exists():
             target.rmdir()  # the empty directory checked above
         os.rename(work, target)
+        _fsync(target.parent)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -159,6 +171,13 @@ def _sqlite_path() -> Path:
     if not database or database == ":memory:":
         raise BackupError("An in-memory SQLite database cannot be backed up.")
     return Path(database)
+
+
+def _sqlite_source() -> Path:
+    path = _sqlite_path()
+    if not path.is_file():
+        raise BackupError(f"There is no database at {path} to back up.")
+    return path
 
 
 def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
@@ -178,7 +197,7 @@ def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
 
 def _sqlite_dump(dump: Path) -> tuple[str | None, dict[str, int]]:
     """Copy the live database with SQLite's online backup API (one consistent snapshot)."""
-    source = sqlite3.connect(_sqlite_path(), timeout=30)
+    source = sqlite3.connect(_sqlite_source(), timeout=30)
     copy = sqlite3.connect(dump)
     try:
         # pages=-1 copies everything in one step under one read transaction: in WAL mode
