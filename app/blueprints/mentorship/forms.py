@@ -29,7 +29,7 @@ class _Prefixed(FlaskForm):
 class InviteForm(_Prefixed):
     prefix_name = "invite"
     mentor = StringField("Username of the mentor", validators=[DataRequired(), Length(max=30)],
-                         description="Pick someone from the list below or type a username.",
+                         description="Pick someone from the suggestions above or type a username.",
                          render_kw={"autocomplete": "off"})
     message = TextAreaField("Message", validators=[DataRequired(), Length(max=INVITE_MAX)],
                             description="Why them, and what you hope to achieve together.")
