@@ -6,6 +6,7 @@ hidden), commits the index, and only then deletes exactly the outbox rows it rea
 a row is harmless, so a crash anywhere in the round loses nothing (at-least-once).
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -91,6 +92,15 @@ def documents_for(keys: Iterable[tuple[str, int]]) -> tuple[list[SearchDocument]
 
 def drain_once(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> int:
     """Apply one batch of outbox rows; returns how many rows were consumed."""
+    # A shared index (PostgreSQL) has one indexer per node: rounds must not interleave, or
+    # a round that read a post before a change could write it back after the round that
+    # applied the change (and deleted its outbox row).
+    exclusive = getattr(backend, "indexing_round", None)
+    with exclusive() if exclusive else contextlib.nullcontext():
+        return _drain_once(backend, batch_size)
+
+
+def _drain_once(backend: SearchBackend, batch_size: int) -> int:
     rows = db.session.execute(
         select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id)
         .order_by(SearchOutbox.id).limit(batch_size)).all()

@@ -11,9 +11,10 @@ site "OR" is a stop word and "-rust" the word rust, and both backends must answe
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from html import escape
 from itertools import islice
 
@@ -35,6 +36,7 @@ from app.search.whoosh_terms import (
 )
 
 TABLE = "search.search_documents"
+INDEXER_LOCK = 0x4A53_5345  # pg_advisory_lock key of the outbox indexer ("JSSE")
 MAX_DEPTH = 1000  # deepest result a page may reach (as the Whoosh backend)
 FEW_RESULTS = 3  # below this a did-you-mean is worth its cost
 SIMILAR_TITLE_TOKENS = 12  # up to this many terms the text is a title: title-only query
@@ -381,6 +383,18 @@ class PostgresBackend:
 
     def close(self) -> None:
         """Nothing held between calls: the engine's pool belongs to the app."""
+
+    @contextlib.contextmanager
+    def indexing_round(self) -> Iterator[None]:
+        """Hold the cluster-wide indexer lock: one outbox round at a time across nodes."""
+        with self._engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": INDEXER_LOCK})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": INDEXER_LOCK})
+                conn.commit()
 
     # -- writing --------------------------------------------------------------------------
     def apply(self, upserts: Iterable[SearchDocument], removals: Iterable[str]) -> None:
