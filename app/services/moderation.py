@@ -364,6 +364,14 @@ def audit_log(admin, page=1, per_page=20) -> Page:
                     page, per_page)
 
 
+def usernames_for(actions) -> dict[int, str]:
+    """Usernames of the accounts that user actions in the log name (for links)."""
+    ids = {a.target_id for a in actions if a.target_type == "user"}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
 def user_overview(admin, username) -> dict:
     """What the admin user page shows: the account and its moderation history."""
     require_admin(admin)

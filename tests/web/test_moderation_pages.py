@@ -200,6 +200,7 @@ def test_suspend_and_unsuspend_through_the_user_page(site, app):
     assert [a.action for a in db.session.scalars(
         select(ModerationAction).order_by(ModerationAction.id))] == ["suspend", "unsuspend"]
     assert admin.get("/admin/users/nobody-here").status_code == 404
+    assert 'href="/admin/users/bob"' in admin.get("/admin/log").text
 
 
 def test_a_deleted_account_cannot_sign_in_and_its_session_ends(site, app):

@@ -155,4 +155,6 @@ def log():
     viewer = current_viewer()
     moderation.require_admin(viewer)
     page, _ = page_args(request.args.get("page"))
-    return render_template("admin/log.html", actions=moderation.audit_log(viewer, page))
+    actions = moderation.audit_log(viewer, page)
+    return render_template("admin/log.html", actions=actions,
+                           names=moderation.usernames_for(actions.items))
