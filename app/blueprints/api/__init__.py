@@ -8,6 +8,7 @@ from app.blueprints.api.follows import blp as follows_blp
 from app.blueprints.api.goals import blp as goals_blp
 from app.blueprints.api.me import blp as me_blp
 from app.blueprints.api.mentorship import blp as mentorship_blp
+from app.blueprints.api.moderation import blp as moderation_blp
 from app.blueprints.api.notifications import blp as notifications_blp
 from app.blueprints.api.questions import blp as questions_blp
 from app.blueprints.api.schemas import ErrorSchema
@@ -42,5 +43,6 @@ def register_api(app: Flask) -> None:
                       mentorship_blp, notifications_blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(follows_blp)
+    api.register_blueprint(moderation_blp)
     api.register_blueprint(me_blp)
     app.extensions["journster_api"] = api
