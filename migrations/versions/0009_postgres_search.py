@@ -49,6 +49,15 @@ STATEMENTS = (
     "CREATE INDEX ix_search_documents_tags ON search.search_documents USING gin (tags)",
     "CREATE INDEX ix_search_documents_created_at ON search.search_documents (created_at)",
     "CREATE INDEX ix_search_documents_author ON search.search_documents (author)",
+    # Document frequency of every lexeme, refreshed by a rebuild and optimize() (ts_stat):
+    # similar threads pick key terms by rarity, and counting a common word's matches live
+    # costs a heap visit per match. Slightly stale counts only change which terms are picked.
+    """
+    CREATE TABLE search.search_terms (
+        lexeme text PRIMARY KEY,
+        ndoc integer NOT NULL
+    )
+    """,
     # One row: a counter bumped by every write, so every node sees when its caches are stale.
     """
     CREATE TABLE search.search_state (

@@ -16,6 +16,7 @@ def empty_pg_search(engine) -> None:
     """Remove every search document (the search schema is not a model: conftest skips it)."""
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM search.search_documents"))
+        conn.execute(text("DELETE FROM search.search_terms"))
 
 
 @pytest.fixture(scope="session")

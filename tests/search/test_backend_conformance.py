@@ -495,3 +495,12 @@ def test_suggest_fixes_a_typo_from_common_title_words(make):
     assert find(backend, "python").suggestion is None
     # Only free words are rewritten, never an operator's value.
     assert backend.suggest("user:pyhton pyhton") == "user:pyhton python"
+
+
+def test_similar_sees_posts_written_after_a_rebuild(make):
+    backend = make()
+    backend.rebuild(iter(DECOYS))  # term statistics (where a backend keeps them) are fresh
+    backend.index_documents([doc("question", 1, "Tuning zeppelin ballast tanks", "x")])
+    assert ids(backend.similar("zeppelin ballast")) == ["question:1"]
+    backend.optimize()
+    assert ids(backend.similar("zeppelin ballast")) == ["question:1"]
