@@ -55,7 +55,8 @@ STATEMENTS = (
     """
     CREATE TABLE search.search_terms (
         lexeme text PRIMARY KEY,
-        ndoc integer NOT NULL
+        ndoc integer NOT NULL,
+        ndoc_title integer NOT NULL DEFAULT 0
     )
     """,
     # One row: a counter bumped by every write, so every node sees when its caches are stale.
