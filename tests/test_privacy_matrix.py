@@ -554,6 +554,12 @@ class Matrix:
             self.check_search(viewer, drained=True)
 
 
+@pytest.fixture(autouse=True)
+def unlimited_search(app):
+    """The matrix searches thousands of times from one test IP: not what limits are for."""
+    app.config["RATELIMIT_SEARCH"] = "1000000 per minute"
+
+
 @pytest.fixture
 def people(make_user):
     users = {role: make_user(name) for role, name in (
