@@ -258,27 +258,27 @@ class PostgresBackend:
             terms = self._key_terms(conn, counts, title_only, 2 if exclude else 1)
             if not terms:
                 return []
-            # Title-only lookups match title positions only (weight A), as a title being
+            # Title-only lookups match titles only (their own tsvector), as a title being
             # typed should; whole posts match anywhere. ts_rank_cd knows nothing of rarity,
             # so each term found counts its idf (x TITLE_BOOST in the title), as BM25 would
             # roughly; cover density only breaks ties. On the Stack Exchange links (with
             # title-only rarity for titles) duplicate Recall@5 went .423 -> .500 for both
             # modes against ts_rank_cd alone; Whoosh's BM25 still does better (.654/.731).
+            vector = "d.title_tsv" if title_only else "d.tsv"
             rows = conn.execute(text(
                 "WITH t AS (SELECT * FROM unnest(CAST(:terms AS text[]), "  # noqa: S608
                 "CAST(:idfs AS float8[])) AS t(l, w)), "
-                "q AS (SELECT string_agg(quote_literal(l) || :weight, ' | ')::tsquery AS q "
+                "q AS (SELECT string_agg(quote_literal(l), ' | ')::tsquery AS q "
                 f"FROM t) SELECT {_HIT_COLUMNS}, (SELECT sum(CASE "
-                "WHEN d.tsv @@ (quote_literal(t.l) || :title)::tsquery THEN :boost * t.w "
-                "WHEN d.tsv @@ quote_literal(t.l)::tsquery THEN :body * t.w ELSE 0 END) "
-                "FROM t) + 0.01 * ts_rank_cd(d.tsv, q.q, 1) AS rank "
-                f"FROM {TABLE} d, q WHERE d.tsv @@ q.q AND d.doc_type = ANY(:types) "
+                "WHEN d.title_tsv @@ quote_literal(t.l)::tsquery THEN :boost * t.w "
+                f"WHEN {vector} @@ quote_literal(t.l)::tsquery THEN t.w ELSE 0 END) "
+                f"FROM t) + 0.01 * ts_rank_cd({vector}, q.q, 1) AS rank "
+                f"FROM {TABLE} d, q WHERE {vector} @@ q.q AND d.doc_type = ANY(:types) "
                 "AND NOT (d.doc_id = ANY(:exclude)) "
                 "ORDER BY rank DESC, d.created_at DESC, d.doc_id LIMIT :limit"),
-                {"weight": ":A" if title_only else "", "title": ":A",
-                 "terms": [t for t, _ in terms], "idfs": [w for _, w in terms],
-                 "boost": TITLE_BOOST, "body": 0.0 if title_only else 1.0,
-                 "types": wanted, "exclude": exclude, "limit": limit}).mappings().all()
+                {"terms": [t for t, _ in terms], "idfs": [w for _, w in terms],
+                 "boost": TITLE_BOOST, "types": wanted, "exclude": exclude,
+                 "limit": limit}).mappings().all()
         return [Hit(doc_id=r["doc_id"], type=r["doc_type"], id=r["obj_id"],
                     score=float(r["rank"]), title=r["title"], votes=r["score"],
                     answer_count=r["answer_count"], question_id=r["question_id"],
@@ -291,16 +291,15 @@ class PostgresBackend:
         share = TITLE_COMMON_SHARE if title_only else COMMON_SHARE
         common_above = min(total * share, DF_CAP - 1) if total >= COMMON_MIN_DOCS else total
         # A title lookup judges rarity among titles, as Whoosh's title field does.
-        column = "ndoc_title" if title_only else "ndoc"
+        column, vector = ("ndoc_title", "d.title_tsv") if title_only else ("ndoc", "d.tsv")
         # Counted live only for lexemes the statistics do not know yet (new, so rare, so
         # cheap to count); COALESCE runs the subquery only for those.
         frequencies = dict(conn.execute(text(
             f"SELECT t, COALESCE((SELECT s.{column} FROM search.search_terms s "  # noqa: S608
             f"WHERE s.lexeme = t), (SELECT count(*) FROM (SELECT 1 FROM {TABLE} d "
-            "WHERE d.tsv @@ (quote_literal(t) || :weight)::tsquery LIMIT :cap) c)) "
+            f"WHERE {vector} @@ quote_literal(t)::tsquery LIMIT :cap) c)) "
             "FROM unnest(CAST(:terms AS text[])) t"),
-            {"terms": [lex for lex, _ in counts], "cap": DF_CAP,
-             "weight": ":A" if title_only else ""}).all())
+            {"terms": [lex for lex, _ in counts], "cap": DF_CAP}).all())
         weights, common, idfs = {}, {}, {}
         for lexeme, count in counts:
             frequency = frequencies.get(lexeme, 0)
