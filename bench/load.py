@@ -591,6 +591,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="WEB_CONCURRENCY")
     parser.add_argument("--search-deadline", type=float, default=60.0,
                         help="seconds after the load for every written post to be searchable")
+    parser.add_argument("--mix", default="",
+                        help='override shares, e.g. "answer=0,vote=0,new question=0" (reads only)')
     parser.add_argument("--setup-only", action="store_true",
                         help="only generate the database and build the index, then exit")
     parser.add_argument("--seed", type=int, default=1)
@@ -664,8 +666,14 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         return 0
 
     sample = sample_corpus(db_path, rng)
-    mix = {kind: share for kind, share in MIX.items()
-           if not (kind == "goal page" and not sample.goals)}
+    mix = dict(MIX)
+    for item in filter(None, args.mix.split(",")):
+        kind, _, share = item.partition("=")
+        if kind.strip() not in MIX:
+            raise SystemExit(f"--mix: unknown kind {kind!r}; kinds: {', '.join(MIX)}")
+        mix[kind.strip()] = float(share)
+    mix = {kind: share for kind, share in mix.items()
+           if share > 0 and not (kind == "goal page" and not sample.goals)}
 
     server = Server(env, workdir / "serve.log", args.workers)
     monitor = Monitor(server)
