@@ -6,8 +6,15 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
-from app.search.indexer import drain, run_worker
-from app.search.service import check_index, get_backend, rebuild_index
+from app.search.indexer import run_worker
+from app.search.nodes import run_node_worker
+from app.search.service import (
+    apply_pending,
+    check_index,
+    get_backend,
+    node_index,
+    rebuild_index,
+)
 from app.services.accounts import register_user, set_role
 from app.services.backup import BackupError, create_backup, read_manifest, restore_backup
 from app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_goals, ensure_demo_users
@@ -151,7 +158,7 @@ def search_check_command(no_repair: bool) -> None:
     missing, extra = check_index(repair=not no_repair)
     click.echo(f"Drift: {len(missing)} missing from the index, {len(extra)} extra in it.")
     if (missing or extra) and not no_repair:
-        drained = drain(get_backend())
+        drained = apply_pending()
         click.echo(f"Repaired: removed {len(extra)}, re-indexed {drained} queued posts.")
 
 
@@ -159,12 +166,15 @@ def search_check_command(no_repair: bool) -> None:
 @click.option("--once", is_flag=True, help="Apply what is queued, then exit.")
 def search_worker_command(once: bool) -> None:
     """Apply queued index changes (run exactly one of these beside the web workers)."""
-    backend = get_backend()
     if once:
-        click.echo(f"Applied {drain(backend)} queued changes.")
+        click.echo(f"Applied {apply_pending()} queued changes.")
         return
     click.echo("Search indexer running; Ctrl+C stops it.")
-    run_worker(backend)
+    node = node_index()
+    if node is not None:  # SEARCH_NODES=multi: this node's index, fed by the shared log
+        run_node_worker(node, get_backend)
+        return
+    run_worker(get_backend())
 
 
 backup_cli = AppGroup("backup", help="Back up and restore the database (run create from cron).")

@@ -1,12 +1,14 @@
 """Two app nodes (`make serve` each, own SEARCH_INDEX_DIR) on one PostgreSQL, search shared.
 
 Node A and node B are separate `make serve` stacks (gunicorn + their own `flask search worker`)
-on free ports, with SEARCH_BACKEND=postgres and rate limits in Redis. A post made through one
-node is found through the other within 2 s; a goal closed through one node is never served by
-the other's search, similar threads or pages from the moment the closing request returns; and
-a seeded random sequence of posts, edits, closings and reopenings on both nodes is checked
-after every step against what the rules allow. Skipped when PostgreSQL or Redis does not
-answer.
+on free ports, with rate limits in Redis, once per search setup for several machines:
+SEARCH_BACKEND=postgres (one shared index) and SEARCH_BACKEND=whoosh with SEARCH_NODES=multi
+(an index per node, each node's worker applying the shared change log to its own). A post
+made through one node is found through the other within 2 s; a goal closed through one node
+is never served by the other's search, similar threads or pages from the moment the closing
+request returns; and a seeded random sequence of posts, edits, closings and reopenings on
+both nodes is checked after every step against what the rules allow. Skipped when PostgreSQL
+or Redis does not answer.
 """
 
 import contextlib
@@ -101,6 +103,7 @@ class Node:
     database_url: str
     workdir: Path
     prefix: str
+    search_backend: str = "postgres"
     port: int = 0
     proc: subprocess.Popen | None = None
 
@@ -120,7 +123,8 @@ class Node:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "GUNICORN"))}
         env.update({
-            "DATABASE_URL": self.database_url, "SEARCH_BACKEND": "postgres",
+            "DATABASE_URL": self.database_url, "SEARCH_BACKEND": self.search_backend,
+            "SEARCH_NODES": "multi" if self.search_backend == "whoosh" else "single",
             "SEARCH_INDEX_DIR": str(self.workdir / "search-index"),
             "SECRET_KEY": "multinode-" + self.prefix, "DEMO_DATA": "0",
             "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": self.prefix,
@@ -159,15 +163,16 @@ class Node:
             self.proc.wait()
 
 
-@pytest.fixture
-def nodes(tmp_path):
+@pytest.fixture(params=["postgres", "whoosh"])
+def nodes(request, tmp_path):
     if not _postgres_answers():
         pytest.skip("no PostgreSQL answers (TEST_DATABASE_URL)")
     if not _redis_answers():
         pytest.skip(f"no Redis answers on {REDIS_URL}")
     url = create_pg_database("journster_multinode")
     prefix = "multinode-" + uuid.uuid4().hex[:8]
-    made = [Node("A", url, tmp_path / "a", prefix), Node("B", url, tmp_path / "b", prefix)]
+    made = [Node(name, url, tmp_path / name.lower(), prefix, request.param)
+            for name in ("A", "B")]
     try:
         for node in made:  # one after the other: both run `flask db upgrade` first
             node.start()
@@ -324,3 +329,7 @@ def test_two_nodes_share_search_and_never_serve_a_closed_goal(nodes):
         except AssertionError as error:
             raise AssertionError(f"step {step} ({action} on {node.name}): {error}\n"
                                  f"A:\n{a.log()}\nB:\n{b.log()}") from error
+    if a.search_backend == "whoosh":  # each node fed its own index from the shared log
+        for node in nodes:
+            cursor = json.loads((node.workdir / "search-index" / "LOG_CURSOR.json").read_text())
+            assert cursor["log_id"] > 0, node.name

@@ -1,5 +1,6 @@
 """The app's entry to search: one backend per process, and drift checks."""
 
+import logging
 import os
 
 from flask import current_app
@@ -10,7 +11,8 @@ from app.extensions import db
 from app.models import Answer, Goal, Question
 from app.search.backend import SearchBackend
 from app.search.documents import html_to_text
-from app.search.indexer import BUILDERS, MODELS, all_public_documents
+from app.search.indexer import BUILDERS, MODELS, all_public_documents, drain
+from app.search.nodes import NodeIndex, multi_node
 from app.search.outbox import enqueue
 from app.search.postgres_backend import PostgresBackend
 from app.search.query import parse_query
@@ -21,7 +23,9 @@ from app.services.transaction import write_transaction
 from app.services.visibility import visible_answers, visible_goals, visible_questions
 
 # Keyed by (pid, where): a backend opened before a fork must not be reused after it.
+log = logging.getLogger(__name__)
 _backends: dict[tuple[int, str, str], SearchBackend] = {}
+_nodes: dict[tuple[int, str, str], NodeIndex] = {}
 
 
 def get_backend() -> SearchBackend:
@@ -40,8 +44,36 @@ def get_backend() -> SearchBackend:
     return _backends[key]
 
 
+def node_index() -> NodeIndex | None:
+    """This node's log consumer when SEARCH_NODES=multi (Whoosh per node), else None."""
+    if not multi_node(current_app.config):
+        return None
+    base = current_app.config["SEARCH_INDEX_DIR"]
+    key = (os.getpid(), "node", base)
+    if key not in _nodes:
+        _nodes[key] = NodeIndex(base)
+    return _nodes[key]
+
+
+def search_ready() -> bool:
+    """False while this node's own index is being (re)built: search answers nothing then."""
+    node = node_index()
+    return node is None or node.ready()
+
+
+def apply_pending() -> int:
+    """Apply what is queued to this node's index (drains the outbox on a single node)."""
+    node = node_index()
+    if node is None:
+        return drain(get_backend())
+    return node.catch_up(get_backend())
+
+
 def rebuild_index(progress=None) -> int:
     """Rebuild the whole index from the database and swap it in atomically."""
+    node = node_index()
+    if node is not None:  # the node's cursor must name the new index
+        return node.rebuild(progress)
     # A lazy generator: database reads start only once rebuild() holds the index lock.
     return get_backend().rebuild(all_public_documents(), progress=progress)
 
@@ -99,11 +131,18 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
         raise ValidationFailed("Unknown type.", {"type": ["One of: goal, question, answer."]})
     query = parse_query(text, sort=sort, types=[doc_type] if doc_type else (),
                         tags=[tag] if tag else ())
-    if query.is_empty:
+    if query.is_empty or not search_ready():
         return Page(items=[], page=page, per_page=per_page, total=0), None
-    backend = get_backend()
-    backend.refresh()
-    results = backend.search(query, page, per_page)
+    try:
+        backend = get_backend()
+        backend.refresh()
+        results = backend.search(query, page, per_page)
+    except Exception:
+        if node_index() is None:
+            raise
+        # A node's own index broke under it: its worker rebuilds; answer nothing meanwhile.
+        log.exception("search index of this node unavailable")
+        return Page(items=[], page=page, per_page=per_page, total=0), None
     public_rows = _public_rows(results.hits)
     items = []
     for hit in results.hits:

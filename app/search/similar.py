@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Goal, Question
 from app.search.documents import doc_id_for, html_to_text
-from app.search.service import get_backend
+from app.search.service import get_backend, search_ready
 from app.services.visibility import can_view_goal, can_view_question
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,8 @@ def _public_items(keys: list[tuple[str, int, float]], limit: int) -> list[dict]:
 
 def _lookup(text: str, limit: int, exclude: list[str], types) -> list[tuple[str, int, float]]:
     """(type, id, score) of the index's best matches; [] when the index cannot answer."""
+    if not search_ready():  # this node's index is being rebuilt: no list beats a partial one
+        return []
     try:
         hits = get_backend().similar(text, limit=limit + SLACK, exclude_doc_ids=exclude,
                                      types=types)
