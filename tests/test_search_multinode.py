@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -329,7 +330,33 @@ def test_two_nodes_share_search_and_never_serve_a_closed_goal(nodes):
         except AssertionError as error:
             raise AssertionError(f"step {step} ({action} on {node.name}): {error}\n"
                                  f"A:\n{a.log()}\nB:\n{b.log()}") from error
-    if a.search_backend == "whoosh":  # each node fed its own index from the shared log
-        for node in nodes:
-            cursor = json.loads((node.workdir / "search-index" / "LOG_CURSOR.json").read_text())
-            assert cursor["log_id"] > 0, node.name
+    if a.search_backend != "whoosh":
+        return
+    for node in nodes:  # each node fed its own index from the shared log
+        assert _cursor(node)["log_id"] > 0, node.name
+    # Node B loses its index, then gets a corrupt one: it rebuilds from the database, and
+    # meanwhile serves nothing hidden (and no error), then everything public again.
+    base = b.workdir / "search-index"
+    for damage in ("missing", "corrupt"):
+        live = base / _cursor(b)["index"]
+        if damage == "missing":
+            shutil.rmtree(live)
+        else:
+            for toc in live.glob("*.toc"):
+                toc.write_bytes(b"not a whoosh table of contents")
+        deadline = time.monotonic() + 30
+        while _cursor(b).get("index") in (None, live.name):
+            assert time.monotonic() < deadline, f"{damage} index not rebuilt:\n{b.log()}"
+            api = b.reader()
+            for question_id in world.questions:
+                if not world.visible(question_id):
+                    assert question_id not in search_ids(api, world.questions[question_id][0])
+            time.sleep(0.2)
+        check([b, a], world, title_words)
+
+
+def _cursor(node: Node) -> dict:
+    try:
+        return json.loads((node.workdir / "search-index" / "LOG_CURSOR.json").read_text())
+    except (OSError, ValueError):
+        return {}

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
-from app.models import Goal, SearchOutbox
+from app.models import Goal, Question, SearchOutbox
 from app.models.base import utcnow
 from app.search import nodes
 from app.search.nodes import NodeIndex, prune, run_node_worker
@@ -98,6 +98,34 @@ def test_a_row_committed_late_with_a_lower_id_is_not_skipped(app, make_user, two
     assert node.catch_up(ix) == 1
     assert found(ix, "quokka") == {f"question:{late.id}"}
     assert start + 3 not in node.cursor().gaps
+
+
+def test_concurrent_transactions_committing_out_of_id_order(app, make_user, two_nodes):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: ids commit in order")
+    (node, ix), _ = two_nodes
+    asker = make_user("asker")
+    late = build_question(asker, title="Pelican feeding habits question")
+    early = build_question(asker, title="Cormorant feeding habits question")
+    late_id, early_id = late.id, early.id
+    node.catch_up(ix)
+    with db.engine.connect() as slow:
+        # The slow transaction takes its log id first and commits after a later one.
+        slow.execute(update(Question).where(Question.id == late_id)
+                     .values(title="Flamingo feeding habits question"))
+        slow.execute(insert(SearchOutbox).values(doc_type="question", doc_id=late_id,
+                                                 created_at=utcnow()))
+        questions.edit_question(fresh(asker), db.session.get(Question, early_id),
+                                {"title": "Gannet feeding habits question"})
+        node.catch_up(ix)
+        assert found(ix, "gannet") == {f"question:{early_id}"}
+        assert found(ix, "flamingo") == set()
+        assert node.cursor().gaps  # the slow transaction's id, not yet visible
+        slow.commit()
+    node.catch_up(ix)
+    assert found(ix, "flamingo") == {f"question:{late_id}"}
+    assert found(ix, "pelican") == set()
+    assert node.cursor().gaps == {}
 
 
 def test_gaps_are_given_up_after_a_while(app, make_user, two_nodes, monkeypatch):
@@ -224,3 +252,23 @@ def test_single_node_mode_still_deletes_applied_rows(app, make_user):
     build_question(make_user("asker"), title="Capybara social behaviour notes")
     assert apply_pending() >= 1
     assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
+
+
+def test_cli_in_multi_node_mode_keeps_the_log(app, make_user, two_nodes):
+    _, (node, ix) = two_nodes
+    runner = app.test_cli_runner()
+    question_id = build_question(make_user("asker"), title="Ibis nesting season notes").id
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert node.ready() and found(ix, "ibis") == {f"question:{question_id}"}
+    rows = db.session.scalar(select(func.count(SearchOutbox.id)))
+    result = runner.invoke(args=["search", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    # Node a (and every other node) still needs the rows this node applied.
+    assert db.session.scalar(select(func.count(SearchOutbox.id))) == rows > 0
+    ix.remove_documents([f"question:{question_id}"])  # drift on this node only
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 0, result.output
+    assert "1 missing" in result.output
+    assert found(ix, "ibis") == {f"question:{question_id}"}
+    assert db.session.scalar(select(func.count(SearchOutbox.id))) > rows

@@ -49,6 +49,7 @@ GAP_SECONDS = 300.0  # how long a missing id is waited for (a transaction still 
 MAX_GAPS = 5000  # a huge rolled-back batch must not make every round slow
 RETENTION = timedelta(hours=24)
 PRUNE_EVERY = 60.0  # seconds between prunes by one worker
+HEALTH_EVERY = 5.0  # seconds between checks that the index still opens (a few ms each)
 PRUNED = "pruned"  # doc_type of the marker rows prune() leaves
 REPLAY_AFTER_REBUILD = 1000  # log rows re-applied after a rebuild (changes racing the read)
 
@@ -134,15 +135,19 @@ class NodeIndex:
         name = self.store.current_name()
         if name is None:
             return False
-        try:
-            ix = index.open_dir(str(self.store.path(name)))
-            with ix.searcher() as searcher:
-                if searcher.doc_count_all():
-                    searcher.reader().stored_fields(0)  # the stored-fields files read too
-        except Exception:  # any failure to read it means it must be rebuilt
-            log.warning("search index %s does not open", name, exc_info=True)
-            return False
-        return True
+        for attempt in range(2):
+            try:
+                ix = index.open_dir(str(self.store.path(name)))
+                with ix.searcher() as searcher:
+                    if searcher.doc_count_all():
+                        searcher.reader().stored_fields(0)  # the stored-fields files too
+                return True
+            except Exception:  # a merge by `flask search check` may have raced the open
+                if attempt:
+                    log.warning("search index %s does not open", name, exc_info=True)
+                    return False
+                time.sleep(0.2)
+        return False
 
     def rebuild(self, progress=None) -> int:
         """Build the index from the database in a new directory, switch, reset the cursor."""
@@ -184,7 +189,9 @@ class NodeIndex:
             return "no cursor"
         if cursor.index != self.store.current_name():
             return "the cursor belongs to another index"
-        if pruned_up_to() > cursor.log_id:
+        # A prune's marker row comes after every row it deleted, so only markers this node
+        # has not read yet can tell of rows it missed (a primary-key range, not a scan).
+        if pruned_up_to(after=cursor.log_id) > cursor.log_id:
             return "log rows it had not applied were pruned"
         return None
 
@@ -229,10 +236,10 @@ class NodeIndex:
         return total
 
 
-def pruned_up_to() -> int:
-    """The highest log id ever pruned (0 if none): a node behind it missed rows."""
+def pruned_up_to(after: int = 0) -> int:
+    """The highest log id pruned by markers after log id ``after`` (0 if none)."""
     return db.session.scalar(select(func.max(SearchOutbox.doc_id)).where(
-        SearchOutbox.doc_type == PRUNED)) or 0
+        SearchOutbox.id > after, SearchOutbox.doc_type == PRUNED)) or 0
 
 
 def prune(retention: timedelta = RETENTION) -> int:
@@ -259,9 +266,12 @@ def run_node_worker(node: NodeIndex, get_backend: Callable, *, poll_seconds: flo
                     prune_every: float = PRUNE_EVERY) -> None:
     """Loop until ``stop``: keep this node's index fed from the shared log."""
     stop = stop or threading.Event()
-    check_health, last_prune = True, 0.0
+    check_health, last_prune, last_health = True, 0.0, time.monotonic()
     while not stop.is_set():
         try:
+            # A corrupt segment that no write touches would otherwise go unnoticed here.
+            if time.monotonic() - last_health >= HEALTH_EVERY:
+                check_health, last_health = True, time.monotonic()
             if check_health and not node.healthy():
                 # Report "not ready" (no results) until the rebuild is live.
                 node._drop_cursor()
@@ -270,8 +280,6 @@ def run_node_worker(node: NodeIndex, get_backend: Callable, *, poll_seconds: flo
             if time.monotonic() - last_prune >= prune_every:
                 last_prune = time.monotonic()
                 prune()
-                # A corrupt segment that no write touches would otherwise go unnoticed here.
-                check_health = True
             if node.sync_once(get_backend()):
                 continue
         except Exception:  # keep serving; the log keeps the rows for the next round
