@@ -40,6 +40,22 @@ class SearchResults:
     terms: frozenset[str] = frozenset()
 
 
+class BatchWrites:
+    """``index_documents``/``remove_documents`` for a backend whose ``apply`` does the work."""
+
+    def index_documents(self, docs: Iterable[SearchDocument]) -> int:
+        """Insert or replace documents in one commit; returns how many distinct ids."""
+        docs = list(docs)
+        self.apply(docs, ())
+        return len({doc.doc_id for doc in docs})
+
+    def remove_documents(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents in one commit; returns how many ids were asked for."""
+        ids = set(doc_ids)
+        self.apply((), ids)
+        return len(ids)
+
+
 @runtime_checkable
 class SearchBackend(Protocol):
     """What the app needs from a search index; every backend passes the same tests."""

@@ -21,7 +21,7 @@ from itertools import islice
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from app.search.backend import Hit, ProgressCallback, SearchResults
+from app.search.backend import BatchWrites, Hit, ProgressCallback, SearchResults
 from app.search.documents import DOC_TYPES, SearchDocument
 from app.search.query import MAX_TERMS, SearchQuery, clean_text, parse_query
 from app.search.whoosh_schema import TITLE_BOOST
@@ -106,7 +106,7 @@ def _edit_distance(a: str, b: str, most: int) -> int:
     return previous[-1]
 
 
-class PostgresBackend:
+class PostgresBackend(BatchWrites):
     """Every call is one short transaction on the shared database: nothing is cached here."""
 
     def __init__(self, engine: Engine) -> None:
@@ -431,18 +431,6 @@ class PostgresBackend:
             rows = [_row(doc) for doc in sorted(latest.values(), key=lambda d: d.doc_id)]
             if rows:
                 conn.execute(_UPSERT, rows)
-
-    def index_documents(self, docs: Iterable[SearchDocument]) -> int:
-        """Insert or replace documents in one transaction; returns how many distinct ids."""
-        docs = list(docs)
-        self.apply(docs, ())
-        return len({doc.doc_id for doc in docs})
-
-    def remove_documents(self, doc_ids: Iterable[str]) -> int:
-        """Remove documents in one transaction; returns how many ids were asked for."""
-        ids = set(doc_ids)
-        self.apply((), ids)
-        return len(ids)
 
     def rebuild(self, docs: Iterable[SearchDocument],
                 progress: ProgressCallback | None = None) -> int:

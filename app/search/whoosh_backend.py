@@ -14,7 +14,7 @@ from whoosh.query import And, Every, Or, Term
 from whoosh.util.filelock import try_for
 
 from app.search import whoosh_schema as ws
-from app.search.backend import Hit, ProgressCallback, SearchResults
+from app.search.backend import BatchWrites, Hit, ProgressCallback, SearchResults
 from app.search.documents import DOC_TYPES, SearchDocument
 from app.search.query import SearchQuery, clean_text, parse_query
 from app.search.whoosh_store import IndexStore, open_searcher
@@ -29,7 +29,7 @@ FILTER_CACHE_SIZE = 64
 MATCH_CACHE_SIZE = 1024  # per-term match bitmaps: 19 KB each at 150k posts
 
 
-class WhooshBackend:
+class WhooshBackend(BatchWrites):
     """One cached searcher per instance; writers only inside apply() and friends."""
 
     def __init__(self, index_dir, writer_timeout: float = 30.0) -> None:
@@ -270,18 +270,6 @@ class WhooshBackend:
                 writer.delete_by_term("doc_id", doc_id)
             for doc in latest.values():
                 writer.update_document(**ws.document_fields(doc))
-
-    def index_documents(self, docs: Iterable[SearchDocument]) -> int:
-        """Insert or replace documents in one commit; returns how many distinct ids."""
-        docs = list(docs)
-        self.apply(docs, ())
-        return len({doc.doc_id for doc in docs})
-
-    def remove_documents(self, doc_ids: Iterable[str]) -> int:
-        """Remove documents in one commit; returns how many ids were asked for."""
-        ids = set(doc_ids)
-        self.apply((), ids)
-        return len(ids)
 
     def optimize(self) -> None:
         """Merge all segments into one (seconds at 150k posts: run it when quiet)."""
