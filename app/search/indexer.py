@@ -36,13 +36,18 @@ def goal_document(goal: Goal) -> SearchDocument:
         "goal", goal.id, title=goal.title,
         # A published "what I learned" summary is public and searchable with its goal.
         body=html_to_text(goal.description_html + (goal.summary_html or "")),
-        tags=[t.name for t in goal.tags], author=goal.owner.username,
+        tags=[t.name for t in goal.tags], author=_named(goal.owner),
         created_at=goal.created_at, goal_id=goal.id)
+
+
+def _named(author) -> str:
+    """The username `user:` finds; none for a deleted account (its posts read "deleted user")."""
+    return "" if author.deleted_at is not None else author.username
 
 
 def _public_author(question: Question, author) -> str:
     """The author as the public sees them: "" when it would name an anonymous asker."""
-    return "" if reveals_asker(None, question, author.id) else author.username
+    return "" if reveals_asker(None, question, author.id) else _named(author)
 
 
 def question_document(question: Question) -> SearchDocument:

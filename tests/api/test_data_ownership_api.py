@@ -147,6 +147,9 @@ def test_delete_me_then_posts_read_deleted_user(client, caller, relaxed_posting)
     assert [item["id"] for item in hits["items"]] == [mine.id]
     assert client.get(f"{API}/search", query_string={"q": "user:alice"}).get_json()[
         "total"] == 0
+    # Nor under the placeholder name: a deleted account is nobody `user:` can find.
+    assert client.get(f"{API}/search", query_string={
+        "q": f"user:{deleted.username}"}).get_json()["total"] == 0
 
 
 def test_delete_me_with_a_session_needs_csrf(client, make_user):
