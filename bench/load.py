@@ -578,6 +578,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="corpus size when one is generated")
     parser.add_argument("--db", type=Path,
                         help="SQLite file: reused when it exists, else generated there and kept")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="Stack Exchange dumps for bench.generate (default: its own)")
     parser.add_argument("--workdir", type=Path,
                         help="index, logs (and the database without --db); default: a "
                              "temporary directory, removed afterwards")
@@ -645,9 +647,11 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         print(f"reusing {db_path}")
     else:
         print(f"generating {args.posts:,} posts into {db_path} …")
-        run_checked([sys.executable, "-m", "bench.generate", "--db", f"sqlite:///{db_path}",
-                     "--posts", str(args.posts), "--seed", str(args.seed)],
-                    env, "bench.generate", timeout=1800)
+        command = [sys.executable, "-m", "bench.generate", "--db", f"sqlite:///{db_path}",
+                   "--posts", str(args.posts), "--seed", str(args.seed)]
+        if args.data is not None:
+            command += ["--data", str(args.data)]
+        run_checked(command, env, "bench.generate", timeout=1800)
     timings["generate_s"] = round(time.perf_counter() - started, 1)
 
     started = time.perf_counter()
