@@ -45,6 +45,7 @@ from app.services.visibility import (
     can_view_goal,
     can_view_question,
     reveals_asker,
+    thread_of,
     visible_answers,
     visible_goal_items,
 )
@@ -136,17 +137,10 @@ def _answers(user: User) -> list[dict]:
     } for a in _all(select(Answer).where(Answer.owner_id == user.id).order_by(Answer.id))]
 
 
-def _comment_question(comment: Comment) -> Question | None:
-    if comment.question_id is not None:
-        return db.session.get(Question, comment.question_id)
-    answer = db.session.get(Answer, comment.answer_id)
-    return answer.question if answer is not None else None
-
-
 def _comments(user: User) -> list[dict]:
     return [{
         "id": c.id, "question_id": c.question_id, "answer_id": c.answer_id,
-        "question": _question_ref(user, _comment_question(c)), "body": c.body,
+        "question": _question_ref(user, thread_of(c)), "body": c.body,
         "private": c.mentorship_id is not None, "created_at": _when(c.created_at),
     } for c in _all(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id))]
 
@@ -200,7 +194,7 @@ def _received(user: User) -> dict:
     for comment in candidates:
         if not can_view_comment(user, comment):
             continue
-        question = _comment_question(comment)
+        question = thread_of(comment)
         comments.append({"id": comment.id, "question_id": comment.question_id,
                          "answer_id": comment.answer_id,
                          "author": _author(user, question, comment.author),

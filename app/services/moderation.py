@@ -28,6 +28,7 @@ from app.services.visibility import (
     can_view_question,
     hidden_by_moderators,
     is_public_post,
+    thread_of,
 )
 
 MODELS = {"goal": Goal, "question": Question, "answer": Answer, "comment": Comment}
@@ -70,18 +71,6 @@ def _author_id(target) -> int:
     return target.author_id if isinstance(target, Comment) else target.owner_id
 
 
-def _question_of(target) -> Question | None:
-    if isinstance(target, Question):
-        return target
-    if isinstance(target, Answer):
-        return target.question
-    if isinstance(target, Comment):
-        if target.question_id is not None:
-            return db.session.get(Question, target.question_id)
-        return db.session.get(Answer, target.answer_id).question
-    return None
-
-
 def target_url(target) -> str:
     """Where a post is read (answers and comments: their thread, at the anchor)."""
     if isinstance(target, Goal):
@@ -89,7 +78,7 @@ def target_url(target) -> str:
     if isinstance(target, Question):
         return f"/questions/{target.id}"
     anchor = "answer" if isinstance(target, Answer) else "comment"
-    return f"/questions/{_question_of(target).id}#{anchor}-{target.id}"
+    return f"/questions/{thread_of(target).id}#{anchor}-{target.id}"
 
 
 def excerpt(target) -> str:

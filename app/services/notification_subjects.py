@@ -26,6 +26,7 @@ from app.services.visibility import (
     can_view_comment,
     can_view_goal,
     can_view_question,
+    thread_of,
 )
 
 _MODELS = {"question": Question, "answer": Answer, "comment": Comment, "goal": Goal,
@@ -45,20 +46,6 @@ class Subject:
     goal_visible: bool = True  # requests: whether the goal itself (its title) may be shown
 
 
-def question_of(subject_type: str, subject) -> Question | None:
-    """The thread a question, answer or comment belongs to."""
-    if subject_type == "question":
-        return subject
-    if subject_type == "answer":
-        return subject.question
-    if subject_type == "comment":
-        if subject.question_id is not None:
-            return db.session.get(Question, subject.question_id)
-        answer = db.session.get(Answer, subject.answer_id)
-        return answer.question if answer else None
-    return None
-
-
 def visible_subject(note: Notification, viewer: User) -> Subject | None:
     """The subject of ``note`` if ``viewer`` may see it now, else None."""
     stype = note.subject_type
@@ -67,7 +54,7 @@ def visible_subject(note: Notification, viewer: User) -> Subject | None:
     if obj is None:
         return None
     if stype in _POST_CHECKS:
-        question = question_of(stype, obj) if _POST_CHECKS[stype](viewer, obj) else None
+        question = thread_of(obj) if _POST_CHECKS[stype](viewer, obj) else None
         return Subject(stype, obj, question=question) if question is not None else None
     if stype == "goal":
         return Subject(stype, obj, goal=obj) if can_view_goal(viewer, obj) else None

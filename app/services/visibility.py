@@ -130,14 +130,29 @@ def is_public_post(item) -> bool:
     return check is not None and check(_PublicReader(), item)
 
 
+def parent_of(comment: Comment) -> Question | Answer | None:
+    """The question or answer a comment sits under."""
+    if comment.answer_id is not None:
+        return db.session.get(Answer, comment.answer_id)
+    return db.session.get(Question, comment.question_id)
+
+
+def thread_of(post) -> Question | None:
+    """The question a question, answer or comment belongs to (None for anything else)."""
+    if isinstance(post, Comment):
+        post = parent_of(post)
+    if isinstance(post, Answer):
+        return post.question
+    return post if isinstance(post, Question) else None
+
+
 def hidden_by_moderators(item) -> bool:
     """Whether this post, or a post it sits under, is hidden by moderators (rule 3)."""
     while item is not None:
         if item.hidden_at is not None:
             return True
         if isinstance(item, Comment):
-            item = (db.session.get(Answer, item.answer_id) if item.answer_id is not None
-                    else db.session.get(Question, item.question_id))
+            item = parent_of(item)
         elif isinstance(item, Answer):
             item = item.question
         elif isinstance(item, Question):

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from app.extensions import db
 from app.models import Answer, Question
 from app.services.account_deletion import public_username
-from app.services.visibility import can_view_question, reveals_asker
+from app.services.visibility import can_view_question, reveals_asker, thread_of
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
@@ -39,13 +39,6 @@ def _author_ref(question, author):
     if question is not None and reveals_asker(_viewer(), question, author.id):
         return None
     return UserRefSchema().dump(author)
-
-
-def _question_of_comment(comment):
-    if comment.question_id is not None:
-        return db.session.get(Question, comment.question_id)
-    answer = db.session.get(Answer, comment.answer_id)
-    return answer.question if answer is not None else None
 
 
 class GoalSchema(Schema):
@@ -172,7 +165,7 @@ class CommentSchema(Schema):
     created_at = fields.DateTime(format="iso")
 
     def _author(self, comment):
-        return _author_ref(_question_of_comment(comment), comment.author)
+        return _author_ref(thread_of(comment), comment.author)
 
 
 class AnswerSchema(Schema):
