@@ -12,7 +12,7 @@ from sqlalchemy import func, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Answer, ApiToken, Comment, Goal, Question, User
+from app.models import Answer, Comment, Goal, Question, User
 from app.models.base import utcnow
 from app.models.moderation import FLAG_REASONS, FLAG_TARGETS, Flag, ModerationAction
 from app.search.documents import html_to_text
@@ -20,6 +20,7 @@ from app.services import validation as v
 from app.services.accounts import get_user
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.pagination import Page, paginate
+from app.services.tokens import revoke_all_tokens
 from app.services.transaction import write_transaction
 from app.services.visibility import (
     can_view_answer,
@@ -257,9 +258,7 @@ def suspend(admin, username, reason) -> User:
         user.suspended_reason = reason
         # Sessions carry the version (User.get_id): bumping it ends every one of them.
         user.session_version = User.session_version + 1
-        session.execute(update(ApiToken).where(
-            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow()))
+        revoke_all_tokens(user)  # joins this transaction
         _log(session, admin, "suspend", "user", user.id, reason)
     return user
 
