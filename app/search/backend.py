@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -43,6 +44,10 @@ class SearchResults:
 class BatchWrites:
     """``index_documents``/``remove_documents`` for a backend whose ``apply`` does the work."""
 
+    def indexing_round(self) -> contextlib.AbstractContextManager:
+        """Around one outbox round: nothing to hold for an index only this node writes."""
+        return contextlib.nullcontext()
+
     def index_documents(self, docs: Iterable[SearchDocument]) -> int:
         """Insert or replace documents in one commit; returns how many distinct ids."""
         docs = list(docs)
@@ -70,6 +75,10 @@ class SearchBackend(Protocol):
 
     def apply(self, upserts: Iterable[SearchDocument], removals: Iterable[str]) -> None:
         """Apply a batch in one commit; an id in both lists is removed (privacy wins)."""
+        ...
+
+    def indexing_round(self) -> contextlib.AbstractContextManager:
+        """Held around one outbox round (a shared index: one round at a time, cluster-wide)."""
         ...
 
     def search(self, query: SearchQuery, page: int = 1, per_page: int = 20) -> SearchResults:

@@ -6,7 +6,6 @@ hidden), commits the index, and only then deletes exactly the outbox rows it rea
 a row is harmless, so a crash anywhere in the round loses nothing (at-least-once).
 """
 
-import contextlib
 import logging
 import threading
 import time
@@ -100,8 +99,7 @@ def drain_once(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> int:
     # A shared index (PostgreSQL) has one indexer per node: rounds must not interleave, or
     # a round that read a post before a change could write it back after the round that
     # applied the change (and deleted its outbox row).
-    exclusive = getattr(backend, "indexing_round", None)
-    with exclusive() if exclusive else contextlib.nullcontext():
+    with backend.indexing_round():
         return _drain_once(backend, batch_size)
 
 
