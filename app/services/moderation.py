@@ -23,18 +23,15 @@ from app.services.pagination import Page, paginate
 from app.services.tokens import revoke_all_tokens
 from app.services.transaction import write_transaction
 from app.services.visibility import (
-    can_view_answer,
-    can_view_comment,
-    can_view_goal,
-    can_view_question,
+    can_view_post,
     hidden_by_moderators,
     is_public_post,
     thread_of,
+    valid_id,
+    viewer_is_admin,
 )
 
 MODELS = {"goal": Goal, "question": Question, "answer": Answer, "comment": Comment}
-CAN_VIEW = {"goal": can_view_goal, "question": can_view_question, "answer": can_view_answer,
-            "comment": can_view_comment}
 REASON_LABELS = {"spam": "Spam", "abuse": "Abusive or harassing", "off_topic": "Off topic",
                  "privacy": "Shares someone's private information", "other": "Something else"}
 DETAILS_MAX = 500
@@ -42,19 +39,10 @@ SUSPEND_REASON_MAX = 500
 EXCERPT_LENGTH = 200
 
 
-def _is_admin(user) -> bool:
-    return (user is not None and getattr(user, "is_authenticated", False)
-            and bool(getattr(user, "is_admin", False)))
-
-
 def require_admin(user) -> None:
     """Admins only; everyone else gets a 404 so the admin area does not announce itself."""
-    if not _is_admin(user):
+    if not viewer_is_admin(user):
         raise NotFound("Not found.")
-
-
-def _valid_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def _check_type(target_type) -> str:
@@ -65,7 +53,7 @@ def _check_type(target_type) -> str:
 
 
 def _load(target_type: str, target_id):
-    return db.session.get(MODELS[target_type], target_id) if _valid_id(target_id) else None
+    return db.session.get(MODELS[target_type], target_id) if valid_id(target_id) else None
 
 
 def _author_id(target) -> int:
@@ -125,7 +113,7 @@ def flag(user, target_type, target_id, reason, details="") -> Flag:
     if target is None:
         raise NotFound(f"No such {target_type}.")
     public = is_public_post(target)
-    if not CAN_VIEW[target_type](user, target):
+    if not can_view_post(user, target):
         # Public but out of sight: moderators hid it already (maybe since the page loaded).
         if public:
             raise Conflict("Moderators already hid this post.")
@@ -217,7 +205,7 @@ def dismiss(admin, target_type, target_id, reason="") -> int:
     require_admin(admin)
     _check_type(target_type)
     reason = _clean_reason(reason, required=False)
-    if not _valid_id(target_id):
+    if not valid_id(target_id):
         raise NotFound("No open flags on this post.")
     with write_transaction() as session:
         count = _resolve_flags(session, admin, target_type, target_id, "dismissed")
@@ -230,7 +218,7 @@ def dismiss(admin, target_type, target_id, reason="") -> int:
 def dismiss_flag(admin, flag_id, reason="") -> int:
     """Dismiss a flag together with the other open flags on the same post."""
     require_admin(admin)
-    record = db.session.get(Flag, flag_id) if _valid_id(flag_id) else None
+    record = db.session.get(Flag, flag_id) if valid_id(flag_id) else None
     if record is None:
         raise NotFound("No such flag.")
     if record.status != "open":

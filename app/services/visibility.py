@@ -33,7 +33,8 @@ def _viewer_id(user) -> int | None:
 
 # -- objects --------------------------------------------------------------------------------
 
-def _is_admin(user) -> bool:
+def viewer_is_admin(user) -> bool:
+    """Whether the (signed-in) viewer holds the admin role."""
     return _viewer_id(user) is not None and bool(getattr(user, "is_admin", False))
 
 
@@ -42,7 +43,7 @@ def _hidden_allows(user, item, author_id: int) -> bool:
     if item.hidden_at is None:
         return True
     viewer = _viewer_id(user)
-    return viewer is not None and (viewer == author_id or _is_admin(user))
+    return viewer is not None and (viewer == author_id or viewer_is_admin(user))
 
 
 def can_view_goal(user, goal: Goal | None) -> bool:
@@ -121,13 +122,18 @@ class _PublicReader:
     is_admin = True
 
 
+def can_view_post(user, item) -> bool:
+    """The object check for a goal, question, answer or comment, whichever item is."""
+    check = {Goal: can_view_goal, Question: can_view_question, Answer: can_view_answer,
+             Comment: can_view_comment}.get(type(item))
+    return check is not None and check(user, item)
+
+
 def is_public_post(item) -> bool:
     """Whether an anonymous reader could see this goal/question/answer/comment, were it not
     hidden by moderators: only such posts can be flagged and hidden (private mentorship
     content stays out of moderators' sight)."""
-    check = {Goal: can_view_goal, Question: can_view_question, Answer: can_view_answer,
-             Comment: can_view_comment}.get(type(item))
-    return check is not None and check(_PublicReader(), item)
+    return can_view_post(_PublicReader(), item)
 
 
 def parent_of(comment: Comment) -> Question | Answer | None:
@@ -233,7 +239,7 @@ def _goal_clause(viewer: int | None):
 
 def _thread_hidden_clause(model, author_column, user):
     """Rule 3 on a thread page: hidden replies only for admins and their authors."""
-    if _is_admin(user):
+    if viewer_is_admin(user):
         return model.id.isnot(None)
     viewer = _viewer_id(user)
     if viewer is None:
@@ -335,13 +341,14 @@ def hidden_public_answer_count(user, author) -> int:
 
 # -- fetch one, or 404 ------------------------------------------------------------------------
 
-def _valid_id(value) -> bool:
+def valid_id(value) -> bool:
+    """Whether a caller-supplied id can name a row at all (an int within the column)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def get_goal(user, goal_id) -> Goal:
     """The goal if the user may see it, else NotFound."""
-    goal = db.session.get(Goal, goal_id) if _valid_id(goal_id) else None
+    goal = db.session.get(Goal, goal_id) if valid_id(goal_id) else None
     if not can_view_goal(user, goal):
         raise NotFound("No such goal.")
     return goal
@@ -349,7 +356,7 @@ def get_goal(user, goal_id) -> Goal:
 
 def get_question(user, question_id) -> Question:
     """The question if the user may see it, else NotFound."""
-    question = db.session.get(Question, question_id) if _valid_id(question_id) else None
+    question = db.session.get(Question, question_id) if valid_id(question_id) else None
     if not can_view_question(user, question):
         raise NotFound("No such question.")
     return question
@@ -357,7 +364,7 @@ def get_question(user, question_id) -> Question:
 
 def get_answer(user, answer_id) -> Answer:
     """The answer if the user may see it, else NotFound."""
-    answer = db.session.get(Answer, answer_id) if _valid_id(answer_id) else None
+    answer = db.session.get(Answer, answer_id) if valid_id(answer_id) else None
     if not can_view_answer(user, answer):
         raise NotFound("No such answer.")
     return answer
@@ -365,7 +372,7 @@ def get_answer(user, answer_id) -> Answer:
 
 def get_milestone(user, milestone_id) -> Milestone:
     """The milestone if the user may see it, else NotFound."""
-    milestone = db.session.get(Milestone, milestone_id) if _valid_id(milestone_id) else None
+    milestone = db.session.get(Milestone, milestone_id) if valid_id(milestone_id) else None
     if not can_view_goal_item(user, milestone):
         raise NotFound("No such milestone.")
     return milestone
