@@ -104,3 +104,12 @@ def test_block_through_the_profile_page_and_the_api(app, client, people):
     assert api.put("/api/v1/users/alice/block").status_code == 401
     assert api.delete("/api/v1/users/alice/block", headers=headers).status_code == 204
     assert count(Block) == 1  # alice's block of troll stays
+    # SPEC §3 spells it POST: the same block, idempotent, same errors.
+    assert api.post("/api/v1/users/alice/block", headers=headers).status_code == 204
+    assert api.post("/api/v1/users/alice/block", headers=headers).status_code == 204
+    assert count(Block) == 2
+    assert api.post("/api/v1/users/nobody/block", headers=headers).status_code == 404
+    assert api.post("/api/v1/users/troll/block", headers=headers).status_code == 422
+    assert api.post("/api/v1/users/alice/block").status_code == 401
+    assert api.delete("/api/v1/users/alice/block", headers=headers).status_code == 204
+    assert count(Block) == 1

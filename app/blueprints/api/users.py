@@ -81,12 +81,15 @@ def get_user_profile(username):
     return get_profile_user(username)
 
 
-@blp.route("/users/<username>/block", methods=["PUT"])
+@blp.route("/users/<username>/block", methods=["PUT", "POST"])
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description="No such user.")
 def block_user(username):
-    """Block a user: no answers, comments, invites or messages from them (idempotent)."""
+    """Block a user: no answers, comments, invites or messages from them (idempotent).
+
+    POST is the SPEC §3 spelling; PUT (idempotent by HTTP definition) does the same.
+    """
     block(require_user(), username)
 
 
