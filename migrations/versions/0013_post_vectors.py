@@ -1,0 +1,23 @@
+"""post_vectors: text-embedding vectors of public posts
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-03 08:30:00
+
+Reserved in the migration chain so parallel work lands in a fixed order; the revision that
+fills it in replaces this docstring.
+"""
+
+# revision identifiers, used by Alembic.
+revision = '0013'
+down_revision = '0012'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
