@@ -39,6 +39,7 @@ from app.models import User
 from app.models.base import alembic_render_item
 from app.search.background import register_background_indexer
 from app.security import register_security
+from app.services.account_mail import register_account_mailer
 from app.services.accounts import account_usable
 from app.services.transaction import configure_sqlite_engine
 from app.services.validation import CONTACT_MODES
@@ -65,6 +66,7 @@ def create_app(config: object | None = None) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     register_background_indexer(app)
+    register_account_mailer(app)
     return app
 
 

@@ -66,6 +66,9 @@ class Config:
         # Absolute links in emails (no request to take the host from in `flask notify`).
         self.BASE_URL = (env.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         self.MAIL_FROM = env.get("MAIL_FROM") or "Journster <no-reply@journster.invalid>"
+        # Verification and reset mail: each process sends its own at once from a thread
+        # (0: only `flask notify send`, the once-a-minute loop, sends them).
+        self.ACCOUNT_MAIL_THREAD = _env_bool("ACCOUNT_MAIL_THREAD", True)
         self.ADMIN_EMAILS = frozenset(
             e.strip().lower() for e in env.get("ADMIN_EMAILS", "").split(",") if e.strip()
         )
@@ -98,6 +101,8 @@ class Config:
     RATELIMIT_POSTING = "30 per minute"
     RATELIMIT_MESSAGES = "60 per minute"
     RATELIMIT_SEARCH = "120 per minute"
+    RATELIMIT_PASSWORD_RESET = "5 per hour"  # noqa: S105  (a rate, not a secret)
+    RATELIMIT_PASSWORD_CHECK = "10 per minute"  # noqa: S105
     API_TITLE = "Journster API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -119,6 +124,7 @@ class TestConfig(Config):
         self.RATELIMIT_ENABLED = True
         self.DEMO_DATA = False
         self.SMTP_URL = None
+        self.ACCOUNT_MAIL_THREAD = False  # tests send with send_account_mail() (one test: on)
         self.ADMIN_EMAILS = frozenset({"admin@example.org"})
         self.SEARCH_BACKEND = "whoosh"  # tests that want PostgreSQL search ask for it
         self.SEARCH_INDEX_DIR = instance_dir

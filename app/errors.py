@@ -67,9 +67,9 @@ def _webargs_fields(error: HTTPException) -> dict | None:
     return fields or None
 
 
-def _error_response(status: int, message: str, fields=None, headers=None):
+def _error_response(status: int, message: str, fields=None, headers=None, code=None):
     if wants_json():
-        response, status = json_error(status, message, fields)
+        response, status = json_error(status, message, fields, code)
     else:
         title = PAGE_TITLES.get(status, f"Error {status}")
         response = make_response(
@@ -100,7 +100,7 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_service_error(error: ServiceError):
-    return _error_response(error.status, error.message, error.fields or None)
+    return _error_response(error.status, error.message, error.fields or None, code=error.code)
 
 
 def handle_internal_error(error: Exception):

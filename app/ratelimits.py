@@ -1,5 +1,7 @@
 """Rate limits of SPEC §3.1, each applied per IP and, where there is one, per account."""
 
+import hashlib
+
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -121,3 +123,70 @@ _similar_check_account = limiter.shared_limit(
 def similar_check_limit(view):
     """/ask's "check for similar threads" button: counted with GET /api/v1/similar."""
     return _similar_check_ip(_similar_check_account(view))
+
+
+def _submitted_email() -> str:
+    """The address a reset request names (form field or JSON body), as a storage-safe key."""
+    address = request.form.get("email", "") if request.form else ""
+    if not address and request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and isinstance(body.get("email"), str):
+            address = body["email"]
+    address = address.strip().lower()[:254]
+    if not address:
+        return get_remote_address()
+    # Hashed: any text (lone surrogates included) becomes a key every storage accepts.
+    return "email:" + hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_reset_limit_ip = limiter.shared_limit(
+    _setting("RATELIMIT_PASSWORD_RESET"), scope="password-reset-ip", methods=["POST"]
+)
+_reset_limit_account = limiter.shared_limit(
+    _setting("RATELIMIT_PASSWORD_RESET"), scope="password-reset", key_func=_submitted_email,
+    methods=["POST"],
+)
+
+
+def password_reset_limit(view):
+    """Asking for a reset link (web and API): RATELIMIT_PASSWORD_RESET per IP and address."""
+    return _reset_limit_ip(_reset_limit_account(view))
+
+
+# Each verification mail costs as much as a reset mail (and lands in someone's inbox).
+_resend_limit_ip = limiter.shared_limit(
+    _setting("RATELIMIT_PASSWORD_RESET"), scope="verify-resend-ip", methods=["POST"]
+)
+_resend_limit_account = limiter.shared_limit(
+    _setting("RATELIMIT_PASSWORD_RESET"), scope="verify-resend", key_func=_posting_account,
+    methods=["POST"],
+)
+
+
+def verification_mail_limit(view):
+    """Asking for another verification link: RATELIMIT_PASSWORD_RESET per IP and account."""
+    return _resend_limit_ip(_resend_limit_account(view))
+
+
+def _no_password_sent() -> bool:
+    """Only requests carrying a password count (the settings page also saves profiles)."""
+    if request.form and any("password" in name for name in request.form):
+        return False
+    body = request.get_json(silent=True) if request.is_json else None
+    return not (isinstance(body, dict) and "password" in body)
+
+
+_CHECK_METHODS = ["POST", "PATCH", "DELETE"]
+_check_limit_ip = limiter.shared_limit(
+    _setting("RATELIMIT_PASSWORD_CHECK"), scope="password-check-ip", methods=_CHECK_METHODS,
+    exempt_when=_no_password_sent,
+)
+_check_limit_account = limiter.shared_limit(
+    _setting("RATELIMIT_PASSWORD_CHECK"), scope="password-check", key_func=_posting_account,
+    methods=_CHECK_METHODS, exempt_when=_no_password_sent,
+)
+
+
+def password_check_limit(view):
+    """Other password checks (delete account, change password/email): per IP and account."""
+    return _check_limit_ip(_check_limit_account(view))

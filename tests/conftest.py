@@ -156,9 +156,11 @@ def make_user(app):
     """Builder: create a user through the real accounts service."""
     counter = iter(range(1, 10_000))
 
-    def build(username: str | None = None, *, password: str = PASSWORD, email=None, **profile):
+    def build(username: str | None = None, *, password: str = PASSWORD, email=None,
+              verified: bool = True, **profile):
         username = username or f"user{next(counter)}"
-        user = register_user(username, email or f"{username}@example.org", password)
+        user = register_user(username, email or f"{username}@example.org", password,
+                             verified=verified)
         if profile:
             update_profile(user, profile)
         return user

@@ -22,9 +22,10 @@ from app.models.questions import (
 from app.models.search import SearchOutbox
 from app.models.social import AnswerInvitation, Follow, Notification
 from app.models.tags import Tag
-from app.models.users import ApiToken, Block, User
+from app.models.users import AccountMail, ApiToken, Block, User
 
 __all__ = [
+    "AccountMail",
     "Agreement",
     "Answer",
     "AnswerInvitation",

@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(30), unique=True)
     # Emails are stored lowercased for the same reason; they are never shown to others.
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Set when a link mailed to ``email`` was used; until then no notification mail is sent
+    # and ADMIN_EMAILS grants nothing (SPEC §1 "Account recovery and verified email").
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(60), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
@@ -67,6 +70,11 @@ class User(UserMixin, db.Model):
         return self.role == ROLE_ADMIN
 
     @property
+    def email_verified(self) -> bool:
+        """Whether the current email address has been verified."""
+        return self.email_verified_at is not None
+
+    @property
     def is_suspended(self) -> bool:
         """Whether a moderator has suspended this account."""
         return self.suspended_at is not None
@@ -105,6 +113,29 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class AccountMail(db.Model):
+    """Outbox of transactional account mail (verify address, reset password), sent within seconds.
+
+    A row holds no token: the link is signed at sending time, so nothing usable is stored.
+    A reset row keeps the address as typed and no user, so asking costs the same whether or
+    not an account has that address; the sender looks the account up.
+    """
+
+    __tablename__ = "account_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # verify | reset
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    # verify: the address to verify (the current one, or a new one replacing it on use).
+    address: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Not picked up before this time: set when a sender claims the row, and for retries.
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Block(db.Model):

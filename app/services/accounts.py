@@ -6,9 +6,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import User
+from app.models.base import utcnow
 from app.models.users import ROLE_ADMIN
 from app.rendering import render_markdown
 from app.services import validation as v
+from app.services.account_mail import queue_verification, wake_sender
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.passwords import (
     burn_verification_time,
@@ -35,8 +37,19 @@ def _is_admin_email(email: str) -> bool:
     return email.lower() in current_app.config.get("ADMIN_EMAILS", ())
 
 
-def register_user(username, email, password, *, display_name="") -> User:
-    """Create an account; raises ValidationFailed or a generic Conflict."""
+def grant_listed_admin(user: User) -> bool:
+    """ADMIN_EMAILS: the admin role for a *verified* listed address (caller commits)."""
+    if user.email_verified and _is_admin_email(user.email) and user.role != ROLE_ADMIN:
+        user.role = ROLE_ADMIN
+        return True
+    return False
+
+
+def register_user(username, email, password, *, display_name="", verified=False) -> User:
+    """Create an account and queue its verification mail; ValidationFailed or a Conflict.
+
+    ``verified``: the operator vouches for the address (`flask users create`, demo data).
+    """
     errors = v.FieldErrors()
     username = errors.check("username", v.normalise_username, username)
     email = errors.check("email", v.normalise_email, email)
@@ -53,9 +66,13 @@ def register_user(username, email, password, *, display_name="") -> User:
         email=email,
         password_hash=password_hash,
         display_name=display_name or "",
-        role=ROLE_ADMIN if _is_admin_email(email) else "user",
+        role="user",
         preferred_modes=[],
+        email_verified_at=utcnow() if verified else None,
     )
+    # Only a verified address gets the role: whoever registers a listed address first
+    # (or after its admin deleted their account) must not become admin.
+    grant_listed_admin(user)
     try:
         with write_transaction() as session:
             taken = session.scalar(
@@ -64,9 +81,14 @@ def register_user(username, email, password, *, display_name="") -> User:
             if taken is not None:
                 raise Conflict(SIGNUP_CONFLICT_MESSAGE)
             session.add(user)
+            if not verified:
+                session.flush()
+                queue_verification(session, user)
     except IntegrityError as exc:
         # Two sign-ups racing for the same name: the unique constraint decides.
         raise Conflict(SIGNUP_CONFLICT_MESSAGE) from exc
+    if not verified:
+        wake_sender()
     return user
 
 
@@ -106,15 +128,14 @@ def account_usable(user: User | None) -> bool:
 
 
 def _after_sign_in(user: User, password: str) -> None:
-    """Upgrade old hashes and apply ADMIN_EMAILS on every successful sign-in."""
+    """Upgrade old hashes and apply ADMIN_EMAILS (verified addresses) on every sign-in."""
     upgrade_hash = needs_rehash(user.password_hash)
-    grant_admin = _is_admin_email(user.email) and user.role != ROLE_ADMIN
+    grant_admin = user.email_verified and _is_admin_email(user.email) and user.role != ROLE_ADMIN
     if upgrade_hash or grant_admin:
         with write_transaction():
             if upgrade_hash:
                 user.password_hash = hash_password(password)
-            if grant_admin:
-                user.role = ROLE_ADMIN
+            grant_listed_admin(user)
 
 
 def get_user(username) -> User:
@@ -202,3 +223,14 @@ def set_role(username: str, role: str) -> User:
     with write_transaction():
         user.role = role
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign-out on the server: every session and remember cookie of the account stops working.
+
+    Cookies are signed, not stored, so the only way to make a copied cookie die is to move
+    the session version it carries; that also signs out the account's other browsers.
+    """
+    with write_transaction():
+        user.session_version = User.session_version + 1
+    db.session.refresh(user)

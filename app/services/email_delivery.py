@@ -194,9 +194,10 @@ def digest_mail(user: User, items: list[Item], period: str, more: int = 0) -> Ma
 # -- bookkeeping ------------------------------------------------------------------------------
 
 def _skip_where_mail_is_off() -> int:
-    """Pending rows of users who switched email off since: they will never be mailed."""
+    """Pending rows of users who switched email off, or never verified it: never mailed."""
     with write_transaction() as session:
-        off = select(User.id).where(User.email_mode.notin_(("immediate", *PERIODS)))
+        off = select(User.id).where(User.email_mode.notin_(("immediate", *PERIODS))
+                                    | User.email_verified_at.is_(None))
         result = session.execute(update(Notification).where(
             Notification.email_state == "pending", Notification.user_id.in_(off))
             .values(email_state="skipped").execution_options(synchronize_session=False))
@@ -276,7 +277,7 @@ def send_immediate(limit: int = BATCH) -> DeliveryReport:
                         continue  # another run has it, or sent it already
                     notification = rows[0]
                     user = session.get(User, notification.user_id)
-                    if user.email_mode != "immediate":
+                    if user.email_mode != "immediate" or not user.email_verified:
                         continue
                     item = describe(notification, user)
                     if item is None:
@@ -337,7 +338,7 @@ def send_digests(period: str | None = None, now: datetime | None = None) -> Deli
                         select(User).where(User.id == user_id)
                         .with_for_update(skip_locked=True, of=User)
                         .execution_options(populate_existing=True)).first()
-                    if user is None or user.email_mode not in PERIODS:
+                    if user is None or user.email_mode not in PERIODS or not user.email_verified:
                         continue
                     due_before = now - PERIODS[user.email_mode] + PERIOD_SLACK
                     if user.last_digest_at is not None and user.last_digest_at > due_before:

@@ -86,7 +86,8 @@ class Mail:
     subject: str
     text: str
     html: Markup | str
-    unsubscribe: str
+    # None for transactional mail (verify address, reset password): nothing to unsubscribe from.
+    unsubscribe: str | None
     headers: dict = field(default_factory=dict)
 
 
@@ -103,18 +104,24 @@ def build_message(mail: Mail) -> EmailMessage:
     message["To"] = _one_line(mail.to, 254)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain="journster.invalid")
-    message["List-Unsubscribe"] = f"<{mail.unsubscribe}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if mail.unsubscribe:
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     for name, value in mail.headers.items():
         message[name] = _one_line(value)
-    text = (f"{mail.text.rstrip()}\n\n-- \nYou get this because of your email settings on "
-            f"Journster.\nUnsubscribe: {mail.unsubscribe}\n")
-    message.set_content(text)
+    if mail.unsubscribe:
+        text_footer = ("You get this because of your email settings on Journster.\n"
+                       f"Unsubscribe: {mail.unsubscribe}\n")
+        footer = (Markup('<p style="color:#666;font-size:small">You get this because of your '
+                         'email settings on Journster. <a href="{0}">Unsubscribe</a></p>')
+                  .format(mail.unsubscribe))
+    else:
+        text_footer = "You get this because someone used this address on Journster.\n"
+        footer = Markup('<p style="color:#666;font-size:small">You get this because someone '
+                        'used this address on Journster.</p>')
+    message.set_content(f"{mail.text.rstrip()}\n\n-- \n{text_footer}")
     body = sanitize_html(str(mail.html))
-    footer = (Markup('<p style="color:#666;font-size:small">You get this because of your email '
-                     'settings on Journster. <a href="{0}">Unsubscribe</a></p>')
-              .format(mail.unsubscribe))
     html = (Markup('<!doctype html><html><head><meta charset="utf-8"><title>{0}</title></head>'
                    '<body>').format(_one_line(mail.subject))
             + Markup(body)  # noqa: S704  (sanitised by nh3 just above)

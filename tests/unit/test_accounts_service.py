@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import ApiToken, Tag, User
 from app.models.base import utcnow
-from app.services import accounts
+from app.services import account_tokens, accounts, recovery
 from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.passwords import verify_password
 from app.services.tokens import issue_token, revoke_token, user_for_token
@@ -46,13 +46,22 @@ def test_register_reports_every_invalid_field_and_writes_nothing(app):
     assert user_count() == 0
 
 
-def test_admin_emails_get_admin_role_at_signup_and_signin(app):
-    admin = accounts.register_user("boss", "Admin@example.org", PASSWORD)
-    assert admin.is_admin
+def test_admin_emails_grant_admin_only_to_a_verified_address(app):
+    # Today's hole: whoever registered a listed address first became admin at once.
+    squatter = accounts.register_user("boss", "Admin@example.org", PASSWORD)
+    assert not squatter.is_admin
+    assert not accounts.authenticate("boss", PASSWORD).is_admin
+    recovery.verify_email(account_tokens.verify_token(squatter, squatter.email))
+    assert accounts.authenticate("boss", PASSWORD).is_admin
     plain = accounts.register_user("later", "later@example.org", PASSWORD)
     assert not plain.is_admin
     app.config["ADMIN_EMAILS"] = frozenset({"later@example.org"})
+    assert not accounts.authenticate("later", PASSWORD).is_admin
+    recovery.verify_email(account_tokens.verify_token(plain, plain.email))
     assert accounts.authenticate("later", PASSWORD).is_admin
+    # An operator-created account counts as verified.
+    app.config["ADMIN_EMAILS"] = frozenset({"ops@example.org"})
+    assert accounts.register_user("ops", "ops@example.org", PASSWORD, verified=True).is_admin
 
 
 def test_authenticate_by_username_or_email_any_case(app, make_user):

@@ -11,6 +11,7 @@ from app.blueprints.api.mentorship import blp as mentorship_blp
 from app.blueprints.api.moderation import blp as moderation_blp
 from app.blueprints.api.notifications import blp as notifications_blp
 from app.blueprints.api.questions import blp as questions_blp
+from app.blueprints.api.recovery import blp as recovery_blp
 from app.blueprints.api.schemas import ErrorSchema
 from app.blueprints.api.search import blp as search_blp
 from app.blueprints.api.users import blp as users_blp
@@ -45,4 +46,5 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(follows_blp)
     api.register_blueprint(moderation_blp)
     api.register_blueprint(me_blp)
+    api.register_blueprint(recovery_blp)
     app.extensions["journster_api"] = api

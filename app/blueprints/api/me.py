@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.blueprints.api.common import authenticated, make_blueprint, require_user
 from app.blueprints.downloads import export_download
+from app.ratelimits import password_check_limit
 from app.services.account_deletion import delete_account
 
 blp = make_blueprint("api_me", "The caller's data: export and account deletion.")
@@ -26,6 +27,7 @@ def export_me():
 
 @blp.route("/me", methods=["DELETE"])
 @authenticated(blp)
+@password_check_limit
 @blp.arguments(DeleteAccountArgs)
 @blp.response(204)
 @blp.alt_response(422, description="Wrong or missing password: nothing was deleted.")

@@ -88,6 +88,8 @@ class PrivateUserSchema(UserSchema):
     """The caller's own profile: adds the email address and role."""
 
     email = fields.String()
+    email_verified = fields.Boolean(metadata={
+        "description": "Whether the address is confirmed; until then no notification mail."})
     role = fields.String()
     email_mode = fields.String(metadata={"enum": list(EMAIL_MODES)})
 

@@ -49,3 +49,40 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Empty form: only carries the CSRF token for POST /logout."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=v.EMAIL_MAX)],
+        description="The address of your account. We send a link to set a new password.",
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(v.PASSWORD_MIN, v.PASSWORD_MAX)],
+        description=f"At least {v.PASSWORD_MIN} characters.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", message="Passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Length(max=v.EMAIL_MAX)],
+        description="We send a link there; your address changes when you open it.",
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=v.PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )

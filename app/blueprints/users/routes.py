@@ -3,11 +3,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.blueprints.auth.forms import ChangeEmailForm
 from app.blueprints.downloads import export_download
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.users.forms import DeleteAccountForm, PasswordForm, ProfileForm
 from app.extensions import csrf, db
 from app.models import User
+from app.ratelimits import password_check_limit, verification_mail_limit
 from app.services.account_deletion import delete_account, get_profile_user
 from app.services.accounts import change_password, update_profile
 from app.services.blocks import block, blocked, unblock
@@ -17,6 +19,7 @@ from app.services.mail import read_unsubscribe_token
 from app.services.pagination import page_args
 from app.services.profiles import profile_extras
 from app.services.questions import list_answers, list_questions
+from app.services.recovery import request_email_change, resend_verification
 from app.services.visibility import hidden_public_answer_count
 
 bp = Blueprint("users", __name__)
@@ -75,6 +78,7 @@ def _profile_form_data(user) -> dict:
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
+@password_check_limit
 def settings():
     """Edit the profile, or change the password (two forms, told apart by prefix)."""
     user = current_user._get_current_object()
@@ -127,8 +131,45 @@ def export_data():
         return redirect(url_for("users.settings"))
 
 
+@bp.route("/settings/email", methods=["GET", "POST"])
+@login_required
+@password_check_limit
+def email_settings():
+    """Change the email address: the new one replaces the old once its link is used."""
+    user = current_user._get_current_object()
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            address = request_email_change(user, form.password.data, form.email.data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            flash(f"We sent a link to {address}. Your address changes when you open it; "
+                  f"until then mail goes to {user.email}.", "info")
+            return redirect(url_for("users.settings"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("users/email.html", form=form, user=user), status
+
+
+@bp.post("/settings/email/verification")
+@login_required
+@verification_mail_limit
+def resend_verification_mail():
+    """Send another link confirming the current address."""
+    user = current_user._get_current_object()
+    if ActionForm().validate_on_submit():
+        try:
+            resend_verification(user)
+        except ServiceError as error:
+            flash(error.message, "info")
+        else:
+            flash(f"We sent a new link to {user.email}. It works for 48 hours.", "info")
+    return redirect(url_for("users.settings"))
+
+
 @bp.route("/settings/delete", methods=["GET", "POST"])
 @login_required
+@password_check_limit
 def delete_account_page():
     """Delete my account (password and username typed to confirm), then sign out."""
     user = current_user._get_current_object()
