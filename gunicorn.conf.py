@@ -1,6 +1,9 @@
 """gunicorn settings for `make serve` and production; all from the environment."""
 
 import os
+import re
+
+from gunicorn import glogging
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -22,3 +25,30 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 limit_request_line = 8190
 limit_request_fields = 100
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class RedactingLogger(glogging.Logger):
+    """Access log without secrets: tokens in link paths and the text of similar lookups.
+
+    Unsubscribe, reset and verification links carry their credential in the path; a lookup of
+    similar threads carries the draft someone is typing in ``text=``. The Referer of a page
+    opened from such a link repeats it, so every logged value is cleaned, not only the line.
+    """
+
+    TOKEN_PATHS = re.compile(
+        r"(/(?:unsubscribe|password/reset|verify-email|api/v1/password-resets)/)[^/?#\s\"]+")
+    TEXT_QUERY = re.compile(r"((?:^|[?&])text=)[^&#\s\"]*")
+
+    @classmethod
+    def redact(cls, value):
+        if not isinstance(value, str):
+            return value
+        value = cls.TOKEN_PATHS.sub(r"\1[redacted]", value)
+        return cls.TEXT_QUERY.sub(r"\1[redacted]", value)
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {name: self.redact(value) for name, value in atoms.items()}
+
+
+logger_class = RedactingLogger
