@@ -107,6 +107,11 @@ def check_password(value) -> str:
         _fail(f"Password must be at most {PASSWORD_MAX} characters.")
     if "\x00" in value:
         _fail("Password contains control characters.")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: the hasher could not take them
+            _fail("Password contains characters that cannot be used.")
     return value
 
 
