@@ -12,8 +12,9 @@ from tests.test_email_notifications import SmtpServer
 LINK_RE = re.compile(r"https?://[^/\s]+(/(?:password/reset|verify-email)/[A-Za-z0-9_.\-]+)")
 
 
-@pytest.fixture
-def smtp(app):
+@pytest.fixture(name="smtp")
+def smtp_server(app):
+    """A running SMTP server that the app sends to (import this, ask for ``smtp``)."""
     server = SmtpServer()
     server.start()
     app.config["SMTP_URL"] = server.url

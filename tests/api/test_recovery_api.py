@@ -8,10 +8,10 @@ from app.models import AccountMail, User
 from app.services import account_tokens
 from app.services.passwords import verify_password
 from tests.conftest import PASSWORD, api_token, bearer
-from tests.mailbox import deliver, link_in, mails_to, smtp  # noqa: F401  (fixture)
+from tests.mailbox import deliver, link_in, mails_to, smtp_server  # noqa: F401  (fixture "smtp")
 
 API = "/api/v1"
-NEW_PASSWORD = "a brand new passphrase"  # noqa: S105
+NEW_PASSWORD = "a brand new passphrase"
 VOLATILE_HEADERS = {"Date", "X-RateLimit-Reset", "Retry-After"}
 
 

@@ -15,9 +15,9 @@ from app.services.passwords import verify_password
 from app.services.recovery import InvalidToken
 from app.services.tokens import issue_token, user_for_token
 from tests.conftest import PASSWORD
-from tests.mailbox import deliver, link_in, mails_to, smtp  # noqa: F401  (fixture)
+from tests.mailbox import deliver, link_in, mails_to, smtp_server  # noqa: F401  (fixture "smtp")
 
-NEW_PASSWORD = "a brand new passphrase"  # noqa: S105
+NEW_PASSWORD = "a brand new passphrase"
 
 
 def reload(user_id: int) -> User:

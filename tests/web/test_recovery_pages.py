@@ -8,9 +8,9 @@ from app.models import AccountMail, User
 from app.services import account_tokens
 from app.services.passwords import verify_password
 from tests.conftest import PASSWORD, csrf_token_from, login, post_form
-from tests.mailbox import deliver, link_in, mails_to, smtp  # noqa: F401  (fixture)
+from tests.mailbox import deliver, link_in, mails_to, smtp_server  # noqa: F401  (fixture "smtp")
 
-NEW_PASSWORD = "a brand new passphrase"  # noqa: S105
+NEW_PASSWORD = "a brand new passphrase"
 
 
 def outbox_count() -> int:
