@@ -192,6 +192,8 @@ class AccountMailSender:
         self._lock = threading.Lock()
 
     def ensure_started(self) -> None:
+        if self.thread is not None and self.thread.is_alive():
+            return  # every request passes here: no lock on the common path
         with self._lock:
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="account-mail",

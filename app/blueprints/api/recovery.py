@@ -42,6 +42,7 @@ def create_password_reset(data):
                                "has ended.")
 @blp.alt_response(400, description='The link is used, expired or altered: code '
                                    '"invalid_token".')
+@blp.alt_response(429, description="Too many password checks (per IP and per account).")
 def use_password_reset(data, token):
     """Set a new password with the token from the reset link (works once)."""
     reset_password(token, data["password"])
@@ -53,6 +54,7 @@ def use_password_reset(data, token):
 @verification_mail_limit
 @blp.response(202, EmptySchema, description="A new verification link (48 h) is on its way.")
 @blp.alt_response(409, description="The address is already verified.")
+@blp.alt_response(429, description="Too many verification mails (per IP and per account).")
 def resend_email_verification():
     """Mail a new link confirming the caller's email address."""
     resend_verification(require_user())
