@@ -161,6 +161,9 @@ def accept(invitee: User, request: MentorshipRequest) -> Mentorship:
         session.add(mentorship)
         # The flush hook queues removal of the goal and everything under it from the index;
         # until the indexer applies it, every search hit is re-checked against the gate.
+        if goal.visibility == VISIBILITY_OPEN:
+            # What the public last saw: reopening restores it (rule 7).
+            goal.public_status, goal.public_target_date = goal.status, goal.target_date
         goal.visibility, goal.mentor_id, goal.updated_at = VISIBILITY_CLOSED, invitee.id, utcnow()
         session.flush()
         _event(session, goal, "closed", invitee, mentorship)
@@ -226,7 +229,9 @@ def _set_summary(session, owner: User, goal: Goal, summary: str) -> None:
     goal.summary, goal.summary_html = summary, render_markdown(summary)
     goal.summary_published_at = utcnow()
     if goal.visibility != VISIBILITY_OPEN:
+        # Publishing tells the public the goal was achieved: the current values stand.
         goal.visibility, goal.mentor_id = VISIBILITY_OPEN, None
+        goal.public_status = goal.public_target_date = None
         _event(session, goal, "summary published", owner)
     goal.updated_at = utcnow()
 
@@ -290,6 +295,10 @@ def reopen(owner: User, goal: Goal) -> Goal:
         if mentorship is not None:
             _end(session, mentorship, "reopened")
         goal.visibility, goal.mentor_id, goal.updated_at = VISIBILITY_OPEN, None, utcnow()
+        if goal.public_status is not None:
+            # Status and target date changed inside the mentorship stay there (rule 7).
+            goal.status, goal.target_date = goal.public_status, goal.public_target_date
+            goal.public_status = goal.public_target_date = None
         _event(session, goal, "reopened", owner, mentorship)
     return goal
 
@@ -308,10 +317,18 @@ def pending_invite(goal: Goal) -> MentorshipRequest | None:
         MentorshipRequest.expires_at > utcnow()))
 
 
-def goal_history(goal: Goal) -> list[GoalEvent]:
-    """The goal's visibility and mentor history, oldest first (participants only)."""
-    return list(db.session.scalars(select(GoalEvent).where(GoalEvent.goal_id == goal.id)
-                                   .order_by(GoalEvent.created_at, GoalEvent.id)))
+def goal_history(goal: Goal, viewer=None) -> list[GoalEvent]:
+    """The goal's visibility and mentor history, oldest first (participants only).
+
+    The owner sees every event; a mentor only those of their own mentorships (a second
+    mentor learns nothing of the first: names, dates).
+    """
+    query = select(GoalEvent).where(GoalEvent.goal_id == goal.id)
+    if viewer is None or viewer.id != goal.owner_id:
+        mine = select(Mentorship.id).where(Mentorship.goal_id == goal.id,
+                                           Mentorship.mentor_id == getattr(viewer, "id", None))
+        query = query.where(GoalEvent.mentorship_id.in_(mine))
+    return list(db.session.scalars(query.order_by(GoalEvent.created_at, GoalEvent.id)))
 
 
 def dashboard(user: User) -> dict:

@@ -89,6 +89,11 @@ class PrivateUserSchema(UserSchema):
 
     email = fields.String()
     role = fields.String()
+    reputation = fields.Integer(attribute="total_reputation", metadata={
+        "description": "Public plus private reputation (earned on anonymous questions and "
+                       "inside closed goals); others see only the public part."})
+    public_reputation = fields.Integer(attribute="reputation", metadata={
+        "description": "The reputation everyone else sees."})
     email_mode = fields.String(metadata={"enum": list(EMAIL_MODES)})
 
 
