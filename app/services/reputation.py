@@ -64,6 +64,15 @@ def require_not_sealed(session, post) -> None:
         raise Conflict(SEALED)
 
 
+def sealed_posts(question: Question, answers: list[Answer]) -> set[tuple[str, int]]:
+    """The thread's posts whose votes and marks are frozen now, for the page's buttons."""
+    goal = question.goal
+    if goal is None or goal.visibility == VISIBILITY_OPEN:
+        return set()
+    posts = [("question", question), *(("answer", a) for a in answers)]
+    return {(kind, post.id) for kind, post in posts if not is_private_content(post)}
+
+
 def credit(session, post, user_id: int, points: int) -> None:
     """Add points to a user's public or private reputation, by where the post counts."""
     if not points:

@@ -155,6 +155,15 @@ def test_public_phase_posts_are_frozen_for_votes_and_marks_while_closed(app, pai
         assert response.get_json()["error"]["message"] == SEALED
     with pytest.raises(Conflict):
         votes.cast_vote(mentor, question, 1)
+    # The thread page offers no vote or "helped me" buttons that would answer 409.
+    private_answer = build_answer(mentor, question, ANSWER + " privately")
+    page_client = app.test_client()
+    login(page_client, "olivia")
+    page = page_client.get(f"/questions/{question.id}").get_data(as_text=True)
+    assert f"/answers/{public_answer.id}/vote" not in page
+    assert f"/answers/{public_answer.id}/helpful" not in page
+    assert f"/answers/{private_answer.id}/vote" in page
+    assert f"/answers/{private_answer.id}/helpful" in page
     outsider, = _fresh(outsider)
     assert outsider.reputation == 10  # the public vote cast while open stays, unchanged
     # Nothing reached the outsider: no "helped me" notification, nor email.
