@@ -317,10 +317,10 @@ def pending_invite(goal: Goal) -> MentorshipRequest | None:
 
 
 def goal_history(goal: Goal, viewer=None) -> list[GoalEvent]:
-    """The goal's visibility and mentor history, oldest first: every event for the owner,
-    a mentor's own mentorships' only (a second mentor learns nothing of the first)."""
+    """The goal's visibility and mentor history, oldest first: all of it (or for the owner),
+    for a mentor their own mentorships' only (a second mentor learns nothing of the first)."""
     query = select(GoalEvent).where(GoalEvent.goal_id == goal.id)
-    if viewer is None or viewer.id != goal.owner_id:
+    if viewer is not None and viewer.id != goal.owner_id:
         mine = select(Mentorship.id).where(Mentorship.goal_id == goal.id,
                                            Mentorship.mentor_id == getattr(viewer, "id", None))
         query = query.where(GoalEvent.mentorship_id.in_(mine))

@@ -106,11 +106,9 @@ class Observer:
         for name in s.usernames:
             web(f"/users/{name}")
             api(f"/users/{name}")
-            api(f"/goals?owner={name}")
         for tag in [*s.tags, *s.private_tags]:
             web(f"/mentors?topic={tag}")
             if s.question_lists:
-                web(f"/tags/{tag}")
                 web(f"/tags/{tag}?sort=active")
                 web(f"/feeds/tags/{tag}.atom")
                 api(f"/questions?tag={tag}&sort=active")
