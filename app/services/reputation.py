@@ -1,6 +1,9 @@
 """Who sees which reputation (SPEC §1 "Votes and reputation", closed-mentorship rule 7).
 
-The model: two counters on the user row, kept by the services that award points.
+The rule: reputation, counts, orders and times anyone else can see come from public, named
+activity only; what is earned on anonymous questions or inside closed goals is kept and shown
+to its owner alone. The model: two counters on the user row, kept by the services that award
+points (ledger by column, not derived on read).
 
 - ``users.reputation`` is the **public** reputation: what everyone else sees (profiles, the
   API's ``reputation``, numbers next to names, the ``/mentors`` order, candidate ranking).
@@ -18,7 +21,8 @@ goal that is closed right now is frozen for votes and marks (``require_not_seale
 the pair, 404 for everyone else): they would otherwise move its public score, its author's
 public reputation or its "helped me" badge, which reappear when the goal reopens.
 
-Both counters are columns so lists stay one indexed ORDER BY. The reputation chart is
+Both counters are columns, so lists (``/mentors``, names with numbers) read one column and
+sort on it, with no aggregation per row. The reputation chart is
 derived on read from the same rule (``public_only``): others see the weekly points from
 public, named activity; the owner sees everything.
 """
