@@ -48,6 +48,7 @@ from app.search.indexer import drain
 from app.search.query import parse_query
 from app.search.service import get_backend
 from app.services import goals, helpful, mentorship, private_space, questions
+from app.services.errors import ValidationFailed
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import api_token, bearer, login
 
@@ -633,7 +634,12 @@ def linked(people):
     private = build_question(owner, title="Pangolin habitat worry zqxlinkprivtitle",
                              tags=(TAG,), goal=db.session.get(Goal, goal.id))
     later = build_question(owner, title="Any news about pangolin dens?", tags=(TAG,))
-    questions.set_answered_in(owner, later, private.id)
+    # A new link into the closed goal is refused (rule 7); one made before that rule (or
+    # by hand) must still not show its target.
+    with pytest.raises(ValidationFailed):
+        questions.set_answered_in(owner, later, private.id)
+    later.answered_in_id = private.id
+    db.session.commit()
     return public, later
 
 

@@ -37,6 +37,10 @@ class Goal(db.Model):
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Status and target date as the public last saw them, kept from the moment the goal
+    # closes: reopening restores them, so changes made inside the mentorship stay private.
+    public_status: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    public_target_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # "What I learned", published by the owner when the mentorship completes (public).
     summary: Mapped[str | None] = mapped_column(Text, nullable=True)
     summary_html: Mapped[str | None] = mapped_column(Text, nullable=True)

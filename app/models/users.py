@@ -41,7 +41,11 @@ class User(UserMixin, db.Model):
     # Email copies of notifications: off, immediate, daily or weekly digest (SPEC §1).
     email_mode: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Public reputation: what everyone else sees and what lists order by (public, named
+    # activity only); private_reputation is earned on anonymous questions and inside closed
+    # goals and shown to its owner alone (rules in app/services/reputation.py).
     reputation: Mapped[int] = mapped_column(Integer, default=0)
+    private_reputation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set by the Stack Exchange importer ("site:user id") so re-imports create nothing.
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     # Bumped on password change: every other session and remember cookie stops working.
@@ -90,6 +94,11 @@ class User(UserMixin, db.Model):
         if self.deleted_at is not None:
             return "deleted user"
         return self.display_name or self.username
+
+    @property
+    def total_reputation(self) -> int:
+        """Public plus private reputation: what the user sees of their own."""
+        return (self.reputation or 0) + (self.private_reputation or 0)
 
     def get_id(self) -> str:
         """Flask-Login id: includes the session version so old sessions die on password change."""

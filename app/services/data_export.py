@@ -77,6 +77,7 @@ def _profile(user: User) -> dict:
         "preferred_modes": list(user.preferred_modes or []),
         "availability": user.availability, "response_time_hours": user.response_time_hours,
         "email_mode": user.email_mode, "role": user.role, "reputation": user.reputation,
+        "private_reputation": user.private_reputation,
         "created_at": _when(user.created_at), "updated_at": _when(user.updated_at),
     }
 

@@ -1,6 +1,7 @@
 """Following tags, goals and questions, and the "following" feed (SPEC §1 Tags, issue 6).
 
-A user may follow only what they can see (hidden or unknown targets answer 404, never 403).
+A user may follow only what they can see (hidden or unknown goals and questions answer 404,
+never 403); any well-formed tag name can be followed, so tag existence is no oracle.
 Follow and unfollow are idempotent. The feed lists public questions and answers in what
 the user follows; it starts from the visibility gate's base queries with an anonymous
 viewer, so content of a goal that closes disappears from every follower's feed at once.
@@ -19,6 +20,7 @@ from app.models.questions import question_tags
 from app.models.social import FOLLOW_TARGETS, Follow
 from app.services.errors import NotFound
 from app.services.pagination import Page
+from app.services.tags import get_or_create_tags
 from app.services.transaction import write_transaction
 from app.services.validation import TAG_MAX, TAG_RE
 from app.services.visibility import (
@@ -61,13 +63,21 @@ def _parse_id(key) -> int:
     return int(text)
 
 
-def _tag_by_name(name) -> Tag:
+def _tag_name(name) -> str:
     name = str(name).strip().lower()
     if not name or len(name) > TAG_MAX or not TAG_RE.fullmatch(name):
         raise NotFound("No such tag.")
+    return name
+
+
+def _tag_by_name(name) -> Tag:
+    """Any well-formed tag name can be followed, used yet or not: whether a tag exists may
+    tell that it is used on private posts only (rule 7), so the answer never depends on it."""
+    name = _tag_name(name)
     tag = db.session.scalar(select(Tag).where(Tag.name == name))
     if tag is None:
-        raise NotFound("No such tag.")
+        with write_transaction():
+            tag = get_or_create_tags([name])[0]
     return tag
 
 
@@ -98,7 +108,10 @@ def unfollow(user: User, target_type, key) -> None:
     """Stop following (idempotent). Works for targets that became hidden since."""
     target_type = _check_type(target_type)
     if target_type == "tag":
-        target_id = _tag_by_name(key).id
+        tag_id = db.session.scalar(select(Tag.id).where(Tag.name == _tag_name(key)))
+        if tag_id is None:
+            return  # never followed: nothing to do, whether or not the tag exists
+        target_id = tag_id
     else:
         target_id = _parse_id(key)
         if not is_following(user, target_type, target_id):
@@ -122,7 +135,7 @@ def follow_state(user, target_type: str, key) -> bool | None:
         return None
     if target_type == "tag":
         tag_id = db.session.scalar(select(Tag.id).where(Tag.name == str(key).lower()))
-        return None if tag_id is None else is_following(user, "tag", tag_id)
+        return False if tag_id is None else is_following(user, "tag", tag_id)
     try:
         return is_following(user, target_type, _parse_id(key))
     except NotFound:

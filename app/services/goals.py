@@ -112,13 +112,17 @@ def add_milestone(user: User, goal: Goal, data: dict) -> Milestone:
         errors.add("done", "Must be true or false.")
     errors.raise_if_any()
     with write_transaction() as session:
+        mark = private_mark_for(session, goal.id)
+        # A public milestone counts positions among public ones only, so private milestones
+        # leave no gap in the numbers the public sees after a reopen (rule 7).
+        siblings = Milestone.goal_id == goal.id
+        if mark is None:
+            siblings = siblings & Milestone.mentorship_id.is_(None)
         position = session.scalar(
-            select(func.coalesce(func.max(Milestone.position), 0)).where(
-                Milestone.goal_id == goal.id)
-        ) + 1
+            select(func.coalesce(func.max(Milestone.position), 0)).where(siblings)) + 1
         milestone = Milestone(goal_id=goal.id, position=position, title=title, due_date=due,
                               done=done, done_at=utcnow() if done else None,
-                              mentorship_id=private_mark_for(session, goal.id))
+                              mentorship_id=mark)
         session.add(milestone)
     return milestone
 
@@ -143,7 +147,9 @@ def update_milestone(user: User, milestone: Milestone, data: dict) -> Milestone:
         clean["done"] = data["done"]
     errors.raise_if_any()
     with write_transaction() as session:
-        if "title" in clean and clean["title"] != milestone.title:
+        # A public-phase milestone is frozen while the goal is closed (title, date and done
+        # state alike): a change would reappear when the goal reopens.
+        if any(clean[name] != getattr(milestone, name) for name in clean):
             require_editable(session, milestone.goal_id, milestone)
         if "done" in clean and clean["done"] != milestone.done:
             milestone.done = clean["done"]

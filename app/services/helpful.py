@@ -1,6 +1,6 @@
 """Acting on answers: "helped me" marks and the asker's outcome report."""
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.models import Answer, HelpfulMark, Outcome, Question, User
@@ -10,7 +10,9 @@ from app.services import validation as v
 from app.services.errors import Forbidden
 from app.services.notifications import notify
 from app.services.phases import require_editable
+from app.services.reputation import credit, require_not_sealed
 from app.services.transaction import write_transaction
+from app.services.visibility import can_view_answer
 from app.services.votes import HELPED_ME
 
 
@@ -22,14 +24,14 @@ def _require_asker(user: User, question: Question) -> None:
 def _reputation(session, answer: Answer, delta: int) -> None:
     # Marking your own answer earns nothing, as on Stack Exchange.
     if answer.owner_id != answer.question.owner_id:
-        session.execute(update(User).where(User.id == answer.owner_id).values(
-            reputation=User.reputation + delta))
+        credit(session, answer, answer.owner_id, delta)
 
 
 def mark_helpful(user: User, answer: Answer) -> bool:
     """The asker marks an answer "helped me" (+15 to its author); idempotent."""
     _require_asker(user, answer.question)
     with write_transaction() as session:
+        require_not_sealed(session, answer)
         if session.get(HelpfulMark, answer.id) is not None:
             return False
         try:
@@ -38,9 +40,11 @@ def mark_helpful(user: User, answer: Answer) -> bool:
         except IntegrityError:
             return False  # a concurrent request marked it first
         _reputation(session, answer, HELPED_ME)
-        # Once per answer: unmarking and marking again does not notify twice.
-        notify(session, answer.owner_id, "helpful", "answer", answer.id, actor_id=user.id,
-               dedupe_key=f"helpful:{answer.id}")
+        # Once per answer: unmarking and marking again does not notify twice. Only an author
+        # who may see the answer now hears of it (rule 7: nobody outside a closed goal).
+        if can_view_answer(session.get(User, answer.owner_id), answer):
+            notify(session, answer.owner_id, "helpful", "answer", answer.id, actor_id=user.id,
+                   dedupe_key=f"helpful:{answer.id}")
     return True
 
 
@@ -48,6 +52,7 @@ def unmark_helpful(user: User, answer: Answer) -> bool:
     """Take back a "helped me" mark (and its reputation); idempotent."""
     _require_asker(user, answer.question)
     with write_transaction() as session:
+        require_not_sealed(session, answer)
         result = session.execute(delete(HelpfulMark).where(HelpfulMark.answer_id == answer.id))
         if result.rowcount:
             _reputation(session, answer, -HELPED_ME)

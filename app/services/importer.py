@@ -93,7 +93,9 @@ def import_stackexchange(directory, progress: Progress | None = None, *,
     question score point and -2 per point below zero (as if the net were all downvotes), plus
     +15 for an accepted answer (not for accepting one's own answer, as in the helpful
     service). The community user earns nothing. After every batch a user's reputation is
-    floored at 0, so it never goes negative. Existing rows are never updated.
+    floored at 0, so it never goes negative. Existing rows are never updated. Imported
+    threads are public and named, so all of it is public reputation (``users.reputation``;
+    see app/services/reputation.py): nothing goes to ``private_reputation``.
 
     A corrupt file raises DumpError; batches written before the error stay (a re-run after
     fixing the file completes the import), the failing batch writes nothing.

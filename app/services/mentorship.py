@@ -21,7 +21,12 @@ from app.services.blocks import blocked_either_way
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.goals import require_goal_owner
 from app.services.notifications import notify
-from app.services.phases import live_mentorship, lock_goal
+from app.services.phases import (
+    live_mentorship,
+    lock_goal,
+    remember_public_fields,
+    restore_public_fields,
+)
 from app.services.private_space import upcoming_checkins
 from app.services.transaction import write_transaction
 from app.services.visibility import can_view_goal
@@ -161,6 +166,7 @@ def accept(invitee: User, request: MentorshipRequest) -> Mentorship:
         session.add(mentorship)
         # The flush hook queues removal of the goal and everything under it from the index;
         # until the indexer applies it, every search hit is re-checked against the gate.
+        remember_public_fields(goal)
         goal.visibility, goal.mentor_id, goal.updated_at = VISIBILITY_CLOSED, invitee.id, utcnow()
         session.flush()
         _event(session, goal, "closed", invitee, mentorship)
@@ -225,8 +231,9 @@ def _set_summary(session, owner: User, goal: Goal, summary: str) -> None:
     """Inside a write transaction holding the goal's lock: publish the checked summary."""
     goal.summary, goal.summary_html = summary, render_markdown(summary)
     goal.summary_published_at = utcnow()
-    if goal.visibility != VISIBILITY_OPEN:
+    if goal.visibility != VISIBILITY_OPEN:  # publishing: the current status/date stand
         goal.visibility, goal.mentor_id = VISIBILITY_OPEN, None
+        goal.public_status = goal.public_target_date = None
         _event(session, goal, "summary published", owner)
     goal.updated_at = utcnow()
 
@@ -290,6 +297,7 @@ def reopen(owner: User, goal: Goal) -> Goal:
         if mentorship is not None:
             _end(session, mentorship, "reopened")
         goal.visibility, goal.mentor_id, goal.updated_at = VISIBILITY_OPEN, None, utcnow()
+        restore_public_fields(goal)
         _event(session, goal, "reopened", owner, mentorship)
     return goal
 
@@ -308,10 +316,15 @@ def pending_invite(goal: Goal) -> MentorshipRequest | None:
         MentorshipRequest.expires_at > utcnow()))
 
 
-def goal_history(goal: Goal) -> list[GoalEvent]:
-    """The goal's visibility and mentor history, oldest first (participants only)."""
-    return list(db.session.scalars(select(GoalEvent).where(GoalEvent.goal_id == goal.id)
-                                   .order_by(GoalEvent.created_at, GoalEvent.id)))
+def goal_history(goal: Goal, viewer=None) -> list[GoalEvent]:
+    """The goal's visibility and mentor history, oldest first: all of it (or for the owner),
+    for a mentor their own mentorships' only (a second mentor learns nothing of the first)."""
+    query = select(GoalEvent).where(GoalEvent.goal_id == goal.id)
+    if viewer is not None and viewer.id != goal.owner_id:
+        mine = select(Mentorship.id).where(Mentorship.goal_id == goal.id,
+                                           Mentorship.mentor_id == getattr(viewer, "id", None))
+        query = query.where(GoalEvent.mentorship_id.in_(mine))
+    return list(db.session.scalars(query.order_by(GoalEvent.created_at, GoalEvent.id)))
 
 
 def dashboard(user: User) -> dict:

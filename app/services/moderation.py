@@ -114,9 +114,7 @@ def flag(user, target_type, target_id, reason, details="") -> Flag:
         raise NotFound(f"No such {target_type}.")
     public = is_public_post(target)
     if not can_view_post(user, target):
-        # Public but out of sight: moderators hid it already (maybe since the page loaded).
-        if public:
-            raise Conflict("Moderators already hid this post.")
+        # Hidden by moderators or private: the same answer as a missing post (rule 7).
         raise NotFound(f"No such {target_type}.")
     if _author_id(target) == user.id:
         raise Forbidden("You cannot flag your own post.")

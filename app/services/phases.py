@@ -5,6 +5,8 @@ Two rules keep a closed mentorship from leaking when the goal later reopens:
   private to the pair forever (``private_mark_for``);
 - content from the public phase is frozen while the goal is closed, so no private words can
   enter a post that becomes public again on reopening (``require_editable``).
+- status and target date changed while closed stay private: closing remembers what the
+  public saw, reopening restores it (``remember_public_fields``/``restore_public_fields``).
 Both read the goal row locked (PostgreSQL ``FOR UPDATE``; SQLite's write transactions are
 serialised already), so a post racing an accept or a reopen sees one consistent phase.
 """
@@ -54,3 +56,16 @@ def require_editable(session: Session, goal_id: int | None, item) -> None:
         return
     if lock_goal(session, goal_id).visibility != VISIBILITY_OPEN:
         raise Conflict(FROZEN)
+
+
+def remember_public_fields(goal: Goal) -> None:
+    """On closing an open goal: keep the status and target date the public last saw."""
+    if goal.visibility == VISIBILITY_OPEN:
+        goal.public_status, goal.public_target_date = goal.status, goal.target_date
+
+
+def restore_public_fields(goal: Goal) -> None:
+    """On reopening: changes made inside the mentorship stay there (rule 7)."""
+    if goal.public_status is not None:
+        goal.status, goal.target_date = goal.public_status, goal.public_target_date
+        goal.public_status = goal.public_target_date = None

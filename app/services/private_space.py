@@ -2,7 +2,8 @@
 
 Callers fetch the goal through the visibility gate first (non-participants get 404 there);
 these functions then require a mentorship in progress and one of its two parties. The owner
-reads every phase's messages; a mentor reads only their own phase's.
+reads every phase's messages; a mentor reads only their own phase's, also after release or
+reopen (read-only, forever: SPEC §3.1).
 """
 
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from app.services.notifications import notify
 from app.services.pagination import Page, paginate
 from app.services.phases import live_mentorship
 from app.services.transaction import write_transaction
+from app.services.visibility import mentored
 
 MESSAGE_MAX = 5000
 CADENCE_MAX = 200
@@ -45,14 +47,21 @@ def require_party(user: User, goal: Goal) -> Mentorship:
 def can_read_space_item(user: User | None, mentorship: Mentorship | None) -> bool:
     """Whether a message or check-in of this phase is readable by the user now.
 
-    The same rule as ``list_messages``: the goal's owner or its current mentor, and (for a
-    mentor) only the phases they mentored themselves.
+    For notifications: the goal's owner or its current mentor, and (for a mentor) only the
+    phases they mentored themselves. (A former mentor still reads their phase's thread
+    through ``list_messages``, on a page that does not name a goal closed to them.)
     """
     if user is None or mentorship is None:
         return False
     goal = db.session.get(Goal, mentorship.goal_id)
     return (goal is not None and user.id in (goal.owner_id, goal.mentor_id)
             and user.id in (goal.owner_id, mentorship.mentor_id))
+
+
+def _may_read_space(user: User | None, goal: Goal) -> bool:
+    """The owner, the current mentor, or a former mentor (their own phases only)."""
+    return user is not None and (user.id in (goal.owner_id, goal.mentor_id)
+                                 or mentored(user, goal))
 
 
 def _phases_visible_to(user: User, goal: Goal):
@@ -85,7 +94,7 @@ def send_message(user: User, goal: Goal, body) -> Message:
 
 def list_messages(user: User, goal: Goal, page: int = 1, per_page: int = 50) -> Page:
     """The private thread(s) of this goal the user took part in, oldest first."""
-    if user is None or user.id not in (goal.owner_id, goal.mentor_id):
+    if not _may_read_space(user, goal):
         raise Forbidden("Only the protégé and the mentor can read messages.")
     query = select(Message).where(Message.goal_id == goal.id,
                                   Message.mentorship_id.in_(_phases_visible_to(user, goal)))
@@ -215,7 +224,7 @@ def update_checkin(user: User, goal: Goal, checkin: CheckIn, data: dict) -> Chec
 
 def list_checkins(user: User, goal: Goal) -> list[CheckIn]:
     """The goal's check-ins the user took part in, by date."""
-    if user is None or user.id not in (goal.owner_id, goal.mentor_id):
+    if not _may_read_space(user, goal):
         raise Forbidden("Only the protégé and the mentor can see check-ins.")
     return list(db.session.scalars(select(CheckIn).where(
         CheckIn.mentorship_id.in_(_phases_visible_to(user, goal)))

@@ -1,7 +1,9 @@
 """Profile extras and the mentors directory (issue 6: people and discovery).
 
-The reputation chart counts only votes and helped-me marks on posts the viewer can see
-(the gate's base queries), aggregated per week: totals only, never titles.
+The reputation chart counts votes and helped-me marks per week, totals only, never titles:
+the user sees everything they earned; anyone else sees public, named activity only (the
+posts an anonymous reader can see, minus anonymous askers), the same rule as the number
+(app/services/reputation.py).
 """
 
 import re
@@ -16,6 +18,7 @@ from app.models import Answer, HelpfulMark, Question, Tag, User, Vote
 from app.models.tags import user_mentor_topics, user_skills
 from app.services.blocks import blocked_ids_of
 from app.services.pagination import paginate
+from app.services.reputation import public_only, shown_reputation
 from app.services.validation import TAG_MAX, TAG_RE, timezone_choices
 from app.services.visibility import anonymous_clause, visible_answers, visible_questions
 from app.services.votes import DOWNVOTE, HELPED_ME, UPVOTE_ANSWER, UPVOTE_QUESTION
@@ -122,10 +125,13 @@ def helped_count(viewer, user: User) -> int:
 
 
 def profile_extras(viewer, user: User) -> dict:
-    """Template values for the profile: chart, local time, helped-me count."""
-    return {"rep_chart": reputation_chart(reputation_history(viewer, user)),
+    """Template values for the profile: reputation, chart, local time, helped-me count."""
+    # Others count public, named activity only: what a reader without an account sees.
+    counted_as = None if public_only(viewer, user) else viewer
+    return {"shown_reputation": shown_reputation(viewer, user),
+            "rep_chart": reputation_chart(reputation_history(counted_as, user)),
             "local_time": local_time(user.timezone),
-            "helped_count": helped_count(viewer, user)}
+            "helped_count": helped_count(counted_as, user)}
 
 
 # -- mentors directory --------------------------------------------------------------------------
@@ -188,9 +194,9 @@ def mentor_directory(args, page: int = 1, per_page: int = 20, viewer=None):
             messages.append(f"“{topic[:40]}” is not a tag name; the topic filter was ignored.")
         else:
             filters["topic"] = topic
+            # No "no such tag" message: that a tag exists may tell it is used on private
+            # posts only (rule 7); an unknown topic simply lists nobody.
             tag_id = db.session.scalar(select(Tag.id).where(Tag.name == topic))
-            if tag_id is None:
-                messages.append(f"No tag named “{topic}” yet, so no mentor lists it.")
             query = query.where(User.id.in_(select(user_mentor_topics.c.user_id).where(
                 user_mentor_topics.c.tag_id == (tag_id or -1))))
 

@@ -19,8 +19,10 @@ from app.services.tags import get_or_create_tags, tag_filter
 from app.services.transaction import write_transaction
 from app.services.visibility import (
     anonymous_clause,
+    can_view_question,
     get_goal,
     get_question,
+    reveals_asker,
     thread_answers,
     visible_answers,
     visible_comment_filter,
@@ -118,9 +120,19 @@ def edit_question(user: User, question: Question, data: dict) -> Question:
     return question
 
 
+def _refused_by_block(user: User, thread: Question, author_id: int) -> bool:
+    """Whether the post's author blocked the user, as far as the user may learn it.
+
+    An anonymous asker's block is not enforced by a refusal: "the asker has blocked you"
+    would tell the user who asked (rule 7). Their replies still post; ``notify`` keeps the
+    blocker from hearing of them.
+    """
+    return not reveals_asker(user, thread, author_id) and blocked(author_id, user.id)
+
+
 def post_answer(user: User, question: Question, body) -> Answer:
     """Answer a question (20–20,000 characters)."""
-    if blocked(question.owner_id, user.id):
+    if _refused_by_block(user, question, question.owner_id):
         raise Forbidden("The asker has blocked you: you cannot answer their questions.")
     errors = v.FieldErrors()
     body = errors.check("body", v.check_body, body, min_length=v.ANSWER_MIN, label="Answer")
@@ -133,9 +145,11 @@ def post_answer(user: User, question: Question, body) -> Answer:
         # The count is what the question's readers see: a private answer on a public-phase
         # question is not counted, so the count cannot tell that it exists.
         counted = mark is None or mark == question.mentorship_id
-        # Atomic increment: concurrent answers never lose a count.
-        session.execute(update(Question).where(Question.id == question.id).values(
-            answer_count=Question.answer_count + (1 if counted else 0), updated_at=utcnow()))
+        # Atomic increment: concurrent answers never lose a count. The activity time
+        # (sort=active, feeds, API) moves only for what its readers can see (rule 7).
+        if counted:
+            session.execute(update(Question).where(Question.id == question.id).values(
+                answer_count=Question.answer_count + 1, updated_at=utcnow()))
         notification_events.answer_posted(session, question, answer)
     return answer
 
@@ -160,7 +174,8 @@ def edit_answer(user: User, answer: Answer, body) -> Answer:
 def add_comment(user: User, *, question: Question | None = None,
                 answer: Answer | None = None, body) -> Comment:
     """A short (≤ 600 characters) clarification on a question or an answer."""
-    if blocked((question or answer).owner_id, user.id):
+    post = question or answer
+    if _refused_by_block(user, question or answer.question, post.owner_id):
         raise Forbidden("This user has blocked you: you cannot comment on their posts.")
     errors = v.FieldErrors()
     body = errors.check("body", v.check_body, body, max_length=v.COMMENT_MAX, label="Comment")
@@ -192,7 +207,15 @@ def set_answered_in(user: User, question: Question, target_id) -> Question:
     if (target.created_at, target.id) > (question.created_at, question.id):
         raise ValidationFailed("Link to an earlier thread.",
                                {"question_id": ["Must be a question asked before this one."]})
-    with write_transaction():
+    # A link is read by everyone who reads the question: it may not point into a closed
+    # goal unless the question is itself private content of that goal (rule 7).
+    if not can_view_question(None, target) and not (
+            question.mentorship_id is not None and question.goal_id == target.goal_id):
+        raise ValidationFailed("Link a thread that everyone who reads this one can read.",
+                               {"question_id": ["Must be a public question."]})
+    with write_transaction() as session:
+        # Like an edit: public-phase threads are frozen while their goal is closed.
+        require_editable(session, question.goal_id, question)
         question.answered_in_id = target.id
     return question
 
@@ -201,7 +224,8 @@ def clear_answered_in(user: User, question: Question) -> Question:
     """Remove the "answered in" link (same permission as setting it)."""
     if user.id != question.owner_id and user.reputation < ANSWERED_IN_REPUTATION:
         raise Forbidden("You cannot change this link.")
-    with write_transaction():
+    with write_transaction() as session:
+        require_editable(session, question.goal_id, question)
         question.answered_in_id = None
     return question
 

@@ -354,6 +354,25 @@ def get_goal(user, goal_id) -> Goal:
     return goal
 
 
+def mentored(user, goal: Goal) -> bool:
+    """Whether the user was (or is) the mentor of one of this goal's mentorships."""
+    viewer = _viewer_id(user)
+    return viewer is not None and db.session.scalar(select(Mentorship.id).where(
+        Mentorship.goal_id == goal.id, Mentorship.mentor_id == viewer).limit(1)) is not None
+
+
+def get_space_goal(user, goal_id) -> Goal:
+    """A goal whose private space (messages, check-ins) the user may read, else NotFound.
+
+    Everyone who may see the goal, and a former mentor even when it is closed to them now:
+    they keep their own phase's private content forever (SPEC §3.1).
+    """
+    goal = db.session.get(Goal, goal_id) if valid_id(goal_id) else None
+    if goal is None or not (can_view_goal(user, goal) or mentored(user, goal)):
+        raise NotFound("No such goal.")
+    return goal
+
+
 def get_question(user, question_id) -> Question:
     """The question if the user may see it, else NotFound."""
     question = db.session.get(Question, question_id) if valid_id(question_id) else None

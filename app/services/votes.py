@@ -1,4 +1,7 @@
-"""Votes and the reputation they earn (SPEC §1 "Votes and reputation")."""
+"""Votes and the reputation they earn (SPEC §1 "Votes and reputation").
+
+Which counter a vote moves (public or private reputation) is ruled in app/services/reputation.py.
+"""
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -8,6 +11,7 @@ from app.models import Answer, Question, User, Vote
 from app.models.base import utcnow
 from app.search.outbox import enqueue
 from app.services.errors import Forbidden, ValidationFailed
+from app.services.reputation import credit, require_not_sealed
 from app.services.transaction import write_transaction
 
 UPVOTE_ANSWER, UPVOTE_QUESTION, DOWNVOTE, HELPED_ME = 10, 2, -2, 15
@@ -37,10 +41,8 @@ def _apply(session, post, old: int, new: int) -> None:
             score=model.score + (new - old)))
         # Core UPDATEs bypass the flush hook: the index's vote sort needs the new score.
         enqueue(session, "answer" if model is Answer else "question", [post.id])
-        delta = reputation_for(post, new) - reputation_for(post, old)
-        if delta:
-            session.execute(update(User).where(User.id == post.owner_id).values(
-                reputation=User.reputation + delta))
+        credit(session, post, post.owner_id,
+               reputation_for(post, new) - reputation_for(post, old))
 
 
 def cast_vote(user: User, post, value) -> int:
@@ -51,6 +53,7 @@ def cast_vote(user: User, post, value) -> int:
         raise Forbidden("You cannot vote on your own post.")
     column, _, key = _target(post)
     with write_transaction() as session:
+        require_not_sealed(session, post)
         existing = session.scalar(
             select(Vote).where(Vote.user_id == user.id, column == post.id).with_for_update()
         )
@@ -79,6 +82,7 @@ def withdraw_vote(user: User, post) -> None:
     """Take back one's vote (nothing happens when there was none)."""
     column, _, _ = _target(post)
     with write_transaction() as session:
+        require_not_sealed(session, post)
         existing = session.scalar(
             select(Vote).where(Vote.user_id == user.id, column == post.id).with_for_update()
         )

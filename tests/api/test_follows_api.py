@@ -33,7 +33,10 @@ def test_bad_input_and_auth(client, caller, make_user):
     alice = make_user("alice")
     goal = build_goal(alice)
     headers = caller("bob")
-    for url in ("/api/v1/follows/tag/unknown", "/api/v1/follows/tag/Bad%20Tag",
+    # An unused but well-formed tag name is followed like any (rule 7: no existence oracle).
+    assert client.put("/api/v1/follows/tag/unknown", headers=headers).status_code == 204
+    assert client.delete("/api/v1/follows/tag/unknown", headers=headers).status_code == 204
+    for url in ("/api/v1/follows/tag/Bad%20Tag",
                 "/api/v1/follows/user/alice", "/api/v1/follows/goal/abc",
                 "/api/v1/follows/goal/0", "/api/v1/follows/goal/99999999999999999999",
                 "/api/v1/follows/question/123456"):

@@ -55,8 +55,19 @@ def test_follow_and_unfollow_are_idempotent(people):
     assert follows.follow_state(bob, "goal", goal.id) is False
 
 
+def test_any_well_formed_tag_name_can_be_followed(people):
+    # Whether a tag exists may tell that it is used on private posts only (rule 7): an
+    # unused name is followed like any other, and unfollowing a never-followed one is a no-op.
+    _, bob, _ = people
+    follows.unfollow(bob, "tag", "no-such-tag")
+    follows.follow(bob, "tag", "no-such-tag")
+    assert follows.follow_state(bob, "tag", "no-such-tag") is True
+    follows.unfollow(bob, "tag", "no-such-tag")
+    assert follow_count() == 0
+
+
 @pytest.mark.parametrize("target_type, key", [
-    ("tag", "no-such-tag"), ("tag", "Bad Tag!"), ("tag", "x" * 36), ("goal", 999999),
+    ("tag", "Bad Tag!"), ("tag", "x" * 36), ("goal", 999999),
     ("goal", "abc"), ("question", "-1"), ("question", "9" * 30), ("user", "alice"), ("", "1"),
 ])
 def test_unknown_targets_are_not_found(people, target_type, key):

@@ -250,11 +250,14 @@ def test_public_phase_content_is_frozen_while_closed(pair):
         with pytest.raises(Conflict):
             call()
     assert fresh(Question, question.id).title != "A private new title"
-    # Not text: the owner may still tick milestones, change status and mark helped-me.
-    goals.update_milestone(owner, milestone, {"done": True})
+    # Nor ticks, helped-me marks or votes: they would reappear on reopening (rule 7).
+    for call in (lambda: goals.update_milestone(owner, milestone, {"done": True}),
+                 lambda: helpful.mark_helpful(owner, answer),
+                 lambda: votes.cast_vote(mentor, answer, 1)):
+        with pytest.raises(Conflict):
+            call()
+    # Status and target date may change (restored on reopening, see test_side_channels).
     goals.edit_goal(owner, goal, {"status": "active", "target_date": "2027-04-01"})
-    assert helpful.mark_helpful(owner, answer)
-    assert votes.cast_vote(mentor, answer, 1) == 1
     private = build_question(owner, title="A private question in the mentorship", goal=goal)
     questions.edit_question(owner, private, {"body": "Edited in private"})
 

@@ -123,7 +123,7 @@ def test_hide_resolves_flags_logs_and_hides_from_everyone_but_admin_and_author(p
             visible_questions(viewer).with_only_columns(Question.id)).all()
     with pytest.raises(Conflict, match="already hidden"):
         moderation.hide(admin, "question", question.id)
-    with pytest.raises(Conflict, match="already hid"):
+    with pytest.raises(NotFound):  # like a missing post: no "already hidden" oracle
         moderation.flag(make_user("dave"), "question", question.id, "spam")
     assert moderation.hidden_posts(admin).total == 1
 

@@ -60,7 +60,15 @@ def test_opening_one_marks_it_read_and_follows_its_link(world):
     _, question, answer, _, _, c = world
     note_id = db.session.scalar(db.select(Notification.id).where(
         Notification.kind == "helpful"))
+    # A GET follows the link and changes nothing; the list's button (a POST) marks it read.
     response = c["reader"].get(f"/notifications/{note_id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/questions/{question.id}#answer-{answer.id}")
+    assert nav_count(c["reader"].get("/notifications").text) == "2"
+    token = csrf_token_from(c["reader"].get("/notifications"))
+    assert c["reader"].post(f"/notifications/{note_id}", data={}).status_code in (302, 400)
+    assert nav_count(c["reader"].get("/notifications").text) == "2"
+    response = c["reader"].post(f"/notifications/{note_id}", data={"csrf_token": token})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/questions/{question.id}#answer-{answer.id}")
     assert nav_count(c["reader"].get("/notifications").text) == "1"

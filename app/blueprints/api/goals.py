@@ -100,6 +100,7 @@ def create_milestone(data, goal_id):
 @blp.response(200, MilestoneSchema)
 @blp.alt_response(403, description=_NOT_OWNER)
 @blp.alt_response(404, description="Hidden, or no such milestone.")
+@blp.alt_response(409, description="Public-phase milestone of a goal that is closed now.")
 def patch_milestone(changes, milestone_id):
     """Mark a milestone done or undone, retitle it or move its due date (goal owner only)."""
     user = require_user()

@@ -24,7 +24,7 @@ from app.services import candidates as candidate_service
 from app.services import mentorship as mentorship_service
 from app.services import private_space
 from app.services.errors import NotFound, ValidationFailed
-from app.services.visibility import get_goal
+from app.services.visibility import get_goal, get_space_goal
 
 blp = make_blueprint("api_mentorship", "Closed one-to-one mentorships on goals.")
 
@@ -161,7 +161,7 @@ def publish_summary(data, goal_id):
 def list_messages(args, goal_id):
     """The private message thread, oldest first."""
     user = require_user()
-    return private_space.list_messages(user, get_goal(user, goal_id), args["page"],
+    return private_space.list_messages(user, get_space_goal(user, goal_id), args["page"],
                                        args["per_page"])
 
 
@@ -221,7 +221,7 @@ def put_agreement(data, goal_id):
 def list_checkins(goal_id):
     """The check-ins, by date."""
     user = require_user()
-    return {"items": private_space.list_checkins(user, get_goal(user, goal_id))}
+    return {"items": private_space.list_checkins(user, get_space_goal(user, goal_id))}
 
 
 @blp.route("/goals/<int:goal_id>/checkins", methods=["POST"])

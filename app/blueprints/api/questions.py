@@ -107,6 +107,7 @@ def patch_question(changes, question_id):
 @blp.response(200, QuestionSchema)
 @blp.alt_response(403, description="Only the asker or users with 500 reputation.")
 @blp.alt_response(404, description="This or the linked question is hidden or missing.")
+@blp.alt_response(409, description="Public-phase thread of a goal that is closed now.")
 def put_answered_in(data, question_id):
     """Link an earlier thread that answers this one."""
     user = require_user()
@@ -119,6 +120,7 @@ def put_answered_in(data, question_id):
 @blp.response(204)
 @blp.alt_response(403, description="Only the asker or users with 500 reputation.")
 @blp.alt_response(404, description=_HIDDEN)
+@blp.alt_response(409, description="Public-phase thread of a goal that is closed now.")
 def delete_answered_in(question_id):
     """Remove the "answered in" link."""
     user = require_user()
@@ -161,6 +163,8 @@ def create_question_comment(data, question_id):
 @blp.response(200, VoteResultSchema)
 @blp.alt_response(403, description="Nobody votes on their own post.")
 @blp.alt_response(404, description=_HIDDEN)
+@blp.alt_response(409, description="Public-phase post of a goal that is closed now: "
+                                     "votes and marks wait until it reopens.")
 def vote_question(data, question_id):
     """Vote +1 or -1 (repeating a vote changes nothing; the other value changes it)."""
     user = require_user()
@@ -173,6 +177,8 @@ def vote_question(data, question_id):
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description=_HIDDEN)
+@blp.alt_response(409, description="Public-phase post of a goal that is closed now: "
+                                     "votes and marks wait until it reopens.")
 def withdraw_question_vote(question_id):
     """Withdraw one's vote (nothing happens when there was none)."""
     user = require_user()

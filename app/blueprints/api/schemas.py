@@ -91,6 +91,11 @@ class PrivateUserSchema(UserSchema):
     email_verified = fields.Boolean(metadata={
         "description": "Whether the address is confirmed; until then no notification mail."})
     role = fields.String()
+    reputation = fields.Integer(attribute="total_reputation", metadata={
+        "description": "Public plus private reputation (earned on anonymous questions and "
+                       "inside closed goals); others see only the public part."})
+    public_reputation = fields.Integer(attribute="reputation", metadata={
+        "description": "The reputation everyone else sees."})
     email_mode = fields.String(metadata={"enum": list(EMAIL_MODES)})
 
 

@@ -60,7 +60,7 @@ def goal_panel(viewer, goal, **forms) -> dict:
             "agreement": current,
             "versions": len(private_space.agreement_versions(goal)),
             "checkins": checkins,
-            "history": mentorship.goal_history(goal),
+            "history": mentorship.goal_history(goal, viewer),
             "message_form": forms.get("message_form") or MessageForm(formdata=None),
             "agreement_form": agreement_form,
             "checkin_form": forms.get("checkin_form") or CheckInForm(formdata=None),

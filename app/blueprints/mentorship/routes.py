@@ -20,7 +20,7 @@ from app.blueprints.mentorship.forms import (
 from app.ratelimits import message_limit, posting_limit
 from app.services import mentorship, private_space
 from app.services.errors import NotFound, ServiceError, ValidationFailed
-from app.services.visibility import get_goal
+from app.services.visibility import can_view_goal, get_goal, get_space_goal
 
 bp = Blueprint("mentorship", __name__)
 
@@ -49,8 +49,14 @@ def dashboard():
 @login_required
 def show_request(request_id: int):
     """An invite, with accept/decline (invitee) or withdraw (protégé) buttons."""
-    request = mentorship.get_request(current_viewer(), request_id)
+    viewer = current_viewer()
+    request = mentorship.get_request(viewer, request_id)
+    # The goal's title while the invite is pending (the owner shows it to the invitee), then
+    # only while the viewer may see the goal (the gate): an invitee who declined loses it
+    # once the goal closes with someone else.
     return render_template("mentorship/request.html", invite=request,
+                           goal_visible=(request.status == "pending"
+                                         or can_view_goal(viewer, request.goal)),
                            action_form=ActionForm(formdata=None))
 
 
@@ -154,6 +160,21 @@ def _space_form(goal_id: int, form_cls, key, save, anchor: str):
             return _to_goal(goal.id, anchor)
     forms = {key: form} if isinstance(key, str) else key(form)
     return render_goal(goal, panel_forms=forms, status=422)
+
+
+@bp.get("/goals/<int:goal_id>/messages")
+@login_required
+def messages(goal_id: int):
+    """The private messages the viewer may read, read-only: how a former mentor keeps their
+    own phase's thread after release or reopen (SPEC §3.1)."""
+    viewer = current_viewer()
+    goal = get_space_goal(viewer, goal_id)
+    try:
+        page = private_space.list_messages(viewer, goal, page=1, per_page=100)
+    except ServiceError:
+        raise NotFound("No such goal.") from None
+    return render_template("mentorship/messages.html", goal=goal, messages=page,
+                           goal_visible=can_view_goal(viewer, goal))
 
 
 @bp.post("/goals/<int:goal_id>/messages")

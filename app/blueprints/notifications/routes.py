@@ -1,4 +1,4 @@
-"""Notifications pages: the list, opening one (marks it read), and "mark all read"."""
+"""Notifications pages: the list, opening one (a POST marks it read), and "mark all read"."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -26,18 +26,34 @@ def index():
                            action_form=ActionForm(formdata=None))
 
 
-@bp.get("/notifications/<int:notification_id>")
-@login_required
-def open_one(notification_id: int):
-    """Follow a notification's link and mark it read (a hidden subject: back to the list)."""
-    viewer = current_viewer()
+def _subject_url(viewer, notification_id: int) -> tuple:
     note = notification_feed.get_notification(viewer, notification_id)
     if note is None:
         raise NotFound("No such notification.")
     item = notification_feed.describe(note, viewer)
+    return note, item, item.url or url_for("notifications.index")
+
+
+@bp.get("/notifications/<int:notification_id>")
+@login_required
+def open_one(notification_id: int):
+    """Follow a notification's link (a GET changes nothing: marking read is a POST)."""
+    _, _, url = _subject_url(current_viewer(), notification_id)
+    return redirect(url)
+
+
+@bp.post("/notifications/<int:notification_id>")
+@login_required
+def open_and_read(notification_id: int):
+    """Mark one notification read and follow its link (the list's buttons, no JS needed)."""
+    viewer = current_viewer()
+    note, item, url = _subject_url(viewer, notification_id)
+    if not ActionForm().validate_on_submit():
+        flash("The form expired: please try again.", "error")
+        return redirect(url_for("notifications.index"))
     if not item.read:
         notification_feed.mark_read(viewer, [note.id])
-    return redirect(item.url or url_for("notifications.index"))
+    return redirect(url)
 
 
 @bp.post("/notifications/read")

@@ -20,6 +20,7 @@ from app.services.goals import require_goal_owner
 from app.services.helpful import set_outcome
 from app.services.invitations import MAX_INVITATIONS, invite_to_answer, list_invitations
 from app.services.pagination import page_args
+from app.services.reputation import sealed_posts
 from app.services.revisions import list_revisions
 from app.services.visibility import can_view_question, get_goal, get_question
 from app.services.votes import votes_on_thread
@@ -78,6 +79,7 @@ def render_thread(question, *, answer_form=None, comment_forms=None, outcome_for
         "questions/show.html", question=question, answers=answers,
         comments=question_service.comments_for(viewer, question, answers),
         my_votes=votes_on_thread(viewer, question, answers),
+        sealed=sealed_posts(question, answers),
         is_asker=is_asker,
         # Invitations to answer: only the asker sees who was invited (and the form).
         invitations=list_invitations(question) if is_asker else [],
