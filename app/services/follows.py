@@ -20,7 +20,7 @@ from app.models.social import FOLLOW_TARGETS, Follow
 from app.services.errors import NotFound
 from app.services.pagination import Page
 from app.services.transaction import write_transaction
-from app.services.validation import TAG_MAX, TAG_RE
+from app.services.validation import TAG_MAX, TAG_RE, parse_id
 from app.services.visibility import (
     can_view_goal,
     can_view_question,
@@ -53,12 +53,10 @@ def _check_type(target_type) -> str:
 
 
 def _parse_id(key) -> int:
-    if isinstance(key, int) and not isinstance(key, bool):
-        return key
-    text = str(key)
-    if not text.isdigit() or len(text) > 10:
+    target_id = parse_id(key)
+    if target_id is None:
         raise NotFound("No such goal or question.")
-    return int(text)
+    return target_id
 
 
 def _tag_by_name(name) -> Tag:

@@ -8,6 +8,7 @@ from app.security import safe_next
 from app.services import follows
 from app.services.pagination import page_args
 from app.services.profiles import MAX_TZ_RANGE, mentor_directory
+from app.services.validation import parse_id
 
 bp = Blueprint("discovery", __name__)
 
@@ -23,7 +24,7 @@ def follow_state(target_type: str, key):
 
 def _target_url(target_type: str, key) -> str:
     endpoint, arg = _TARGET_PAGES[target_type]
-    value = key if target_type == "tag" else int(key)
+    value = key if target_type == "tag" else parse_id(key)
     return url_for(endpoint, **{arg: value})
 
 
