@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from app.blueprints.admin.forms import FlagForm, ReasonForm, SuspendForm
 from app.blueprints.forms import apply_service_error, current_viewer
 from app.models.moderation import FLAG_TARGETS
-from app.ratelimits import posting_limit
+from app.ratelimits import flag_limit
 from app.security import safe_next
 from app.services import moderation
 from app.services.errors import NotFound, ServiceError, ValidationFailed
@@ -44,7 +44,7 @@ def new_flag_form() -> FlagForm:
 
 
 @bp.post("/flags")
-@posting_limit
+@flag_limit
 def flag():
     """Report a post to the moderators."""
     viewer = current_viewer()

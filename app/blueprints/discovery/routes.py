@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from app.blueprints.forms import ActionForm, current_viewer
+from app.ratelimits import follow_limit
 from app.security import safe_next
 from app.services import follows
 from app.services.pagination import page_args
@@ -29,6 +30,7 @@ def _target_url(target_type: str, key) -> str:
 
 
 @bp.post("/<any(follow, unfollow):action>/<target_type>/<key>")
+@follow_limit
 @login_required
 def follow_action(action: str, target_type: str, key: str):
     """Follow or unfollow a tag, goal or question, then go back where the button was."""
