@@ -37,12 +37,13 @@ from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models import User
 from app.models.base import alembic_render_item
+from app.request_input import register_request_input
 from app.search.background import register_background_indexer
 from app.security import register_security
 from app.services.account_mail import register_account_mailer
 from app.services.accounts import account_usable
 from app.services.transaction import configure_sqlite_engine
-from app.services.validation import CONTACT_MODES
+from app.services.validation import CONTACT_MODES, parse_id, parse_int
 from app.services.visibility import asker_view, reveals_asker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +61,7 @@ def create_app(config: object | None = None) -> Flask:
     register_instance_defaults(app)
     register_database(app)
     register_extensions(app)
+    register_request_input(app)  # before the blueprints: their <int:…> routes use its converter
     register_blueprints(app)
     register_error_handlers(app)
     register_security(app)
@@ -71,13 +73,15 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def register_instance_defaults(app: Flask) -> None:
-    """Fill settings that default to files under instance/ (database, index, secret key)."""
+    """Fill settings that default to files under instance/ (database, index, limits, key)."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'journster.db'}"
     if not app.config.get("SEARCH_INDEX_DIR"):
         app.config["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{instance / 'ratelimits.db'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
 
@@ -126,11 +130,12 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user_part, _, version = user_id.partition(":")
-        if not user_part.isdigit() or not version.isdigit():
+        user_part, _, version_part = user_id.partition(":")
+        user_pk, version = parse_id(user_part), parse_int(version_part, minimum=0)
+        if user_pk is None or version is None:
             return None
-        user = db.session.get(User, int(user_part))
-        if not account_usable(user) or user.session_version != int(version):
+        user = db.session.get(User, user_pk)
+        if not account_usable(user) or user.session_version != version:
             return None
         return user
 

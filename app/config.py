@@ -60,7 +60,9 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY") or None
         self.DEMO_DATA = _env_bool("DEMO_DATA", False)
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
-        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+        # None: a SQLite file under instance/ that every worker on this machine shares
+        # (app/ratelimit_storage.py); redis://… to share the counts across machines.
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or None
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "journster")
         self.SMTP_URL = env.get("SMTP_URL") or None
         # Absolute links in emails (no request to take the host from in `flask notify`).
@@ -103,6 +105,10 @@ class Config:
     RATELIMIT_SEARCH = "120 per minute"
     RATELIMIT_PASSWORD_RESET = "5 per hour"  # noqa: S105  (a rate, not a secret)
     RATELIMIT_PASSWORD_CHECK = "10 per minute"  # noqa: S105
+    RATELIMIT_VOTES = "60 per minute"
+    RATELIMIT_FLAGS = "60 per minute"
+    RATELIMIT_FOLLOWS = "60 per minute"
+    RATELIMIT_BLOCKS = "60 per minute"
     API_TITLE = "Journster API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -55,6 +55,20 @@ def json_error(status: int, message: str, fields: dict | None = None, code: str 
     return jsonify({"error": body}), status
 
 
+def _message_list(messages, prefix: str = "") -> list[str]:
+    """marshmallow messages for one field as a flat list of strings (SPEC §3: {field: [...]}).
+
+    Nested fields report {index or key: [...]}: "tags": {"0": ["Not a string."]} becomes
+    "tags": ["0: Not a string."].
+    """
+    if isinstance(messages, dict):
+        return [text for key, value in messages.items()
+                for text in _message_list(value, f"{prefix}{key}: ")]
+    if isinstance(messages, list | tuple):
+        return [text for value in messages for text in _message_list(value, prefix)]
+    return [f"{prefix}{messages}"]
+
+
 def _webargs_fields(error: HTTPException) -> dict | None:
     """Flatten webargs/marshmallow messages ({"json": {field: [...]}}) to {field: [...]}."""
     messages = (getattr(error, "data", None) or {}).get("messages")
@@ -63,7 +77,8 @@ def _webargs_fields(error: HTTPException) -> dict | None:
     fields: dict = {}
     for location_messages in messages.values():
         if isinstance(location_messages, dict):
-            fields.update(location_messages)
+            for name, field_messages in location_messages.items():
+                fields[str(name)] = _message_list(field_messages)
     return fields or None
 
 

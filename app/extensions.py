@@ -9,6 +9,9 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+# Registers the sqlite:/// rate-limit storage with `limits` before the limiter is bound.
+from app.ratelimit_storage import SQLiteStorage  # noqa: F401
+
 
 class Base(DeclarativeBase):
     """Declarative base with a naming convention so Alembic can name every constraint."""

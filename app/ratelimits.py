@@ -190,3 +190,24 @@ _check_limit_account = limiter.shared_limit(
 def password_check_limit(view):
     """Other password checks (delete account, change password/email): per IP and account."""
     return _check_limit_ip(_check_limit_account(view))
+
+def _action_limit(setting: str, scope: str):
+    """A per-IP plus per-account limit on the state-changing methods of one kind of action."""
+    methods = ["POST", "PUT", "PATCH", "DELETE"]
+    per_ip = limiter.shared_limit(_setting(setting), scope=f"{scope}-ip", methods=methods)
+    per_account = limiter.shared_limit(_setting(setting), scope=scope,
+                                       key_func=_posting_account, methods=methods)
+
+    def decorate(view):
+        return per_ip(per_account(view))
+
+    decorate.__doc__ = f"{setting} per IP and per account (SPEC §3.1), web and API alike."
+    return decorate
+
+
+# Votes (cast, change, withdraw), flags, follows (and unfollows), blocks (and unblocks):
+# each kind has its own buckets, so voting does not use up someone's flags.
+vote_limit = _action_limit("RATELIMIT_VOTES", "votes")
+flag_limit = _action_limit("RATELIMIT_FLAGS", "flags")
+follow_limit = _action_limit("RATELIMIT_FOLLOWS", "follows")
+block_limit = _action_limit("RATELIMIT_BLOCKS", "blocks")

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+from app.services.validation import parse_id
+
 DOC_TYPES = ("question", "answer", "goal")
 
 # Tags whose content is never readable text (sanitised HTML has none, but be safe).
@@ -31,9 +33,10 @@ def doc_id_for(doc_type: str, object_id: int) -> str:
 def parse_doc_id(doc_id: str) -> tuple[str, int]:
     """Split "question:12" into ("question", 12); ValueError when malformed."""
     doc_type, _, raw_id = doc_id.partition(":")
-    if doc_type not in DOC_TYPES or not raw_id.isdigit():
+    object_id = parse_id(raw_id)
+    if doc_type not in DOC_TYPES or object_id is None:
         raise ValueError(f"malformed doc id {doc_id!r}")
-    return doc_type, int(raw_id)
+    return doc_type, object_id
 
 
 class _TextExtractor(HTMLParser):

@@ -22,7 +22,7 @@ from app.services.errors import NotFound
 from app.services.pagination import Page
 from app.services.tags import get_or_create_tags
 from app.services.transaction import write_transaction
-from app.services.validation import TAG_MAX, TAG_RE
+from app.services.validation import TAG_MAX, TAG_RE, parse_id
 from app.services.visibility import (
     can_view_goal,
     can_view_question,
@@ -55,12 +55,10 @@ def _check_type(target_type) -> str:
 
 
 def _parse_id(key) -> int:
-    if isinstance(key, int) and not isinstance(key, bool):
-        return key
-    text = str(key)
-    if not text.isdigit() or len(text) > 10:
+    target_id = parse_id(key)
+    if target_id is None:
         raise NotFound("No such goal or question.")
-    return int(text)
+    return target_id
 
 
 def _tag_name(name) -> str:

@@ -168,9 +168,10 @@ def add_journal_entry(user: User, goal: Goal, body) -> JournalEntry:
     body = errors.check("body", v.check_body, body, label="Entry")
     errors.raise_if_any()
     with write_transaction() as session:
+        mark = private_mark_for(session, goal.id)
         entry = JournalEntry(goal_id=goal.id, author_id=user.id, body=body,
-                             body_html=render_markdown(body),
-                             mentorship_id=private_mark_for(session, goal.id))
+                             body_html=render_markdown(body, private=mark is not None),
+                             mentorship_id=mark)
         session.add(entry)
     return entry
 

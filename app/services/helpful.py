@@ -71,11 +71,12 @@ def set_outcome(user: User, question: Question, body) -> Outcome:
         require_editable(session, question.goal_id, question)
         outcome = session.scalar(select(Outcome).where(Outcome.question_id == question.id))
         if outcome is None:
-            outcome = Outcome(question_id=question.id, body=body,
-                              body_html=render_markdown(body))
+            outcome = Outcome(question_id=question.id, body=body, body_html=render_markdown(
+                body, private=question.mentorship_id is not None))
             session.add(outcome)
         else:
             outcome.body = body
-            outcome.body_html = render_markdown(body)
+            outcome.body_html = render_markdown(body,
+                                                private=question.mentorship_id is not None)
             outcome.updated_at = utcnow()
     return outcome

@@ -7,6 +7,7 @@ from sqlalchemy import Select, func, select
 
 from app.extensions import db
 from app.services.errors import ValidationFailed
+from app.services.validation import parse_int
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -38,12 +39,11 @@ class Page:
 
 def page_args(page, per_page=None) -> tuple[int, int]:
     """Validate page numbers from a query string or JSON (1-based; per_page 1–100)."""
-    try:
-        page = int(page or 1)
-        per_page = int(per_page or DEFAULT_PER_PAGE)
-    except (TypeError, ValueError):
+    page, per_page = parse_int(page or 1), parse_int(per_page or DEFAULT_PER_PAGE)
+    if page is None or per_page is None:
+        field = "page" if page is None else "per_page"
         raise ValidationFailed("Page numbers must be whole numbers.",
-                               {"page": ["Must be a whole number."]}) from None
+                               {field: ["Must be a whole number."]})
     if not 1 <= page <= MAX_PAGE:
         raise ValidationFailed("Page out of range.", {"page": ["Page out of range."]})
     if not 1 <= per_page <= MAX_PER_PAGE:

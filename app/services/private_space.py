@@ -32,6 +32,11 @@ AGENDA_MAX = 5000
 NOTES_MAX = 20_000
 
 
+def _private_html(text: str) -> str:
+    """Everything here is private: images load from this site only (no tracking pixels)."""
+    return render_markdown(text, private=True)
+
+
 def require_party(user: User, goal: Goal) -> Mentorship:
     """The goal's mentorship in progress, if user is its protégé or mentor."""
     if goal.visibility == VISIBILITY_OPEN:
@@ -85,7 +90,7 @@ def send_message(user: User, goal: Goal, body) -> Message:
     errors.raise_if_any()
     with write_transaction() as session:
         message = Message(mentorship_id=mentorship.id, goal_id=goal.id, sender_id=user.id,
-                          body=body, body_html=render_markdown(body))
+                          body=body, body_html=_private_html(body))
         session.add(message)
         session.flush()
         notify(session, other, "message", "message", message.id, actor_id=user.id)
@@ -147,7 +152,7 @@ def set_agreement(user: User, goal: Goal, data: dict) -> Agreement:
             agreement = Agreement(
                 mentorship_id=mentorship.id, version=version, author_id=user.id,
                 modes=",".join(modes), cadence=cadence, response_hours=hours,
-                success_criteria=criteria, success_html=render_markdown(criteria))
+                success_criteria=criteria, success_html=_private_html(criteria))
             session.add(agreement)
     except IntegrityError:
         # The other party saved a version at the same moment: theirs stays, nothing merges.
@@ -186,8 +191,8 @@ def add_checkin(user: User, goal: Goal, data: dict) -> CheckIn:
     errors.raise_if_any()
     with write_transaction() as session:
         checkin = CheckIn(mentorship_id=mentorship.id, author_id=user.id, scheduled_at=when,
-                          agenda=agenda, agenda_html=render_markdown(agenda), notes=notes,
-                          notes_html=render_markdown(notes) if notes else "")
+                          agenda=agenda, agenda_html=_private_html(agenda), notes=notes,
+                          notes_html=_private_html(notes) if notes else "")
         session.add(checkin)
     return checkin
 
@@ -214,10 +219,10 @@ def update_checkin(user: User, goal: Goal, checkin: CheckIn, data: dict) -> Chec
         if "scheduled_at" in clean:
             checkin.scheduled_at = clean["scheduled_at"]
         if "agenda" in clean:
-            checkin.agenda, checkin.agenda_html = clean["agenda"], render_markdown(clean["agenda"])
+            checkin.agenda, checkin.agenda_html = clean["agenda"], _private_html(clean["agenda"])
         if "notes" in clean:
             checkin.notes = clean["notes"]
-            checkin.notes_html = render_markdown(clean["notes"]) if clean["notes"] else ""
+            checkin.notes_html = _private_html(clean["notes"]) if clean["notes"] else ""
         checkin.updated_at = utcnow()
     return checkin
 

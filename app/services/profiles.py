@@ -19,7 +19,7 @@ from app.models.tags import user_mentor_topics, user_skills
 from app.services.blocks import blocked_ids_of
 from app.services.pagination import paginate
 from app.services.reputation import public_only, shown_reputation
-from app.services.validation import TAG_MAX, TAG_RE, timezone_choices
+from app.services.validation import TAG_MAX, TAG_RE, parse_int, timezone_choices
 from app.services.visibility import anonymous_clause, visible_answers, visible_questions
 from app.services.votes import DOWNVOTE, HELPED_ME, UPVOTE_ANSWER, UPVOTE_QUESTION
 
@@ -220,7 +220,7 @@ def mentor_directory(args, page: int = 1, per_page: int = 20, viewer=None):
     if tz:
         offset = parse_offset(tz)
         raw_range = (args.get("tz_range") or "2").strip()
-        hours = int(raw_range) if raw_range.isdigit() and int(raw_range) <= MAX_TZ_RANGE else None
+        hours = parse_int(raw_range, minimum=0, maximum=MAX_TZ_RANGE)
         if hours is None:
             messages.append(f"The time zone range must be 0–{MAX_TZ_RANGE} hours; "
                             "2 hours was used.")

@@ -72,11 +72,11 @@ def ask_question(owner: User, data: dict) -> Question:
         if goal.owner_id != owner.id:
             raise Forbidden("You can only ask questions under your own goals.")
     with write_transaction() as session:
+        mark = private_mark_for(session, goal.id if goal else None)
         question = Question(
             owner_id=owner.id, goal_id=goal.id if goal else None, title=clean["title"],
-            body=clean["body"], body_html=render_markdown(clean["body"]),
-            tags=get_or_create_tags(clean["tags"]),
-            mentorship_id=private_mark_for(session, goal.id if goal else None),
+            body=clean["body"], body_html=render_markdown(clean["body"], private=mark is not None),
+            tags=get_or_create_tags(clean["tags"]), mentorship_id=mark,
             anonymous=data.get("anonymous") is True,
         )
         session.add(question)
@@ -113,7 +113,8 @@ def edit_question(user: User, question: Question, data: dict) -> Question:
             question.title = clean["title"]
         if "body" in clean:
             question.body = clean["body"]
-            question.body_html = render_markdown(clean["body"])
+            question.body_html = render_markdown(
+                clean["body"], private=question.mentorship_id is not None)
         if "tags" in clean:
             question.tags = get_or_create_tags(clean["tags"])
         question.updated_at = utcnow()
@@ -140,7 +141,8 @@ def post_answer(user: User, question: Question, body) -> Answer:
     with write_transaction() as session:
         mark = private_mark_for(session, question.goal_id)
         answer = Answer(question_id=question.id, owner_id=user.id, body=body,
-                        body_html=render_markdown(body), mentorship_id=mark)
+                        body_html=render_markdown(body, private=mark is not None),
+                        mentorship_id=mark)
         session.add(answer)
         # The count is what the question's readers see: a private answer on a public-phase
         # question is not counted, so the count cannot tell that it exists.
@@ -166,7 +168,7 @@ def edit_answer(user: User, answer: Answer, body) -> Answer:
         require_editable(session, answer.question.goal_id, answer)
         record_revision("answer", answer, user, body=answer.body)
         answer.body = body
-        answer.body_html = render_markdown(body)
+        answer.body_html = render_markdown(body, private=answer.mentorship_id is not None)
         answer.updated_at = utcnow()
     return answer
 
@@ -182,10 +184,11 @@ def add_comment(user: User, *, question: Question | None = None,
     errors.raise_if_any()
     with write_transaction() as session:
         goal_id = (question or answer.question).goal_id
+        mark = private_mark_for(session, goal_id)
         comment = Comment(question_id=question.id if question else None,
                           answer_id=answer.id if answer else None, author_id=user.id,
-                          body=body, body_html=render_markdown(body),
-                          mentorship_id=private_mark_for(session, goal_id))
+                          body=body, body_html=render_markdown(body, private=mark is not None),
+                          mentorship_id=mark)
         session.add(comment)
         notification_events.comment_posted(session, comment, question or answer)
     return comment

@@ -24,6 +24,11 @@ TAG_MAX = 35
 TAG_RE = re.compile(r"[a-z0-9+#.-]+")
 CONTACT_MODES = ("message", "email", "video", "phone")
 
+# Ids are SQL INTEGER columns (32-bit on PostgreSQL); larger numbers can name no row.
+ID_MAX = 2**31 - 1
+# ASCII digits only: str.isdigit() accepts "²" and int() accepts "١٢", both are not ids.
+_INT_TEXT = re.compile(r"-?[0-9]{1,18}")
+
 # C0 controls except tab/newline/carriage return; PostgreSQL cannot even store NUL.
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -54,6 +59,30 @@ class FieldErrors:
 
 def _fail(message: str):
     raise ValidationFailed(message)
+
+
+def parse_int(value, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    """The one number parser for caller input: an int or ASCII-digit text within bounds, else None.
+
+    Rejects bools, floats, non-ASCII digits (``²``, ``١``), signs other than ``-``, spaces
+    inside, and anything with more than 18 digits before int() ever sees it.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        return None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        return None
+    return number
+
+
+def parse_id(value) -> int | None:
+    """A row id from a path, query, form or JSON value (1 … 2**31-1), else None."""
+    return parse_int(value, minimum=1, maximum=ID_MAX)
 
 
 def clean_text(value, *, max_length: int, multiline: bool = False, label: str = "This field"):

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import Answer, Comment, Goal, JournalEntry, Mentorship, Milestone, Question
 from app.models.goals import VISIBILITY_OPEN
 from app.services.errors import NotFound
+from app.services.validation import parse_id
 
 
 def _viewer_id(user) -> int | None:
@@ -343,7 +344,7 @@ def hidden_public_answer_count(user, author) -> int:
 
 def valid_id(value) -> bool:
     """Whether a caller-supplied id can name a row at all (an int within the column)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+    return isinstance(value, int) and parse_id(value) is not None
 
 
 def get_goal(user, goal_id) -> Goal:

@@ -31,7 +31,8 @@ def test_defaults(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     config = Config()
     assert config.SQLALCHEMY_DATABASE_URI is None  # resolved under instance/ by the factory
-    assert config.RATELIMIT_ENABLED is True and config.RATELIMIT_STORAGE_URI == "memory://"
+    # None: the factory puts the shared counters in instance/ratelimits.db (SQLite).
+    assert config.RATELIMIT_ENABLED is True and config.RATELIMIT_STORAGE_URI is None
     assert config.INVITE_TTL_SECONDS == 604_800 and config.DEMO_DATA is False
     assert normalise_database_url("postgres://x/y") == "postgresql+psycopg://x/y"
     assert normalise_database_url("sqlite:///a.db") == "sqlite:///a.db"

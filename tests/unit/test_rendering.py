@@ -1,5 +1,6 @@
 """Markdown is rendered and then reduced to an allow-list: nothing executable survives."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -92,3 +93,33 @@ def test_empty_and_huge_inputs():
     assert render_markdown("") == ""
     big = ("word " * 4000)[:20_000]
     assert len(render_markdown(big)) >= 19_000
+
+
+PIXEL = "https://tracker.example/p.gif"
+
+
+@pytest.mark.parametrize("source", [
+    f"![pixel]({PIXEL})",
+    f'<img src="{PIXEL}">',
+    "![pixel](//tracker.example/p.gif)",
+    '<img src="//tracker.example/p.gif">',
+    "![pixel](/\\\\tracker.example/p.gif)",
+    '<img src="/\\tracker.example/p.gif">',
+    "![pixel](http://tracker.example/p.gif)",
+    '<img src="HTTPS://TRACKER.EXAMPLE/P.GIF">',
+    '<img srcset="https://tracker.example/p.gif 1x" src="/static/x.png">',
+])
+def test_private_content_loads_no_image_from_other_sites(source):
+    html = render_markdown(source, private=True)
+    images = re.findall(r"<img[^>]*>", html)
+    assert all("tracker" not in image.lower() for image in images), html
+    assert "srcset" not in html
+
+
+def test_private_images_from_other_sites_become_links_and_local_ones_stay():
+    html = render_markdown(f"See ![my chart]({PIXEL}) and ![logo](/static/logo.png)",
+                           private=True)
+    assert f'<a href="{PIXEL}" rel="nofollow ugc noopener">my chart (image)</a>' in html
+    assert '<img alt="logo" src="/static/logo.png">' in html
+    # Public content keeps ordinary images.
+    assert f'src="{PIXEL}"' in render_markdown(f"![chart]({PIXEL})")

@@ -103,3 +103,20 @@ def test_field_errors_collects_every_field():
     with pytest.raises(ValidationFailed) as info:
         errors.raise_if_any()
     assert set(info.value.fields) == {"username", "email"}
+
+
+@pytest.mark.parametrize("value, expected", [
+    (1, 1), ("1", 1), (" 42 ", 42), ("2147483647", 2**31 - 1), (2**31 - 1, 2**31 - 1),
+    ("0", None), (0, None), ("-1", None), ("2147483648", None), (2**31, None),
+    ("²", None), ("١", None), ("12²", None), ("1.0", None), ("1e3", None), ("+1", None),
+    ("1 2", None), ("", None), (None, None), (True, None), (1.0, None), ([1], None),
+    ("9" * 19, None), ("9" * 5000, None), ("\x001", None),
+])
+def test_parse_id_accepts_only_ascii_ids_in_the_column_range(value, expected):
+    assert v.parse_id(value) == expected
+
+
+def test_parse_int_bounds():
+    assert v.parse_int("-3") == -3 and v.parse_int("-3", minimum=0) is None
+    assert v.parse_int("12", maximum=12) == 12 and v.parse_int("13", maximum=12) is None
+    assert v.parse_int("²", minimum=0) is None

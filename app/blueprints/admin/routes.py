@@ -10,11 +10,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from app.blueprints.admin.forms import FlagForm, ReasonForm, SuspendForm
 from app.blueprints.forms import apply_service_error, current_viewer
 from app.models.moderation import FLAG_TARGETS
-from app.ratelimits import posting_limit
+from app.ratelimits import flag_limit
 from app.security import safe_next
 from app.services import moderation
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.pagination import page_args
+from app.services.validation import parse_id
 from app.services.visibility import hidden_by_moderators, is_public_post
 
 bp = Blueprint("admin", __name__)
@@ -42,12 +43,8 @@ def new_flag_form() -> FlagForm:
     return FlagForm(formdata=None)
 
 
-def _int(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
-
-
 @bp.post("/flags")
-@posting_limit
+@flag_limit
 def flag():
     """Report a post to the moderators."""
     viewer = current_viewer()
@@ -58,7 +55,7 @@ def flag():
     if not form.validate_on_submit():
         return render_template("admin/flag.html", form=form, back=back), 422
     try:
-        moderation.flag(viewer, form.type.data, _int(form.id.data), form.reason.data,
+        moderation.flag(viewer, form.type.data, parse_id(form.id.data), form.reason.data,
                         form.details.data or "")
     except ValidationFailed as error:
         apply_service_error(form, error)

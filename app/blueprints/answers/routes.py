@@ -6,7 +6,7 @@ from flask_login import login_required
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.questions.forms import AnswerForm, CommentForm
 from app.blueprints.questions.routes import render_thread
-from app.ratelimits import posting_limit
+from app.ratelimits import posting_limit, vote_limit
 from app.services import questions as question_service
 from app.services.errors import ValidationFailed
 from app.services.helpful import mark_helpful, unmark_helpful
@@ -86,6 +86,7 @@ def comment(question_id: int | None, answer_id: int | None):
 
 @bp.post("/questions/<int:question_id>/vote", defaults={"answer_id": None})
 @bp.post("/answers/<int:answer_id>/vote", defaults={"question_id": None})
+@vote_limit
 @login_required
 def vote(question_id: int | None, answer_id: int | None):
     """Vote up (1), down (-1) or withdraw (0); buttons carry the value."""

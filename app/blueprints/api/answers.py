@@ -19,7 +19,7 @@ from app.blueprints.api.qa_schemas import (
     RevisionPageSchema,
     VoteResultSchema,
 )
-from app.ratelimits import posting_limit
+from app.ratelimits import posting_limit, vote_limit
 from app.services import questions as question_service
 from app.services.helpful import mark_helpful, unmark_helpful
 from app.services.revisions import list_revisions
@@ -106,6 +106,7 @@ def create_answer_comment(data, answer_id):
 
 
 @blp.route("/answers/<int:answer_id>/votes", methods=["POST"])
+@vote_limit
 @authenticated(blp)
 @blp.arguments(VoteSchema)
 @blp.response(200, VoteResultSchema)
@@ -122,6 +123,7 @@ def vote_answer(data, answer_id):
 
 
 @blp.route("/answers/<int:answer_id>/votes", methods=["DELETE"])
+@vote_limit
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description=_HIDDEN)

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields
 from app.blueprints.api.common import authenticated, make_blueprint, require_user
 from app.blueprints.api.qa_args import PageArgsSchema
 from app.models.social import FOLLOW_TARGETS
+from app.ratelimits import follow_limit
 from app.services import follows
 
 blp = make_blueprint("api_follows", "Following tags, goals and questions.")
@@ -41,6 +42,7 @@ def list_follows(args):
 
 
 @blp.route("/follows/<target_type>/<key>", methods=["PUT"])
+@follow_limit
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description="Unknown target type, or no such (visible) target.")
@@ -50,6 +52,7 @@ def follow(target_type, key):
 
 
 @blp.route("/follows/<target_type>/<key>", methods=["DELETE"])
+@follow_limit
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description="Unknown target type, or no such target.")

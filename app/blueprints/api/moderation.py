@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from app.blueprints.api.common import authenticated, make_blueprint, require_user
 from app.blueprints.api.qa_args import PageArgsSchema
 from app.models.moderation import FLAG_REASONS, FLAG_TARGETS
+from app.ratelimits import flag_limit
 from app.services import moderation
 from app.services.errors import NotFound
 
@@ -112,6 +113,7 @@ def _hidden_state(target_type: str, target) -> dict:
 
 
 @blp.route("/flags", methods=["POST"])
+@flag_limit
 @authenticated(blp)
 @blp.arguments(FlagCreateSchema)
 @blp.response(201, FlagSchema)

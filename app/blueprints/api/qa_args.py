@@ -13,8 +13,10 @@ from app.services import validation as v
 from app.services.pagination import MAX_PAGE, MAX_PER_PAGE
 from app.services.questions import SORTS
 
-_TAG_FILTER_RE = r"^[A-Za-z0-9+#.-]+$"
-_USERNAME_FILTER_RE = r"^[A-Za-z0-9_-]+$"
+# "*", not "+": an empty filter (?tag=) means no filter (PageArgsSchema drops it), and the
+# OpenAPI document says so.
+_TAG_FILTER_RE = r"^[A-Za-z0-9+#.-]*$"
+_USERNAME_FILTER_RE = r"^[A-Za-z0-9_-]*$"
 
 
 def _title(required: bool) -> fields.String:

@@ -29,7 +29,7 @@ from app.blueprints.api.qa_schemas import (
     RevisionPageSchema,
     VoteResultSchema,
 )
-from app.ratelimits import posting_limit
+from app.ratelimits import posting_limit, vote_limit
 from app.services import questions as question_service
 from app.services.helpful import set_outcome
 from app.services.invitations import invite_to_answer, list_invitations, require_asker
@@ -158,6 +158,7 @@ def create_question_comment(data, question_id):
 
 
 @blp.route("/questions/<int:question_id>/votes", methods=["POST"])
+@vote_limit
 @authenticated(blp)
 @blp.arguments(VoteSchema)
 @blp.response(200, VoteResultSchema)
@@ -174,6 +175,7 @@ def vote_question(data, question_id):
 
 
 @blp.route("/questions/<int:question_id>/votes", methods=["DELETE"])
+@vote_limit
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description=_HIDDEN)

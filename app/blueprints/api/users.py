@@ -12,7 +12,7 @@ from app.blueprints.api.schemas import (
     UserCreateSchema,
     UserSchema,
 )
-from app.ratelimits import signup_limit, token_limit_account, token_limit_ip
+from app.ratelimits import block_limit, signup_limit, token_limit_account, token_limit_ip
 from app.services.account_deletion import get_profile_user
 from app.services.accounts import authenticate, register_user, update_profile
 from app.services.blocks import block, unblock
@@ -82,6 +82,7 @@ def get_user_profile(username):
 
 
 @blp.route("/users/<username>/block", methods=["PUT", "POST"])
+@block_limit
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description="No such user.")
@@ -94,6 +95,7 @@ def block_user(username):
 
 
 @blp.route("/users/<username>/block", methods=["DELETE"])
+@block_limit
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description="No such user.")

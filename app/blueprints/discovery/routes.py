@@ -4,10 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from app.blueprints.forms import ActionForm, current_viewer
+from app.ratelimits import follow_limit
 from app.security import safe_next
 from app.services import follows
 from app.services.pagination import page_args
 from app.services.profiles import MAX_TZ_RANGE, mentor_directory
+from app.services.validation import parse_id
 
 bp = Blueprint("discovery", __name__)
 
@@ -23,11 +25,12 @@ def follow_state(target_type: str, key):
 
 def _target_url(target_type: str, key) -> str:
     endpoint, arg = _TARGET_PAGES[target_type]
-    value = key if target_type == "tag" else int(key)
+    value = key if target_type == "tag" else parse_id(key)
     return url_for(endpoint, **{arg: value})
 
 
 @bp.post("/<any(follow, unfollow):action>/<target_type>/<key>")
+@follow_limit
 @login_required
 def follow_action(action: str, target_type: str, key: str):
     """Follow or unfollow a tag, goal or question, then go back where the button was."""

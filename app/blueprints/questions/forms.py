@@ -24,8 +24,9 @@ class QuestionForm(FlaskForm):
 
     def question_data(self) -> dict:
         data = {"title": self.title.data, "body": self.body.data, "tags": self.tags.data or ""}
-        if self.goal_id.data and str(self.goal_id.data).isdigit():
-            data["goal_id"] = int(self.goal_id.data)
+        goal_id = v.parse_id(self.goal_id.data)
+        if goal_id is not None:
+            data["goal_id"] = goal_id
         if self.anonymous.data:
             data["anonymous"] = True
         return data

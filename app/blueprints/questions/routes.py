@@ -22,6 +22,7 @@ from app.services.invitations import MAX_INVITATIONS, invite_to_answer, list_inv
 from app.services.pagination import page_args
 from app.services.reputation import sealed_posts
 from app.services.revisions import list_revisions
+from app.services.validation import parse_id
 from app.services.visibility import can_view_question, get_goal, get_question
 from app.services.votes import votes_on_thread
 
@@ -47,7 +48,8 @@ def ask():
     viewer = current_viewer()
     form = QuestionForm()
     goal_arg = request.args.get("goal") or form.goal_id.data
-    goal = get_goal(viewer, int(goal_arg)) if str(goal_arg or "").isdigit() else None
+    goal_id = parse_id(goal_arg)
+    goal = get_goal(viewer, goal_id) if goal_id is not None else None
     if goal is not None:
         require_goal_owner(viewer, goal)  # questions go only under one's own goals
     if goal is not None and request.method == "GET":

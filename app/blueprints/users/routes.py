@@ -9,7 +9,7 @@ from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.users.forms import DeleteAccountForm, PasswordForm, ProfileForm
 from app.extensions import csrf, db
 from app.models import User
-from app.ratelimits import password_check_limit, verification_mail_limit
+from app.ratelimits import block_limit, password_check_limit, verification_mail_limit
 from app.services.account_deletion import delete_account, get_profile_user
 from app.services.accounts import change_password, update_profile
 from app.services.blocks import block, blocked, unblock
@@ -44,6 +44,7 @@ def profile(username: str):
 
 
 @bp.post("/users/<username>/<action>")
+@block_limit
 @login_required
 def block_action(username: str, action: str):
     """Block or unblock this user."""
