@@ -32,11 +32,11 @@ def enabled() -> bool:
     return bool(current_app.config.get("SIMILAR_HYBRID", True))
 
 
-def lookup(text: str, limit: int, exclude: list[str], types: Iterable[str]
+def lookup(text: str, limit: int, exclude: list[str], types: Iterable[str], backend=None
            ) -> list[tuple[str, int, float]]:
     """(type, id, score) of the best matches, best first; word index only when turned off."""
     types = tuple(types)
-    hits = get_backend().similar(text, limit=max(limit, WORD_CANDIDATES) if enabled()
+    hits = (backend or get_backend()).similar(text, limit=max(limit, WORD_CANDIDATES) if enabled()
                                  else limit, exclude_doc_ids=exclude, types=types)
     if not enabled():
         return [(hit.type, hit.id, hit.score) for hit in hits]
@@ -45,8 +45,7 @@ def lookup(text: str, limit: int, exclude: list[str], types: Iterable[str]
 
 
 def fuse(text: str, word_hits: list[tuple[tuple[str, int], float]], limit: int,
-         exclude: list[str], types: tuple[str, ...], word_weight: float = WORD_WEIGHT
-         ) -> list[tuple[str, int, float]]:
+         exclude: list[str], types: tuple[str, ...]) -> list[tuple[str, int, float]]:
     """Fuse word hits with the nearest vectors of text (see the module docstring)."""
     query = embed_one(text)
     matrix = current_matrix()
@@ -61,7 +60,7 @@ def fuse(text: str, word_hits: list[tuple[tuple[str, int], float]], limit: int,
         if key not in words and (cosine is None or cosine < MIN_COSINE):
             continue
         # A word hit without a vector yet (the indexer is mid-round) still counts its words.
-        score = (cosine or 0.0) + word_weight * words.get(key, 0.0) / best
+        score = (cosine or 0.0) + WORD_WEIGHT * words.get(key, 0.0) / best
         scored.append((key, score))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return [(kind, object_id, score) for (kind, object_id), score in scored[:limit]]
