@@ -23,7 +23,7 @@ from app.search.vector_matrix import current_matrix
 
 WORD_CANDIDATES = 30
 VECTOR_CANDIDATES = 30
-WORD_WEIGHT = 0.2
+WORD_WEIGHT = 0.5
 MIN_COSINE = 0.3
 
 
