@@ -52,8 +52,12 @@ def model():
 
                 if not weights_path().is_file():  # never fall back to a download
                     raise FileNotFoundError(f"wordllama weights missing: {weights_path()}")
-                _model = WordLlama.load(config=CONFIG, dim=DIM, cache_dir=package_dir(),
+                loaded = WordLlama.load(config=CONFIG, dim=DIM, cache_dir=package_dir(),
                                         disable_download=True)
+                # The file holds float16; the loader widens it to float32 (+16 MB per
+                # worker). Pooling sums in float32 either way, so narrowing back is lossless.
+                loaded.embedding = np.ascontiguousarray(loaded.embedding.astype(np.float16))
+                _model = loaded
     return _model
 
 

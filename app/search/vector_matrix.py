@@ -1,12 +1,13 @@
 """Each worker's in-memory copy of the post vectors, and nearest-neighbour lookups on it.
 
 Brute force with numpy: at 55k questions and goals (150k posts) a full 256-dim float32 scan
-reads 56 MB per lookup (~18 ms here), too slow for the as-you-type budget. WordLlama's
-Matryoshka training keeps the leading dimensions meaningful on their own, so neighbours are
-found on the first SCAN_DIMS dimensions (float32, 14 MB, a few ms), and the candidates are
-then scored on all 256 (kept as float16, 28 MB). The copy is refreshed from the table at most
-every VECTOR_REFRESH_SECONDS: new rows are appended; a deletion or a count that does not add
-up reloads it whole.
+reads 56 MB per lookup (~18 ms here), too slow for the as-you-type budget, and 56 MB per
+worker. WordLlama's Matryoshka training keeps the leading dimensions meaningful on their own
+(SemEval 3B train MAP, each question's own candidates: 64 dims 67.4, 128 dims 67.7, 256 dims
+67.7), so neighbours are found on the first SCAN_DIMS dimensions (float32, 14 MB at 55k, a few
+ms) and candidates are scored on the first SCORE_DIMS (float16, 14 MB). The copy is refreshed
+from the table at most every VECTOR_REFRESH_SECONDS: new rows are appended; a deletion or a
+count that does not add up reloads it whole.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from app.models import PostVector
 from app.search.embeddings import DIM
 
 SCAN_DIMS = 64
+SCORE_DIMS = 128
 TYPE_CODES = {"question": 0, "goal": 1}
 TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
 FULL_RELOAD_SECONDS = 600.0  # belt and braces against any change the token cannot see
@@ -42,13 +44,15 @@ class VectorMatrix:
         self._token: tuple[int, int] | None = None
         self._checked = self._loaded = 0.0
         self._set(np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int64),
-                  np.zeros((0, DIM), np.float16))
+                  np.zeros((0, SCORE_DIMS), np.float16))
 
     def _set(self, ids, codes, objects, full) -> None:
         keys = objects * 2 + codes
         order = np.argsort(keys, kind="stable")
         # One tuple, swapped in whole: a lookup in another thread sees old or new, never mixed.
-        self._data = (ids, codes, objects, full,
+        # `full` holds the first SCORE_DIMS of each vector; both prefixes are renormalised.
+        self._data = (ids, codes, objects,
+                      _unit(full[:, :SCORE_DIMS].astype(np.float32)).astype(np.float16),
                       _unit(full[:, :SCAN_DIMS].astype(np.float32)), keys[order], order)
 
     def __len__(self) -> int:
@@ -71,7 +75,7 @@ class VectorMatrix:
             self._catch_up(token, now)
 
     def _catch_up(self, token: tuple[int, int], now: float) -> None:
-        ids, codes, objects, full = self._data[:4]
+        ids, codes, objects, full = self._data[:4]  # full: SCORE_DIMS wide from here on
         last = int(ids[-1]) if len(ids) else 0
         whole = now - self._loaded >= FULL_RELOAD_SECONDS or token[1] < last
         if not whole:
@@ -98,7 +102,7 @@ class VectorMatrix:
         codes = np.fromiter((TYPE_CODES.get(r[1], -1) for r in rows), np.int8, len(rows))
         objects = np.fromiter((r[2] for r in rows), np.int64, len(rows))
         blob = b"".join(bytes(r[3]) for r in rows)
-        full = np.frombuffer(blob, np.float16).reshape(len(rows), DIM).copy()
+        full = np.frombuffer(blob, np.float16).reshape(len(rows), DIM)[:, :SCORE_DIMS].copy()
         return ids, codes, objects, full
 
     def nearest(self, query: np.ndarray, k: int, types, exclude: set[tuple[str, int]]
@@ -119,7 +123,7 @@ class VectorMatrix:
         return [key for key in found if key not in exclude][:k]
 
     def cosines(self, query: np.ndarray, keys) -> dict[tuple[str, int], float]:
-        """Full-dimension cosine of each post that has a vector (others are left out)."""
+        """Cosine (first SCORE_DIMS dims) of each post that has a vector (others left out)."""
         _, _, _, full, _, sorted_keys, order = self._data
         keys = [key for key in keys if key[0] in TYPE_CODES]
         if not keys or not len(sorted_keys):
@@ -129,7 +133,7 @@ class VectorMatrix:
         at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
         found = sorted_keys[at] == wanted
         rows = order[at[found]]
-        scores = full[rows].astype(np.float32) @ query.astype(np.float32)
+        scores = full[rows].astype(np.float32) @ _unit(query[:SCORE_DIMS].astype(np.float32))
         hits = [key for key, ok in zip(keys, found, strict=True) if ok]
         return dict(zip(hits, scores.tolist(), strict=True))
 
