@@ -101,7 +101,8 @@ def post_corpus(originals: Sequence[Original]) -> dict[tuple[str, str], int]:
     return posted
 
 
-def run(originals: Sequence[Original], posted: dict, settings: dict) -> tuple[float, list]:
+def run(originals: Sequence[Original], posted: dict, settings: dict, subject_only: bool = False
+        ) -> dict:
     """MAP of similar_to_text under each setting's patches; also the lookup times (ms)."""
     from app.search import hybrid
     from app.search.similar import similar_to_text
@@ -114,7 +115,8 @@ def run(originals: Sequence[Original], posted: dict, settings: dict) -> tuple[fl
         rankings, millis = [], []
         for o in originals:
             started = time.perf_counter()
-            items = similar_to_text(f"{o.subject}\n{o.body}", limit=TOP)
+            text = o.subject if subject_only else f"{o.subject}\n{o.body}"
+            items = similar_to_text(text, limit=TOP)
             millis.append((time.perf_counter() - started) * 1000)
             returned = [item["id"] for item in items]
             rankings.append(by_position(o, returned, lambda c: posted[(c.subject, c.body)]))
@@ -124,8 +126,12 @@ def run(originals: Sequence[Original], posted: dict, settings: dict) -> tuple[fl
     return results
 
 
-def sweep() -> dict[str, dict]:
+def sweep(subject_only: bool) -> dict[str, dict]:
     settings = {"default (hybrid)": {}, "words only (SIMILAR_HYBRID=0)": {"OFF": True}}
+    if subject_only:  # titles: only the short-text weight applies
+        for weight in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0):
+            settings[f"TITLE_WORD_WEIGHT={weight:g}"] = {"TITLE_WORD_WEIGHT": weight}
+        return settings
     for weight in (0.0, 0.1, 0.3, 0.5, 0.8, 1.2):
         settings[f"WORD_WEIGHT={weight:g}"] = {"WORD_WEIGHT": weight}
     for n in (0, 10, 50):
@@ -142,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--db", help="an EMPTY database URL (default: a temporary SQLite)")
     parser.add_argument("--sweep", action="store_true", help="also measure fusion settings")
+    parser.add_argument("--subject-only", action="store_true",
+                        help="ask with the original subject only (a title typed on /ask)")
     args = parser.parse_args(argv)
 
     from flask_migrate import upgrade
@@ -170,26 +178,29 @@ def main(argv: Sequence[str] | None = None) -> None:
             texts = {qid: f"{s}\n{b}" for (s, b), qid in posted.items()}
             ids = list(texts)
             bm25 = bm25_ranker([texts[i] for i in ids])
-            reference = [by_position(o, [ids[i] for i in bm25(f"{o.subject}\n{o.body}")[:TOP]],
+            asked = {id(o): o.subject if args.subject_only else f"{o.subject}\n{o.body}"
+                     for o in originals}
+            reference = [by_position(o, [ids[i] for i in bm25(asked[id(o)])[:TOP]],
                                      lambda c: posted[(c.subject, c.body)]) for o in originals]
             own = [rank_by_score(o.candidates, lambda c, o=o: 0.0) for o in originals]
-            settings = sweep() if args.sweep else {"default (hybrid)": {}}
+            settings = sweep(args.subject_only) if args.sweep else {"default (hybrid)": {}}
             print(f"| ranking | MAP | lookup p50 ms |\n|---|---|---|\n"
                   f"| BM25 reference (in-run, top {TOP}) | {mean_ap(reference):.1f} | |\n"
                   f"| hash order (random) | {mean_ap(own):.1f} | |")
-            for name, (score, millis) in run_settings(originals, posted, settings, app).items():
+            for name, (score, millis) in run_settings(originals, posted, settings, app,
+                                                      args.subject_only).items():
                 print(f"| {name} | {score:.1f} | {statistics.median(millis):.1f} |")
             db.session.remove()
 
 
-def run_settings(originals, posted, settings, app) -> dict:
+def run_settings(originals, posted, settings, app, subject_only: bool) -> dict:
     """run() with "OFF" meaning SIMILAR_HYBRID=0 for that setting."""
     results = {}
     for name, patches in settings.items():
         patches = dict(patches)
         off = patches.pop("OFF", False)
         app.config["SIMILAR_HYBRID"] = not off
-        results.update(run(originals, posted, {name: patches}))
+        results.update(run(originals, posted, {name: patches}, subject_only))
         app.config["SIMILAR_HYBRID"] = True
     return results
 

@@ -12,6 +12,7 @@ nothing like it in the index still lists nothing rather than the least unlike po
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from flask import current_app
@@ -24,7 +25,10 @@ from app.search.vector_matrix import current_matrix
 WORD_CANDIDATES = 30
 VECTOR_CANDIDATES = 30
 WORD_WEIGHT = 0.5
+TITLE_WORDS = 12  # up to this many words the text is a title (as the backends decide)
+TITLE_WORD_WEIGHT = 1.0  # short texts: the cosine of two titles is noisier than of posts
 MIN_COSINE = 0.3
+_WORDS = re.compile(r"\w+")
 
 
 def enabled() -> bool:
@@ -52,6 +56,7 @@ def fuse(text: str, word_hits: list[tuple[tuple[str, int], float]], limit: int,
     excluded = {parse_doc_id(doc_id) for doc_id in exclude}
     near = matrix.nearest(query, VECTOR_CANDIDATES, types, excluded)
     words = dict(word_hits)
+    weight = TITLE_WORD_WEIGHT if len(_WORDS.findall(text)) <= TITLE_WORDS else WORD_WEIGHT
     best = max(words.values(), default=0.0) or 1.0
     cosines = matrix.cosines(query, [*words, *near])
     scored = []
@@ -60,7 +65,7 @@ def fuse(text: str, word_hits: list[tuple[tuple[str, int], float]], limit: int,
         if key not in words and (cosine is None or cosine < MIN_COSINE):
             continue
         # A word hit without a vector yet (the indexer is mid-round) still counts its words.
-        score = (cosine or 0.0) + WORD_WEIGHT * words.get(key, 0.0) / best
+        score = (cosine or 0.0) + weight * words.get(key, 0.0) / best
         scored.append((key, score))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return [(kind, object_id, score) for (kind, object_id), score in scored[:limit]]
