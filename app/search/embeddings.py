@@ -65,8 +65,13 @@ def embed(texts: list[str]) -> np.ndarray:
     """Unit-length float32 vectors, one row per text (an empty text gives a zero row)."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    vectors = np.asarray(model().embed([t[:MAX_CHARS] for t in texts], norm=False),
-                         dtype=np.float32)
+    # Batches are padded to their longest text: embedding texts of similar length together
+    # keeps a reindex from multiplying mostly padding (then the rows are put back in order).
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    pooled = np.asarray(model().embed([texts[i][:MAX_CHARS] for i in order], norm=False),
+                        dtype=np.float32)
+    vectors = np.empty_like(pooled)
+    vectors[order] = pooled
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 

@@ -75,11 +75,12 @@ def rebuild_index(progress=None) -> int:
     node = node_index()
     if node is not None:  # the node's cursor must name the new index
         count = node.rebuild(progress)
-    else:
-        # A lazy generator: database reads start only once rebuild() holds the index lock.
-        count = get_backend().rebuild(all_public_documents(), progress=progress)
-    vectors.rebuild(all_public_documents(types=vectors.VECTOR_TYPES))
-    return count
+        vectors.rebuild(all_public_documents(types=vectors.VECTOR_TYPES))
+        return count
+    # A lazy generator: database reads start only once rebuild() holds the index lock. The
+    # vectors are computed from the same stream and stored at its end (vectors.Rebuild).
+    return get_backend().rebuild(vectors.Rebuild().feed(all_public_documents()),
+                                 progress=progress)
 
 
 def public_doc_ids() -> set[str]:

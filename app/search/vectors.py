@@ -42,16 +42,22 @@ def write(session: Session, upserts: Iterable[SearchDocument], removals: Iterabl
     removals = set(removals)
     # An id in both lists is removed, as the index does (privacy wins).
     docs = {d.doc_id: d for d in upserts if d.type in VECTOR_TYPES and d.doc_id not in removals}
-    stale = sorted(removals | set(docs))
+    vectors = embed([document_text(d) for d in docs.values()]).astype(np.float16)
+    keyed = [(d.doc_id, d.type, d.id, v.tobytes())
+             for d, v in zip(docs.values(), vectors, strict=True)]
+    return _store(session, keyed, removals)
+
+
+def _store(session: Session, rows: list[tuple[str, str, int, bytes]], removals: set[str]) -> int:
+    stale = sorted(removals | {row[0] for row in rows})
     for start in range(0, len(stale), CHUNK):
         session.execute(delete(PostVector).where(
             PostVector.doc_id.in_(stale[start:start + CHUNK])))
-    if docs:
-        vectors = embed([document_text(d) for d in docs.values()]).astype(np.float16)
+    if rows:
         session.execute(insert(PostVector), [
-            {"doc_id": d.doc_id, "doc_type": d.type, "object_id": d.id, "vector": v.tobytes()}
-            for d, v in zip(docs.values(), vectors, strict=True)])
-    return len(docs)
+            {"doc_id": doc_id, "doc_type": kind, "object_id": object_id, "vector": vector}
+            for doc_id, kind, object_id, vector in rows])
+    return len(rows)
 
 
 def write_apart(upserts: list[SearchDocument], removals: list[str]) -> None:
@@ -65,28 +71,54 @@ def write_apart(upserts: list[SearchDocument], removals: list[str]) -> None:
         log.info("post vectors written concurrently by another node; kept theirs")
 
 
-def rebuild(docs: Iterable[SearchDocument], batch: int = 1000) -> int:
+class Rebuild:
+    """Vectors computed from the documents a full reindex streams anyway, stored after it.
+
+    ``feed`` passes the documents on unchanged (to the index's rebuild) and embeds the
+    questions and goals on the way: one database read serves both. Nothing is written while
+    the stream is read (the reader's session must not commit under it); at its end, still
+    inside the index's rebuild lock (so the indexer's next round writes after us, never
+    before), every row is replaced batch by batch (readers see old or new vectors, never
+    none) and rows of posts no longer public are dropped. 512 bytes a post are held in
+    memory meanwhile (28 MB at 55k).
+    """
+
+    EMBED_BATCH = 512
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, int, bytes]] = []
+        self._pending: list[SearchDocument] = []
+
+    def feed(self, docs: Iterable[SearchDocument]) -> Iterable[SearchDocument]:
+        for doc in docs:
+            if doc.type in VECTOR_TYPES:
+                self._pending.append(doc)
+                if len(self._pending) >= self.EMBED_BATCH:
+                    self._embed()
+            yield doc
+        self._embed()
+        self.store()
+
+    def _embed(self) -> None:
+        vectors = embed([document_text(d) for d in self._pending]).astype(np.float16)
+        self.rows += [(d.doc_id, d.type, d.id, v.tobytes())
+                      for d, v in zip(self._pending, vectors, strict=True)]
+        self._pending.clear()
+
+    def store(self, batch: int = 2000) -> int:
+        for start in range(0, len(self.rows), batch):
+            with write_transaction() as session:
+                _store(session, self.rows[start:start + batch], set())
+        remove(stored_doc_ids() - {row[0] for row in self.rows})
+        return len(self.rows)
+
+
+def rebuild(docs: Iterable[SearchDocument]) -> int:
     """Recompute every vector from these (all public) documents; drop any other row."""
-    seen: set[str] = set()
-    pending: list[SearchDocument] = []
-
-    def flush() -> None:
-        # Batch by batch (readers see old or new vectors, never none), each in a write
-        # transaction of its own: the documents are read between batches on the same session.
-        with write_transaction() as session:
-            write(session, pending, ())
-        pending.clear()
-
-    for doc in docs:
-        if doc.type in VECTOR_TYPES:
-            seen.add(doc.doc_id)
-            pending.append(doc)
-            if len(pending) >= batch:
-                flush()
-    flush()
-    extra = stored_doc_ids() - seen
-    remove(extra)
-    return len(seen)
+    job = Rebuild()
+    for _ in job.feed(docs):
+        pass
+    return len(job.rows)
 
 
 def stored_doc_ids() -> set[str]:
