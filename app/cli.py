@@ -11,6 +11,7 @@ from app.search.nodes import run_node_worker
 from app.search.service import (
     apply_pending,
     check_index,
+    check_vectors,
     get_backend,
     node_index,
     rebuild_index,
@@ -158,7 +159,9 @@ def search_check_command(no_repair: bool) -> None:
     """Report (and repair) drift between the database and the index."""
     missing, extra = check_index(repair=not no_repair)
     click.echo(f"Drift: {len(missing)} missing from the index, {len(extra)} extra in it.")
-    if (missing or extra) and not no_repair:
+    v_missing, v_extra = check_vectors(repair=not no_repair)
+    click.echo(f"Vectors: {len(v_missing)} missing or broken, {len(v_extra)} extra.")
+    if (missing or extra or v_missing or v_extra) and not no_repair:
         drained = apply_pending()
         click.echo(f"Repaired: removed {len(extra)}, re-indexed {drained} queued posts.")
 

@@ -57,6 +57,11 @@ class Config:
             raise ValueError(f"SEARCH_NODES must be one of {', '.join(SEARCH_NODE_MODES)}")
         # `make run` only: index in a thread of the dev server (production: `flask search worker`).
         self.SEARCH_INDEXER_THREAD = _env_bool("SEARCH_INDEXER_THREAD", False)
+        # Similar threads ranked by meaning (text-embedding vectors) as well as words; 0 turns
+        # it off (word index only). Vectors are still written, so turning it on needs no reindex.
+        self.SIMILAR_HYBRID = _env_bool("SIMILAR_HYBRID", True)
+        # How often (seconds) a worker checks the vector table for changes on a lookup.
+        self.VECTOR_REFRESH_SECONDS = float(env.get("VECTOR_REFRESH_SECONDS") or 1.0)
         self.SECRET_KEY = env.get("SECRET_KEY") or None
         self.DEMO_DATA = _env_bool("DEMO_DATA", False)
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
@@ -136,3 +141,5 @@ class TestConfig(Config):
         self.SEARCH_INDEX_DIR = instance_dir
         self.SEARCH_INDEXER_THREAD = False
         self.SEARCH_NODES = "single"
+        self.SIMILAR_HYBRID = True
+        self.VECTOR_REFRESH_SECONDS = 0.0  # a test reads right after the indexer wrote

@@ -149,6 +149,7 @@ class Setting:
     answers: bool = False  # search answers too and rank threads by their best post
     query_tags: bool = False  # title+body text plus the question's tags
     index_tags: bool = False  # tags appended to every indexed body (index time)
+    hybrid: bool = False  # words and meaning fused as the app does (app/search/hybrid.py)
 
     @property
     def index_key(self) -> tuple:
@@ -162,7 +163,8 @@ class Setting:
                 f"analyser={'no stems' if self.stemming is False else 'porter2 stems'}"
                 + (" +answers" if self.answers else "")
                 + (" +tags in query" if self.query_tags else "")
-                + (" +tags indexed" if self.index_tags else ""))
+                + (" +tags indexed" if self.index_tags else "")
+                + (" +meaning (hybrid)" if self.hybrid else ""))
 
 
 def _unstemmed_analyzer():
@@ -239,6 +241,11 @@ def ranked_threads(backend: WhooshBackend, corpus: Corpus, query: Query, mode: s
                    setting: Setting = Setting()) -> list[str]:
     """Question doc ids similar() offers for the query's source, best first (at most K)."""
     text = corpus.text(query.source, mode, tags=setting.query_tags)
+    if setting.hybrid:  # needs an app context whose database holds the corpus's vectors
+        from app.search import hybrid
+
+        keys = hybrid.lookup(text, K, [query.source], ("question",), backend=backend)
+        return [f"{kind}:{object_id}" for kind, object_id, _ in keys]
     if not setting.answers:
         hits = backend.similar(text, limit=K, exclude_doc_ids=[query.source])
         return [h.doc_id for h in hits]
@@ -330,6 +337,22 @@ def load_corpus(data_dir: Path, workdir: Path, symmetric: bool = True
     return corpus, queries, counts
 
 
+@contextlib.contextmanager
+def vectors_of(corpus: Corpus, workdir: Path, wanted: bool) -> Iterator[None]:
+    """An app context on the corpus database with every question's vector stored."""
+    if not wanted:
+        yield
+        return
+    from app.search import vectors
+    from bench.common import bench_app
+
+    app = bench_app(f"sqlite:///{workdir / 'relevance.db'}")
+    app.config.update(SEARCH_INDEX_DIR=str(workdir / "unused-index"), SIMILAR_HYBRID=True)
+    with app.app_context():
+        vectors.rebuild(iter(corpus.docs))
+        yield
+
+
 def sweep_settings() -> list[Setting]:
     """One knob at a time from the current values, then a few combinations."""
     settings = [Setting()]
@@ -372,6 +395,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                   f"pairs, {counts[f'{kind} queries']} queries")
         backends: dict[tuple, WhooshBackend] = {}
         settings = sweep_settings() if args.sweep else [Setting()]
+        settings.append(Setting("hybrid", hybrid=True))
         summary = []
         for setting in settings:
             if setting.index_key not in backends:
@@ -379,7 +403,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 directory.mkdir()
                 backends[setting.index_key] = build_backend(corpus, directory, setting)
             backend = backends[setting.index_key]
-            result = evaluate(backend, corpus, queries, setting)
+            with vectors_of(corpus, workdir, setting.hybrid):
+                result = evaluate(backend, corpus, queries, setting)
             with patched(setting):
                 described = setting.describe()
             print(f"\n{setting.name}: {described}")

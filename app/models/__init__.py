@@ -23,6 +23,7 @@ from app.models.search import SearchOutbox
 from app.models.social import AnswerInvitation, Follow, Notification
 from app.models.tags import Tag
 from app.models.users import AccountMail, ApiToken, Block, User
+from app.models.vectors import PostVector
 
 __all__ = [
     "AccountMail",
@@ -46,6 +47,7 @@ __all__ = [
     "ModerationAction",
     "Notification",
     "Outcome",
+    "PostVector",
     "Question",
     "Revision",
     "SearchOutbox",

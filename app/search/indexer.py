@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Answer, Goal, Question, SearchOutbox
+from app.search import vectors
 from app.search.backend import SearchBackend
 from app.search.documents import SearchDocument, doc_id_for, html_to_text
 from app.services.visibility import (
@@ -113,6 +114,8 @@ def _drain_once(backend: SearchBackend, batch_size: int) -> int:
     upserts, removals = documents_for((r.doc_type, r.doc_id) for r in rows)
     db.session.rollback()  # end the read transaction before the (slow) index commit
     backend.apply(upserts, removals)
+    # Vectors go in the transaction that consumes the rows: a crash before it replays both.
+    vectors.write(db.session, upserts, removals)
     # Delete exactly the rows applied: a row committed meanwhile with a lower id than the
     # highest one read (concurrent transactions) must survive for the next round.
     db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
@@ -133,8 +136,9 @@ def pending_count() -> int:
     return db.session.scalar(select(db.func.count(SearchOutbox.id))) or 0
 
 
-def all_public_documents(batch: int = 1000) -> Iterator[SearchDocument]:
-    """Every public post as a document, streamed (for a full rebuild)."""
+def all_public_documents(batch: int = 1000, types: Iterable[str] = tuple(MODELS)
+                         ) -> Iterator[SearchDocument]:
+    """Every public post (of these types) as a document, streamed (for a full rebuild)."""
     loads = {
         "goal": (Goal, [selectinload(Goal.tags)]),
         "question": (Question, [selectinload(Question.tags), selectinload(Question.goal)]),
@@ -142,6 +146,8 @@ def all_public_documents(batch: int = 1000) -> Iterator[SearchDocument]:
                             selectinload(Answer.question).selectinload(Question.goal)]),
     }
     for doc_type, (model, options) in loads.items():
+        if doc_type not in types:
+            continue
         build, public = BUILDERS[doc_type]
         last_id = 0
         while True:

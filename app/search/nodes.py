@@ -38,6 +38,7 @@ from whoosh import index
 from app.extensions import db
 from app.models import SearchOutbox
 from app.models.base import utcnow
+from app.search import vectors
 from app.search import whoosh_schema as ws
 from app.search.indexer import BATCH_SIZE, all_public_documents, documents_for
 from app.search.whoosh_store import IndexStore
@@ -216,6 +217,7 @@ class NodeIndex:
         upserts, removals = documents_for((r.doc_type, r.doc_id) for r in [*rows, *late])
         db.session.rollback()  # end the read transaction before the (slow) index commit
         backend.apply(upserts, removals)
+        vectors.write_apart(upserts, removals)  # shared by the nodes: each writes the same
         for row in late:
             gaps.pop(row.id, None)
         head = cursor.log_id

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Answer, Goal, Question
+from app.search import vectors
 from app.search.backend import SearchBackend
-from app.search.documents import html_to_text
+from app.search.documents import html_to_text, parse_doc_id
 from app.search.indexer import BUILDERS, MODELS, all_public_documents, drain
 from app.search.nodes import NodeIndex, multi_node
 from app.search.outbox import enqueue
@@ -70,12 +71,16 @@ def apply_pending() -> int:
 
 
 def rebuild_index(progress=None) -> int:
-    """Rebuild the whole index from the database and swap it in atomically."""
+    """Rebuild the whole index from the database and swap it in atomically, then vectors."""
     node = node_index()
     if node is not None:  # the node's cursor must name the new index
-        return node.rebuild(progress)
-    # A lazy generator: database reads start only once rebuild() holds the index lock.
-    return get_backend().rebuild(all_public_documents(), progress=progress)
+        count = node.rebuild(progress)
+        vectors.rebuild(all_public_documents(types=vectors.VECTOR_TYPES))
+        return count
+    # A lazy generator: database reads start only once rebuild() holds the index lock. The
+    # vectors are computed from the same stream and stored at its end (vectors.Rebuild).
+    return get_backend().rebuild(vectors.Rebuild().feed(all_public_documents()),
+                                 progress=progress)
 
 
 def public_doc_ids() -> set[str]:
@@ -109,6 +114,16 @@ def check_index(repair: bool = True) -> tuple[set[str], set[str]]:
     return missing, extra
 
 
+def check_vectors(repair: bool = True) -> tuple[set[str], set[str]]:
+    """Compare post vectors and database: (missing or broken, extra); repair if asked."""
+    missing, extra = vectors.drift(public_doc_ids())
+    if repair:
+        vectors.remove(extra)
+        with write_transaction() as session:
+            for doc_type in vectors.VECTOR_TYPES:
+                enqueue(session, doc_type, [parse_doc_id(i)[1] for i in missing
+                                            if i.startswith(f"{doc_type}:")])
+    return missing, extra
 
 
 SORTS = ("relevance", "newest", "votes")

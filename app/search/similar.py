@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Goal, Question
+from app.search import hybrid
 from app.search.documents import doc_id_for, html_to_text
 from app.search.service import get_backend, search_ready
 from app.services.visibility import can_view_goal, can_view_question
@@ -91,12 +92,11 @@ def _lookup(text: str, limit: int, exclude: list[str], types) -> list[tuple[str,
     if not search_ready():  # this node's index is being rebuilt: no list beats a partial one
         return []
     try:
-        hits = get_backend().similar(text, limit=limit + SLACK, exclude_doc_ids=exclude,
-                                     types=types)
+        # Words and meaning fused (app/search/hybrid.py); words only with SIMILAR_HYBRID=0.
+        return hybrid.lookup(text, limit + SLACK, exclude, types)
     except Exception:  # a broken index must not break the page that shows the list
         log.exception("similar-threads lookup failed")
         return []
-    return [(hit.type, hit.id, hit.score) for hit in hits]
 
 
 def similar_to_text(text: str, *, limit: int = 5, exclude_question_id: int | None = None

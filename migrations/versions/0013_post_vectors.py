@@ -4,9 +4,13 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-03 08:30:00
 
-Reserved in the migration chain so parallel work lands in a fixed order; the revision that
-fills it in replaces this docstring.
+One row per public question or goal: its WordLlama vector as float16 bytes (512 bytes), written
+by the search indexer. A table rather than pgvector (not packaged here) or files beside the
+Whoosh index, so both search backends and every node read the same vectors.
 """
+from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0013'
@@ -16,8 +20,16 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table('post_vectors',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('doc_id', sa.String(length=32), nullable=False),
+    sa.Column('doc_type', sa.String(length=10), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('vector', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_post_vectors')),
+    sa.UniqueConstraint('doc_id', name=op.f('uq_post_vectors_doc_id'))
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('post_vectors')

@@ -453,6 +453,17 @@ def test_similar_with_a_whole_post(similar_backend):
     assert hits[0].doc_id == "question:1"
 
 
+def test_similar_scores_can_be_fused_with_meaning(similar_backend):
+    # app/search/hybrid.py divides each word score by the best one and asks for up to 30
+    # candidates: scores must be positive and best first, with no duplicate posts.
+    hits = similar_backend.similar("pytest tests in parallel python", limit=30,
+                                   types=("question", "goal"))
+    scores = [hit.score for hit in hits]
+    assert len(hits) >= 3 and all(score > 0 for score in scores)
+    assert scores == sorted(scores, reverse=True)
+    assert len(set(ids(hits))) == len(hits)
+
+
 def test_similar_with_nothing_to_match(similar_backend):
     assert similar_backend.similar("") == []
     assert similar_backend.similar("the of and to a") == []

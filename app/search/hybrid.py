@@ -1,0 +1,71 @@
+"""Similar threads by meaning as well as words: candidates from both, one fused score.
+
+Candidates: the word index's best WORD_CANDIDATES (BM25 on the key terms, as before) and the
+VECTOR_CANDIDATES nearest post vectors, which find what shares no word with the text ("renew
+my residence permit" / "RP renewal procedure"). Score: the full 256-dim cosine plus
+WORD_WEIGHT times the word score relative to the best word hit (0 for a candidate the word
+index did not return). On SemEval-2016 3B the embedding's cosine alone beats BM25 by several
+MAP points, and the weight was chosen on train.csv only (bench/similar_semeval.py --sweep;
+bench/README.md has the numbers). A vector-only candidate must reach MIN_COSINE, so text with
+nothing like it in the index still lists nothing rather than the least unlike posts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask import current_app
+
+from app.search.documents import parse_doc_id
+from app.search.embeddings import embed_one
+from app.search.service import get_backend
+from app.search.vector_matrix import current_matrix
+
+WORD_CANDIDATES = 30
+VECTOR_CANDIDATES = 30
+WORD_WEIGHT = 0.5
+TITLE_WORDS = 12  # up to this many words the text is a title (as the backends decide)
+TITLE_WORD_WEIGHT = 1.0  # short texts: the cosine of two titles is noisier than of posts
+MIN_COSINE = 0.3
+_WORDS = re.compile(r"\w+")
+
+
+def enabled() -> bool:
+    """Whether similar threads use meaning (SIMILAR_HYBRID, on by default)."""
+    return bool(current_app.config.get("SIMILAR_HYBRID", True))
+
+
+def lookup(text: str, limit: int, exclude: list[str], types: Iterable[str], backend=None
+           ) -> list[tuple[str, int, float]]:
+    """(type, id, score) of the best matches, best first; word index only when turned off."""
+    types = tuple(types)
+    hits = (backend or get_backend()).similar(text, limit=max(limit, WORD_CANDIDATES) if enabled()
+                                 else limit, exclude_doc_ids=exclude, types=types)
+    if not enabled():
+        return [(hit.type, hit.id, hit.score) for hit in hits]
+    return fuse(text, [((hit.type, hit.id), hit.score) for hit in hits], limit, exclude,
+                types)
+
+
+def fuse(text: str, word_hits: list[tuple[tuple[str, int], float]], limit: int,
+         exclude: list[str], types: tuple[str, ...]) -> list[tuple[str, int, float]]:
+    """Fuse word hits with the nearest vectors of text (see the module docstring)."""
+    query = embed_one(text)
+    matrix = current_matrix()
+    excluded = {parse_doc_id(doc_id) for doc_id in exclude}
+    near = matrix.nearest(query, VECTOR_CANDIDATES, types, excluded)
+    words = dict(word_hits)
+    weight = TITLE_WORD_WEIGHT if len(_WORDS.findall(text)) <= TITLE_WORDS else WORD_WEIGHT
+    best = max(words.values(), default=0.0) or 1.0
+    cosines = matrix.cosines(query, [*words, *near])
+    scored = []
+    for key in dict.fromkeys([*words, *near]):
+        cosine = cosines.get(key)
+        if key not in words and (cosine is None or cosine < MIN_COSINE):
+            continue
+        # A word hit without a vector yet (the indexer is mid-round) still counts its words.
+        score = (cosine or 0.0) + weight * words.get(key, 0.0) / best
+        scored.append((key, score))
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return [(kind, object_id, score) for (kind, object_id), score in scored[:limit]]
