@@ -38,6 +38,7 @@ from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models import User
 from app.models.base import alembic_render_item
 from app.search.background import register_background_indexer
+from app.search.similar_refresh import register_similar_refresh
 from app.security import register_security
 from app.services.accounts import account_usable
 from app.services.transaction import configure_sqlite_engine
@@ -65,6 +66,7 @@ def create_app(config: object | None = None) -> Flask:
     register_template_helpers(app)
     register_cli(app)
     register_background_indexer(app)
+    register_similar_refresh(app)
     return app
 
 

@@ -15,6 +15,7 @@ from app.search.service import (
     node_index,
     rebuild_index,
 )
+from app.search.similar_refresh import recompute_all, sync_lists
 from app.services.accounts import register_user, set_role
 from app.services.backup import BackupError, create_backup, read_manifest, restore_backup
 from app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_goals, ensure_demo_users
@@ -149,6 +150,10 @@ def search_reindex_command() -> None:
     """Rebuild the index from the database in a new directory, then swap it in."""
     count = rebuild_index(progress=lambda n: click.echo(f"\r{n} posts indexed", nl=False))
     click.echo(f"\nIndexed {count} public posts; the new index is live.")
+    lists = sync_lists()
+    due = recompute_all()
+    click.echo(f"Similar lists: {lists['missing']} queued, {lists['extra']} dropped, {due} due"
+               " again; the search worker computes them in the background.")
 
 
 @search_cli.command("check")
@@ -160,6 +165,10 @@ def search_check_command(no_repair: bool) -> None:
     if (missing or extra) and not no_repair:
         drained = apply_pending()
         click.echo(f"Repaired: removed {len(extra)}, re-indexed {drained} queued posts.")
+    lists = sync_lists(repair=not no_repair)
+    click.echo(f"Similar lists: {lists['missing']} missing, {lists['extra']} extra,"
+               f" {lists['pending']} not computed yet, {lists['overdue']} overdue"
+               f"{' (missing queued, extra dropped)' if not no_repair else ''}.")
 
 
 @search_cli.command("worker")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Answer, Goal, Question, SearchOutbox
+from app.search import similar_store
 from app.search.backend import SearchBackend
 from app.search.documents import SearchDocument, doc_id_for, html_to_text
 from app.services.visibility import (
@@ -27,6 +28,8 @@ from app.services.visibility import (
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
+URGENT_LISTS_SECONDS = 0.25  # per round: lists of new and changed posts
+ROUTINE_LISTS_SECONDS = 0.02  # per idle poll: routine refreshes, under 20% of a core
 MODELS = {"goal": Goal, "question": Question, "answer": Answer}
 
 
@@ -117,6 +120,8 @@ def _drain_once(backend: SearchBackend, batch_size: int) -> int:
     # highest one read (concurrent transactions) must survive for the next round.
     db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
     db.session.commit()
+    # After the index commit: a list computed now finds the post's neighbours indexed.
+    similar_store.after_round(upserts, removals)
     return len(rows)
 
 
@@ -125,6 +130,7 @@ def drain(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> int:
     total = 0
     while consumed := drain_once(backend, batch_size):
         total += consumed
+    similar_store.run_refresh(None, urgent_only=True)  # lists of the posts just changed
     return total
 
 
@@ -162,8 +168,11 @@ def run_worker(backend: SearchBackend, *, poll_seconds: float = 0.1,
     stop = stop or threading.Event()
     while not stop.is_set():
         try:
-            if drain_once(backend):
+            consumed = drain_once(backend)
+            # Similar lists between rounds, a bounded slice each: indexing comes first.
+            if similar_store.run_refresh(URGENT_LISTS_SECONDS, urgent_only=True) or consumed:
                 continue
+            similar_store.run_refresh(ROUTINE_LISTS_SECONDS, urgent_only=False)
         except Exception:  # keep serving; the rows stay queued and are retried
             log.exception("search indexer round failed; retrying")
             db.session.rollback()
