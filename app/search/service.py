@@ -6,6 +6,7 @@ import os
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Answer, Goal, Question
@@ -16,6 +17,7 @@ from app.search.nodes import NodeIndex, multi_node
 from app.search.outbox import enqueue
 from app.search.postgres_backend import PostgresBackend
 from app.search.query import parse_query
+from app.search.result_cache import cached_search
 from app.search.whoosh_backend import WhooshBackend
 from app.services.errors import ValidationFailed
 from app.services.pagination import Page
@@ -112,6 +114,13 @@ def check_index(repair: bool = True) -> tuple[set[str], set[str]]:
 
 
 SORTS = ("relevance", "newest", "votes")
+# What the gate (and the result's title) reads of each hit, loaded with it: lazy loads
+# cost one query per hit.
+GATE_LOADS = {
+    "goal": (),
+    "question": (selectinload(Question.goal),),
+    "answer": (selectinload(Answer.question).selectinload(Question.goal),),
+}
 SUGGESTION_CHECK = 20  # hits read to confirm a did-you-mean finds something visible
 
 
@@ -136,7 +145,7 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
     try:
         backend = get_backend()
         backend.refresh()
-        results = backend.search(query, page, per_page)
+        results = cached_search(backend, query, page, per_page)
     except Exception:
         if node_index() is None:
             raise
@@ -176,7 +185,8 @@ def _public_rows(hits) -> dict:
         model = MODELS[kind]
         _, public = BUILDERS[kind]
         rows.update({(kind, r.id): r for r in db.session.scalars(
-            select(model).where(model.id.in_(ids))) if public(None, r)})
+            select(model).options(*GATE_LOADS[kind]).where(model.id.in_(ids)))
+            if public(None, r)})
     return rows
 
 
@@ -186,4 +196,4 @@ def _finds_public(backend, suggestion: str, query) -> bool:
     runs, and after it until segments merge), so an unchecked suggestion would spell out
     the title words of a closed goal's posts."""
     check = parse_query(suggestion, types=query.types, tags=query.tags)
-    return bool(_public_rows(backend.search(check, 1, SUGGESTION_CHECK).hits))
+    return bool(_public_rows(cached_search(backend, check, 1, SUGGESTION_CHECK).hits))

@@ -10,6 +10,7 @@ appears. A post without a stored list yet shows none: a page view never computes
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Goal, Question
@@ -39,8 +40,9 @@ def _public_items(keys: list[tuple[str, int, float]], limit: int, *,
     for kind in {k for k, _, _ in keys}:
         model = MODELS[kind]
         ids = [i for k, i, _ in keys if k == kind]
+        options = [selectinload(Question.goal)] if kind == "question" else []
         rows.update({(kind, r.id): r for r in db.session.scalars(
-            select(model).where(model.id.in_(ids)))})
+            select(model).options(*options).where(model.id.in_(ids)))})
     items = []
     for kind, object_id, score in keys:
         row = rows.get((kind, object_id))
