@@ -1,5 +1,6 @@
 """Command-line tools: `flask users|demo|import|search|backup|mentorship|notify ...`."""
 
+import time
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from app.search.service import (
     node_index,
     rebuild_index,
 )
-from app.search.similar_refresh import recompute_all, sync_lists
+from app.search.similar_refresh import recompute_all, refresh_lists, sync_lists
 from app.services.accounts import register_user, set_role
 from app.services.backup import BackupError, create_backup, read_manifest, restore_backup
 from app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_goals, ensure_demo_users
@@ -169,6 +170,20 @@ def search_check_command(no_repair: bool) -> None:
     click.echo(f"Similar lists: {lists['missing']} missing, {lists['extra']} extra,"
                f" {lists['pending']} not computed yet, {lists['overdue']} overdue"
                f"{' (missing queued, extra dropped)' if not no_repair else ''}.")
+
+
+@search_cli.command("lists")
+@click.option("--all", "every", is_flag=True, help="Recompute every list, not only due ones.")
+def search_lists_command(every: bool) -> None:
+    """Compute the similar-thread lists that are due now (the worker does it in the background)."""
+    lists = sync_lists()
+    if every:
+        recompute_all()
+    started = time.monotonic()
+    done = refresh_lists(None)
+    seconds = time.monotonic() - started
+    click.echo(f"{lists['missing']} queued, {lists['extra']} dropped; computed {done} lists in"
+               f" {seconds:.1f} s ({done / max(seconds, 1e-9):.0f}/s).")
 
 
 @search_cli.command("worker")

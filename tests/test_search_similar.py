@@ -9,6 +9,7 @@ from app.models import Goal, Question, User
 from app.search.indexer import drain
 from app.search.service import get_backend
 from app.search.similar import similar_to_goal, similar_to_question, similar_to_text
+from app.search.similar_store import stored
 from tests.builders import build_goal, build_question
 from tests.conftest import login, make_app, post_form
 from tests.html_audit import audit
@@ -205,6 +206,11 @@ def test_background_indexer_builds_an_empty_index_and_follows_writes(database_ur
             while time.monotonic() < deadline and not wanted <= get_backend().doc_ids():
                 time.sleep(0.05)
             assert wanted <= get_backend().doc_ids()
+            # The same loop computes the new post's similar list, off any request.
+            while time.monotonic() < deadline and not stored("question", later.id):
+                time.sleep(0.05)
+                db.session.rollback()
+            assert stored("question", later.id)[0][:2] == ("question", early_id)
     finally:
         indexer.stop.set()
         if indexer.thread is not None:

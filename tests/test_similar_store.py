@@ -159,9 +159,9 @@ def test_a_claimed_row_is_not_claimed_twice_and_a_change_wins(posts):
     kiln = posts["kiln"].id
     db.session.execute(update(SimilarList).values(due_at=similar_store.CHANGED))
     db.session.commit()
-    first = similar_store.claim(10, urgent_only=True)
+    first = similar_store.claim(10, upto=similar_store.CHANGED)
     assert len(first) == 3
-    assert similar_store.claim(10, urgent_only=True) == []  # another node gets nothing
+    assert similar_store.claim(10, upto=similar_store.NEIGHBOUR) == []  # another node gets nothing
     [claim] = [c for c in first if c.id == kiln]
     db.session.execute(update(SimilarList).where(SimilarList.doc_id == kiln)
                        .values(due_at=similar_store.CHANGED))  # edited meanwhile

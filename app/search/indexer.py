@@ -29,7 +29,10 @@ from app.services.visibility import (
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 URGENT_LISTS_SECONDS = 0.25  # per round: lists of new and changed posts
-ROUTINE_LISTS_SECONDS = 0.02  # per idle poll: routine refreshes, under 20% of a core
+# Other lists (neighbours of new posts, routine refreshes) in small slices, so that a bulk
+# import's backlog costs the web workers a few percent of a core, not a whole one.
+ROUTINE_LISTS_SECONDS = 0.05
+ROUTINE_EVERY = 0.5
 MODELS = {"goal": Goal, "question": Question, "answer": Answer}
 
 
@@ -130,7 +133,8 @@ def drain(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> int:
     total = 0
     while consumed := drain_once(backend, batch_size):
         total += consumed
-    similar_store.run_refresh(None, urgent_only=True)  # lists of the posts just changed
+    # Lists of the posts just changed, then of their neighbours.
+    similar_store.run_refresh(None, upto=similar_store.NEIGHBOUR)
     return total
 
 
@@ -166,13 +170,17 @@ def run_worker(backend: SearchBackend, *, poll_seconds: float = 0.1,
                stop: threading.Event | None = None) -> None:
     """Loop forever (or until ``stop`` is set), applying outbox rows as they appear."""
     stop = stop or threading.Event()
+    routine_at = 0.0
     while not stop.is_set():
         try:
             consumed = drain_once(backend)
             # Similar lists between rounds, a bounded slice each: indexing comes first.
-            if similar_store.run_refresh(URGENT_LISTS_SECONDS, urgent_only=True) or consumed:
+            if similar_store.run_refresh(URGENT_LISTS_SECONDS, upto=similar_store.CHANGED) \
+                    or consumed:
                 continue
-            similar_store.run_refresh(ROUTINE_LISTS_SECONDS, urgent_only=False)
+            if time.monotonic() - routine_at >= ROUTINE_EVERY:
+                routine_at = time.monotonic()
+                similar_store.run_refresh(ROUTINE_LISTS_SECONDS)
         except Exception:  # keep serving; the rows stay queued and are retried
             log.exception("search indexer round failed; retrying")
             db.session.rollback()

@@ -42,6 +42,7 @@ from app.search import similar_store
 from app.search import whoosh_schema as ws
 from app.search.indexer import (
     BATCH_SIZE,
+    ROUTINE_EVERY,
     ROUTINE_LISTS_SECONDS,
     URGENT_LISTS_SECONDS,
     all_public_documents,
@@ -243,7 +244,7 @@ class NodeIndex:
         total = 0
         while applied := self.sync_once(backend, batch_size):
             total += applied
-        similar_store.run_refresh(None, urgent_only=True)
+        similar_store.run_refresh(None, upto=similar_store.NEIGHBOUR)
         return total
 
 
@@ -278,6 +279,7 @@ def run_node_worker(node: NodeIndex, get_backend: Callable, *, poll_seconds: flo
     """Loop until ``stop``: keep this node's index fed from the shared log."""
     stop = stop or threading.Event()
     check_health, last_prune, last_health = True, 0.0, time.monotonic()
+    routine_at = 0.0
     while not stop.is_set():
         try:
             # A corrupt segment that no write touches would otherwise go unnoticed here.
@@ -292,9 +294,12 @@ def run_node_worker(node: NodeIndex, get_backend: Callable, *, poll_seconds: flo
                 last_prune = time.monotonic()
                 prune()
             applied = node.sync_once(get_backend())
-            if similar_store.run_refresh(URGENT_LISTS_SECONDS, urgent_only=True) or applied:
+            if similar_store.run_refresh(URGENT_LISTS_SECONDS, upto=similar_store.CHANGED) \
+                    or applied:
                 continue
-            similar_store.run_refresh(ROUTINE_LISTS_SECONDS, urgent_only=False)
+            if time.monotonic() - routine_at >= ROUTINE_EVERY:
+                routine_at = time.monotonic()
+                similar_store.run_refresh(ROUTINE_LISTS_SECONDS)
         except Exception:  # keep serving; the log keeps the rows for the next round
             log.exception("search log round failed; checking the index and retrying")
             db.session.rollback()

@@ -9,7 +9,7 @@ its own index is ready: a node rebuilding its index would store empty lists.
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy.orm import selectinload
@@ -23,15 +23,15 @@ from app.search.service import public_doc_ids, search_ready
 from app.search.similar import list_keys
 
 log = logging.getLogger(__name__)
-CLAIM = 4  # rows taken per claim: a budget runs out on a few leased rows at most
 OVERDUE = timedelta(hours=1)
 LOADS = {"question": (Question, [selectinload(Question.goal), selectinload(Question.tags),
                                  selectinload(Question.owner)]),
          "goal": (Goal, [selectinload(Goal.tags), selectinload(Goal.owner)])}
 
 
-def refresh_lists(budget: float | None, *, urgent_only: bool = False) -> int:
-    """Compute due lists for up to ``budget`` seconds (None: until none is due).
+def refresh_lists(budget: float | None, *, upto: datetime | None = None) -> int:
+    """Compute lists due by ``upto`` (similar_store.CHANGED, NEIGHBOUR; None: any due now)
+    for up to ``budget`` seconds (None: until none is due).
 
     Returns how many rows were handled (computed, rescheduled or dropped).
     """
@@ -42,7 +42,8 @@ def refresh_lists(budget: float | None, *, urgent_only: bool = False) -> int:
     db.session.rollback()
     handled = 0
     while deadline is None or time.monotonic() < deadline:
-        claims = store.claim(CLAIM, urgent_only=urgent_only)
+        # One row at a time: a budget that runs out leaves no row leased and undone.
+        claims = store.claim(1, upto=upto)
         if not claims:
             break
         for claim in claims:

@@ -9,7 +9,7 @@ in this order of ``due_at``:
 - ``CHANGED``: the post itself is new or its text changed; computing it also marks the
   posts it lists (``NEIGHBOURS`` of them) ``NEIGHBOUR``, since the new post may belong in
   their lists too (similarity is nearly symmetric);
-- ``NEIGHBOUR``: a new post listed this one;
+- ``NEIGHBOUR``: a new post listed this one (computed in the small routine slices);
 - any time in the past: the routine refresh, after a quarter of the post's age clamped to
   [MIN_INTERVAL, MAX_INTERVAL] (minutes for young posts, daily for old ones, as Discourse
   does for related topics). It recomputes only if some post's text changed since the list
@@ -128,15 +128,16 @@ def newest_change() -> datetime | None:
     return db.session.scalar(select(func.max(SimilarList.changed_at)))
 
 
-def claim(limit: int, *, urgent_only: bool) -> list[Claim]:
-    """Take up to ``limit`` due rows, most urgent first."""
+def claim(limit: int, *, upto: datetime | None = None) -> list[Claim]:
+    """Take up to ``limit`` rows due by ``upto`` (CHANGED, NEIGHBOUR; None: now), most
+    urgent first."""
     now = utcnow()
     lease = now + LEASE
     with write_transaction() as session:
         rows = session.execute(
             select(SimilarList.doc_type, SimilarList.doc_id, SimilarList.due_at,
                    SimilarList.computed_at)
-            .where(SimilarList.due_at <= (NEIGHBOUR if urgent_only else now))
+            .where(SimilarList.due_at <= (upto or now))
             .order_by(SimilarList.due_at).limit(limit)).all()
         taken = []
         for kind, object_id, due, computed in rows:
@@ -225,10 +226,10 @@ def register_refresh(app, refresh: Callable[..., int]) -> None:
     app.extensions[REFRESH_EXTENSION] = refresh
 
 
-def run_refresh(budget: float | None, *, urgent_only: bool) -> int:
-    """Compute due lists for up to ``budget`` seconds (None: all due); how many were handled."""
+def run_refresh(budget: float | None, *, upto: datetime | None = None) -> int:
+    """Compute lists due by ``upto`` for up to ``budget`` seconds (None: all); how many."""
     refresh = current_app.extensions.get(REFRESH_EXTENSION)
-    return refresh(budget, urgent_only=urgent_only) if refresh else 0
+    return refresh(budget, upto=upto) if refresh else 0
 
 
 def mark_all_due() -> int:
