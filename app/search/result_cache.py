@@ -1,4 +1,5 @@
-"""Search results kept per process for the index state they came from.
+"""Search results (and as-you-type similar lookups) kept per process for the index state
+they came from.
 
 The same few queries come back again and again (popular words, crawlers, pagination), and
 Whoosh scores every match in Python: a repeat costs a dictionary lookup instead. An entry
@@ -10,6 +11,7 @@ them through the visibility gate, so nothing hidden since can be shown from here
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from app.search.backend import SearchBackend, SearchResults
 from app.search.query import SearchQuery
@@ -25,7 +27,7 @@ class _Results:
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key, version) -> SearchResults | None:
+    def get(self, key, version):
         with self._lock:
             entry = self._items.get(key)
             if entry is None or entry[0] != version:
@@ -33,7 +35,7 @@ class _Results:
             self._items.move_to_end(key)
             return entry[1]
 
-    def put(self, key, version, results: SearchResults) -> None:
+    def put(self, key, version, results) -> None:
         with self._lock:
             self._items[key] = (version, results)
             self._items.move_to_end(key)
@@ -58,6 +60,21 @@ def cached_search(backend: SearchBackend, query: SearchQuery, page: int,
         results = backend.search(query, page, per_page)
         _results.put(key, version, results)
     return results
+
+
+def remembered(backend: SearchBackend, key: tuple, compute: Callable[[], list]) -> list:
+    """compute(), answered from this process's cache while the index is unchanged.
+
+    Empty answers are not kept: a lookup that failed answers [] too.
+    """
+    version = backend.version()
+    key = (id(backend), *key)
+    found = _results.get(key, version)
+    if found is None:
+        found = compute()
+        if found:
+            _results.put(key, version, found)
+    return found
 
 
 def clear() -> None:

@@ -5,14 +5,13 @@ import os
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import null
 
 from app.extensions import db
 from app.models import Answer, Goal, Question
 from app.search.backend import SearchBackend
 from app.search.documents import html_to_text
-from app.search.indexer import BUILDERS, MODELS, all_public_documents, drain
+from app.search.indexer import MODELS, all_public_documents, drain
 from app.search.nodes import NodeIndex, multi_node
 from app.search.outbox import enqueue
 from app.search.postgres_backend import PostgresBackend
@@ -114,13 +113,7 @@ def check_index(repair: bool = True) -> tuple[set[str], set[str]]:
 
 
 SORTS = ("relevance", "newest", "votes")
-# What the gate (and the result's title) reads of each hit, loaded with it: lazy loads
-# cost one query per hit.
-GATE_LOADS = {
-    "goal": (),
-    "question": (selectinload(Question.goal),),
-    "answer": (selectinload(Answer.question).selectinload(Question.goal),),
-}
+
 SUGGESTION_CHECK = 20  # hits read to confirm a did-you-mean finds something visible
 
 
@@ -158,12 +151,10 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
         row = public_rows.get((hit.type, hit.id))
         if row is None:
             continue
-        html = row.description_html if hit.type == "goal" else row.body_html
-        title = row.question.title if hit.type == "answer" else row.title
         items.append({
-            "type": hit.type, "id": row.id, "title": title, "url": _hit_url(hit, row),
+            "type": hit.type, "id": row.id, "title": row.title, "url": _hit_url(hit, row),
             # highlight() escapes the text itself and adds only <mark> (tested).
-            "snippet": Markup(backend.highlight(html_to_text(html), results.terms)),  # noqa: S704
+            "snippet": Markup(backend.highlight(html_to_text(row.html), results.terms)),  # noqa: S704
             "score": round(hit.score, 4),
         })
     # Hits the gate dropped are not counted either (exact when the results fit one page).
@@ -175,19 +166,32 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
 
 
 def _public_rows(hits) -> dict:
-    """The current database rows of these hits that an anonymous reader may see.
+    """(id, title, html, question_id) of the hits an anonymous reader may see now.
 
-    The index may lag a closing goal or a deletion by a moment: the database decides.
+    The index may lag a closing goal or a deletion by a moment: the database decides,
+    through the gate's base queries (plain columns: loading whole posts and their goals as
+    objects cost more than the search itself on a cached query).
     """
     rows = {}
     for kind in {hit.type for hit in hits}:
         ids = [hit.id for hit in hits if hit.type == kind]
-        model = MODELS[kind]
-        _, public = BUILDERS[kind]
-        rows.update({(kind, r.id): r for r in db.session.scalars(
-            select(model).options(*GATE_LOADS[kind]).where(model.id.in_(ids)))
-            if public(None, r)})
+        rows.update({(kind, r.id): r for r in db.session.execute(_public_columns(kind, ids))})
     return rows
+
+
+def _public_columns(kind: str, ids: list[int]):
+    if kind == "goal":
+        return visible_goals(None).with_only_columns(
+            Goal.id, Goal.title, Goal.description_html.label("html"),
+            null().label("question_id")).where(Goal.id.in_(ids))
+    if kind == "question":
+        return visible_questions(None).with_only_columns(
+            Question.id, Question.title, Question.body_html.label("html"),
+            Question.id.label("question_id")).where(Question.id.in_(ids))
+    # An answer's result title is its question's.
+    return visible_answers(None).with_only_columns(
+        Answer.id, Question.title, Answer.body_html.label("html"),
+        Answer.question_id).where(Answer.id.in_(ids))
 
 
 def _finds_public(backend, suggestion: str, query) -> bool:

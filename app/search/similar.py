@@ -9,15 +9,15 @@ appears. A post without a stored list yet shows none: a page view never computes
 
 import logging
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import null, select
 
 from app.extensions import db
 from app.models import Goal, Question
 from app.search.documents import doc_id_for, html_to_text
+from app.search.result_cache import remembered
 from app.search.service import get_backend, search_ready
 from app.search.similar_store import stored
-from app.services.visibility import can_view_goal, can_view_question
+from app.services.visibility import visible_goals, visible_questions
 
 log = logging.getLogger(__name__)
 MIN_TEXT_CHARS = 4  # shorter titles match too much to be worth a lookup
@@ -25,12 +25,10 @@ MAX_LIMIT = 20
 BESIDE_POST = 5  # threads listed beside a question or goal
 SLACK = 3  # extra hits fetched so that a few failing the gate still leave a full list
 STORED = BESIDE_POST + SLACK  # ids kept per post (the lookup fetches SLACK more still)
-MODELS = {"question": Question, "goal": Goal}
-PUBLIC = {"question": can_view_question, "goal": can_view_goal}
 
 
-def _url(kind: str, row) -> str:
-    return f"/goals/{row.id}" if kind == "goal" else f"/questions/{row.id}"
+def _url(kind: str, object_id: int) -> str:
+    return f"/goals/{object_id}" if kind == "goal" else f"/questions/{object_id}"
 
 
 def _public_items(keys: list[tuple[str, int, float]], limit: int, *,
@@ -38,21 +36,28 @@ def _public_items(keys: list[tuple[str, int, float]], limit: int, *,
     """Re-read the hits' rows and keep those an anonymous reader may see, in order."""
     rows = {}
     for kind in {k for k, _, _ in keys}:
-        model = MODELS[kind]
         ids = [i for k, i, _ in keys if k == kind]
-        options = [selectinload(Question.goal)] if kind == "question" else []
-        rows.update({(kind, r.id): r for r in db.session.scalars(
-            select(model).options(*options).where(model.id.in_(ids)))})
+        # The gate's base queries, as plain columns: whole posts as objects cost more than
+        # the lookup itself.
+        if kind == "question":
+            query = visible_questions(None).with_only_columns(
+                Question.id, Question.title, Question.answer_count, Question.goal_id
+            ).where(Question.id.in_(ids))
+        else:
+            query = visible_goals(None).with_only_columns(
+                Goal.id, Goal.title, null(), null()).where(Goal.id.in_(ids))
+        rows.update({(kind, r[0]): r for r in db.session.execute(query)})
     items = []
     for kind, object_id, score in keys:
         row = rows.get((kind, object_id))
         # The index can lag a closing goal or a deletion: the database decides, always.
-        if row is None or not PUBLIC[kind](None, row):
+        if row is None:
             continue
-        if skip_goal_id is not None and kind == "question" and row.goal_id == skip_goal_id:
+        object_id, title, answer_count, goal_id = row
+        if skip_goal_id is not None and kind == "question" and goal_id == skip_goal_id:
             continue  # a goal's own questions (asked since its list was computed)
-        items.append({"type": kind, "id": row.id, "title": row.title, "url": _url(kind, row),
-                      "answer_count": row.answer_count if kind == "question" else None,
+        items.append({"type": kind, "id": object_id, "title": title,
+                      "url": _url(kind, object_id), "answer_count": answer_count,
                       "score": round(score, 4)})
         if len(items) == limit:
             break
@@ -80,7 +85,17 @@ def similar_to_text(text: str, *, limit: int = 5, exclude_question_id: int | Non
     if len(text) < MIN_TEXT_CHARS:
         return []
     exclude = [doc_id_for("question", exclude_question_id)] if exclude_question_id else []
-    return _public_items(_lookup(text, limit, exclude, ("question",)), limit)
+
+    def lookup() -> list[tuple[str, int, float]]:
+        return _lookup(text, limit, exclude, ("question",))
+
+    try:
+        # Titles typed on /ask repeat (and so do API clients): a repeat while the index is
+        # unchanged costs a dictionary lookup. The gate still re-checks every id below.
+        keys = remembered(get_backend(), ("similar", text, limit, *exclude), lookup)
+    except Exception:  # no index version to key on: _lookup copes (and logs) by itself
+        keys = lookup()
+    return _public_items(keys, limit)
 
 
 def _question_text(question: Question) -> str:
