@@ -39,6 +39,7 @@ from app.models import User
 from app.models.base import alembic_render_item
 from app.request_input import register_request_input
 from app.search.background import register_background_indexer
+from app.search.similar_refresh import register_similar_refresh
 from app.security import register_security
 from app.services.account_mail import register_account_mailer
 from app.services.accounts import account_usable
@@ -69,6 +70,7 @@ def create_app(config: object | None = None) -> Flask:
     register_cli(app)
     register_background_indexer(app)
     register_account_mailer(app)
+    register_similar_refresh(app)
     return app
 
 

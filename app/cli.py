@@ -1,5 +1,6 @@
 """Command-line tools: `flask users|demo|import|search|backup|mentorship|notify ...`."""
 
+import time
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from app.search.service import (
     node_index,
     rebuild_index,
 )
+from app.search.similar_refresh import recompute_all, refresh_lists, sync_lists
 from app.services.accounts import register_user, set_role
 from app.services.backup import BackupError, create_backup, read_manifest, restore_backup
 from app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_goals, ensure_demo_users
@@ -151,6 +153,10 @@ def search_reindex_command() -> None:
     """Rebuild the index from the database in a new directory, then swap it in."""
     count = rebuild_index(progress=lambda n: click.echo(f"\r{n} posts indexed", nl=False))
     click.echo(f"\nIndexed {count} public posts; the new index is live.")
+    lists = sync_lists()
+    due = recompute_all()
+    click.echo(f"Similar lists: {lists['missing']} queued, {lists['extra']} dropped, {due} due"
+               " again; the search worker computes them in the background.")
 
 
 @search_cli.command("check")
@@ -164,6 +170,24 @@ def search_check_command(no_repair: bool) -> None:
     if (missing or extra or v_missing or v_extra) and not no_repair:
         drained = apply_pending()
         click.echo(f"Repaired: removed {len(extra)}, re-indexed {drained} queued posts.")
+    lists = sync_lists(repair=not no_repair)
+    click.echo(f"Similar lists: {lists['missing']} missing, {lists['extra']} extra,"
+               f" {lists['pending']} not computed yet, {lists['overdue']} overdue"
+               f"{' (missing queued, extra dropped)' if not no_repair else ''}.")
+
+
+@search_cli.command("lists")
+@click.option("--all", "every", is_flag=True, help="Recompute every list, not only due ones.")
+def search_lists_command(every: bool) -> None:
+    """Compute the similar-thread lists that are due now (the worker does it in the background)."""
+    lists = sync_lists()
+    if every:
+        recompute_all()
+    started = time.monotonic()
+    done = refresh_lists(None)
+    seconds = time.monotonic() - started
+    click.echo(f"{lists['missing']} queued, {lists['extra']} dropped; computed {done} lists in"
+               f" {seconds:.1f} s ({done / max(seconds, 1e-9):.0f}/s).")
 
 
 @search_cli.command("worker")

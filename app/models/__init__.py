@@ -19,7 +19,7 @@ from app.models.questions import (
     Revision,
     Vote,
 )
-from app.models.search import SearchOutbox
+from app.models.search import SearchOutbox, SimilarList
 from app.models.social import AnswerInvitation, Follow, Notification
 from app.models.tags import Tag
 from app.models.users import AccountMail, ApiToken, Block, User
@@ -51,6 +51,7 @@ __all__ = [
     "Question",
     "Revision",
     "SearchOutbox",
+    "SimilarList",
     "Tag",
     "User",
     "Vote",

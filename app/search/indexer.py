@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Answer, Goal, Question, SearchOutbox
-from app.search import vectors
+from app.search import similar_store, vectors
 from app.search.backend import SearchBackend
 from app.search.documents import SearchDocument, doc_id_for, html_to_text
 from app.services.visibility import (
@@ -28,6 +28,11 @@ from app.services.visibility import (
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
+URGENT_LISTS_SECONDS = 0.25  # per round: lists of new and changed posts
+# Other lists (neighbours of new posts, routine refreshes) in small slices, so that a bulk
+# import's backlog costs the web workers a few percent of a core, not a whole one.
+ROUTINE_LISTS_SECONDS = 0.05
+ROUTINE_EVERY = 0.5
 MODELS = {"goal": Goal, "question": Question, "answer": Answer}
 
 
@@ -120,6 +125,8 @@ def _drain_once(backend: SearchBackend, batch_size: int) -> int:
     # highest one read (concurrent transactions) must survive for the next round.
     db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
     db.session.commit()
+    # After the index commit: a list computed now finds the post's neighbours indexed.
+    similar_store.after_round(upserts, removals)
     return len(rows)
 
 
@@ -128,6 +135,8 @@ def drain(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> int:
     total = 0
     while consumed := drain_once(backend, batch_size):
         total += consumed
+    # Lists of the posts just changed, then of their neighbours.
+    similar_store.run_refresh(None, upto=similar_store.NEIGHBOUR)
     return total
 
 
@@ -166,10 +175,17 @@ def run_worker(backend: SearchBackend, *, poll_seconds: float = 0.1,
                stop: threading.Event | None = None) -> None:
     """Loop forever (or until ``stop`` is set), applying outbox rows as they appear."""
     stop = stop or threading.Event()
+    routine_at = 0.0
     while not stop.is_set():
         try:
-            if drain_once(backend):
+            consumed = drain_once(backend)
+            # Similar lists between rounds, a bounded slice each: indexing comes first.
+            if similar_store.run_refresh(URGENT_LISTS_SECONDS, upto=similar_store.CHANGED) \
+                    or consumed:
                 continue
+            if time.monotonic() - routine_at >= ROUTINE_EVERY:
+                routine_at = time.monotonic()
+                similar_store.run_refresh(ROUTINE_LISTS_SECONDS)
         except Exception:  # keep serving; the rows stay queued and are retried
             log.exception("search indexer round failed; retrying")
             db.session.rollback()

@@ -38,9 +38,16 @@ from whoosh import index
 from app.extensions import db
 from app.models import SearchOutbox
 from app.models.base import utcnow
-from app.search import vectors
+from app.search import similar_store, vectors
 from app.search import whoosh_schema as ws
-from app.search.indexer import BATCH_SIZE, all_public_documents, documents_for
+from app.search.indexer import (
+    BATCH_SIZE,
+    ROUTINE_EVERY,
+    ROUTINE_LISTS_SECONDS,
+    URGENT_LISTS_SECONDS,
+    all_public_documents,
+    documents_for,
+)
 from app.search.whoosh_store import IndexStore
 
 log = logging.getLogger(__name__)
@@ -228,6 +235,9 @@ class NodeIndex:
             gaps = dict(sorted(gaps.items())[-MAX_GAPS:])
         # Written only after the index commit: a crash in between replays the batch.
         self._write_cursor(Cursor(cursor.index, head, gaps))
+        # Every node applies every row; the text digest makes the marking a no-op after
+        # the first node, so one list computation per change, cluster-wide.
+        similar_store.after_round(upserts, removals)
         return len(rows) + len(late)
 
     def catch_up(self, backend, batch_size: int = BATCH_SIZE) -> int:
@@ -235,6 +245,7 @@ class NodeIndex:
         total = 0
         while applied := self.sync_once(backend, batch_size):
             total += applied
+        similar_store.run_refresh(None, upto=similar_store.NEIGHBOUR)
         return total
 
 
@@ -269,6 +280,7 @@ def run_node_worker(node: NodeIndex, get_backend: Callable, *, poll_seconds: flo
     """Loop until ``stop``: keep this node's index fed from the shared log."""
     stop = stop or threading.Event()
     check_health, last_prune, last_health = True, 0.0, time.monotonic()
+    routine_at = 0.0
     while not stop.is_set():
         try:
             # A corrupt segment that no write touches would otherwise go unnoticed here.
@@ -282,8 +294,13 @@ def run_node_worker(node: NodeIndex, get_backend: Callable, *, poll_seconds: flo
             if time.monotonic() - last_prune >= prune_every:
                 last_prune = time.monotonic()
                 prune()
-            if node.sync_once(get_backend()):
+            applied = node.sync_once(get_backend())
+            if similar_store.run_refresh(URGENT_LISTS_SECONDS, upto=similar_store.CHANGED) \
+                    or applied:
                 continue
+            if time.monotonic() - routine_at >= ROUTINE_EVERY:
+                routine_at = time.monotonic()
+                similar_store.run_refresh(ROUTINE_LISTS_SECONDS)
         except Exception:  # keep serving; the log keeps the rows for the next round
             log.exception("search log round failed; checking the index and retrying")
             db.session.rollback()

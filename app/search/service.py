@@ -2,21 +2,23 @@
 
 import logging
 import os
+from functools import lru_cache
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import null
 
 from app.extensions import db
 from app.models import Answer, Goal, Question
 from app.search import vectors
 from app.search.backend import SearchBackend
 from app.search.documents import html_to_text, parse_doc_id
-from app.search.indexer import BUILDERS, MODELS, all_public_documents, drain
+from app.search.indexer import MODELS, all_public_documents, drain
 from app.search.nodes import NodeIndex, multi_node
 from app.search.outbox import enqueue
 from app.search.postgres_backend import PostgresBackend
 from app.search.query import parse_query
+from app.search.result_cache import cached_search
 from app.search.whoosh_backend import WhooshBackend
 from app.services.errors import ValidationFailed
 from app.services.pagination import Page
@@ -127,6 +129,7 @@ def check_vectors(repair: bool = True) -> tuple[set[str], set[str]]:
 
 
 SORTS = ("relevance", "newest", "votes")
+
 SUGGESTION_CHECK = 20  # hits read to confirm a did-you-mean finds something visible
 
 
@@ -151,7 +154,7 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
     try:
         backend = get_backend()
         backend.refresh()
-        results = backend.search(query, page, per_page)
+        results = cached_search(backend, query, page, per_page)
     except Exception:
         if node_index() is None:
             raise
@@ -164,12 +167,9 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
         row = public_rows.get((hit.type, hit.id))
         if row is None:
             continue
-        html = row.description_html if hit.type == "goal" else row.body_html
-        title = row.question.title if hit.type == "answer" else row.title
         items.append({
-            "type": hit.type, "id": row.id, "title": title, "url": _hit_url(hit, row),
-            # highlight() escapes the text itself and adds only <mark> (tested).
-            "snippet": Markup(backend.highlight(html_to_text(html), results.terms)),  # noqa: S704
+            "type": hit.type, "id": row.id, "title": row.title, "url": _hit_url(hit, row),
+            "snippet": _snippet(backend.highlight, row.html, results.terms),
             "score": round(hit.score, 4),
         })
     # Hits the gate dropped are not counted either (exact when the results fit one page).
@@ -180,19 +180,41 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
     return Page(items=items, page=page, per_page=per_page, total=total), suggestion
 
 
-def _public_rows(hits) -> dict:
-    """The current database rows of these hits that an anonymous reader may see.
+@lru_cache(maxsize=2048)
+def _snippet(highlight, html: str, terms: frozenset[str]) -> Markup:
+    """A hit's highlighted excerpt; the same post for the same words is common (popular
+    queries, pages revisited), and parsing its HTML and marking it cost ~1 ms per hit."""
+    # highlight() escapes the text itself and adds only <mark> (tested).
+    return Markup(highlight(html_to_text(html), terms))  # noqa: S704
 
-    The index may lag a closing goal or a deletion by a moment: the database decides.
+
+def _public_rows(hits) -> dict:
+    """(id, title, html, question_id) of the hits an anonymous reader may see now.
+
+    The index may lag a closing goal or a deletion by a moment: the database decides,
+    through the gate's base queries (plain columns: loading whole posts and their goals as
+    objects cost more than the search itself on a cached query).
     """
     rows = {}
     for kind in {hit.type for hit in hits}:
         ids = [hit.id for hit in hits if hit.type == kind]
-        model = MODELS[kind]
-        _, public = BUILDERS[kind]
-        rows.update({(kind, r.id): r for r in db.session.scalars(
-            select(model).where(model.id.in_(ids))) if public(None, r)})
+        rows.update({(kind, r.id): r for r in db.session.execute(_public_columns(kind, ids))})
     return rows
+
+
+def _public_columns(kind: str, ids: list[int]):
+    if kind == "goal":
+        return visible_goals(None).with_only_columns(
+            Goal.id, Goal.title, Goal.description_html.label("html"),
+            null().label("question_id")).where(Goal.id.in_(ids))
+    if kind == "question":
+        return visible_questions(None).with_only_columns(
+            Question.id, Question.title, Question.body_html.label("html"),
+            Question.id.label("question_id")).where(Question.id.in_(ids))
+    # An answer's result title is its question's.
+    return visible_answers(None).with_only_columns(
+        Answer.id, Question.title, Answer.body_html.label("html"),
+        Answer.question_id).where(Answer.id.in_(ids))
 
 
 def _finds_public(backend, suggestion: str, query) -> bool:
@@ -201,4 +223,4 @@ def _finds_public(backend, suggestion: str, query) -> bool:
     runs, and after it until segments merge), so an unchecked suggestion would spell out
     the title words of a closed goal's posts."""
     check = parse_query(suggestion, types=query.types, tags=query.tags)
-    return bool(_public_rows(backend.search(check, 1, SUGGESTION_CHECK).hits))
+    return bool(_public_rows(cached_search(backend, check, 1, SUGGESTION_CHECK).hits))

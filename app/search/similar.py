@@ -1,86 +1,64 @@
 """Similar threads: as-you-type on /ask, beside every question and goal, and in the API.
 
-Lists beside a post are cached per process, keyed by the post and the index version, so a
-change to the index (any post added, edited or removed) makes every cached list stale. Only
-ids are cached: each list is re-read and re-checked through the visibility gate whenever it
-is shown, so a goal that has just closed never appears, cached or not.
+The as-you-type list (new text) is looked up live. Lists beside a post are computed off the
+request path by the indexer and its background refresh (``list_keys``, stored by
+similar_store) and shared by every worker and node; a page view only reads the stored ids
+and re-checks each through the visibility gate, so a goal that has just closed never
+appears. A post without a stored list yet shows none: a page view never computes one.
 """
 
 import logging
-import threading
-from collections import OrderedDict
 
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import null, select
 
 from app.extensions import db
 from app.models import Goal, Question
 from app.search import hybrid
 from app.search.documents import doc_id_for, html_to_text
+from app.search.result_cache import remembered
 from app.search.service import get_backend, search_ready
-from app.services.visibility import can_view_goal, can_view_question
+from app.search.similar_store import stored
+from app.services.visibility import visible_goals, visible_questions
 
 log = logging.getLogger(__name__)
 MIN_TEXT_CHARS = 4  # shorter titles match too much to be worth a lookup
 MAX_LIMIT = 20
 BESIDE_POST = 5  # threads listed beside a question or goal
 SLACK = 3  # extra hits fetched so that a few failing the gate still leave a full list
-CACHE_SIZE = 4096
-MODELS = {"question": Question, "goal": Goal}
-PUBLIC = {"question": can_view_question, "goal": can_view_goal}
+STORED = BESIDE_POST + SLACK  # ids kept per post (the lookup fetches SLACK more still)
 
 
-class _VersionedCache:
-    """A small LRU of hit lists; an entry is valid only for the index version it came from."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key, version):
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None or entry[0] != version:
-                return None
-            self._items.move_to_end(key)
-            return entry[1]
-
-    def put(self, key, version, value) -> None:
-        with self._lock:
-            self._items[key] = (version, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+def _url(kind: str, object_id: int) -> str:
+    return f"/goals/{object_id}" if kind == "goal" else f"/questions/{object_id}"
 
 
-_cache = _VersionedCache(CACHE_SIZE)
-
-
-def _url(kind: str, row) -> str:
-    return f"/goals/{row.id}" if kind == "goal" else f"/questions/{row.id}"
-
-
-def _public_items(keys: list[tuple[str, int, float]], limit: int) -> list[dict]:
+def _public_items(keys: list[tuple[str, int, float]], limit: int, *,
+                  skip_goal_id: int | None = None) -> list[dict]:
     """Re-read the hits' rows and keep those an anonymous reader may see, in order."""
     rows = {}
     for kind in {k for k, _, _ in keys}:
-        model = MODELS[kind]
         ids = [i for k, i, _ in keys if k == kind]
-        rows.update({(kind, r.id): r for r in db.session.scalars(
-            select(model).where(model.id.in_(ids)))})
+        # The gate's base queries, as plain columns: whole posts as objects cost more than
+        # the lookup itself.
+        if kind == "question":
+            query = visible_questions(None).with_only_columns(
+                Question.id, Question.title, Question.answer_count, Question.goal_id
+            ).where(Question.id.in_(ids))
+        else:
+            query = visible_goals(None).with_only_columns(
+                Goal.id, Goal.title, null(), null()).where(Goal.id.in_(ids))
+        rows.update({(kind, r[0]): r for r in db.session.execute(query)})
     items = []
     for kind, object_id, score in keys:
         row = rows.get((kind, object_id))
         # The index can lag a closing goal or a deletion: the database decides, always.
-        if row is None or not PUBLIC[kind](None, row):
+        if row is None:
             continue
-        items.append({"type": kind, "id": row.id, "title": row.title, "url": _url(kind, row),
-                      "answer_count": row.answer_count if kind == "question" else None,
+        object_id, title, answer_count, goal_id = row
+        if skip_goal_id is not None and kind == "question" and goal_id == skip_goal_id:
+            continue  # a goal's own questions (asked since its list was computed)
+        items.append({"type": kind, "id": object_id, "title": title,
+                      "url": _url(kind, object_id), "answer_count": answer_count,
                       "score": round(score, 4)})
         if len(items) == limit:
             break
@@ -107,41 +85,47 @@ def similar_to_text(text: str, *, limit: int = 5, exclude_question_id: int | Non
     if len(text) < MIN_TEXT_CHARS:
         return []
     exclude = [doc_id_for("question", exclude_question_id)] if exclude_question_id else []
-    return _public_items(_lookup(text, limit, exclude, ("question",)), limit)
 
+    def lookup() -> list[tuple[str, int, float]]:
+        return _lookup(text, limit, exclude, ("question",))
 
-def _cached(key: tuple, text, exclude, types) -> list[dict]:
-    """The list beside a post: text and exclusions are computed only on a cache miss."""
     try:
-        version = get_backend().version()
-    except Exception:
-        log.exception("search index unavailable")
-        return []
-    # Backend and index directory are part of the key: apps in one process may differ.
-    key = (current_app.config.get("SEARCH_BACKEND"), current_app.config["SEARCH_INDEX_DIR"],
-           *key)
-    keys = _cache.get(key, version)
-    if keys is None:
-        keys = _lookup(text(), BESIDE_POST, exclude(), types)
-        _cache.put(key, version, keys)
-    return _public_items(keys, BESIDE_POST)
+        # Titles typed on /ask repeat (and so do API clients): a repeat while the index is
+        # unchanged costs a dictionary lookup. The gate still re-checks every id below.
+        keys = remembered(get_backend(), ("similar", text, limit, *exclude), lookup)
+    except Exception:  # no index version to key on: _lookup copes (and logs) by itself
+        keys = lookup()
+    return _public_items(keys, limit)
+
+
+def _question_text(question: Question) -> str:
+    return f"{question.title}\n{html_to_text(question.body_html)}"
+
+
+def _goal_text(goal: Goal) -> str:
+    return f"{goal.title}\n{html_to_text(goal.description_html)}"
+
+
+def _goal_exclude(goal: Goal) -> list[str]:
+    own = db.session.scalars(select(Question.id).where(Question.goal_id == goal.id)
+                             .order_by(Question.id.desc()).limit(99))
+    return [doc_id_for("goal", goal.id), *(doc_id_for("question", i) for i in own)]
+
+
+def list_keys(kind: str, row) -> list[tuple[str, int, float]]:
+    """Compute the list beside a post, for storing (the indexer only: never on a page view)."""
+    if kind == "question":
+        return _lookup(_question_text(row), STORED, [doc_id_for("question", row.id)],
+                       ("question",))
+    # A goal: public goals and questions like it, leaving out the goal's own questions.
+    return _lookup(_goal_text(row), STORED, _goal_exclude(row), ("goal", "question"))
 
 
 def similar_to_question(question: Question) -> list[dict]:
-    """Other public questions like this one (its title and body), for the thread page."""
-    return _cached(("question", question.id),
-                   lambda: f"{question.title}\n{html_to_text(question.body_html)}",
-                   lambda: [doc_id_for("question", question.id)], ("question",))
+    """Other public questions like this one, from its stored list (none before it exists)."""
+    return _public_items(stored("question", question.id) or [], BESIDE_POST)
 
 
 def similar_to_goal(goal: Goal) -> list[dict]:
-    """Public goals and questions like this goal, leaving out the goal's own questions."""
-
-    def exclude() -> list[str]:
-        own = db.session.scalars(select(Question.id).where(Question.goal_id == goal.id)
-                                 .order_by(Question.id.desc()).limit(99))
-        return [doc_id_for("goal", goal.id), *(doc_id_for("question", i) for i in own)]
-
-    return _cached(("goal", goal.id),
-                   lambda: f"{goal.title}\n{html_to_text(goal.description_html)}",
-                   exclude, ("goal", "question"))
+    """Public goals and questions like this goal, from its stored list, minus its questions."""
+    return _public_items(stored("goal", goal.id) or [], BESIDE_POST, skip_goal_id=goal.id)

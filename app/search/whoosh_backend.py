@@ -16,6 +16,7 @@ from whoosh.util.filelock import try_for
 from app.search import whoosh_schema as ws
 from app.search.backend import BatchWrites, Hit, ProgressCallback, SearchResults
 from app.search.documents import DOC_TYPES, SearchDocument
+from app.search.highlight import highlight_text, highlight_title
 from app.search.query import SearchQuery, clean_text, parse_query
 from app.search.whoosh_store import IndexStore, open_searcher
 from app.search.whoosh_terms import KEY_TERMS, TITLE_KEY_TERMS, did_you_mean, key_terms
@@ -180,12 +181,12 @@ class WhooshBackend(BatchWrites):
             score=float(result.score or 0.0) if scored else 0.0, title=title,
             votes=stored.get("score", 0), answer_count=stored.get("answer_count", 0),
             question_id=stored.get("question_id"), goal_id=stored.get("goal_id"),
-            title_highlight=ws.highlight_title(title, terms, self._analyzer) if terms else None,
+            title_highlight=highlight_title(title, terms) if terms else None,
         )
 
     def highlight(self, text: str, terms: Iterable[str], top: int = 2) -> str:
         """Escaped excerpt of text (the post's body from the database) with <mark>s."""
-        return ws.highlight_text(text, terms, self._analyzer, top=top)
+        return highlight_text(text, terms, top=top)
 
     def similar(self, text: str, limit: int = 5, exclude_doc_ids: Iterable[str] = (),
                 types: Iterable[str] = ("question",)) -> list[Hit]:

@@ -8,10 +8,9 @@ import queue
 import traceback
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from html import escape
 from itertools import chain, islice
 
-from whoosh import highlight, index, writing
+from whoosh import index, writing
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -45,7 +44,6 @@ SORTS = {
     "votes": MultiFacet([FieldFacet("score", reverse=True),
                          FieldFacet("created_at", reverse=True)]),
 }
-HIGHLIGHT_MAX_CHARS = 20_000  # analysing more text than a post can hold is wasted work
 TEXT_FIELDS = ("title", "body")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -185,32 +183,6 @@ def any_of(fieldname: str, values: Iterable[str]) -> Query | None:
     if not distinct:
         return None
     return Or([Term(fieldname, v) for v in distinct])
-
-
-def highlight_text(text: str, terms: Iterable[str], analyzer, top: int = 2,
-                   maxchars: int = 200, surround: int = 50) -> str:
-    """Escaped excerpt with matches in <mark>; the text's start when nothing matches."""
-    text = (text or "")[:HIGHLIGHT_MAX_CHARS]
-    termset = frozenset(terms)
-    if termset:
-        fragmenter = highlight.ContextFragmenter(maxchars=maxchars, surround=surround)
-        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        marked = highlight.highlight(text, termset, analyzer, fragmenter, formatter, top=top)
-        if marked:
-            return marked
-    if len(text) <= maxchars:
-        return escape(text, quote=False)
-    return escape(text[:maxchars].rsplit(" ", 1)[0], quote=False) + " …"
-
-
-def highlight_title(title: str, terms: frozenset[str], analyzer) -> str:
-    """The whole title, escaped, with matches in <mark>."""
-    if terms:
-        marked = highlight.highlight(title, terms, analyzer, highlight.WholeFragmenter(),
-                                     highlight.HtmlFormatter(tagname="mark"), top=1)
-        if marked:
-            return marked
-    return escape(title, quote=False)
 
 
 def build_index(build_dir, docs: Iterable[SearchDocument], progress=None,
