@@ -89,6 +89,7 @@ def test_demo_load_from_the_repository(app):
     _other_mentorship_states(app)
     _anonymous_question_hides_its_asker(app)
     _content_reaches_the_index()
+    _stories_spread_over_past_weeks()
 
     second = run(app, "demo", "load")
     assert second.exit_code == 0, second.output
@@ -212,3 +213,25 @@ def _content_reaches_the_index():
         assert (kind, item.id) in queued, item.title
     for title in PARAPHRASES:
         assert question(title).goal_id is None or question(title).goal.visibility == "open"
+
+
+def _stories_spread_over_past_weeks():
+    """The demo clock: every story is in the past, in order, over weeks (not one instant)."""
+    now = datetime.now(UTC)
+    demo = Question.external_id.is_(None)
+    stamps = [*db.session.scalars(select(Goal.created_at)),
+              *db.session.scalars(select(Goal.updated_at)),
+              *db.session.scalars(select(Question.updated_at).where(demo)),
+              *db.session.scalars(select(Message.created_at)),
+              *db.session.scalars(select(Mentorship.started_at)),
+              *db.session.scalars(select(Notification.created_at))]
+    assert all(stamp < now for stamp in stamps)
+    assert (now - min(db.session.scalars(select(Goal.created_at)))).days >= 60
+    for answer in db.session.scalars(select(Answer).where(Answer.question.has(demo))):
+        assert answer.question.created_at < answer.created_at <= answer.question.updated_at
+    closed = goal(CLOSED)
+    mentorship = db.session.scalar(select(Mentorship).where(Mentorship.goal == closed))
+    sent = list(db.session.scalars(select(Message.created_at).where(Message.goal_id == closed.id)
+                                   .order_by(Message.id)))
+    assert closed.created_at < mentorship.started_at < sent[0]
+    assert sent == sorted(sent) and (sent[-1] - sent[0]).days >= 7

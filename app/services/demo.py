@@ -10,6 +10,7 @@ or not at all.
 
 import tomllib
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from app.extensions import db
 from app.models import Goal, Question
 from app.models.base import utcnow
 from app.services.accounts import find_user_by_login, register_user, update_profile
-from app.services.demo_builder import ask, create_goal, names_in
+from app.services.demo_builder import ask_alone, create_goal, names_in
+from app.services.demo_clock import DemoClock
 from app.services.passwords import hash_password
 from app.services.transaction import write_transaction
 
@@ -27,6 +29,7 @@ DEMO_PASSWORD = "journster-demo"  # noqa: S105  (published in the README on purp
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEMO_DIR = DATA_DIR / "demo"
 STACKEXCHANGE_DIR = DATA_DIR / "stackexchange"
+USERS_JOINED = timedelta(days=200)  # before the oldest demo story
 
 
 @lru_cache(maxsize=4)
@@ -69,16 +72,20 @@ def ensure_demo_users() -> int:
     """Create the demo accounts that do not exist yet; returns how many were created."""
     created = 0
     shared_hash = None  # one slow hash for every demo account: they share a public password
-    for spec in demo_users():
-        if find_user_by_login(spec["username"]) is not None:
-            continue
-        profile = {k: val for k, val in spec.items()
-                   if k not in ("username", "email", "display_name")}
-        shared_hash = shared_hash or hash_password(DEMO_PASSWORD)
-        user = register_user(spec["username"], spec["email"], DEMO_PASSWORD,
-                             display_name=spec["display_name"], password_hash=shared_hash)
-        update_profile(user, profile)
-        created += 1
+    now = utcnow()
+    clock = DemoClock(now - USERS_JOINED, now - USERS_JOINED / 2, len(demo_users()))
+    with clock.running(db.session()):  # members for a while before their stories start
+        for spec in demo_users():
+            clock.tick()
+            if find_user_by_login(spec["username"]) is not None:
+                continue
+            profile = {k: val for k, val in spec.items()
+                       if k not in ("username", "email", "display_name")}
+            shared_hash = shared_hash or hash_password(DEMO_PASSWORD)
+            user = register_user(spec["username"], spec["email"], DEMO_PASSWORD,
+                                 display_name=spec["display_name"], password_hash=shared_hash)
+            update_profile(user, profile)
+            created += 1
     return created
 
 
@@ -88,13 +95,13 @@ def ensure_demo_content() -> DemoSummary:
     Items whose people are missing (the demo users come first) are left out.
     """
     summary = DemoSummary()
-    today = utcnow().date()
+    now = utcnow()
     for spec in demo_goals():
-        done = _ensure(spec, Goal, lambda users, s=spec: create_goal(s, users, today))
+        done = _ensure(spec, Goal, lambda users, s=spec: create_goal(s, users, now))
         summary.goals += done is True
         summary.goals_existing += done is False
     for spec in demo_questions():
-        done = _ensure(spec, Question, lambda users, s=spec: ask(s, users))
+        done = _ensure(spec, Question, lambda users, s=spec: ask_alone(s, users, now))
         summary.questions += done is True
         summary.questions_existing += done is False
     return summary
