@@ -4,7 +4,8 @@ Every step is the service a person's click would call (ask, answer, vote, mark, 
 accept, agree, message, plan a check-in, pause, complete), so the demo obeys every rule of
 the spec and reaches the search index through the outbox. The caller wraps each goal in one
 write transaction: a goal exists complete or not at all. A DemoClock spreads each story over
-the weeks before the load (``started_days_ago`` in the data).
+the weeks before the load (``started_days_ago`` in the data); a flush after each step gives
+the new rows their ids and their time on that clock.
 """
 
 from datetime import UTC, datetime, time, timedelta
@@ -82,23 +83,23 @@ def _create_goal(spec: dict, users: dict[str, User], now: datetime, clock: DemoC
     if "target_in_days" in spec:
         fields["target_date"] = now.date() + timedelta(days=spec["target_in_days"])
     goal = goal_service.create_goal(owner, fields)
-    _flush(goal)
+    db.session.flush()
     clock.tick()
     milestones = {}
     for title, done in spec.get("milestones", []):
         milestones[title] = goal_service.add_milestone(owner, goal, {"title": title})
-        _flush(goal)
+        db.session.flush()
         if done:
             goal_service.update_milestone(owner, milestones[title], {"done": True})
     for body in spec.get("journal", []):
         goal_service.add_journal_entry(owner, goal, body)
-        _flush(goal)
+        db.session.flush()
         clock.tick()
     for q in spec.get("questions", []):
         ask(q | {"owner": spec["owner"]}, users, clock, goal=goal)
     if "invite" in spec:
         mentorship.invite(owner, goal, spec["invite"]["mentor"], spec["invite"]["message"])
-        _flush(goal)
+        db.session.flush()
         clock.tick()
     if "mentorship" in spec:
         _mentorship(spec["mentorship"], goal, owner, milestones, users, now, clock)
@@ -115,19 +116,19 @@ def ask(spec: dict, users: dict[str, User], clock: DemoClock,
     if spec.get("anonymous"):
         data["anonymous"] = True
     question = questions.ask_question(owner, data)
-    _flush(question)
+    db.session.flush()
     _react(spec, question, users, question=question)
     clock.tick()
     for a in spec.get("answers", []):
         answer = questions.post_answer(users[a["author"]], question, a["body"])
-        _flush(answer)
+        db.session.flush()
         _react(a, answer, users, answer=answer)
         if a.get("helped"):
             helpful.mark_helpful(owner, answer)
         # post_answer bumps the question's activity time with a Core UPDATE the clock cannot
         # see; touching it through the ORM lets the clock stamp it like everything else.
         question.updated_at = clock.now
-        _flush(question)
+        db.session.flush()
         clock.tick()
     if spec.get("outcome"):
         helpful.set_outcome(owner, question, spec["outcome"])
@@ -146,17 +147,17 @@ def _mentorship(spec: dict, goal: Goal, owner: User, milestones: dict, users: di
     """Invite and accept, then the private space, then pause or complete as the data says."""
     mentor = users[spec["mentor"]]
     request = mentorship.invite(owner, goal, mentor.username, spec["invite"])
-    _flush(request)
+    db.session.flush()
     clock.tick()
     mentorship.accept(mentor, request)
     # Invites are answered with a Core UPDATE (a race-safe status change) the clock cannot
     # see; touching the time through the ORM lets the clock stamp it.
     request.responded_at = clock.now
-    _flush(goal)
+    db.session.flush()
     clock.tick()
     if "agreement" in spec:
         private_space.set_agreement(mentor, goal, dict(spec["agreement"]))
-        _flush(goal)
+        db.session.flush()
     clock.tick()
     for checkin in spec.get("checkins", []):
         hour, minute = (int(part) for part in checkin["at"].split(":"))
@@ -168,13 +169,13 @@ def _mentorship(spec: dict, goal: Goal, owner: User, milestones: dict, users: di
         private_space.add_checkin(users[checkin.get("author", owner.username)], goal, data)
     for sender, body in spec.get("messages", []):
         private_space.send_message(users[sender], goal, body)
-        _flush(goal)
+        db.session.flush()
         clock.tick()
     for title in spec.get("milestones_done", []):
         goal_service.update_milestone(owner, milestones[title], {"done": True})
     for body in spec.get("journal", []):
         goal_service.add_journal_entry(owner, goal, body)
-        _flush(goal)
+        db.session.flush()
         clock.tick()
     for q in spec.get("questions", []):
         ask(q | {"owner": owner.username}, users, clock, goal=goal)
@@ -183,9 +184,4 @@ def _mentorship(spec: dict, goal: Goal, owner: User, milestones: dict, users: di
         mentorship.pause(users[spec.get("paused_by", owner.username)], goal)
     elif state == "achieved":
         mentorship.complete(owner, goal, spec.get("summary"))
-    _flush(goal)
-
-
-def _flush(_obj) -> None:
-    """Give a new row its id (the services join the caller's open transaction)."""
     db.session.flush()
