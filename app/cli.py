@@ -7,6 +7,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
+from app.cli_progress import on_terminal, progress_bar
 from app.search.indexer import run_worker
 from app.search.nodes import run_node_worker
 from app.search.service import (
@@ -15,12 +16,19 @@ from app.search.service import (
     check_vectors,
     get_backend,
     node_index,
+    public_doc_ids,
     rebuild_index,
 )
 from app.search.similar_refresh import recompute_all, refresh_lists, sync_lists
 from app.services.accounts import register_user, set_role
 from app.services.backup import BackupError, create_backup, read_manifest, restore_backup
-from app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_goals, ensure_demo_users
+from app.services.demo import (
+    DEMO_PASSWORD,
+    STACKEXCHANGE_DIR,
+    demo_users,
+    ensure_demo_content,
+    ensure_demo_users,
+)
 from app.services.errors import ServiceError
 from app.services.importer import (
     DumpError,
@@ -35,9 +43,6 @@ users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for a living local site.")
 import_cli = AppGroup("import", help="Import threads from elsewhere.")
 
-# The shared data folder beside the project: <project root>/../shared/data/stackexchange.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / (
-    "stackexchange")
 ATTRIBUTION = ("Stack Exchange content is CC BY-SA (see each dump's licence); attribution: "
                "the Stack Exchange network and the authors named in the dump.")
 
@@ -81,14 +86,15 @@ def promote_command(username: str, role: str) -> None:
 def demo_users_command() -> None:
     """Create the demo accounts (idempotent); their password is 'journster-demo'."""
     created = ensure_demo_users()
-    click.echo(f"Demo users: {created} created, {len(DEMO_USERS) - created} already there "
+    click.echo(f"Demo users: {created} created, {len(demo_users()) - created} already there "
                f"(password: {DEMO_PASSWORD}).")
 
 
 @demo_cli.command("load")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_DATA_DIR, show_default=True,
-              help="Folder of Stack Exchange dump folders (each with a Posts.xml).")
+              default=STACKEXCHANGE_DIR, show_default=True,
+              help="Folder of Stack Exchange dump folders (each with a Posts.xml[.xz]); "
+                   "default: the threads shipped in the repository.")
 @click.pass_context
 def demo_load_command(ctx: click.Context, data_dir: Path) -> None:
     """Everything a living local site needs (idempotent): demo users, real threads, goals."""
@@ -102,17 +108,16 @@ def demo_load_command(ctx: click.Context, data_dir: Path) -> None:
             click.echo(f"No dump folders (with a Posts.xml) in {data_dir}: skipping the import.")
         for folder in folders:
             try:
-                click.echo(f"Imported {import_stackexchange(folder)}")
+                click.echo(f"Imported {_import_with_progress(folder)}")
             except DumpError as error:
                 click.echo(f"Could not import {folder}: {error}", err=True)
                 failed.append(folder.name)
         if folders:
             click.echo(ATTRIBUTION)
     try:
-        goals = ensure_demo_goals()
+        click.echo(str(ensure_demo_content()))
     except ServiceError as error:
         _fail(error)
-    click.echo(f"Demo goals: {goals.goals} created, {goals.goals_existing} already there.")
     if failed:
         raise click.ClickException(f"Some dump folders could not be imported: "
                                    f"{', '.join(failed)}.")
@@ -128,14 +133,7 @@ def import_stackexchange_command(directory: Path, batch_size: int) -> None:
     The folder's name is the site name (e.g. cstheory.meta); running it again creates nothing.
     """
     try:
-        dump = find_dump(directory)
-        with click.progressbar(length=dump.total_bytes, label=f"Importing {dump.site}",
-                               show_percent=True, show_eta=True) as bar:
-            def progress(done: int, _total: int) -> None:
-                bar.update(done - bar.pos)
-
-            summary: ImportSummary = import_stackexchange(directory, progress,
-                                                          batch_size=batch_size)
+        summary = _import_with_progress(directory, batch_size)
     except DumpError as error:
         raise click.ClickException(str(error)) from None
     except IntegrityError:
@@ -145,14 +143,25 @@ def import_stackexchange_command(directory: Path, batch_size: int) -> None:
     click.echo(ATTRIBUTION)
 
 
+def _import_with_progress(directory: Path, batch_size: int = 500) -> ImportSummary:
+    """Import one dump folder, with a progress bar (bytes read) on a terminal."""
+    dump = find_dump(directory)
+    with progress_bar(dump.total_bytes, f"Importing {dump.site}", "MB") as update:
+        return import_stackexchange(directory, lambda done, _total: update(done),
+                                    batch_size=batch_size)
+
+
 search_cli = AppGroup("search", help="Search index maintenance.")
 
 
 @search_cli.command("reindex")
 def search_reindex_command() -> None:
     """Rebuild the index from the database in a new directory, then swap it in."""
-    count = rebuild_index(progress=lambda n: click.echo(f"\r{n} posts indexed", nl=False))
-    click.echo(f"\nIndexed {count} public posts; the new index is live.")
+    # Counting first costs one pass over the ids: only worth it when someone watches a bar.
+    total = len(public_doc_ids()) if on_terminal() else 0
+    with progress_bar(total, "Indexing", "posts") as update:
+        count = rebuild_index(progress=update)
+    click.echo(f"Indexed {count} public posts; the new index is live.")
     lists = sync_lists()
     due = recompute_all()
     click.echo(f"Similar lists: {lists['missing']} queued, {lists['extra']} dropped, {due} due"

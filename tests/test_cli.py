@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.cli import DEMO_USERS
 from app.extensions import db
 from app.models import MentorshipRequest, User
 from app.models.base import utcnow
 from app.services import mentorship
 from app.services.accounts import authenticate
+from app.services.demo import DEMO_PASSWORD, demo_users
 from tests.builders import build_goal
 
 
@@ -52,7 +52,8 @@ def test_demo_users_are_idempotent(app):
     assert second.exit_code == 0 and "0 created" in second.output
     db.session.commit()
     names = set(db.session.scalars(select(User.username)))
-    assert names == {u["username"] for u in DEMO_USERS}
+    assert names == {u["username"] for u in demo_users()}
+    assert all(authenticate(name, DEMO_PASSWORD) is not None for name in names)
     ada = db.session.scalar(select(User).where(User.username == "ada"))
     assert ada.mentor_available and ada.bio_html and [t.name for t in ada.skills]
 

@@ -1,5 +1,7 @@
 """The Stack Exchange importer, `flask import stackexchange` and `flask demo load`."""
 
+import gzip
+import lzma
 import re
 import tracemalloc
 from datetime import UTC, datetime, timedelta
@@ -7,6 +9,7 @@ from itertools import pairwise
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+import click._termui_impl
 import pytest
 from sqlalchemy import func, select
 
@@ -22,8 +25,15 @@ from app.models import (
     User,
 )
 from app.services.accounts import authenticate
-from app.services.demo import DEMO_GOALS
-from app.services.importer import DumpError, ImportSummary, import_stackexchange
+from app.services.demo import demo_goals, demo_questions, demo_users
+from app.services.importer import (
+    DumpError,
+    ImportSummary,
+    dump_folders,
+    find_dump,
+    import_stackexchange,
+    iter_rows,
+)
 from app.services.questions import list_questions
 from app.services.stackexchange_dump import clean_title, normalise_tags, site_slug
 
@@ -316,6 +326,70 @@ def test_import_streams_a_large_file(app, tmp_path):
     assert all(a[0] <= b[0] for a, b in pairwise(seen))
 
 
+# -- compressed dumps -----------------------------------------------------------------------
+
+
+def _compress(folder: Path, suffix: str) -> None:
+    """Replace every .xml of a dump folder by its .xz or .gz copy."""
+    for path in list(folder.glob("*.xml")):
+        opener = lzma.open if suffix == ".xz" else gzip.open
+        with opener(path.with_name(path.name + suffix), "wb") as out:
+            out.write(path.read_bytes())
+        path.unlink()
+
+
+@pytest.mark.parametrize("suffix", [".xz", ".gz"])
+def test_compressed_dump_imports_like_the_plain_one(app, tmp_path, suffix):
+    folder = make_dump(tmp_path)
+    _compress(folder, suffix)
+    assert dump_folders(tmp_path) == [folder]
+    seen = []
+    summary = import_stackexchange(folder, lambda done, total: seen.append((done, total)))
+    assert (summary.questions, summary.answers, summary.links) == (4, 5, 1)
+    total = sum(f.stat().st_size for f in folder.iterdir()) + (
+        folder / f"Posts.xml{suffix}").stat().st_size  # Posts is read twice
+    assert seen[-1] == (total, total)  # progress counts compressed bytes
+    db.session.commit()
+    assert by_external_id(Question, "mini.site:3").answered_in_id is not None
+
+
+def test_plain_file_wins_over_its_compressed_copy(app, tmp_path):
+    folder = make_dump(tmp_path, links=None)
+    with lzma.open(folder / "Posts.xml.xz", "wb") as out:
+        out.write(b"<posts></posts>")
+    assert find_dump(folder).posts.name == "Posts.xml"
+    assert import_stackexchange(folder).questions == 4
+
+
+def test_corrupt_compressed_file_fails_cleanly(app, tmp_path):
+    folder = tmp_path / "broken.site"
+    folder.mkdir()
+    (folder / "Posts.xml.xz").write_bytes(b"\xfd7zXZ\x00 not really xz")
+    _assert_clean_failure(run(app, "import", "stackexchange", folder),
+                          "Posts.xml.xz is not a valid compressed file")
+    with lzma.open(folder / "Posts.xml.xz", "wb") as out:  # valid xz, truncated XML inside
+        out.write(('<?xml version="1.0"?>\n<posts>\n' + TRUNCATED_TAIL).encode())
+    _assert_clean_failure(run(app, "import", "stackexchange", folder), "not valid XML")
+    db.session.commit()
+    assert count(Question) == 0
+
+
+def test_the_repository_subset_is_small_and_complete():
+    """The threads shipped for the demo: a few hundred kB, every question answered."""
+    shipped = Path(__file__).resolve().parents[1] / "data" / "stackexchange"
+    files = list(shipped.glob("*/*.xz"))
+    assert {f.parent.name for f in files} == {"cstheory.meta", "datascience.meta"}
+    assert sum(f.stat().st_size for f in files) < 2_000_000
+    questions, parents = set(), set()
+    for folder in dump_folders(shipped):
+        for row in iter_rows(find_dump(folder).posts):
+            if row["PostTypeId"] == "1":
+                questions.add((folder.name, row["Id"]))
+            else:
+                parents.add((folder.name, row["ParentId"]))
+    assert parents <= questions and len(questions & parents) >= 300
+
+
 # -- the command line -----------------------------------------------------------------------
 
 
@@ -329,6 +403,27 @@ def test_cli_import(app, tmp_path):
     assert again.exit_code == 0, again.output
     assert "0 users, 0 questions, 0 answers, 0 helped-me marks, 0 answered-in" in again.output
     assert "9 posts were already imported" in again.output
+
+
+def test_cli_progress_bar_only_on_a_terminal(app, tmp_path, monkeypatch):
+    folder = make_dump(tmp_path)
+    quiet = run(app, "import", "stackexchange", folder)
+    assert quiet.exit_code == 0 and "Importing" not in quiet.output and "[" not in quiet.output
+    assert run(app, "search", "reindex").output.startswith("Indexed ")
+
+    monkeypatch.setattr("app.cli_progress.on_terminal", lambda: True)
+    monkeypatch.setattr("app.cli.on_terminal", lambda: True)
+    monkeypatch.setattr(click._termui_impl, "isatty", lambda _file: True)
+    other = make_dump(tmp_path / "more", "other.site")
+    shown = run(app, "import", "stackexchange", other)
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"Importing other\.site .*100%.* [0-9.]+/[0-9.]+ MB, [0-9.]+ MB/s",
+                     shown.output), shown.output
+    db.session.commit()
+    public = count(Question) + count(Answer)
+    reindex = run(app, "search", "reindex")
+    assert re.search(rf"Indexing .*100%.* {public}/{public} posts, [0-9,]+ posts/s",
+                     reindex.output), reindex.output
 
 
 def _assert_clean_failure(result, *fragments):
@@ -413,19 +508,21 @@ def test_demo_load_is_idempotent(app, tmp_path):
     ], links=None)
     first = run(app, "demo", "load", "--data-dir", data)
     assert first.exit_code == 0, first.output
-    assert "Demo users: 3 created" in first.output
+    assert f"Demo users: {len(demo_users())} created" in first.output
     assert "Imported tiny.site: 2 users, 1 questions, 1 answers" in first.output
-    assert "Demo goals: 3 created, 0 already there" in first.output
+    assert f"Demo goals: {len(demo_goals())} created, 0 already there" in first.output
+    assert "Importing" not in first.output  # no progress bar off a terminal
     db.session.commit()
     counts = _demo_counts()
-    demo_answers = sum(len(q["answers"]) for g in DEMO_GOALS for q in g["questions"])
-    assert counts == {
-        "goals": 3, "milestones": 10, "done": 4, "journal": 4, "goal_questions": 4,
-        "imported_questions": 1, "answers": demo_answers + 1, "helpful": 3, "outcomes": 1,
-        "users": 5,
-    }
+    spec_answers = sum(len(q.get("answers", [])) for g in demo_goals()
+                       for q in g.get("questions", []) + g.get("mentorship", {}).get(
+                           "questions", [])) + sum(len(q["answers"]) for q in demo_questions())
+    assert counts["goals"] == len(demo_goals()) and counts["imported_questions"] == 1
+    assert counts["answers"] == spec_answers + 1
+    assert counts["users"] == len(demo_users()) + 2
+    assert counts["done"] < counts["milestones"] and counts["helpful"] > 10
     owners = set(db.session.scalars(select(User.username).join(Goal, Goal.owner_id == User.id)))
-    assert owners == {"ada", "grace", "linus"}
+    assert owners == {spec["username"] for spec in demo_users()}
     for question in db.session.scalars(select(Question).where(Question.goal_id.is_not(None))):
         assert question.goal.owner_id == question.owner_id
         assert question.answer_count >= 1
@@ -438,7 +535,7 @@ def test_demo_load_is_idempotent(app, tmp_path):
     assert second.exit_code == 0, second.output
     assert "Demo users: 0 created" in second.output
     assert "0 questions, 0 answers" in second.output
-    assert "Demo goals: 0 created, 3 already there" in second.output
+    assert f"Demo goals: 0 created, {len(demo_goals())} already there" in second.output
     db.session.commit()
     assert _demo_counts() == counts
 
@@ -447,12 +544,13 @@ def test_demo_load_without_data(app, tmp_path):
     result = run(app, "demo", "load", "--data-dir", tmp_path / "missing")
     assert result.exit_code == 0, result.output
     assert f"No Stack Exchange data at {tmp_path / 'missing'}: skipping" in result.output
-    assert "Demo goals: 3 created" in result.output
+    assert f"Demo goals: {len(demo_goals())} created" in result.output
     (tmp_path / "empty").mkdir()
     result = run(app, "demo", "load", "--data-dir", tmp_path / "empty")
     assert result.exit_code == 0 and "No dump folders" in result.output
     db.session.commit()
-    assert count(Goal) == 3 and count(Question, Question.external_id.is_not(None)) == 0
+    assert count(Goal) == len(demo_goals())
+    assert count(Question, Question.external_id.is_not(None)) == 0
 
 
 def test_demo_load_reports_a_broken_dump(app, tmp_path):
@@ -464,6 +562,6 @@ def test_demo_load_reports_a_broken_dump(app, tmp_path):
     result = run(app, "demo", "load", "--data-dir", data)
     _assert_clean_failure(result, "Could not import", "bad.site", "Imported good.site")
     db.session.commit()
-    assert count(Goal) == 3
+    assert count(Goal) == len(demo_goals())
     assert count(Question, Question.external_id.like("good.site:%")) == 3
     assert count(Question, Question.external_id.like("bad.site:%")) == 0

@@ -1,12 +1,16 @@
 """Reading a Stack Exchange data dump: find its files, stream its rows, clean their fields.
 
-The files are streamed with ``xml.etree.ElementTree.iterparse`` and every parsed row is
-cleared at once, so memory stays flat however large the dump is. The XML parser is expat
+A file may be compressed (``Posts.xml.xz`` or ``.gz``, as the demo data in the repository
+is); progress then counts compressed bytes. The files are streamed with
+``xml.etree.ElementTree.iterparse`` and every parsed row is cleared at once, so memory stays
+flat however large the dump is. The XML parser is expat
 (>= 2.4.1 limits entity expansion; ElementTree never fetches external entities), which is
 why the S314 warnings below are silenced. Writing the rows is app.services.importer's job.
 """
 
+import gzip
 import hashlib
+import lzma
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -18,6 +22,8 @@ from pathlib import Path
 from app.services.validation import TAG_MAX, TITLE_MAX
 
 POSTS_FILE, LINKS_FILE = "Posts.xml", "PostLinks.xml"
+# Plain first: a folder holding both reads the plain file.
+OPENERS = {"": None, ".xz": lzma.open, ".gz": gzip.open}
 QUESTION_TYPE, ANSWER_TYPE = "1", "2"
 DUPLICATE_LINK = "3"
 FALLBACK_TAG = "imported"
@@ -58,22 +64,30 @@ def find_dump(directory) -> DumpFiles:
     path = Path(directory)
     if not path.is_dir():
         raise DumpError(f"{path} is not a folder.")
-    posts = path / POSTS_FILE
-    if not posts.is_file():
+    posts = dump_file(path, POSTS_FILE)
+    if posts is None:
         raise DumpError(f"{path} has no {POSTS_FILE}: not a Stack Exchange dump folder.")
-    links = path / LINKS_FILE
     site = path.resolve().name.lower()[:SITE_MAX]
     if not site:
         raise DumpError(f"Cannot name the site of {path}: use a folder named after it.")
-    return DumpFiles(site=site, posts=posts, links=links if links.is_file() else None)
+    return DumpFiles(site=site, posts=posts, links=dump_file(path, LINKS_FILE))
+
+
+def dump_file(folder: Path, name: str) -> Path | None:
+    """``folder/name``, or its compressed copy (``.xz``, ``.gz``), if there is one."""
+    for suffix in OPENERS:
+        path = folder / f"{name}{suffix}"
+        if path.is_file():
+            return path
+    return None
 
 
 def dump_folders(data_dir) -> list[Path]:
     """Dump folders in ``data_dir`` (itself, or its sub-folders holding a Posts.xml)."""
     data_dir = Path(data_dir)
-    if (data_dir / POSTS_FILE).is_file():
+    if dump_file(data_dir, POSTS_FILE):
         return [data_dir]
-    return sorted(p for p in data_dir.iterdir() if (p / POSTS_FILE).is_file())
+    return sorted(p for p in data_dir.iterdir() if p.is_dir() and dump_file(p, POSTS_FILE))
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -109,10 +123,14 @@ class _CountingReader:
 def iter_rows(path: Path, on_read: Callable[[int], None] = lambda _n: None
               ) -> Iterator[dict[str, str]]:
     """Yield the attributes of every ``<row>``, clearing parsed elements as it goes."""
+    opener = OPENERS.get(path.suffix)
     try:
         with path.open("rb") as raw:
+            source = _CountingReader(raw, on_read)
+            if opener is not None:
+                source = opener(source, "rb")
             parser = ET.iterparse(  # noqa: S314  (see the module docstring)
-                _CountingReader(raw, on_read), events=("start", "end"))
+                source, events=("start", "end"))
             root = None
             for event, element in parser:
                 if root is None:
@@ -129,6 +147,8 @@ def iter_rows(path: Path, on_read: Callable[[int], None] = lambda _n: None
         raise DumpError(f"{path.name} is not valid XML (line {line}, column {column}): "
                         f"{_parse_reason(error)}. Nothing of the failing batch was written."
                         ) from None
+    except (lzma.LZMAError, EOFError, gzip.BadGzipFile) as error:
+        raise DumpError(f"{path.name} is not a valid compressed file ({error}).") from None
     except OSError as error:
         raise DumpError(f"Cannot read {path}: {error.strerror or error}.") from None
 
