@@ -71,13 +71,8 @@ def main(argv=None) -> None:
             took = time.perf_counter() - started
             print(f"vectors: {count} questions and goals in {took:.1f} s "
                   f"({count / took:.0f}/s)")
-        rows = db.session.execute(select(Question.title, Question.body_html)
-                                  .order_by(Question.id)).all()
-        rng = random.Random(args.seed)
-        picked = rng.sample(rows, min(args.queries, len(rows)))
-        titles = [r.title for r in picked]
-        typed = [" ".join(t.split()[:3]) for t in titles]
-        posts = [f"{r.title}\n{html_to_text(r.body_html)}" for r in picked]
+        # A worker's view: the searcher open and one word lookup done, nothing else loaded.
+        app.config["SIMILAR_HYBRID"] = False
         similar_to_text("warm up the searcher", limit=5)
         before = rss_mb()
         embeddings.embed(["load the model"])
@@ -89,6 +84,14 @@ def main(argv=None) -> None:
         print(f"RSS: {before:.0f} MB before the model, +{with_model - before:.0f} MB model, "
               f"+{with_vectors - with_model:.0f} MB for {len(matrix)} vectors "
               f"(read in {loaded:.1f} s) = {with_vectors:.0f} MB")
+        rows = db.session.execute(select(Question.title, Question.body_html)
+                                  .order_by(Question.id)).all()
+        rng = random.Random(args.seed)
+        picked = rng.sample(rows, min(args.queries, len(rows)))
+        del rows
+        titles = [r.title for r in picked]
+        typed = [" ".join(t.split()[:3]) for t in titles]
+        posts = [f"{r.title}\n{html_to_text(r.body_html)}" for r in picked]
         print("| lookup | hybrid p50 / p95 ms | words only p50 / p95 ms |\n|---|---|---|")
         for name, texts in (("title", titles), ("first 3 words", typed),
                             ("whole post", posts)):

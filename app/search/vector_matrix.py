@@ -43,17 +43,14 @@ class VectorMatrix:
         self._lock = threading.Lock()
         self._token: tuple[int, int] | None = None
         self._checked = self._loaded = 0.0
-        self._set(np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, np.int64),
-                  np.zeros((0, SCORE_DIMS), np.float16))
+        self._set(*_empty())
 
-    def _set(self, ids, codes, objects, full) -> None:
+    def _set(self, ids, codes, objects, full, scan) -> None:
         keys = objects * 2 + codes
         order = np.argsort(keys, kind="stable")
         # One tuple, swapped in whole: a lookup in another thread sees old or new, never mixed.
-        # `full` holds the first SCORE_DIMS of each vector; both prefixes are renormalised.
-        self._data = (ids, codes, objects,
-                      _unit(full[:, :SCORE_DIMS].astype(np.float32)).astype(np.float16),
-                      _unit(full[:, :SCAN_DIMS].astype(np.float32)), keys[order], order)
+        # full: the first SCORE_DIMS of each vector, scan: the first SCAN_DIMS (renormalised).
+        self._data = (ids, codes, objects, full, scan, keys[order], order)
 
     def __len__(self) -> int:
         return len(self._data[0])
@@ -75,35 +72,52 @@ class VectorMatrix:
             self._catch_up(token, now)
 
     def _catch_up(self, token: tuple[int, int], now: float) -> None:
-        ids, codes, objects, full = self._data[:4]  # full: SCORE_DIMS wide from here on
-        last = int(ids[-1]) if len(ids) else 0
+        arrays = self._data[:5]
+        last = int(arrays[0][-1]) if len(arrays[0]) else 0
         whole = now - self._loaded >= FULL_RELOAD_SECONDS or token[1] < last
         if not whole:
-            new = self._read(PostVector.id > last)
-            ids, codes, objects, full = (np.concatenate([a, b]) for a, b in zip(
-                (ids, codes, objects, full), new, strict=True))
-            if len(ids) != token[0]:  # something was deleted: keep only the rows still there
-                keep = np.isin(ids, np.fromiter(db.session.scalars(select(PostVector.id)),
-                                                np.int64))
-                ids, codes, objects, full = ids[keep], codes[keep], objects[keep], full[keep]
-            whole = len(ids) != token[0]  # a row committed late below the last id read
+            new = self._read(last, max(0, token[0] - len(arrays[0])))
+            arrays = tuple(np.concatenate(pair) for pair in zip(arrays, new, strict=True))
+            if len(arrays[0]) != token[0]:  # a row was deleted: keep the rows still there
+                keep = np.isin(arrays[0], np.fromiter(
+                    db.session.scalars(select(PostVector.id)), np.int64))
+                arrays = tuple(a[keep] for a in arrays)
+            whole = len(arrays[0]) != token[0]  # a row committed late below the last id read
         if whole:
-            ids, codes, objects, full = self._read(None)
+            arrays = self._read(None, token[0])
             self._loaded = now
-        self._set(ids, codes, objects, full)
+        self._set(*arrays)
         self._token = token
 
     @staticmethod
-    def _read(where) -> tuple[np.ndarray, ...]:
-        query = select(PostVector.id, PostVector.doc_type, PostVector.object_id,
-                       PostVector.vector).order_by(PostVector.id)
-        rows = db.session.execute(query if where is None else query.where(where)).all()
-        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        codes = np.fromiter((TYPE_CODES.get(r[1], -1) for r in rows), np.int8, len(rows))
-        objects = np.fromiter((r[2] for r in rows), np.int64, len(rows))
-        blob = b"".join(bytes(r[3]) for r in rows)
-        full = np.frombuffer(blob, np.float16).reshape(len(rows), DIM)[:, :SCORE_DIMS].copy()
-        return ids, codes, objects, full
+    def _read(after: int | None, expected: int = 0, chunk: int = 5000
+              ) -> tuple[np.ndarray, ...]:
+        """Rows with an id above ``after`` (None: all), read in chunks into arrays sized for
+        ``expected`` rows: fetching 55k rows at once, or concatenating chunks, left 30–70 MB
+        of freed heap in the worker that it never gave back."""
+        out = _empty(expected)
+        n, last = 0, after or 0
+        while True:
+            rows = db.session.execute(
+                select(PostVector.id, PostVector.doc_type, PostVector.object_id,
+                       PostVector.vector).where(PostVector.id > last)
+                .order_by(PostVector.id).limit(chunk)).all()
+            if not rows:
+                break
+            if n + len(rows) > len(out[0]):  # rows arrived meanwhile: grow (rare)
+                out = tuple(np.concatenate([a, b]) for a, b in zip(
+                    out, _empty(n + len(rows) - len(out[0])), strict=True))
+            vectors = np.frombuffer(b"".join(bytes(r[3]) for r in rows), np.float16
+                                    ).reshape(len(rows), DIM).astype(np.float32)
+            end = n + len(rows)
+            out[0][n:end] = [r[0] for r in rows]
+            out[1][n:end] = [TYPE_CODES.get(r[1], -1) for r in rows]
+            out[2][n:end] = [r[2] for r in rows]
+            out[3][n:end] = _unit(vectors[:, :SCORE_DIMS])
+            out[4][n:end] = _unit(vectors[:, :SCAN_DIMS])
+            n, last = end, rows[-1][0]
+            del rows, vectors
+        return tuple(a[:n] for a in out)
 
     def nearest(self, query: np.ndarray, k: int, types, exclude: set[tuple[str, int]]
                 ) -> list[tuple[str, int]]:
@@ -140,6 +154,11 @@ class VectorMatrix:
                            _unit(query[:SCORE_DIMS].astype(np.float32)))
         hits = [key for key, ok in zip(keys, found, strict=True) if ok]
         return dict(zip(hits, scores.tolist(), strict=True))
+
+
+def _empty(n: int = 0) -> tuple[np.ndarray, ...]:
+    return (np.zeros(n, np.int64), np.zeros(n, np.int8), np.zeros(n, np.int64),
+            np.zeros((n, SCORE_DIMS), np.float16), np.zeros((n, SCAN_DIMS), np.float32))
 
 
 _matrices: dict[tuple[int, str], VectorMatrix] = {}

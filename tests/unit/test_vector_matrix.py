@@ -2,15 +2,19 @@
 
 import numpy as np
 
-from app.search.vector_matrix import SCORE_DIMS, VectorMatrix
+from app.search.vector_matrix import SCAN_DIMS, SCORE_DIMS, VectorMatrix
 
 
 def matrix_of(rows: list[tuple[str, int, np.ndarray]]) -> VectorMatrix:
     matrix = VectorMatrix()
     codes = np.array([{"question": 0, "goal": 1}[kind] for kind, _, _ in rows], np.int8)
     objects = np.array([object_id for _, object_id, _ in rows], np.int64)
-    full = np.array([vector[:SCORE_DIMS] for _, _, vector in rows], np.float16)
-    matrix._set(np.arange(1, len(rows) + 1, dtype=np.int64), codes, objects, full)
+    full = np.array([vector[:SCORE_DIMS] for _, _, vector in rows], np.float32)
+    scan = np.array([vector[:SCAN_DIMS] for _, _, vector in rows], np.float32)
+    full /= np.linalg.norm(full, axis=1, keepdims=True)
+    scan /= np.linalg.norm(scan, axis=1, keepdims=True)
+    matrix._set(np.arange(1, len(rows) + 1, dtype=np.int64), codes, objects,
+                full.astype(np.float16), scan)
     return matrix
 
 
