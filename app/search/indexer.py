@@ -19,6 +19,7 @@ from app.models import Answer, Goal, Question, SearchOutbox
 from app.search import similar_store, vectors
 from app.search.backend import SearchBackend
 from app.search.documents import SearchDocument, doc_id_for, html_to_text
+from app.services.transaction import write_transaction
 from app.services.visibility import (
     can_view_answer,
     can_view_goal,
@@ -123,10 +124,12 @@ def _drain_once(backend: SearchBackend, batch_size: int) -> int:
     vectors.write(db.session, upserts, removals)
     # Delete exactly the rows applied: a row committed meanwhile with a lower id than the
     # highest one read (concurrent transactions) must survive for the next round.
-    db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
-    db.session.commit()
-    # After the index commit: a list computed now finds the post's neighbours indexed.
-    similar_store.after_round(upserts, removals)
+    with write_transaction() as session:
+        # Similar lists to compute (after the index commit: the post's neighbours are
+        # searchable then), in the same transaction as the outbox rows' deletion, so a
+        # crash in between replays the round instead of losing the marks.
+        similar_store.after_round(upserts, removals)
+        session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
     return len(rows)
 
 

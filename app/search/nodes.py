@@ -233,11 +233,12 @@ class NodeIndex:
             head = row.id
         if len(gaps) > MAX_GAPS:
             gaps = dict(sorted(gaps.items())[-MAX_GAPS:])
+        # Every node applies every row; the text digest makes the marking a no-op after
+        # the first node, so one list computation per change, cluster-wide (and a replay
+        # after a crash before the cursor is written marks nothing twice).
+        similar_store.after_round(upserts, removals)
         # Written only after the index commit: a crash in between replays the batch.
         self._write_cursor(Cursor(cursor.index, head, gaps))
-        # Every node applies every row; the text digest makes the marking a no-op after
-        # the first node, so one list computation per change, cluster-wide.
-        similar_store.after_round(upserts, removals)
         return len(rows) + len(late)
 
     def catch_up(self, backend, batch_size: int = BATCH_SIZE) -> int:

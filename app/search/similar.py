@@ -89,6 +89,8 @@ def similar_to_text(text: str, *, limit: int = 5, exclude_question_id: int | Non
     def lookup() -> list[tuple[str, int, float]]:
         return _lookup(text, limit, exclude, ("question",))
 
+    if not search_ready():  # a node rebuilding its index: no version to key on either
+        return []
     try:
         # Titles typed on /ask repeat (and so do API clients): a repeat while the index is
         # unchanged costs a dictionary lookup. The gate still re-checks every id below.

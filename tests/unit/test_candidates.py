@@ -264,5 +264,6 @@ def test_similar_hits_are_cached_until_the_index_changes(interviews, make_user, 
     assert len(calls) == 1
     build_question(asker, title="Mock interviews with friends: worth it?", tags=("interviews",))
     drain(get_backend())  # the index changed: looked up again
+    before = len(calls)  # drain() computed the new question's similar list meanwhile
     candidates.mentor_candidates(owner, fresh_goal(goal))
-    assert len(calls) == 2
+    assert len(calls) == before + 1
