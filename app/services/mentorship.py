@@ -22,9 +22,7 @@ from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.goals import require_goal_owner
 from app.services.notifications import notify
 from app.services.phases import live_mentorship, lock_goal
-from app.services.private_space import upcoming_checkins
 from app.services.transaction import write_transaction
-from app.services.visibility import can_view_goal
 
 MESSAGE_MAX = 2000
 SUMMARY_MAX = 20_000
@@ -312,26 +310,3 @@ def goal_history(goal: Goal) -> list[GoalEvent]:
     """The goal's visibility and mentor history, oldest first (participants only)."""
     return list(db.session.scalars(select(GoalEvent).where(GoalEvent.goal_id == goal.id)
                                    .order_by(GoalEvent.created_at, GoalEvent.id)))
-
-
-def dashboard(user: User) -> dict:
-    """What /mentorship shows: my goals, my mentees, invites in and out, check-ins."""
-    now = utcnow()
-    pending = (select(MentorshipRequest).where(MentorshipRequest.status == "pending",
-                                               MentorshipRequest.expires_at > now)
-               .order_by(MentorshipRequest.created_at.desc()))
-    goals = list(db.session.scalars(select(Goal).where(Goal.owner_id == user.id)
-                                    .order_by(Goal.updated_at.desc()).limit(100)))
-    return {
-        "open_goals": [g for g in goals if g.visibility == VISIBILITY_OPEN],
-        "closed_goals": [g for g in goals if g.visibility != VISIBILITY_OPEN],
-        # A goal the mentor no longer may see is listed without its title (rule 2).
-        "mentees": [(m, can_view_goal(user, m.goal)) for m in db.session.scalars(
-            select(Mentorship).where(Mentorship.mentor_id == user.id)
-            .order_by(Mentorship.state == "ended", Mentorship.started_at.desc()).limit(100))],
-        "invites_in": list(db.session.scalars(
-            pending.where(MentorshipRequest.mentor_id == user.id))),
-        "invites_out": list(db.session.scalars(
-            pending.where(MentorshipRequest.protege_id == user.id))),
-        "checkins": upcoming_checkins(user),
-    }
