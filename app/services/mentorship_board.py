@@ -112,9 +112,11 @@ def board(user: User, now: datetime | None = None) -> dict:
     for m in live:
         is_mentor = m.mentor_id == user.id
         reply = reply_status(m, now)
+        # A goal hidden by moderators is not the mentor's to read: no title (rule 3).
         rows.append(BoardRow(m, "mentor" if is_mentor else "protégé",
-                             m.protege if is_mentor else m.mentor, True, upcoming.get(m.id),
-                             reply, reply is not None and reply.owed_by_id == user.id))
+                             m.protege if is_mentor else m.mentor, can_view_goal(user, m.goal),
+                             upcoming.get(m.id), reply,
+                             reply is not None and reply.owed_by_id == user.id))
     # Whoever owes a reply sees that mentorship first; then the soonest check-in.
     rows.sort(key=lambda r: (not r.you_owe, r.mentorship.state != "active",
                              r.next_checkin is None,

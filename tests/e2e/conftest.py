@@ -104,10 +104,12 @@ class Server:
         return username, token
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
-    """`make serve` on a free port with a throwaway database and index; killed at the end."""
-    work = tmp_path_factory.mktemp("e2e-server")
+def _serve(work: Path, demo: bool):
+    """`make serve` on a free port with a throwaway database and index; stopped at the end.
+
+    With ``demo``, `flask demo load` fills the database first: a living site as a newcomer's
+    `make run` shows it (real threads, demo accounts and their goals, through the services).
+    """
     port = _free_port()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("PYTEST", "FLASK_RUN"))}
@@ -125,11 +127,9 @@ def server(tmp_path_factory) -> Server:
         "BASE_URL": f"http://127.0.0.1:{port}",
     })
     log = work / "serve.log"
-    # A living site, as a newcomer's `make run` shows it: the demo data shipped with the
-    # repository (real threads, demo accounts and their goals), loaded through the services.
     flask = ROOT / ".venv" / "bin" / "flask"
     with log.open("wb") as out:
-        for step in (["db", "upgrade"], ["demo", "load"]):
+        for step in (["db", "upgrade"], ["demo", "load"]) if demo else ():
             done = subprocess.run([str(flask), *step], env={**env, "FLASK_APP": "wsgi.py"},
                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, timeout=300, check=False)
@@ -159,6 +159,18 @@ def server(tmp_path_factory) -> Server:
         yield srv
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    """An empty site: each test module writes what it needs through the API."""
+    yield from _serve(tmp_path_factory.mktemp("e2e-server"), demo=False)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory) -> Server:
+    """The demo site a newcomer gets from `make run` (test_newcomer.py)."""
+    yield from _serve(tmp_path_factory.mktemp("e2e-demo-server"), demo=True)
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -1,12 +1,13 @@
 """A newcomer's first five minutes on the demo site, at 1280 and at 360 px (issue 16).
 
-The server was filled by `flask demo load` (see conftest). On top, the demo accounts play every
-mentorship state through the API: a goal closed with a mentor (agreement, messages, a past and
-an upcoming check-in), a paused one, an achieved one with a "what I learned" summary, and a
-pending invite. Then a visitor reads the home page, a thread, a goal's journey and a mentor's
-profile; the demo protégé signs in and opens the dashboard and the private space; a visitor
-gets 404 on the closed goal. Every page is axe-clean (WCAG 2.1 AA, as in test_accessibility)
-and does not scroll sideways at 360 px; the README's screenshots are written on the way.
+The server was filled by `flask demo load` (conftest's demo_server). On top, the demo accounts
+play every mentorship state through the API: a goal closed with a mentor (agreement, messages,
+a past and an upcoming check-in), a paused one, an achieved one with a "what I learned"
+summary, and a pending invite. Then a visitor reads the home page, a thread, a goal's journey
+and a mentor's profile; the demo protégé signs in and opens the dashboard and the private
+space; a visitor gets 404 on the closed goal. Every page is axe-clean (WCAG 2.1 AA, as in
+test_accessibility, and in dark mode too) and does not scroll sideways at 360 px; the README's
+screenshots are written on the way.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def _iso(delta: timedelta) -> str:
 
 
 @pytest.fixture(scope="module")
-def story(server, axe_source) -> dict:
+def story(demo_server, axe_source) -> dict:
     """The demo accounts in every mentorship state (through the API, so every rule holds)."""
+    server = demo_server
     api = server.api
     tokens = {name: api("POST", "/api/v1/tokens", basic=(name, DEMO_PASSWORD))["token"]
               for name in ("ada", "grace", "linus")}
@@ -143,7 +145,8 @@ def check_page(page, name: str, width_name: str, problems: dict) -> None:
 
 
 @pytest.mark.parametrize("width_name", list(WIDTHS))
-def test_newcomer_walk(browser, server, story, width_name):
+def test_newcomer_walk(browser, demo_server, story, width_name):
+    server = demo_server
     viewport = DESKTOP_1280 if width_name == "desktop" else VIEWPORTS[width_name]
     shot_height = 1100 if width_name == "desktop" else 1500
     tag = WIDTHS[width_name]
