@@ -43,6 +43,7 @@ from app.search.similar_refresh import register_similar_refresh
 from app.security import register_security
 from app.services.account_mail import register_account_mailer
 from app.services.accounts import account_usable
+from app.services.listing import ago, excerpt, question_cards
 from app.services.transaction import configure_sqlite_engine
 from app.services.validation import CONTACT_MODES, parse_id, parse_int
 from app.services.visibility import asker_view, reveals_asker
@@ -163,12 +164,20 @@ def register_template_helpers(app: Flask) -> None:
     # Anonymous questions: how to show the asker / whether an author is the hidden asker.
     app.jinja_env.globals["asker_view"] = _asker_view
     app.jinja_env.globals["hides_asker"] = _hides_asker
+    # Lists: excerpts, relative times, and per-thread activity read through the gate.
+    app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["excerpt"] = excerpt
+    app.jinja_env.globals["question_cards"] = _question_cards
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
 
 def _asker_view(question, public: bool = False) -> str:
     return asker_view(None if public else current_viewer(), question)
+
+
+def _question_cards(questions) -> dict:
+    return question_cards(current_viewer(), questions)
 
 
 def _hides_asker(question, author_id, public: bool = False) -> bool:

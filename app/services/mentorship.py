@@ -27,9 +27,7 @@ from app.services.phases import (
     remember_public_fields,
     restore_public_fields,
 )
-from app.services.private_space import upcoming_checkins
 from app.services.transaction import write_transaction
-from app.services.visibility import can_view_goal
 
 MESSAGE_MAX = 2000
 SUMMARY_MAX = 20_000
@@ -326,25 +324,3 @@ def goal_history(goal: Goal, viewer=None) -> list[GoalEvent]:
         query = query.where(GoalEvent.mentorship_id.in_(mine))
     return list(db.session.scalars(query.order_by(GoalEvent.created_at, GoalEvent.id)))
 
-
-def dashboard(user: User) -> dict:
-    """What /mentorship shows: my goals, my mentees, invites in and out, check-ins."""
-    now = utcnow()
-    pending = (select(MentorshipRequest).where(MentorshipRequest.status == "pending",
-                                               MentorshipRequest.expires_at > now)
-               .order_by(MentorshipRequest.created_at.desc()))
-    goals = list(db.session.scalars(select(Goal).where(Goal.owner_id == user.id)
-                                    .order_by(Goal.updated_at.desc()).limit(100)))
-    return {
-        "open_goals": [g for g in goals if g.visibility == VISIBILITY_OPEN],
-        "closed_goals": [g for g in goals if g.visibility != VISIBILITY_OPEN],
-        # A goal the mentor no longer may see is listed without its title (rule 2).
-        "mentees": [(m, can_view_goal(user, m.goal)) for m in db.session.scalars(
-            select(Mentorship).where(Mentorship.mentor_id == user.id)
-            .order_by(Mentorship.state == "ended", Mentorship.started_at.desc()).limit(100))],
-        "invites_in": list(db.session.scalars(
-            pending.where(MentorshipRequest.mentor_id == user.id))),
-        "invites_out": list(db.session.scalars(
-            pending.where(MentorshipRequest.protege_id == user.id))),
-        "checkins": upcoming_checkins(user),
-    }

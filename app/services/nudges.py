@@ -16,12 +16,13 @@ races on the same key loses on the (user, dedupe_key) unique constraint and chan
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Agreement, CheckIn, GoalEvent, Mentorship, Message
+from app.models import CheckIn, Mentorship, Message
 from app.models.base import utcnow
+from app.services.mentorship_board import reply_status
 from app.services.notifications import notify
 from app.services.transaction import write_transaction
 
@@ -39,28 +40,10 @@ class NudgeReport:
 
 def _owed_reply(mentorship: Mentorship, now: datetime) -> tuple[int, Message] | None:
     """(who owes a reply, the message waiting) when the agreed response time has passed."""
-    hours = db.session.scalar(
-        select(Agreement.response_hours).where(Agreement.mentorship_id == mentorship.id)
-        .order_by(Agreement.version.desc()).limit(1))
-    if not hours:
+    status = reply_status(mentorship, now)
+    if status is None or not status.overdue:
         return None
-    latest = db.session.scalars(
-        select(Message).where(Message.mentorship_id == mentorship.id)
-        .order_by(Message.created_at.desc(), Message.id.desc()).limit(1)).first()
-    if latest is None:
-        return None
-    waiting_since = latest.created_at
-    resumed = db.session.scalar(select(func.max(GoalEvent.created_at)).where(
-        GoalEvent.mentorship_id == mentorship.id, GoalEvent.kind == "resumed"))
-    if resumed is not None and resumed > waiting_since:
-        waiting_since = resumed
-    if now - waiting_since <= timedelta(hours=hours):
-        return None
-    if latest.sender_id == mentorship.protege_id:
-        return mentorship.mentor_id, latest
-    if latest.sender_id == mentorship.mentor_id:
-        return mentorship.protege_id, latest
-    return None  # a message from an earlier party (should not happen): nobody owes it
+    return status.owed_by_id, status.message
 
 
 def _notify_once(user_id: int, kind: str, subject_type: str, subject_id: int,

@@ -28,6 +28,9 @@ E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+# The few small screenshots the README shows (committed; rewritten by each e2e run).
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+DEMO_PASSWORD = "journster-demo"
 PASSWORD = "a long enough password"
 START_TIMEOUT = 90.0
 
@@ -101,10 +104,12 @@ class Server:
         return username, token
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
-    """`make serve` on a free port with a throwaway database and index; killed at the end."""
-    work = tmp_path_factory.mktemp("e2e-server")
+def _serve(work: Path, demo: bool):
+    """`make serve` on a free port with a throwaway database and index; stopped at the end.
+
+    With ``demo``, `flask demo load` fills the database first: a living site as a newcomer's
+    `make run` shows it (real threads, demo accounts and their goals, through the services).
+    """
     port = _free_port()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("PYTEST", "FLASK_RUN"))}
@@ -122,7 +127,16 @@ def server(tmp_path_factory) -> Server:
         "BASE_URL": f"http://127.0.0.1:{port}",
     })
     log = work / "serve.log"
+    flask = ROOT / ".venv" / "bin" / "flask"
     with log.open("wb") as out:
+        for step in (["db", "upgrade"], ["demo", "load"]) if demo else ():
+            done = subprocess.run([str(flask), *step], env={**env, "FLASK_APP": "wsgi.py"},
+                                  cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, timeout=300, check=False)
+            if done.returncode:
+                pytest.fail(f"flask {' '.join(step)} failed:\n"
+                            + log.read_text(errors="replace")[-3000:])
+    with log.open("ab") as out:
         process = subprocess.Popen(["make", "--no-print-directory", "-C", str(ROOT), "serve"],
                                    env=env, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
@@ -145,6 +159,18 @@ def server(tmp_path_factory) -> Server:
         yield srv
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    """An empty site: each test module writes what it needs through the API."""
+    yield from _serve(tmp_path_factory.mktemp("e2e-server"), demo=False)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory) -> Server:
+    """The demo site a newcomer gets from `make run` (test_newcomer.py)."""
+    yield from _serve(tmp_path_factory.mktemp("e2e-demo-server"), demo=True)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -233,6 +259,23 @@ def screenshot(page, name: str, width_name: str) -> Path:
     return path
 
 
+def docs_screenshot(page, name: str, width_name: str, height: int) -> Path:
+    """A small PNG for the README: the top ``height`` CSS pixels, reduced to 128 colours."""
+    from PIL import Image  # only the browser tests need Pillow
+
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = DOCS_SCREENSHOTS / f"{name}-{width_name}.png"
+    width = page.viewport_size["width"]
+    full = page.evaluate("() => document.documentElement.scrollHeight")
+    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide",
+                    clip={"x": 0, "y": 0, "width": width, "height": min(height, full)})
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT,
+                                              dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
+    return path
+
+
 def horizontal_overflow(page) -> dict | None:
     """None when the page does not scroll sideways; else the widths and the widest elements."""
     return page.evaluate("""() => {
@@ -253,11 +296,11 @@ def horizontal_overflow(page) -> dict | None:
     }""")
 
 
-def sign_in(page, base_url: str, username: str) -> None:
+def sign_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
     page.goto(base_url + "/login")
     form = page.locator("main form")
     form.get_by_label("Username or email").fill(username)
-    form.get_by_label("Password").fill(PASSWORD)
+    form.get_by_label("Password").fill(password)
     form.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     nav = page.get_by_role("navigation", name="Main")

@@ -182,8 +182,9 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
         expect(b.get_by_role("heading", level=1)).to_have_text(goal_title)
         expect(b.locator("#mentorship")).to_contain_text("Closed mentorship")
         b.get_by_role("navigation", name="Main").get_by_role("link", name="Mentorship").click()
-        mentees = b.locator("section", has=b.get_by_role("heading", name="People you mentor"))
-        expect(mentees).to_contain_text(goal_title)
+        mentees = b.get_by_role("region", name="Mentorships in progress")
+        expect(mentees.locator(".board-row", has_text=goal_title)).to_contain_text(
+            f"You mentor {alice}")
         expect(b.locator("main")).to_contain_text("No invites waiting for you.")
 
         # --- Private messages in the closed goal's private space.

@@ -18,7 +18,16 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import candidates, goals, helpful, mentorship, private_space, questions, votes
+from app.services import (
+    candidates,
+    goals,
+    helpful,
+    mentorship,
+    mentorship_board,
+    private_space,
+    questions,
+    votes,
+)
 from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.visibility import (
     can_view_answer,
@@ -391,9 +400,9 @@ def test_checkins(pair):
     [listed] = private_space.list_checkins(owner, goal)
     assert listed.notes == "Went well; add hills."
     assert [c.id for c in private_space.upcoming_checkins(mentor)] == [checkin.id]
-    board = mentorship.dashboard(mentor)
-    assert [(m.goal_id, visible) for m, visible in board["mentees"]] == [(goal.id, True)]
-    assert board["checkins"][0].id == checkin.id
+    [row] = mentorship_board.board(mentor)["live"]
+    assert (row.mentorship.goal_id, row.goal_visible, row.role) == (goal.id, True, "mentor")
+    assert row.next_checkin.id == checkin.id
 
 
 def test_candidates_rank_answerers_by_helped_me_then_votes(pair, make_user):

@@ -113,12 +113,13 @@ def test_profile_shows_chart_local_time_and_helped_count(client, people):
     html = client.get("/users/bob").text
     assert re.search(r"local time <span class=\"local-time\">\d\d:\d\d</span>", html)
     assert "1 answer marked “helped me”" in html
-    svg = html[html.index("<svg"):html.index("</svg>") + 6]
-    root = ElementTree.fromstring(svg)
+    start = html.index('<svg xmlns="http://www.w3.org/2000/svg" class="rep-chart"')
+    root = ElementTree.fromstring(html[start:html.index("</svg>", start) + 6])
     assert root.get("role") == "img" and "35 in total" in root.get("aria-label")
     assert "35 in total" in root.find(f"{SVG}title").text
     assert [r.find(f"{SVG}title").text.endswith("+35") for r in root.iter(f"{SVG}rect")] == [True]
     assert "+35 reputation in the last 26 weeks" in html
     empty = client.get("/users/mentor").text
-    ElementTree.fromstring(empty[empty.index("<svg"):empty.index("</svg>") + 6])
+    start = empty.index('<svg xmlns="http://www.w3.org/2000/svg" class="rep-chart"')
+    ElementTree.fromstring(empty[start:empty.index("</svg>", start) + 6])
     assert "No reputation earned" in empty and "helped me”." not in empty

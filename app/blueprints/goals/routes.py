@@ -10,6 +10,7 @@ from app.ratelimits import posting_limit
 from app.search.similar import similar_to_goal
 from app.services import goals as goal_service
 from app.services.errors import ValidationFailed
+from app.services.journey import milestone_line
 from app.services.pagination import page_args
 from app.services.questions import list_questions
 from app.services.revisions import list_revisions
@@ -51,9 +52,10 @@ def render_goal(goal, *, milestone_form=None, journal_form=None, panel_forms=Non
     page, _ = page_args(request.args.get("page"))
     questions = list_questions(viewer, goal_id=goal.id, page=page)
     is_owner = viewer is not None and viewer.id == goal.owner_id
+    contents = goal_service.goal_contents(viewer, goal)
     return render_template(
         "goals/show.html", goal=goal, questions=questions, is_owner=is_owner,
-        **goal_service.goal_contents(viewer, goal),
+        line=milestone_line(contents["milestones"]), **contents,
         m=goal_panel(viewer, goal, **(panel_forms or {})),
         milestone_form=milestone_form or MilestoneForm(formdata=None),
         journal_form=journal_form or JournalForm(formdata=None),

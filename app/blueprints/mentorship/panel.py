@@ -8,7 +8,9 @@ from app.blueprints.mentorship.forms import (
     NotesForm,
     SummaryForm,
 )
+from app.models.base import utcnow
 from app.services import candidates, mentorship, private_space
+from app.services.journey import next_checkin, space_partner
 from app.services.visibility import is_participant
 
 
@@ -48,6 +50,8 @@ def goal_panel(viewer, goal, **forms) -> dict:
         if panel["can_invite"]:
             panel["candidates"] = candidates.mentor_candidates(viewer, goal)
     if is_participant(viewer, goal):
+        panel["partner"] = space_partner(viewer, goal.owner, goal.mentor)
+        panel["now"] = now = utcnow()
         current = private_space.current_agreement(goal)
         agreement_form = forms.get("agreement_form") or AgreementForm(formdata=None, data={
             "modes": current.mode_list, "cadence": current.cadence,
@@ -60,6 +64,7 @@ def goal_panel(viewer, goal, **forms) -> dict:
             "agreement": current,
             "versions": len(private_space.agreement_versions(goal)),
             "checkins": checkins,
+            "next_checkin": next_checkin(checkins, now),
             "history": mentorship.goal_history(goal, viewer),
             "message_form": forms.get("message_form") or MessageForm(formdata=None),
             "agreement_form": agreement_form,

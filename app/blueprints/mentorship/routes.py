@@ -18,7 +18,7 @@ from app.blueprints.mentorship.forms import (
     SummaryForm,
 )
 from app.ratelimits import message_limit, posting_limit
-from app.services import mentorship, private_space
+from app.services import mentorship, mentorship_board, private_space
 from app.services.errors import NotFound, ServiceError, ValidationFailed
 from app.services.visibility import can_view_goal, get_goal, get_space_goal
 
@@ -39,9 +39,9 @@ def _to_goal(goal_id: int, anchor: str | None = None):
 @bp.get("/mentorship")
 @login_required
 def dashboard():
-    """My open and closed goals, my mentees, invites in and out, upcoming check-ins."""
+    """Both roles at once: invites, live mentorships (next check-in, who owes a reply), past."""
     return render_template("mentorship/dashboard.html",
-                           board=mentorship.dashboard(current_viewer()),
+                           board=mentorship_board.board(current_viewer()),
                            action_form=ActionForm(formdata=None))
 
 

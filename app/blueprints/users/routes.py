@@ -16,6 +16,7 @@ from app.services.blocks import block, blocked, unblock
 from app.services.errors import ServiceError
 from app.services.goals import list_goals
 from app.services.mail import read_unsubscribe_token
+from app.services.mentor_record import helped_by_tag
 from app.services.pagination import page_args
 from app.services.profiles import profile_extras
 from app.services.questions import list_answers, list_questions
@@ -37,6 +38,7 @@ def profile(username: str):
         questions=list_questions(viewer, owner=user, page=page, per_page=10),
         answers=list_answers(viewer, owner=user, page=page, per_page=10),
         hidden_answers=hidden_public_answer_count(viewer, user),
+        helped_tags=helped_by_tag(user),
         i_blocked=viewer is not None and blocked(viewer.id, user.id),
         action_form=ActionForm(formdata=None),
         **profile_extras(viewer, user),
