@@ -146,6 +146,10 @@ def _mentorship(spec: dict, goal: Goal, owner: User, milestones: dict, users: di
                 now: datetime, clock: DemoClock) -> None:
     """Invite and accept, then the private space, then pause or complete as the data says."""
     mentor = users[spec["mentor"]]
+    # Public-phase milestones are frozen while the goal is closed (rule 7: no trace of the
+    # private phase), so the ones the story has done were done before the mentorship began.
+    for title in spec.get("milestones_done", []):
+        goal_service.update_milestone(owner, milestones[title], {"done": True})
     request = mentorship.invite(owner, goal, mentor.username, spec["invite"])
     db.session.flush()
     clock.tick()
@@ -171,8 +175,6 @@ def _mentorship(spec: dict, goal: Goal, owner: User, milestones: dict, users: di
         private_space.send_message(users[sender], goal, body)
         db.session.flush()
         clock.tick()
-    for title in spec.get("milestones_done", []):
-        goal_service.update_milestone(owner, milestones[title], {"done": True})
     for body in spec.get("journal", []):
         goal_service.add_journal_entry(owner, goal, body)
         db.session.flush()
