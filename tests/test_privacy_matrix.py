@@ -91,8 +91,9 @@ def phase_rule(k: int) -> Rule:
 
 
 def space_rule(k: int) -> Rule:
-    """Rule 4: messages and check-ins of phase k: the owner, and mentor k while mentor."""
-    return lambda role, state: role == "owner" or (role == f"mentor{k}" and state.mentor == role)
+    """Rule 4: messages and check-ins of phase k: the owner, and mentor k from then on,
+    also after release or reopen (SPEC §3.1: they keep their own phase forever)."""
+    return lambda role, state: role in ("owner", f"mentor{k}")
 
 
 def agreement_rule(k: int) -> Rule:
@@ -467,6 +468,11 @@ class Matrix:
             elif "/mentorship-requests/" in url:
                 k = next(k for k, rid in self.s.requests.items() if url.endswith(f"/{rid}"))
                 allowed = {200} if invite_rule(k)(viewer.role, state) else {404}
+            elif url.endswith(("/messages", "/checkins")) and (
+                    (viewer.role == "mentor1" and state.name not in ("open", "invited"))
+                    or (viewer.role == "mentor2"
+                        and state.name in ("closed again", "completed", "published"))):
+                allowed = {200}  # a former mentor keeps reading their own phase (§3.1)
             elif not goal_visible:
                 allowed = {404}
             elif url.endswith("/mentor-candidates"):
