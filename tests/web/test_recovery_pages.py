@@ -53,7 +53,10 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(app, m
 def test_forgot_password_rejects_what_is_not_an_address(client, email):
     response = ask_reset(client, email)
     assert response.status_code == 422
-    assert 'aria-invalid="true"' in response.text
+    if "\x00" in email:  # the request gate refuses NUL in any form before the view runs
+        assert "control characters" in response.text
+    else:
+        assert 'aria-invalid="true"' in response.text
     assert outbox_count() == 0
 
 
@@ -91,11 +94,13 @@ def test_reset_link_sets_a_new_password_and_signs_out_everywhere(app, smtp, clie
 @pytest.mark.parametrize("token", ["x", "a.b.c", "%00", "%F0%9F%92%A9", "A" * 3000])
 def test_bad_reset_links_answer_400_and_change_nothing(client, make_user, token):
     user = make_user("target")
-    assert client.get(f"/password/reset/{token}").status_code == 400
+    # NUL in a path is refused by the request gate (404) before the view sees the token.
+    refused = 404 if token == "%00" else 400
+    assert client.get(f"/password/reset/{token}").status_code == refused
     page = client.get("/password/forgot")
     response = client.post(f"/password/reset/{token}", data={
         "csrf_token": csrf_token_from(page), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    assert response.status_code == 400
+    assert response.status_code == refused
     assert verify_password(reload(user.id).password_hash, PASSWORD)
 
 
