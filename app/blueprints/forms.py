@@ -2,7 +2,10 @@
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.services import validation as v
 from app.services.errors import ServiceError
 
 
@@ -16,6 +19,25 @@ def apply_service_error(form: FlaskForm, error: ServiceError) -> None:
             placed = True
     if not placed:
         form.form_errors.append(error.message)
+
+
+def new_password_field(label: str = "Password") -> PasswordField:
+    """A password being chosen (sign-up, reset, change): the length rule shown and checked."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(v.PASSWORD_MIN, v.PASSWORD_MAX)],
+        description=f"At least {v.PASSWORD_MIN} characters.",
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def repeat_password_field(of: str, label: str = "Repeat password") -> PasswordField:
+    """The same password typed again, checked against the field named ``of``."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(), EqualTo(of, message="Passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ActionForm(FlaskForm):

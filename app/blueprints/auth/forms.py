@@ -2,8 +2,9 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Length
 
+from app.blueprints.forms import new_password_field, repeat_password_field
 from app.services import validation as v
 
 
@@ -20,17 +21,8 @@ class RegisterForm(FlaskForm):
         description="Never shown to other people.",
         render_kw={"autocomplete": "email"},
     )
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(v.PASSWORD_MIN, v.PASSWORD_MAX)],
-        description=f"At least {v.PASSWORD_MIN} characters.",
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="Passwords do not match.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field()
+    confirm = repeat_password_field("password")
 
 
 class LoginForm(FlaskForm):
@@ -61,17 +53,8 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(v.PASSWORD_MIN, v.PASSWORD_MAX)],
-        description=f"At least {v.PASSWORD_MIN} characters.",
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("password", message="Passwords do not match.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password_field("New password")
+    confirm = repeat_password_field("password", "Repeat new password")
 
 
 class ChangeEmailForm(FlaskForm):

@@ -13,7 +13,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
-    EqualTo,
     Length,
     NumberRange,
     Optional,
@@ -21,6 +20,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.blueprints.forms import new_password_field, repeat_password_field
 from app.services import validation as v
 
 
@@ -92,17 +92,8 @@ class PasswordForm(FlaskForm):
         "Current password", validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(v.PASSWORD_MIN, v.PASSWORD_MAX)],
-        description=f"At least {v.PASSWORD_MIN} characters.",
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("new_password", message="Passwords do not match.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = new_password_field("New password")
+    confirm = repeat_password_field("new_password", "Repeat new password")
 
 
 class DeleteAccountForm(FlaskForm):
