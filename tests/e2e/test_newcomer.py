@@ -127,7 +127,8 @@ def story(demo_server, axe_source) -> dict:
         {"mentor": "grace", "message": "You mentioned you coach runners. Would you help?"})
 
     demo_question = server.api("GET", "/api/v1/questions?per_page=50&sort=newest")["items"]
-    helped = [q for q in demo_question if q["title"].startswith("How do I structure a 30")]
+    helped = [q for q in demo_question
+              if q["title"].startswith("How do I find a beginner-friendly issue")]
     return {"closed": closed, "paused": paused, "achieved": achieved,
             "pending_goal": pending_goal, "thread": helped[0]["id"] if helped else None}
 
@@ -168,7 +169,7 @@ def test_newcomer_walk(browser, demo_server, story, width_name):
         docs_screenshot(visitor, "home", tag, shot_height)
 
         # --- A thread: votes visible with disabled controls, the helped answer, similar.
-        assert story["thread"], "the demo thread about a 30-minute talk is missing"
+        assert story["thread"], "the demo thread about a beginner-friendly issue is missing"
         visitor.goto(f"/questions/{story['thread']}")
         question = visitor.get_by_role("region", name="Question")
         expect(question.locator(".vote .score")).to_be_visible()
@@ -183,7 +184,7 @@ def test_newcomer_walk(browser, demo_server, story, width_name):
 
         # --- A goal read as a journey, then the achieved goal's lesson.
         visitor.goto("/goals")
-        visitor.get_by_role("link", name="Give my first conference talk on PostgreSQL").click()
+        visitor.get_by_role("link", name="Learn Rust by rewriting a small command-line tool").click()
         steps = visitor.locator("ol.milestones li")
         expect(steps.first).to_have_class("done")
         expect(visitor.locator("ol.milestones li.next")).to_have_count(1)
