@@ -129,7 +129,11 @@ def _serve(work: Path, demo: bool):
     log = work / "serve.log"
     flask = ROOT / ".venv" / "bin" / "flask"
     with log.open("wb") as out:
-        for step in (["db", "upgrade"], ["demo", "load"]) if demo else ():
+        # After the demo, the index and every similar list, as the search worker leaves them
+        # a few seconds after `make run` starts (a newcomer's screenshots show them).
+        steps = (["db", "upgrade"], ["demo", "load"], ["search", "reindex"],
+                 ["search", "lists", "--all"])
+        for step in steps if demo else ():
             done = subprocess.run([str(flask), *step], env={**env, "FLASK_APP": "wsgi.py"},
                                   cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, timeout=300, check=False)

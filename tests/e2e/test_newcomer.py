@@ -178,7 +178,8 @@ def test_newcomer_walk(browser, demo_server, story, width_name):
         helped = visitor.locator("article.answer.helpful")
         expect(helped.first).to_contain_text("Helped the asker")
         expect(helped.first.get_by_role("button", name="Downvote")).to_be_disabled()
-        expect(visitor.get_by_role("complementary", name="Similar threads")).to_be_visible()
+        similar = visitor.get_by_role("complementary", name="Similar threads")
+        expect(similar.get_by_role("link").first).to_be_visible()
         check_page(visitor, "thread", width_name, problems)
         docs_screenshot(visitor, "thread", tag, shot_height)
 
