@@ -70,6 +70,16 @@ def build_rich_dataset(make_user) -> dict:
     return {"question": question, "goal": goal}
 
 
+# Derived from the posts like the search index: restore rebuilds them, so they are compared
+# by what they must hold afterwards, not row by row.
+DERIVED = {"post_vectors", "similar_lists"}
+
+
+def primary(tables: dict) -> dict:
+    """The tables a backup must reproduce exactly (everything but the derived ones)."""
+    return {name: rows for name, rows in tables.items() if name not in DERIVED}
+
+
 def table_rows(engine) -> dict[str, list]:
     """Every app table's rows, ordered by primary key."""
     with engine.connect() as conn:
@@ -148,7 +158,11 @@ def test_restore_reproduces_every_table_row_by_row(app, make_user, target, tmp_p
     assert result.exit_code == 0, result.output
     elapsed = time.monotonic() - started
     with restored.app_context():
-        assert table_rows(db.engine) == original
+        restored_rows = table_rows(db.engine)
+        assert primary(restored_rows) == primary(original)
+        # Vectors were rebuilt with the index: one per public question and goal.
+        public = search_posts("streak winter")[0].items[0]["id"]
+        assert ("question", public) in {row[2:4] for row in restored_rows["post_vectors"]}
         assert revision_of(db.engine) == manifest["alembic_revision"]
         # The search index was rebuilt: public posts are found, the closed goal's are not.
         hits, _ = search_posts("streak winter")
@@ -291,10 +305,7 @@ def test_a_restored_small_backup_can_be_backed_up_again(app, small_backup, targe
     assert again.exit_code == 0, again.output
     first = json.loads((small_backup / "manifest.json").read_text())
     second = json.loads((tmp_path / "again" / "manifest.json").read_text())
-    # Vectors and similar lists are derived, like the index: restore rebuilds them.
-    derived = {"post_vectors", "similar_lists"}
-    assert {k: n for k, n in first["tables"].items() if k not in derived} == {
-        k: n for k, n in second["tables"].items() if k not in derived}
+    assert primary(first["tables"]) == primary(second["tables"])
     assert second["tables"]["post_vectors"] >= first["tables"]["post_vectors"]
     with restored.app_context():
         db.engine.dispose()
