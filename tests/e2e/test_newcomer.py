@@ -185,7 +185,8 @@ def test_newcomer_walk(browser, demo_server, story, width_name):
 
         # --- A goal read as a journey, then the achieved goal's lesson.
         visitor.goto("/goals")
-        visitor.get_by_role("link", name="Learn Rust by rewriting a small command-line tool").click()
+        journey = "Learn Rust by rewriting a small command-line tool"
+        visitor.get_by_role("link", name=journey).click()
         steps = visitor.locator("ol.milestones li")
         expect(steps.first).to_have_class("done")
         expect(visitor.locator("ol.milestones li.next")).to_have_count(1)
