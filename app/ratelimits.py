@@ -139,33 +139,29 @@ def _submitted_email() -> str:
     return "email:" + hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_reset_limit_ip = limiter.shared_limit(
-    _setting("RATELIMIT_PASSWORD_RESET"), scope="password-reset-ip", methods=["POST"]
-)
-_reset_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_PASSWORD_RESET"), scope="password-reset", key_func=_submitted_email,
-    methods=["POST"],
-)
+def _limit_pair(setting: str, scope: str, *, methods=("POST", "PUT", "PATCH", "DELETE"),
+                key_func=_posting_account, exempt_when=None, doc: str):
+    """One limit counted twice (SPEC §3.1): per IP (``<scope>-ip``) and per ``key_func``."""
+    methods = list(methods)
+    per_ip = limiter.shared_limit(_setting(setting), scope=f"{scope}-ip", methods=methods,
+                                  exempt_when=exempt_when)
+    per_key = limiter.shared_limit(_setting(setting), scope=scope, key_func=key_func,
+                                   methods=methods, exempt_when=exempt_when)
+
+    def decorate(view):
+        return per_ip(per_key(view))
+
+    decorate.__doc__ = doc
+    return decorate
 
 
-def password_reset_limit(view):
-    """Asking for a reset link (web and API): RATELIMIT_PASSWORD_RESET per IP and address."""
-    return _reset_limit_ip(_reset_limit_account(view))
-
-
+password_reset_limit = _limit_pair(
+    "RATELIMIT_PASSWORD_RESET", "password-reset", methods=["POST"], key_func=_submitted_email,
+    doc="Asking for a reset link (web and API): RATELIMIT_PASSWORD_RESET per IP and address.")
 # Each verification mail costs as much as a reset mail (and lands in someone's inbox).
-_resend_limit_ip = limiter.shared_limit(
-    _setting("RATELIMIT_PASSWORD_RESET"), scope="verify-resend-ip", methods=["POST"]
-)
-_resend_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_PASSWORD_RESET"), scope="verify-resend", key_func=_posting_account,
-    methods=["POST"],
-)
-
-
-def verification_mail_limit(view):
-    """Asking for another verification link: RATELIMIT_PASSWORD_RESET per IP and account."""
-    return _resend_limit_ip(_resend_limit_account(view))
+verification_mail_limit = _limit_pair(
+    "RATELIMIT_PASSWORD_RESET", "verify-resend", methods=["POST"],
+    doc="Asking for another verification link: RATELIMIT_PASSWORD_RESET per IP and account.")
 
 
 def _no_password_sent() -> bool:
@@ -176,38 +172,17 @@ def _no_password_sent() -> bool:
     return not (isinstance(body, dict) and "password" in body)
 
 
-_CHECK_METHODS = ["POST", "PATCH", "DELETE"]
-_check_limit_ip = limiter.shared_limit(
-    _setting("RATELIMIT_PASSWORD_CHECK"), scope="password-check-ip", methods=_CHECK_METHODS,
+password_check_limit = _limit_pair(
+    "RATELIMIT_PASSWORD_CHECK", "password-check", methods=["POST", "PATCH", "DELETE"],
     exempt_when=_no_password_sent,
-)
-_check_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_PASSWORD_CHECK"), scope="password-check", key_func=_posting_account,
-    methods=_CHECK_METHODS, exempt_when=_no_password_sent,
-)
-
-
-def password_check_limit(view):
-    """Other password checks (delete account, change password/email): per IP and account."""
-    return _check_limit_ip(_check_limit_account(view))
-
-def _action_limit(setting: str, scope: str):
-    """A per-IP plus per-account limit on the state-changing methods of one kind of action."""
-    methods = ["POST", "PUT", "PATCH", "DELETE"]
-    per_ip = limiter.shared_limit(_setting(setting), scope=f"{scope}-ip", methods=methods)
-    per_account = limiter.shared_limit(_setting(setting), scope=scope,
-                                       key_func=_posting_account, methods=methods)
-
-    def decorate(view):
-        return per_ip(per_account(view))
-
-    decorate.__doc__ = f"{setting} per IP and per account (SPEC §3.1), web and API alike."
-    return decorate
+    doc="Other password checks (delete account, change password/email): per IP and account.")
 
 
 # Votes (cast, change, withdraw), flags, follows (and unfollows), blocks (and unblocks):
 # each kind has its own buckets, so voting does not use up someone's flags.
-vote_limit = _action_limit("RATELIMIT_VOTES", "votes")
-flag_limit = _action_limit("RATELIMIT_FLAGS", "flags")
-follow_limit = _action_limit("RATELIMIT_FOLLOWS", "follows")
-block_limit = _action_limit("RATELIMIT_BLOCKS", "blocks")
+_ACTION_DOC = "{} per IP and per account (SPEC §3.1), web and API alike."
+vote_limit = _limit_pair("RATELIMIT_VOTES", "votes", doc=_ACTION_DOC.format("RATELIMIT_VOTES"))
+flag_limit = _limit_pair("RATELIMIT_FLAGS", "flags", doc=_ACTION_DOC.format("RATELIMIT_FLAGS"))
+follow_limit = _limit_pair("RATELIMIT_FOLLOWS", "follows",
+                           doc=_ACTION_DOC.format("RATELIMIT_FOLLOWS"))
+block_limit = _limit_pair("RATELIMIT_BLOCKS", "blocks", doc=_ACTION_DOC.format("RATELIMIT_BLOCKS"))
