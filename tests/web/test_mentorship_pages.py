@@ -218,3 +218,20 @@ def test_published_summary_is_searchable_and_private_content_is_not(world):
     assert [(item["type"], item["id"]) for item in found] == [("goal", goal.id)]
     assert c["anonymous"].get("/api/v1/search?q=zqxkneepain").get_json()["items"] == []
     assert f"question:{private.id}" not in backend.doc_ids()
+
+
+def test_summary_form_after_completing_without_one(world):
+    goal, _, _, c = world
+    request = mentorship.invite(goal.owner, goal, "mentor", "Please?")
+    db.session.commit()
+    button(c["mentor"], f"/mentorship/requests/{request.id}/accept", "/mentorship")
+    url = goal_url(goal)
+    assert submit(c["owner"], f"{url}/mentorship/complete", {}, url).status_code == 302
+    page = c["owner"].get(url).text
+    assert page.count("Publish what I learned") == 1
+    assert f'action="/goals/{goal.id}/summary"' in page
+    assert "Publish what I learned" not in c["mentor"].get(url).text
+    response = submit(c["owner"], f"/goals/{goal.id}/summary",
+                      {"summary-summary": "Consistency beat **intensity**."}, url)
+    assert response.status_code == 302
+    assert "<strong>intensity</strong>" in c["anonymous"].get(url).text
