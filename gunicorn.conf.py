@@ -17,8 +17,9 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
 # Behind nginx the peer is the proxy: log the client it forwarded for, and the time taken (ms).
-access_log_format = ('%(h)s %({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s '
-                     '"%(f)s" "%(a)s" %(M)sms')
+access_log_format = (
+    '%(h)s %({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+)
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 # Oversized request lines and headers are refused before the app sees them (SPEC §3.1).
@@ -36,7 +37,8 @@ class RedactingLogger(glogging.Logger):
     """
 
     TOKEN_PATHS = re.compile(
-        r"(/(?:unsubscribe|password/reset|verify-email|api/v1/password-resets)/)[^/?#\s\"]+")
+        r"(/(?:unsubscribe|password/reset|verify-email|api/v1/password-resets)/)[^/?#\s\"]+"
+    )
     TEXT_QUERY = re.compile(r"((?:^|[?&])text=)[^&#\s\"]*")
 
     @classmethod

@@ -148,8 +148,19 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the web areas and the JSON API."""
-    for blueprint in (main_bp, auth_bp, users_bp, goals_bp, questions_bp, answers_bp, tags_bp,
-                      feeds_bp, search_bp, mentorship_bp, notifications_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        users_bp,
+        goals_bp,
+        questions_bp,
+        answers_bp,
+        tags_bp,
+        feeds_bp,
+        search_bp,
+        mentorship_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(discovery_bp)  # following, mentors directory
     app.register_blueprint(admin_bp)  # flagging, /admin moderation area

@@ -43,8 +43,10 @@ users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data for a living local site.")
 import_cli = AppGroup("import", help="Import threads from elsewhere.")
 
-ATTRIBUTION = ("Stack Exchange content is CC BY-SA (see each dump's licence); attribution: "
-               "the Stack Exchange network and the authors named in the dump.")
+ATTRIBUTION = (
+    "Stack Exchange content is CC BY-SA (see each dump's licence); attribution: "
+    "the Stack Exchange network and the authors named in the dump."
+)
 
 
 def _fail(error: ServiceError) -> None:
@@ -55,8 +57,13 @@ def _fail(error: ServiceError) -> None:
 @users_cli.command("create")
 @click.argument("username")
 @click.argument("email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Prompted for when not given.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for when not given.",
+)
 @click.option("--admin", is_flag=True, help="Give the account the admin role.")
 def create_user_command(username: str, email: str, password: str, admin: bool) -> None:
     """Create an account."""
@@ -86,15 +93,21 @@ def promote_command(username: str, role: str) -> None:
 def demo_users_command() -> None:
     """Create the demo accounts (idempotent); their password is 'journster-demo'."""
     created = ensure_demo_users()
-    click.echo(f"Demo users: {created} created, {len(demo_users()) - created} already there "
-               f"(password: {DEMO_PASSWORD}).")
+    click.echo(
+        f"Demo users: {created} created, {len(demo_users()) - created} already there "
+        f"(password: {DEMO_PASSWORD})."
+    )
 
 
 @demo_cli.command("load")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=STACKEXCHANGE_DIR, show_default=True,
-              help="Folder of Stack Exchange dump folders (each with a Posts.xml[.xz]); "
-                   "default: the threads shipped in the repository.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=STACKEXCHANGE_DIR,
+    show_default=True,
+    help="Folder of Stack Exchange dump folders (each with a Posts.xml[.xz]); "
+    "default: the threads shipped in the repository.",
+)
 @click.pass_context
 def demo_load_command(ctx: click.Context, data_dir: Path) -> None:
     """Everything a living local site needs (idempotent): demo users, real threads, goals."""
@@ -119,14 +132,18 @@ def demo_load_command(ctx: click.Context, data_dir: Path) -> None:
     except ServiceError as error:
         _fail(error)
     if failed:
-        raise click.ClickException(f"Some dump folders could not be imported: "
-                                   f"{', '.join(failed)}.")
+        raise click.ClickException(f"Some dump folders could not be imported: {', '.join(failed)}.")
 
 
 @import_cli.command("stackexchange")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True,
-              help="Posts written per transaction.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 10_000),
+    default=500,
+    show_default=True,
+    help="Posts written per transaction.",
+)
 def import_stackexchange_command(directory: Path, batch_size: int) -> None:
     """Import a Stack Exchange dump folder (Posts.xml, optional PostLinks.xml); idempotent.
 
@@ -137,8 +154,10 @@ def import_stackexchange_command(directory: Path, batch_size: int) -> None:
     except DumpError as error:
         raise click.ClickException(str(error)) from None
     except IntegrityError:
-        raise click.ClickException("Another import of the same posts ran at the same time; "
-                                   "run this one again (it skips what exists).") from None
+        raise click.ClickException(
+            "Another import of the same posts ran at the same time; "
+            "run this one again (it skips what exists)."
+        ) from None
     click.echo(f"Imported {summary}")
     click.echo(ATTRIBUTION)
 
@@ -147,8 +166,9 @@ def _import_with_progress(directory: Path, batch_size: int = 500) -> ImportSumma
     """Import one dump folder, with a progress bar (bytes read) on a terminal."""
     dump = find_dump(directory)
     with progress_bar(dump.total_bytes, f"Importing {dump.site}", "MB") as update:
-        return import_stackexchange(directory, lambda done, _total: update(done),
-                                    batch_size=batch_size)
+        return import_stackexchange(
+            directory, lambda done, _total: update(done), batch_size=batch_size
+        )
 
 
 search_cli = AppGroup("search", help="Search index maintenance.")
@@ -164,8 +184,10 @@ def search_reindex_command() -> None:
     click.echo(f"Indexed {count} public posts; the new index is live.")
     lists = sync_lists()
     due = recompute_all()
-    click.echo(f"Similar lists: {lists['missing']} queued, {lists['extra']} dropped, {due} due"
-               " again; the search worker computes them in the background.")
+    click.echo(
+        f"Similar lists: {lists['missing']} queued, {lists['extra']} dropped, {due} due"
+        " again; the search worker computes them in the background."
+    )
 
 
 @search_cli.command("check")
@@ -180,9 +202,11 @@ def search_check_command(no_repair: bool) -> None:
         drained = apply_pending()
         click.echo(f"Repaired: removed {len(extra)}, re-indexed {drained} queued posts.")
     lists = sync_lists(repair=not no_repair)
-    click.echo(f"Similar lists: {lists['missing']} missing, {lists['extra']} extra,"
-               f" {lists['pending']} not computed yet, {lists['overdue']} overdue"
-               f"{' (missing queued, extra dropped)' if not no_repair else ''}.")
+    click.echo(
+        f"Similar lists: {lists['missing']} missing, {lists['extra']} extra,"
+        f" {lists['pending']} not computed yet, {lists['overdue']} overdue"
+        f"{' (missing queued, extra dropped)' if not no_repair else ''}."
+    )
 
 
 @search_cli.command("lists")
@@ -195,8 +219,10 @@ def search_lists_command(every: bool) -> None:
     started = time.monotonic()
     done = refresh_lists(None)
     seconds = time.monotonic() - started
-    click.echo(f"{lists['missing']} queued, {lists['extra']} dropped; computed {done} lists in"
-               f" {seconds:.1f} s ({done / max(seconds, 1e-9):.0f}/s).")
+    click.echo(
+        f"{lists['missing']} queued, {lists['extra']} dropped; computed {done} lists in"
+        f" {seconds:.1f} s ({done / max(seconds, 1e-9):.0f}/s)."
+    )
 
 
 @search_cli.command("worker")
@@ -226,9 +252,11 @@ def backup_create_command(path: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     size = sum(f.stat().st_size for f in path.iterdir())
-    click.echo(f"Backed up {manifest.rows} rows in {len(manifest.tables)} tables "
-               f"({manifest.kind}, revision {manifest.revision}) to {path} "
-               f"({size / 1e6:.1f} MB). The search index is rebuilt on restore.")
+    click.echo(
+        f"Backed up {manifest.rows} rows in {len(manifest.tables)} tables "
+        f"({manifest.kind}, revision {manifest.revision}) to {path} "
+        f"({size / 1e6:.1f} MB). The search index is rebuilt on restore."
+    )
 
 
 @backup_cli.command("verify")
@@ -239,8 +267,10 @@ def backup_verify_command(path: Path) -> None:
         manifest = read_manifest(path)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"OK: {manifest.kind} backup of {manifest.created_at}, revision "
-               f"{manifest.revision}, {manifest.rows} rows.")
+    click.echo(
+        f"OK: {manifest.kind} backup of {manifest.created_at}, revision "
+        f"{manifest.revision}, {manifest.rows} rows."
+    )
 
 
 @backup_cli.command("restore")
@@ -251,8 +281,10 @@ def backup_restore_command(path: Path) -> None:
         manifest = restore_backup(path, progress=click.echo)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Restored {manifest.rows} rows ({manifest.kind}, revision {manifest.revision}) "
-               f"from {path}; the search index is rebuilt.")
+    click.echo(
+        f"Restored {manifest.rows} rows ({manifest.kind}, revision {manifest.revision}) "
+        f"from {path}; the search index is rebuilt."
+    )
 
 
 mentorship_cli = AppGroup("mentorship", help="Mentorship housekeeping (run from cron).")
@@ -268,8 +300,13 @@ notify_cli = AppGroup("notify", help="Email notifications, digests and nudges (r
 
 
 @notify_cli.command("send")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=500, show_default=True,
-              help="At most this many notifications per run.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=500,
+    show_default=True,
+    help="At most this many notifications per run.",
+)
 def notify_send_command(limit: int) -> None:
     """Email each pending notification of users in "immediate" mode (idempotent).
 
@@ -282,13 +319,18 @@ def notify_send_command(limit: int) -> None:
     report = send_immediate(limit=limit)
     click.echo(f"Immediate: {report}")
     if report.failed:
-        raise click.ClickException("Some mail could not be sent; it stays pending and the "
-                                   "next run retries it.")
+        raise click.ClickException(
+            "Some mail could not be sent; it stays pending and the next run retries it."
+        )
 
 
 @notify_cli.command("send-digests")
-@click.option("--period", type=click.Choice(["daily", "weekly"]), default=None,
-              help="Only users of this digest period (default: both, each when due).")
+@click.option(
+    "--period",
+    type=click.Choice(["daily", "weekly"]),
+    default=None,
+    help="Only users of this digest period (default: both, each when due).",
+)
 def notify_send_digests_command(period: str | None) -> None:
     """Email one digest to each daily/weekly user whose period has passed (idempotent)."""
     from app.services.email_delivery import send_digests
@@ -296,8 +338,10 @@ def notify_send_digests_command(period: str | None) -> None:
     report = send_digests(period)
     click.echo(f"Digests ({period or 'daily and weekly'}): {report}")
     if report.failed:
-        raise click.ClickException("Some digests could not be sent; their notifications stay "
-                                   "pending and the next run retries them.")
+        raise click.ClickException(
+            "Some digests could not be sent; their notifications stay "
+            "pending and the next run retries them."
+        )
 
 
 @notify_cli.command("nudges")

@@ -32,11 +32,19 @@ def progress_bar(length: int, label: str, unit: str) -> Iterator[Callable[[int],
     def info(_item) -> str:
         done = position[0]
         rate = done / max(time.monotonic() - started, 1e-6)
-        return (f"{_amount(done, unit)}/{_amount(length, unit)} {unit}, "
-                f"{_amount(rate, unit)} {unit}/s")
+        return (
+            f"{_amount(done, unit)}/{_amount(length, unit)} {unit}, {_amount(rate, unit)} {unit}/s"
+        )
 
-    with click.progressbar(length=max(length, 1), label=label, hidden=not on_terminal(),
-                           show_eta=True, show_percent=True, item_show_func=info) as bar:
+    with click.progressbar(
+        length=max(length, 1),
+        label=label,
+        hidden=not on_terminal(),
+        show_eta=True,
+        show_percent=True,
+        item_show_func=info,
+    ) as bar:
+
         def update(done: int) -> None:
             if done > position[0]:
                 step, position[0] = done - position[0], done

@@ -62,8 +62,11 @@ def _message_list(messages, prefix: str = "") -> list[str]:
     "tags": ["0: Not a string."].
     """
     if isinstance(messages, dict):
-        return [text for key, value in messages.items()
-                for text in _message_list(value, f"{prefix}{key}: ")]
+        return [
+            text
+            for key, value in messages.items()
+            for text in _message_list(value, f"{prefix}{key}: ")
+        ]
     if isinstance(messages, list | tuple):
         return [text for value in messages for text in _message_list(value, prefix)]
     return [f"{prefix}{messages}"]

@@ -22,8 +22,10 @@ from limits.storage import Storage
 
 SCHEME = "sqlite"
 _PRUNE_EVERY = 1000  # on average, one hit in this many deletes expired counters
-_SCHEMA = ("CREATE TABLE IF NOT EXISTS counters ("
-           "key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at REAL NOT NULL)")
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS counters ("
+    "key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at REAL NOT NULL)"
+)
 _INCR = (
     "INSERT INTO counters (key, count, expires_at) VALUES (:key, :amount, :now + :expiry) "
     "ON CONFLICT (key) DO UPDATE SET "
@@ -38,7 +40,7 @@ def path_from_uri(uri: str) -> str:
     prefix = f"{SCHEME}:///"
     if not uri.startswith(prefix) or len(uri) == len(prefix):
         raise ValueError(f"expected {prefix}<path>, got {uri!r}")
-    return uri[len(prefix):]
+    return uri[len(prefix) :]
 
 
 class SQLiteStorage(Storage):
@@ -59,8 +61,9 @@ class SQLiteStorage(Storage):
         # A connection must not cross a fork (gunicorn may import the app before forking).
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None,
-                                   check_same_thread=True)
+            conn = sqlite3.connect(
+                self.path, timeout=10, isolation_level=None, check_same_thread=True
+            )
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -73,21 +76,28 @@ class SQLiteStorage(Storage):
         conn, now = self._connection(), time.time()
         if random.randrange(_PRUNE_EVERY) == 0:  # noqa: S311  (not security: housekeeping)
             conn.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
-        row = conn.execute(_INCR, {"key": key, "amount": amount, "now": now,
-                                   "expiry": expiry}).fetchone()
+        row = conn.execute(
+            _INCR, {"key": key, "amount": amount, "now": now, "expiry": expiry}
+        ).fetchone()
         return int(row[0])
 
     def get(self, key: str) -> int:
-        row = self._connection().execute(
-            "SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())
+            )
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def get_expiry(self, key: str) -> float:
         now = time.time()
-        row = self._connection().execute(
-            "SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?", (key, now)
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?", (key, now))
+            .fetchone()
+        )
         return float(row[0]) if row else now
 
     def check(self) -> bool:

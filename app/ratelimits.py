@@ -26,14 +26,18 @@ signin_limit_ip = limiter.shared_limit(
     _setting("RATELIMIT_SIGNIN"), scope="signin-ip", methods=["POST"]
 )
 signin_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_SIGNIN"), scope="signin-account", key_func=_submitted_account,
+    _setting("RATELIMIT_SIGNIN"),
+    scope="signin-account",
+    key_func=_submitted_account,
     methods=["POST"],
 )
 token_limit_ip = limiter.shared_limit(
     _setting("RATELIMIT_TOKENS"), scope="tokens-ip", methods=["POST"]
 )
 token_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_TOKENS"), scope="tokens-account", key_func=_submitted_account,
+    _setting("RATELIMIT_TOKENS"),
+    scope="tokens-account",
+    key_func=_submitted_account,
     methods=["POST"],
 )
 
@@ -55,11 +59,16 @@ def _not_posting() -> bool:
 
 
 _posting_limit_ip = limiter.shared_limit(
-    _setting("RATELIMIT_POSTING"), scope="posting-ip", methods=["POST"],
+    _setting("RATELIMIT_POSTING"),
+    scope="posting-ip",
+    methods=["POST"],
     exempt_when=_not_posting,
 )
 _posting_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_POSTING"), scope="posting", key_func=_posting_account, methods=["POST"],
+    _setting("RATELIMIT_POSTING"),
+    scope="posting",
+    key_func=_posting_account,
+    methods=["POST"],
     exempt_when=_not_posting,
 )
 
@@ -73,7 +82,9 @@ _message_limit_ip = limiter.shared_limit(
     _setting("RATELIMIT_MESSAGES"), scope="messages-ip", methods=["POST"]
 )
 _message_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_MESSAGES"), scope="messages", key_func=_posting_account,
+    _setting("RATELIMIT_MESSAGES"),
+    scope="messages",
+    key_func=_posting_account,
     methods=["POST"],
 )
 
@@ -111,11 +122,16 @@ def _not_checking_similar() -> bool:
 
 # The no-JS "check for similar threads" button is the same lookup: same buckets.
 _similar_check_ip = limiter.shared_limit(
-    _setting("RATELIMIT_SEARCH"), scope="similar-ip", methods=["POST"],
+    _setting("RATELIMIT_SEARCH"),
+    scope="similar-ip",
+    methods=["POST"],
     exempt_when=_not_checking_similar,
 )
 _similar_check_account = limiter.shared_limit(
-    _setting("RATELIMIT_SEARCH"), scope="similar", key_func=_posting_account, methods=["POST"],
+    _setting("RATELIMIT_SEARCH"),
+    scope="similar",
+    key_func=_posting_account,
+    methods=["POST"],
     exempt_when=_not_checking_similar,
 )
 
@@ -139,14 +155,23 @@ def _submitted_email() -> str:
     return "email:" + hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _limit_pair(setting: str, scope: str, *, methods=("POST", "PUT", "PATCH", "DELETE"),
-                key_func=_posting_account, exempt_when=None, doc: str):
+def _limit_pair(
+    setting: str,
+    scope: str,
+    *,
+    methods=("POST", "PUT", "PATCH", "DELETE"),
+    key_func=_posting_account,
+    exempt_when=None,
+    doc: str,
+):
     """One limit counted twice (SPEC §3.1): per IP (``<scope>-ip``) and per ``key_func``."""
     methods = list(methods)
-    per_ip = limiter.shared_limit(_setting(setting), scope=f"{scope}-ip", methods=methods,
-                                  exempt_when=exempt_when)
-    per_key = limiter.shared_limit(_setting(setting), scope=scope, key_func=key_func,
-                                   methods=methods, exempt_when=exempt_when)
+    per_ip = limiter.shared_limit(
+        _setting(setting), scope=f"{scope}-ip", methods=methods, exempt_when=exempt_when
+    )
+    per_key = limiter.shared_limit(
+        _setting(setting), scope=scope, key_func=key_func, methods=methods, exempt_when=exempt_when
+    )
 
     def decorate(view):
         return per_ip(per_key(view))
@@ -156,12 +181,19 @@ def _limit_pair(setting: str, scope: str, *, methods=("POST", "PUT", "PATCH", "D
 
 
 password_reset_limit = _limit_pair(
-    "RATELIMIT_PASSWORD_RESET", "password-reset", methods=["POST"], key_func=_submitted_email,
-    doc="Asking for a reset link (web and API): RATELIMIT_PASSWORD_RESET per IP and address.")
+    "RATELIMIT_PASSWORD_RESET",
+    "password-reset",
+    methods=["POST"],
+    key_func=_submitted_email,
+    doc="Asking for a reset link (web and API): RATELIMIT_PASSWORD_RESET per IP and address.",
+)
 # Each verification mail costs as much as a reset mail (and lands in someone's inbox).
 verification_mail_limit = _limit_pair(
-    "RATELIMIT_PASSWORD_RESET", "verify-resend", methods=["POST"],
-    doc="Asking for another verification link: RATELIMIT_PASSWORD_RESET per IP and account.")
+    "RATELIMIT_PASSWORD_RESET",
+    "verify-resend",
+    methods=["POST"],
+    doc="Asking for another verification link: RATELIMIT_PASSWORD_RESET per IP and account.",
+)
 
 
 def _no_password_sent() -> bool:
@@ -173,9 +205,12 @@ def _no_password_sent() -> bool:
 
 
 password_check_limit = _limit_pair(
-    "RATELIMIT_PASSWORD_CHECK", "password-check", methods=["POST", "PATCH", "DELETE"],
+    "RATELIMIT_PASSWORD_CHECK",
+    "password-check",
+    methods=["POST", "PATCH", "DELETE"],
     exempt_when=_no_password_sent,
-    doc="Other password checks (delete account, change password/email): per IP and account.")
+    doc="Other password checks (delete account, change password/email): per IP and account.",
+)
 
 
 # Votes (cast, change, withdraw), flags, follows (and unfollows), blocks (and unblocks):
@@ -183,6 +218,7 @@ password_check_limit = _limit_pair(
 _ACTION_DOC = "{} per IP and per account (SPEC §3.1), web and API alike."
 vote_limit = _limit_pair("RATELIMIT_VOTES", "votes", doc=_ACTION_DOC.format("RATELIMIT_VOTES"))
 flag_limit = _limit_pair("RATELIMIT_FLAGS", "flags", doc=_ACTION_DOC.format("RATELIMIT_FLAGS"))
-follow_limit = _limit_pair("RATELIMIT_FOLLOWS", "follows",
-                           doc=_ACTION_DOC.format("RATELIMIT_FOLLOWS"))
+follow_limit = _limit_pair(
+    "RATELIMIT_FOLLOWS", "follows", doc=_ACTION_DOC.format("RATELIMIT_FOLLOWS")
+)
 block_limit = _limit_pair("RATELIMIT_BLOCKS", "blocks", doc=_ACTION_DOC.format("RATELIMIT_BLOCKS"))

@@ -103,17 +103,20 @@ def _body_problems() -> dict[str, list[str]]:
 def check_request_input() -> None:
     """before_request: refuse unstorable text, clean lookups (see the module docstring)."""
     if request.view_args and any(
-        isinstance(value, str) and _UNSTORABLE.search(value)
-        for value in request.view_args.values()
+        isinstance(value, str) and _UNSTORABLE.search(value) for value in request.view_args.values()
     ):
         abort(404)
     if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
         request.args = ImmutableMultiDict(
-            [(key.replace("\x00", "\ufffd"), value.replace("\x00", "\ufffd"))
-             for key, value in request.args.items(multi=True)])
+            [
+                (key.replace("\x00", "\ufffd"), value.replace("\x00", "\ufffd"))
+                for key, value in request.args.items(multi=True)
+            ]
+        )
     auth = request.authorization
-    if auth is not None and any(_UNSTORABLE.search(part or "")
-                                for part in (auth.username, auth.password, auth.token)):
+    if auth is not None and any(
+        _UNSTORABLE.search(part or "") for part in (auth.username, auth.password, auth.token)
+    ):
         raise BadRequest("The Authorization header contains characters no account has.")
     if request.method in _BODY_METHODS:
         fields = _body_problems()
@@ -126,4 +129,3 @@ def register_request_input(app: Flask) -> None:
     """Install the id converter (before any route is added) and the text check."""
     app.url_map.converters["int"] = IdConverter
     app.before_request(check_request_input)
-

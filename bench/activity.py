@@ -1,6 +1,5 @@
 """Seeded comments, votes, helped-me marks and outcomes, with scores and reputation to match."""
 
-
 from app.services.votes import DOWNVOTE, HELPED_ME, UPVOTE_ANSWER, UPVOTE_QUESTION
 from bench.forum import Forum
 
@@ -33,19 +32,26 @@ def _comments(forum: Forum) -> None:
         for _ in range(rng.choices(range(4), COMMENT_WEIGHTS)[0]):
             created = forum.when(post["created_at"], 12)
             body, body_html = forum.writer.sentence()
-            comments.append({
-                "question_id": None, "answer_id": None, column: post["id"],
-                "author_id": forum.pick_user(created), "body": body, "body_html": body_html,
-                "created_at": created,
-            })
+            comments.append(
+                {
+                    "question_id": None,
+                    "answer_id": None,
+                    column: post["id"],
+                    "author_id": forum.pick_user(created),
+                    "body": body,
+                    "body_html": body_html,
+                    "created_at": created,
+                }
+            )
     comments.sort(key=lambda c: c["created_at"])
     for comment_id, comment in enumerate(comments, 1):
         comment["id"] = comment_id
     forum.rows["comments"] = comments
 
 
-def _vote(forum: Forum, votes: list, post: dict, column: str, up_points: int,
-          mean_up: float) -> int:
+def _vote(
+    forum: Forum, votes: list, post: dict, column: str, up_points: int, mean_up: float
+) -> int:
     """Append one post's votes (distinct voters, never its owner); return its score."""
     rng = forum.rng
     up = int(rng.expovariate(1 / mean_up))
@@ -53,14 +59,23 @@ def _vote(forum: Forum, votes: list, post: dict, column: str, up_points: int,
         up += min(150, int(rng.paretovariate(1.3) * 5))
     down = 1 + int(rng.expovariate(2)) if rng.random() < 0.12 else 0
     wanted = min(up + down, forum.n_users - 1)
-    voters = [u for u in rng.sample(range(1, forum.n_users + 1), wanted + 1)
-              if u != post["owner_id"]][:wanted]
+    voters = [
+        u for u in rng.sample(range(1, forum.n_users + 1), wanted + 1) if u != post["owner_id"]
+    ][:wanted]
     for i, voter in enumerate(voters):
         value = 1 if i < up else -1
         cast = forum.when(max(post["created_at"], forum.user_times[voter - 1]), 48)
-        votes.append({"user_id": voter, "question_id": None, "answer_id": None,
-                      column: post["id"], "value": value, "created_at": cast,
-                      "updated_at": cast})
+        votes.append(
+            {
+                "user_id": voter,
+                "question_id": None,
+                "answer_id": None,
+                column: post["id"],
+                "value": value,
+                "created_at": cast,
+                "updated_at": cast,
+            }
+        )
         forum.reputation[post["owner_id"]] += up_points if value == 1 else DOWNVOTE
     return sum(1 if i < up else -1 for i in range(len(voters)))
 
@@ -79,15 +94,23 @@ def _helpful_and_outcomes(forum: Forum) -> None:
         if marked:
             best = max(answers, key=lambda a: (a["score"], -a["id"]))
             marked_at = forum.when(best["created_at"], 24)
-            marks.append({"answer_id": best["id"], "user_id": question["owner_id"],
-                          "created_at": marked_at})
+            marks.append(
+                {"answer_id": best["id"], "user_id": question["owner_id"], "created_at": marked_at}
+            )
             # Marking your own answer earns nothing (as in app.services.helpful).
             if best["owner_id"] != question["owner_id"]:
                 forum.reputation[best["owner_id"]] += HELPED_ME
         if rng.random() < (OUTCOME_SHARE_MARKED if marked else OUTCOME_SHARE_OTHER):
             body, body_html = forum.writer.body(1, 1)
             reported = forum.when(max(a["created_at"] for a in answers), 72)
-            outcomes.append({"id": len(outcomes) + 1, "question_id": question["id"],
-                             "body": body, "body_html": body_html, "created_at": reported,
-                             "updated_at": reported})
+            outcomes.append(
+                {
+                    "id": len(outcomes) + 1,
+                    "question_id": question["id"],
+                    "body": body,
+                    "body_html": body_html,
+                    "created_at": reported,
+                    "updated_at": reported,
+                }
+            )
     forum.rows.update(helpful_marks=marks, outcomes=outcomes)

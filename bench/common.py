@@ -34,13 +34,15 @@ def bench_app(url: str, read_only: bool = False) -> Flask:
     if read_only and config.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
         config.SQLALCHEMY_ENGINE_OPTIONS = {
             **Config.SQLALCHEMY_ENGINE_OPTIONS,
-            "connect_args": {"options": "-c default_transaction_read_only=on"}}
+            "connect_args": {"options": "-c default_transaction_read_only=on"},
+        }
     config.RATELIMIT_ENABLED = False
     config.DEMO_DATA = False
     app = create_app(config)
     if read_only and config.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
         with app.app_context():
             # After the app's own connect hook (WAL, foreign keys): refuse every write.
-            event.listen(db.engine, "connect",
-                         lambda dbapi, _record: dbapi.execute("PRAGMA query_only=ON"))
+            event.listen(
+                db.engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA query_only=ON")
+            )
     return app

@@ -58,8 +58,11 @@ def _add_body(vocab: Vocabulary, body: str, words: Counter) -> None:
     text = html.unescape(_TAG.sub(" ", _PRE.sub(" ", body)))
     for raw in _SENTENCE_END.split(_SPACE.sub(" ", text).strip()):
         sentence = _LEADING_JUNK.sub("", raw).strip()
-        if (25 <= len(sentence) <= 280 and len(sentence.split()) >= 4
-                and not _RAW_HTML.search(sentence)):
+        if (
+            25 <= len(sentence) <= 280
+            and len(sentence.split()) >= 4
+            and not _RAW_HTML.search(sentence)
+        ):
             vocab.sentences.append(sentence)
             words.update(_WORD.findall(sentence.lower()))
 

@@ -26,9 +26,22 @@ DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "stackexchange"
 PASSWORD = "bench-password-123"  # noqa: S105  (printed at the end; benchmark data only)
 BATCH = 5_000
 # Parents before children, so every foreign key points at a row that is already there.
-TABLE_ORDER = ("tags", "users", "user_skills", "goals", "goal_tags", "milestones",
-               "journal_entries", "questions", "question_tags", "answers", "helpful_marks",
-               "outcomes", "comments", "votes")
+TABLE_ORDER = (
+    "tags",
+    "users",
+    "user_skills",
+    "goals",
+    "goal_tags",
+    "milestones",
+    "journal_entries",
+    "questions",
+    "question_tags",
+    "answers",
+    "helpful_marks",
+    "outcomes",
+    "comments",
+    "votes",
+)
 POST_TABLES = ("goals", "questions", "answers")
 
 
@@ -37,10 +50,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--db", required=True, help="database URL (SQLite or PostgreSQL)")
     parser.add_argument("--posts", type=int, default=150_000, help="goals+questions+answers")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="folder holding <site>/Posts.xml dumps")
-    parser.add_argument("--force-empty", action="store_true",
-                        help="drop every table of a non-empty database first")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="folder holding <site>/Posts.xml dumps"
+    )
+    parser.add_argument(
+        "--force-empty", action="store_true", help="drop every table of a non-empty database first"
+    )
     args = parser.parse_args(argv)
     if args.posts < 100:
         parser.error("--posts must be at least 100")
@@ -80,14 +95,18 @@ def generate(args: argparse.Namespace) -> Forum:
     rng = Random(args.seed)
     started = time.perf_counter()
     vocab = load_vocabulary(args.data)
-    print(f"vocabulary: {len(vocab.sentences):,} sentences, {len(vocab.title_starts):,} titles,"
-          f" {len(vocab.tags):,} tags, {len(vocab.code):,} code blocks"
-          f" ({time.perf_counter() - started:.1f} s)")
+    print(
+        f"vocabulary: {len(vocab.sentences):,} sentences, {len(vocab.title_starts):,} titles,"
+        f" {len(vocab.tags):,} tags, {len(vocab.code):,} code blocks"
+        f" ({time.perf_counter() - started:.1f} s)"
+    )
     # Enough distinct paragraphs that bodies rarely repeat (each body mixes 1-4 of them).
     pool = min(20_000, max(2_000, args.posts // 8))
     writer = Writer(vocab, rng, pool)
-    print(f"rendered {pool:,} paragraphs and {len(writer.special):,} blocks"
-          f" ({time.perf_counter() - started:.1f} s)")
+    print(
+        f"rendered {pool:,} paragraphs and {len(writer.special):,} blocks"
+        f" ({time.perf_counter() - started:.1f} s)"
+    )
     forum = Forum(writer, rng, args.posts)
     forum.build()
     add_activity(forum)
@@ -106,11 +125,13 @@ def insert(forum: Forum) -> int:
         started = time.perf_counter()
         with db.engine.begin() as conn:
             for i in range(0, len(rows), BATCH):
-                conn.execute(table.insert(), rows[i:i + BATCH])
+                conn.execute(table.insert(), rows[i : i + BATCH])
         elapsed = time.perf_counter() - started
         total += len(rows)
-        print(f"  {name:<16} {len(rows):>9,} rows {elapsed:6.1f} s"
-              f" {len(rows) / max(elapsed, 1e-6):>9,.0f} rows/s")
+        print(
+            f"  {name:<16} {len(rows):>9,} rows {elapsed:6.1f} s"
+            f" {len(rows) / max(elapsed, 1e-6):>9,.0f} rows/s"
+        )
     return total
 
 
@@ -119,9 +140,12 @@ def finish_postgresql() -> None:
     with db.engine.begin() as conn:
         for name in TABLE_ORDER:
             if "id" in db.metadata.tables[name].c:
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'),"  # noqa: S608
-                    f" (SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'),"  # noqa: S608
+                        f" (SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
+                    )
+                )
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
 
@@ -141,18 +165,25 @@ def main(argv=None) -> None:
             finish_postgresql()
         inserted = time.perf_counter()
         with db.engine.connect() as conn:
-            posts = sum(conn.scalar(select(func.count()).select_from(db.metadata.tables[t]))
-                        for t in POST_TABLES)
+            posts = sum(
+                conn.scalar(select(func.count()).select_from(db.metadata.tables[t]))
+                for t in POST_TABLES
+            )
         db.engine.dispose()
     total = inserted - started
-    print(f"posts: {posts:,} ({len(forum.rows['goals']):,} goals,"
-          f" {len(forum.rows['questions']):,} questions, {len(forum.rows['answers']):,} answers)"
-          f"; users: {len(forum.rows['users']):,}")
-    print(f"generation {generated - started:.1f} s, insert {inserted - generated:.1f} s,"
-          f" total {total:.1f} s: {rows:,} rows, {rows / total:,.0f} rows/s,"
-          f" {posts / total:,.0f} posts/s")
-    print(f"every user's password: {PASSWORD}"
-          f" (e.g. sign in as {forum.rows['users'][0]['username']})")
+    print(
+        f"posts: {posts:,} ({len(forum.rows['goals']):,} goals,"
+        f" {len(forum.rows['questions']):,} questions, {len(forum.rows['answers']):,} answers)"
+        f"; users: {len(forum.rows['users']):,}"
+    )
+    print(
+        f"generation {generated - started:.1f} s, insert {inserted - generated:.1f} s,"
+        f" total {total:.1f} s: {rows:,} rows, {rows / total:,.0f} rows/s,"
+        f" {posts / total:,.0f} posts/s"
+    )
+    print(
+        f"every user's password: {PASSWORD} (e.g. sign in as {forum.rows['users'][0]['username']})"
+    )
 
 
 if __name__ == "__main__":

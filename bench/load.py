@@ -48,23 +48,85 @@ PASSWORD = "load-test-password-123"  # noqa: S105  (throwaway accounts on a scra
 WORKER_RSS_BUDGET_MB = 200  # SPEC §5
 # Share of requests per kind (percent): 80 reads, 15 answers and votes, 5 new questions.
 MIX = {
-    "question page": 30, "home": 8, "tag page": 8, "goal page": 9, "profile": 9,
-    "search page": 8, "search api": 8,
-    "answer": 7.5, "vote": 7.5,
+    "question page": 30,
+    "home": 8,
+    "tag page": 8,
+    "goal page": 9,
+    "profile": 9,
+    "search page": 8,
+    "search api": 8,
+    "answer": 7.5,
+    "vote": 7.5,
     "new question": 5,
 }
-READS = ("question page", "home", "tag page", "goal page", "profile", "search page",
-         "search api")
+READS = ("question page", "home", "tag page", "goal page", "profile", "search page", "search api")
 WRITES = ("answer", "vote", "new question")
-STOPWORDS = frozenset((
-    "about", "after", "again", "also", "because", "been", "before", "being", "between",
-    "could", "does", "doing", "during", "each", "from", "have", "having", "here", "into",
-    "itself", "just", "more", "most", "only", "other", "over", "same", "should", "some",
-    "such", "than", "that", "their", "them", "then", "there", "these", "they", "this",
-    "those", "through", "under", "until", "very", "what", "when", "where", "which", "while",
-    "whom", "will", "with", "would", "your"))
-LOG_PROBLEMS = ("Traceback", "database is locked", "WORKER TIMEOUT", "round failed",
-                "exited with code", "OperationalError")
+STOPWORDS = frozenset(
+    (
+        "about",
+        "after",
+        "again",
+        "also",
+        "because",
+        "been",
+        "before",
+        "being",
+        "between",
+        "could",
+        "does",
+        "doing",
+        "during",
+        "each",
+        "from",
+        "have",
+        "having",
+        "here",
+        "into",
+        "itself",
+        "just",
+        "more",
+        "most",
+        "only",
+        "other",
+        "over",
+        "same",
+        "should",
+        "some",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "under",
+        "until",
+        "very",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "whom",
+        "will",
+        "with",
+        "would",
+        "your",
+    )
+)
+LOG_PROBLEMS = (
+    "Traceback",
+    "database is locked",
+    "WORKER TIMEOUT",
+    "round failed",
+    "exited with code",
+    "OperationalError",
+)
 
 
 # -- the corpus ------------------------------------------------------------------------------
@@ -86,6 +148,7 @@ def sample_corpus(db_path: Path, rng: random.Random, size: int = 2000) -> Sample
     """Read a sample of what an anonymous reader can see (open goals, nothing hidden)."""
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
+
         def column(sql: str) -> list:
             return [row[0] for row in conn.execute(sql, {"n": size})]
 
@@ -94,35 +157,59 @@ def sample_corpus(db_path: Path, rng: random.Random, size: int = 2000) -> Sample
             "SELECT q.id FROM questions q LEFT JOIN goals g ON g.id = q.goal_id"
             " WHERE q.hidden_at IS NULL AND q.mentorship_id IS NULL AND NOT q.anonymous"
             " AND (q.goal_id IS NULL OR (g.visibility = 'open' AND g.hidden_at IS NULL))"
-            " ORDER BY random() LIMIT :n")
+            " ORDER BY random() LIMIT :n"
+        )
         answers = column(
             "SELECT a.id FROM answers a JOIN questions q ON q.id = a.question_id"
             " LEFT JOIN goals g ON g.id = q.goal_id"
             " WHERE a.hidden_at IS NULL AND a.mentorship_id IS NULL"
             " AND q.hidden_at IS NULL AND q.mentorship_id IS NULL AND NOT q.anonymous"
             " AND (q.goal_id IS NULL OR (g.visibility = 'open' AND g.hidden_at IS NULL))"
-            " ORDER BY random() LIMIT :n")
-        goals = column("SELECT id FROM goals WHERE visibility = 'open' AND hidden_at IS NULL"
-                       " ORDER BY random() LIMIT :n")
+            " ORDER BY random() LIMIT :n"
+        )
+        goals = column(
+            "SELECT id FROM goals WHERE visibility = 'open' AND hidden_at IS NULL"
+            " ORDER BY random() LIMIT :n"
+        )
         # Half the profiles are authors of random answers: busy users get visited more.
-        users = column("SELECT username FROM users WHERE deleted_at IS NULL"
-                       " AND suspended_at IS NULL ORDER BY random() LIMIT :n / 2")
-        users += column("SELECT u.username FROM answers a JOIN users u ON u.id = a.owner_id"
-                        " WHERE u.deleted_at IS NULL AND u.suspended_at IS NULL"
-                        " ORDER BY random() LIMIT :n / 2")
+        users = column(
+            "SELECT username FROM users WHERE deleted_at IS NULL"
+            " AND suspended_at IS NULL ORDER BY random() LIMIT :n / 2"
+        )
+        users += column(
+            "SELECT u.username FROM answers a JOIN users u ON u.id = a.owner_id"
+            " WHERE u.deleted_at IS NULL AND u.suspended_at IS NULL"
+            " ORDER BY random() LIMIT :n / 2"
+        )
         # One row per use, so tags are drawn by their real frequency.
-        tags = column("SELECT t.name FROM question_tags qt JOIN tags t ON t.id = qt.tag_id"
-                      " ORDER BY random() LIMIT :n")
-        titles = [t for t in column("SELECT title FROM questions ORDER BY random() LIMIT :n")
-                  if 15 <= len(t) <= 140]
-        paragraphs = [p.strip() for body in column(
-            "SELECT body FROM answers ORDER BY random() LIMIT :n / 4")
-            for p in body.split("\n\n") if 40 <= len(p.strip()) <= 600
-            and not p.lstrip().startswith(("    ", "```", ">", "-", "*", "1."))]
+        tags = column(
+            "SELECT t.name FROM question_tags qt JOIN tags t ON t.id = qt.tag_id"
+            " ORDER BY random() LIMIT :n"
+        )
+        titles = [
+            t
+            for t in column("SELECT title FROM questions ORDER BY random() LIMIT :n")
+            if 15 <= len(t) <= 140
+        ]
+        paragraphs = [
+            p.strip()
+            for body in column("SELECT body FROM answers ORDER BY random() LIMIT :n / 4")
+            for p in body.split("\n\n")
+            if 40 <= len(p.strip()) <= 600
+            and not p.lstrip().startswith(("    ", "```", ">", "-", "*", "1."))
+        ]
     finally:
         conn.close()
-    return Sample(questions, answers, goals, users, tags, search_queries(titles, tags, rng),
-                  titles, paragraphs or ["A plain answer paragraph for the load test."])
+    return Sample(
+        questions,
+        answers,
+        goals,
+        users,
+        tags,
+        search_queries(titles, tags, rng),
+        titles,
+        paragraphs or ["A plain answer paragraph for the load test."],
+    )
 
 
 def search_queries(titles: list[str], tags: list[str], rng: random.Random) -> list[str]:
@@ -141,11 +228,19 @@ def search_queries(titles: list[str], tags: list[str], rng: random.Random) -> li
 
 def run_checked(argv: list[str], env: dict[str, str], what: str, timeout: float) -> str:
     """Run a step to completion; raise with its output when it fails."""
-    done = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True,  # noqa: S603
-                          text=True, timeout=timeout, check=False)
+    done = subprocess.run(  # noqa: S603
+        argv,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n"
-                           f"{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
     return done.stdout
 
 
@@ -171,9 +266,14 @@ class Server:
             self.env["PORT"] = str(free_port())
             with self.log_path.open("wb") as out:
                 self.proc = subprocess.Popen(
-                    ["make", "--no-print-directory", "serve"], cwd=PROJECT_ROOT,  # noqa: S607
-                    env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, start_new_session=True)
+                    ["make", "--no-print-directory", "serve"],  # noqa: S607
+                    cwd=PROJECT_ROOT,
+                    env=self.env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
             try:
                 self.wait_ready(ready_timeout)
                 return
@@ -188,8 +288,9 @@ class Server:
         api, deadline = Api(self.base_url, timeout=2), time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"make serve exited with {self.proc.returncode}:\n"
-                                   f"{self.log()[-3000:]}")
+                raise RuntimeError(
+                    f"make serve exited with {self.proc.returncode}:\n{self.log()[-3000:]}"
+                )
             try:
                 status, _ = api.call("GET", "/api/v1/openapi.json")
             except OSError:
@@ -210,12 +311,18 @@ class Server:
                 continue
             with contextlib.suppress(OSError):
                 stat = Path(f"/proc/{entry}/stat").read_text()
-                fields = stat[stat.rindex(")") + 2:].split()
+                fields = stat[stat.rindex(")") + 2 :].split()
                 if int(fields[2]) != group:  # fields[2] is the process group id
                     continue
-                argv = Path(f"/proc/{entry}/cmdline").read_bytes().rstrip(b"\0").decode(
-                    errors="replace").split("\0")
+                argv = (
+                    Path(f"/proc/{entry}/cmdline")
+                    .read_bytes()
+                    .rstrip(b"\0")
+                    .decode(errors="replace")
+                    .split("\0")
+                )
                 info[int(entry)] = (int(fields[1]), argv)
+
         # By the program path in argv[0] or argv[1] (`python .venv/bin/gunicorn`): the
         # recipe's `sh -c` carries the whole recipe text, program names included.
         def runs(argv: list[str], program: str) -> bool:
@@ -226,8 +333,11 @@ class Server:
         return {
             "master": masters,
             "workers": sorted(pid for pid in gunicorns if info[pid][0] in masters),
-            "indexer": [pid for pid, (_, argv) in info.items()
-                        if runs(argv, "flask") and argv[-2:] == ["search", "worker"]],
+            "indexer": [
+                pid
+                for pid, (_, argv) in info.items()
+                if runs(argv, "flask") and argv[-2:] == ["search", "worker"]
+            ],
         }
 
     def stop(self, grace: float = 20.0) -> None:
@@ -276,7 +386,7 @@ def cpu_seconds(pid: int) -> float | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat[stat.rindex(")") + 2:].split()  # from field 3 (state) on
+    fields = stat[stat.rindex(")") + 2 :].split()  # from field 3 (state) on
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -356,8 +466,9 @@ class Client:
     def __init__(self, host: str, port: int, timeout: float = 60.0) -> None:
         self.host, self.port, self.timeout = host, port, timeout
 
-    def request(self, method: str, path: str, body: dict | None = None,
-                token: str | None = None) -> tuple[int, bytes, float]:
+    def request(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> tuple[int, bytes, float]:
         """(status, body, seconds); status 0 and the exception text on a connection error."""
         headers = {"Accept": "application/json" if path.startswith("/api/") else "text/html"}
         data = None
@@ -393,8 +504,9 @@ def do_request(kind: str, client: Client, shared: Shared, rng: random.Random) ->
     method, written = "GET", None
     if kind == "question page":
         fresh = shared.new_questions
-        question = (rng.choice(fresh) if fresh and rng.random() < 0.15
-                    else rng.choice(sample.questions))
+        question = (
+            rng.choice(fresh) if fresh and rng.random() < 0.15 else rng.choice(sample.questions)
+        )
         path = f"/questions/{question}"
     elif kind == "home":
         path = "/" if rng.random() < 0.8 else f"/?page={rng.randint(2, 20)}"
@@ -410,23 +522,28 @@ def do_request(kind: str, client: Client, shared: Shared, rng: random.Random) ->
         path = f"/api/v1/search?{urllib.parse.urlencode({'q': rng.choice(sample.queries)})}"
     elif kind == "answer":
         fresh = shared.new_questions
-        question = (rng.choice(fresh) if fresh and rng.random() < 0.3
-                    else rng.choice(sample.questions))
+        question = (
+            rng.choice(fresh) if fresh and rng.random() < 0.3 else rng.choice(sample.questions)
+        )
         marker = marker_word()
         method, path, expect = "POST", f"/api/v1/questions/{question}/answers", 201
         body, written = {"body": marker_text(rng, sample, marker)}, ("answer", marker)
     elif kind == "vote":
         # Only posts of the generated users: nobody votes on their own post (403).
-        target = ("questions", sample.questions) if rng.random() < 0.5 else (
-            "answers", sample.answers)
+        target = (
+            ("questions", sample.questions) if rng.random() < 0.5 else ("answers", sample.answers)
+        )
         method, path, expect = "POST", f"/api/v1/{target[0]}/{rng.choice(target[1])}/votes", 200
         body = {"value": rng.choice((1, 1, 1, -1))}
     elif kind == "new question":
         marker = marker_word()
         method, path, expect = "POST", "/api/v1/questions", 201
         tags = sorted(set(rng.sample(sample.tags, min(len(sample.tags), rng.randint(1, 3)))))
-        body = {"title": rng.choice(sample.titles), "tags": tags,
-                "body": marker_text(rng, sample, marker)}
+        body = {
+            "title": rng.choice(sample.titles),
+            "tags": tags,
+            "body": marker_text(rng, sample, marker),
+        }
         written = ("question", marker)
     else:
         raise ValueError(kind)
@@ -444,8 +561,9 @@ def do_request(kind: str, client: Client, shared: Shared, rng: random.Random) ->
     return Result(kind, seconds, status)
 
 
-def run_clients(client: Client, shared: Shared, mix: dict[str, float], clients: int,
-                duration: float, seed: int) -> tuple[list[Result], float]:
+def run_clients(
+    client: Client, shared: Shared, mix: dict[str, float], clients: int, duration: float, seed: int
+) -> tuple[list[Result], float]:
     """``clients`` closed-loop threads (no think time) until ``duration`` passes."""
     kinds, weights = list(mix), list(mix.values())
     deadline = time.monotonic() + duration
@@ -471,9 +589,9 @@ def run_clients(client: Client, shared: Shared, mix: dict[str, float], clients: 
 
 
 # -- verification and report -----------------------------------------------------------------
-def verify(api: Api, written: list[Written], deadline_s: float,
-           parallel: int = 4) -> dict:
+def verify(api: Api, written: list[Written], deadline_s: float, parallel: int = 4) -> dict:
     """Every written post readable through the API, then found by its marker in search."""
+
     def present(post: Written) -> str | None:
         status, body = api.call("GET", f"/api/v1/{post.type}s/{post.id}")
         if status != 200 or post.marker not in (body or {}).get("body", ""):
@@ -486,13 +604,13 @@ def verify(api: Api, written: list[Written], deadline_s: float,
     def found(post: Written) -> bool:
         status, body = api.search(post.marker, per_page=10)
         return status == 200 and any(
-            (item["type"], item["id"]) == (post.type, post.id) for item in body["items"])
+            (item["type"], item["id"]) == (post.type, post.id) for item in body["items"]
+        )
 
     started, pending = time.monotonic(), list(written)
     while pending:
         with ThreadPoolExecutor(parallel) as pool:
-            pending = [p for p, ok in zip(pending, pool.map(found, pending), strict=True)
-                       if not ok]
+            pending = [p for p, ok in zip(pending, pool.map(found, pending), strict=True) if not ok]
         if not pending or time.monotonic() - started > deadline_s:
             break
         time.sleep(0.2)
@@ -511,11 +629,16 @@ def verify(api: Api, written: list[Written], deadline_s: float,
 def stats(results: list[Result], elapsed: float) -> dict:
     ms = [r.seconds * 1000 for r in results if not r.error]
     errors = [r for r in results if r.error]
-    row = {"requests": len(results), "rps": round(len(results) / elapsed, 2),
-           "errors": len(errors)}
+    row = {"requests": len(results), "rps": round(len(results) / elapsed, 2), "errors": len(errors)}
     if ms:
-        row.update({"p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
-                    "p99_ms": round(percentile(ms, 99), 1), "max_ms": round(max(ms), 1)})
+        row.update(
+            {
+                "p50_ms": round(percentile(ms, 50), 1),
+                "p95_ms": round(percentile(ms, 95), 1),
+                "p99_ms": round(percentile(ms, 99), 1),
+                "max_ms": round(max(ms), 1),
+            }
+        )
     return row
 
 
@@ -529,14 +652,18 @@ def summarise(results: list[Result], elapsed: float) -> dict:
 
 
 def print_table(table: dict) -> None:
-    print(f"{'kind':<14} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+    print(
+        f"{'kind':<14} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'max ms':>8} {'errors':>6}"
+    )
     for kind, row in table.items():
         if kind in ("all reads", "overall"):
             print("-" * 74)
-        print(f"{kind:<14} {row['requests']:>8} {row['rps']:>7.1f} {row.get('p50_ms', 0):>8.1f}"
-              f" {row.get('p95_ms', 0):>8.1f} {row.get('p99_ms', 0):>8.1f}"
-              f" {row.get('max_ms', 0):>8.1f} {row['errors']:>6}")
+        print(
+            f"{kind:<14} {row['requests']:>8} {row['rps']:>7.1f} {row.get('p50_ms', 0):>8.1f}"
+            f" {row.get('p95_ms', 0):>8.1f} {row.get('p99_ms', 0):>8.1f}"
+            f" {row.get('max_ms', 0):>8.1f} {row['errors']:>6}"
+        )
 
 
 def print_report(report: dict, log_path: Path) -> None:
@@ -547,21 +674,32 @@ def print_report(report: dict, log_path: Path) -> None:
     for error in report["error_samples"][:5]:
         print(f"  {error}")
     load = report["loadavg"]
-    print(f"load average (1 min) before {load['before'][0]:.2f}, during "
-          f"{load['during_1min_min']:.2f}–{load['during_1min_max']:.2f}, after "
-          f"{load['after'][0]:.2f}")
-    print(f"CPU: web workers {report['server_cpu_s']['workers']} s "
-          f"({report['worker_cpu_ms_per_request']} ms per request), indexer "
-          f"{report['server_cpu_s']['indexer']} s, this client {report['client_cpu_s']} s")
+    print(
+        f"load average (1 min) before {load['before'][0]:.2f}, during "
+        f"{load['during_1min_min']:.2f}–{load['during_1min_max']:.2f}, after "
+        f"{load['after'][0]:.2f}"
+    )
+    print(
+        f"CPU: web workers {report['server_cpu_s']['workers']} s "
+        f"({report['worker_cpu_ms_per_request']} ms per request), indexer "
+        f"{report['server_cpu_s']['indexer']} s, this client {report['client_cpu_s']} s"
+    )
     rss = report["worker_rss_mb"]
-    print(f"worker RSS MB at the end {sorted(rss['final'].values())}, max during {rss['max']}"
-          f" (budget {rss['budget']}: {'met' if rss['within_budget'] else 'EXCEEDED'});"
-          f" workers seen: {len(rss['max_during'])}; indexer {report['indexer_rss_mb']}")
+    print(
+        f"worker RSS MB at the end {sorted(rss['final'].values())}, max during {rss['max']}"
+        f" (budget {rss['budget']}: {'met' if rss['within_budget'] else 'EXCEEDED'});"
+        f" workers seen: {len(rss['max_during'])}; indexer {report['indexer_rss_mb']}"
+    )
     v = report["verification"]
-    print(f"written: {v['questions']} questions + {v['answers']} answers; present via API "
-          f"{v['present']}/{v['written']}; searchable {v['searchable']}/{v['written']}"
-          + (f" (all within {v['all_searchable_after_s']} s after the load)"
-             if v["all_searchable_after_s"] is not None else ""))
+    print(
+        f"written: {v['questions']} questions + {v['answers']} answers; present via API "
+        f"{v['present']}/{v['written']}; searchable {v['searchable']}/{v['written']}"
+        + (
+            f" (all within {v['all_searchable_after_s']} s after the load)"
+            if v["all_searchable_after_s"] is not None
+            else ""
+        )
+    )
     print("setup: " + ", ".join(f"{k} {v}" for k, v in report["timings"].items()))
     if report["log_problems"]:
         print(f"server log: {report['log_problems']} (see {log_path})")
@@ -574,51 +712,79 @@ def log_problems(log: str) -> dict[str, int]:
 # -- main ------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--posts", type=int, default=150_000,
-                        help="corpus size when one is generated")
-    parser.add_argument("--db", type=Path,
-                        help="SQLite file: reused when it exists, else generated there and kept")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="Stack Exchange dumps for bench.generate (default: its own)")
-    parser.add_argument("--workdir", type=Path,
-                        help="index, logs (and the database without --db); default: a "
-                             "temporary directory, removed afterwards")
-    parser.add_argument("--reuse-index", action="store_true",
-                        help="skip `flask search reindex` when WORKDIR/search-index exists")
+    parser.add_argument(
+        "--posts", type=int, default=150_000, help="corpus size when one is generated"
+    )
+    parser.add_argument(
+        "--db", type=Path, help="SQLite file: reused when it exists, else generated there and kept"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="Stack Exchange dumps for bench.generate (default: its own)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="index, logs (and the database without --db); default: a "
+        "temporary directory, removed afterwards",
+    )
+    parser.add_argument(
+        "--reuse-index",
+        action="store_true",
+        help="skip `flask search reindex` when WORKDIR/search-index exists",
+    )
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load")
-    parser.add_argument("--warmup", type=float, default=5.0,
-                        help="seconds of reads before, not counted")
+    parser.add_argument(
+        "--warmup", type=float, default=5.0, help="seconds of reads before, not counted"
+    )
     parser.add_argument("--clients", type=int, default=12, help="concurrent clients")
     parser.add_argument("--users", type=int, default=20, help="accounts that write")
     parser.add_argument("--workers", type=int, default=3, help="WEB_CONCURRENCY")
-    parser.add_argument("--search-deadline", type=float, default=60.0,
-                        help="seconds after the load for every written post to be searchable")
-    parser.add_argument("--mix", default="",
-                        help='override shares, e.g. "answer=0,vote=0,new question=0" (reads only)')
-    parser.add_argument("--setup-only", action="store_true",
-                        help="only generate the database and build the index, then exit")
+    parser.add_argument(
+        "--search-deadline",
+        type=float,
+        default=60.0,
+        help="seconds after the load for every written post to be searchable",
+    )
+    parser.add_argument(
+        "--mix",
+        default="",
+        help='override shares, e.g. "answer=0,vote=0,new question=0" (reads only)',
+    )
+    parser.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="only generate the database and build the index, then exit",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the results here")
     return parser.parse_args(argv)
 
 
 def server_env(db_path: Path, index_dir: Path, workers: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("FLASK_", "GUNICORN", "MAKE", "MFLAGS"))}
-    env.update({
-        "FLASK_APP": "wsgi.py",
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "SEARCH_INDEX_DIR": str(index_dir),
-        "SECRET_KEY": secrets.token_hex(32),
-        "DEMO_DATA": "0",
-        # A handful of clients post far more than the per-IP limits allow (SPEC §4: 0 only
-        # for load tests).
-        "RATELIMIT_ENABLED": "0",
-        "SEARCH_INDEXER_THREAD": "0",
-        "HOST": "127.0.0.1",
-        "WEB_CONCURRENCY": str(workers),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FLASK_", "GUNICORN", "MAKE", "MFLAGS"))
+    }
+    env.update(
+        {
+            "FLASK_APP": "wsgi.py",
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "SEARCH_INDEX_DIR": str(index_dir),
+            "SECRET_KEY": secrets.token_hex(32),
+            "DEMO_DATA": "0",
+            # A handful of clients post far more than the per-IP limits allow (SPEC §4: 0 only
+            # for load tests).
+            "RATELIMIT_ENABLED": "0",
+            "SEARCH_INDEXER_THREAD": "0",
+            "HOST": "127.0.0.1",
+            "WEB_CONCURRENCY": str(workers),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -647,8 +813,17 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         print(f"reusing {db_path}")
     else:
         print(f"generating {args.posts:,} posts into {db_path} …")
-        command = [sys.executable, "-m", "bench.generate", "--db", f"sqlite:///{db_path}",
-                   "--posts", str(args.posts), "--seed", str(args.seed)]
+        command = [
+            sys.executable,
+            "-m",
+            "bench.generate",
+            "--db",
+            f"sqlite:///{db_path}",
+            "--posts",
+            str(args.posts),
+            "--seed",
+            str(args.seed),
+        ]
         if args.data is not None:
             command += ["--data", str(args.data)]
         run_checked(command, env, "bench.generate", timeout=1800)
@@ -660,13 +835,18 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         print(f"reusing the index in {index_dir}")
     else:
         print("flask search reindex …")
-        out = run_checked([sys.executable, "-m", "flask", "search", "reindex"], env,
-                          "flask search reindex", timeout=3600)
+        out = run_checked(
+            [sys.executable, "-m", "flask", "search", "reindex"],
+            env,
+            "flask search reindex",
+            timeout=3600,
+        )
         print(out.strip().splitlines()[-1])
     timings["reindex_s"] = round(time.perf_counter() - started, 1)
     if args.setup_only:
-        print(f"set up in {timings}; run again with --db {db_path} --workdir {workdir}"
-              " --reuse-index")
+        print(
+            f"set up in {timings}; run again with --db {db_path} --workdir {workdir} --reuse-index"
+        )
         return 0
 
     sample = sample_corpus(db_path, rng)
@@ -676,8 +856,11 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         if kind.strip() not in MIX:
             raise SystemExit(f"--mix: unknown kind {kind!r}; kinds: {', '.join(MIX)}")
         mix[kind.strip()] = float(share)
-    mix = {kind: share for kind, share in mix.items()
-           if share > 0 and not (kind == "goal page" and not sample.goals)}
+    mix = {
+        kind: share
+        for kind, share in mix.items()
+        if share > 0 and not (kind == "goal page" and not sample.goals)
+    }
 
     server = Server(env, workdir / "serve.log", args.workers)
     monitor = Monitor(server)
@@ -685,29 +868,36 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         started = time.perf_counter()
         server.start()
         timings["serve_ready_s"] = round(time.perf_counter() - started, 1)
-        print(f"make serve: {server.base_url}, {args.workers} workers "
-              f"(pids {server.processes()['workers']})")
+        print(
+            f"make serve: {server.base_url}, {args.workers} workers "
+            f"(pids {server.processes()['workers']})"
+        )
         api = Api(server.base_url, timeout=60)
         run_id, started = secrets.token_hex(3), time.perf_counter()
         with ThreadPoolExecutor(4) as pool:
-            tokens = list(pool.map(lambda n: api.create_user(f"load{run_id}u{n}", PASSWORD),
-                                   range(args.users)))
+            tokens = list(
+                pool.map(
+                    lambda n: api.create_user(f"load{run_id}u{n}", PASSWORD), range(args.users)
+                )
+            )
         timings["users_s"] = round(time.perf_counter() - started, 1)
         shared = Shared(sample, tokens)
         client = Client("127.0.0.1", int(env["PORT"]))
 
         reads_only = {kind: share for kind, share in mix.items() if kind in READS}
-        warmup, _ = run_clients(client, shared, reads_only, args.clients, args.warmup,
-                                args.seed + 1)
+        warmup, _ = run_clients(
+            client, shared, reads_only, args.clients, args.warmup, args.seed + 1
+        )
         monitor.sample()
         monitor.start()
         load_before = loadavg()
-        print(f"load: {args.clients} clients for {args.duration:.0f} s; load average before "
-              f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+        print(
+            f"load: {args.clients} clients for {args.duration:.0f} s; load average before "
+            f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}"
+        )
         load_started_at = datetime.now(UTC).isoformat(timespec="seconds")
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-        results, elapsed = run_clients(client, shared, mix, args.clients, args.duration,
-                                       args.seed)
+        results, elapsed = run_clients(client, shared, mix, args.clients, args.duration, args.seed)
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         monitor.stopped.set()
         monitor.join()
@@ -733,26 +923,43 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     worker_max = max(monitor.max_rss.values(), default=0.0)
     report = {
         "load_started_at": load_started_at,
-        "config": {"posts": args.posts if not args.db else None, "db": str(db_path),
-                   "duration_s": args.duration, "elapsed_s": round(elapsed, 2),
-                   "clients": args.clients, "users": args.users, "workers": args.workers,
-                   "mix_percent": mix, "seed": args.seed},
+        "config": {
+            "posts": args.posts if not args.db else None,
+            "db": str(db_path),
+            "duration_s": args.duration,
+            "elapsed_s": round(elapsed, 2),
+            "clients": args.clients,
+            "users": args.users,
+            "workers": args.workers,
+            "mix_percent": mix,
+            "seed": args.seed,
+        },
         "timings": timings,
-        "loadavg": {"before": load_before, "after": load_after,
-                    "during_1min_min": min(monitor.loads, default=None),
-                    "during_1min_max": max(monitor.loads, default=None)},
-        "server_cpu_s": {"workers": round(monitor.cpu_used("workers"), 1),
-                         "indexer": round(monitor.cpu_used("indexer"), 1)},
+        "loadavg": {
+            "before": load_before,
+            "after": load_after,
+            "during_1min_min": min(monitor.loads, default=None),
+            "during_1min_max": max(monitor.loads, default=None),
+        },
+        "server_cpu_s": {
+            "workers": round(monitor.cpu_used("workers"), 1),
+            "indexer": round(monitor.cpu_used("indexer"), 1),
+        },
         "worker_cpu_ms_per_request": round(
-            1000 * monitor.cpu_used("workers") / max(1, len(results)), 1),
-        "client_cpu_s": round(cpu_after.ru_utime + cpu_after.ru_stime
-                              - cpu_before.ru_utime - cpu_before.ru_stime, 1),
+            1000 * monitor.cpu_used("workers") / max(1, len(results)), 1
+        ),
+        "client_cpu_s": round(
+            cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime, 1
+        ),
         "kinds": table,
         "errors": len(errors),
         "error_statuses": status_counts,
         "error_samples": errors[:20],
-        "warmup": {"requests": len(warmup), "errors": sum(1 for r in warmup if r.error),
-                   "error_samples": [r.error for r in warmup if r.error][:5]},
+        "warmup": {
+            "requests": len(warmup),
+            "errors": sum(1 for r in warmup if r.error),
+            "error_samples": [r.error for r in warmup if r.error][:5],
+        },
         "worker_rss_mb": {
             "final": {str(pid): round(mb, 1) for pid, mb in final_rss.items() if mb},
             "max_during": {str(pid): round(mb, 1) for pid, mb in monitor.max_rss.items()},
@@ -764,9 +971,13 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         "verification": verification,
         "log_problems": problems,
     }
-    report["ok"] = (not errors and not report["warmup"]["errors"] and not problems
-                    and verification["present"] == verification["written"]
-                    and verification["searchable"] == verification["written"])
+    report["ok"] = (
+        not errors
+        and not report["warmup"]["errors"]
+        and not problems
+        and verification["present"] == verification["written"]
+        and verification["searchable"] == verification["written"]
+    )
 
     print_report(report, server.log_path)
     if args.json:

@@ -52,17 +52,26 @@ class Meter:
 
 def choose_urls(rng: Random, count: int) -> dict[str, list[str]]:
     """Each page type's URLs: random existing ids of the right kind, popular and rare tags."""
-    visible = ("FROM questions q LEFT JOIN goals g ON g.id = q.goal_id "
-               "WHERE (q.goal_id IS NULL OR g.visibility = 'open')")
+    visible = (
+        "FROM questions q LEFT JOIN goals g ON g.id = q.goal_id "
+        "WHERE (q.goal_id IS NULL OR g.visibility = 'open')"
+    )
     with db.engine.connect() as conn:
         rows = conn.execute(text(f"SELECT q.id, q.answer_count {visible}")).all()
-        tags = conn.execute(text(
-            "SELECT t.name, count(*) AS n FROM question_tags qt JOIN tags t ON t.id = qt.tag_id "
-            "GROUP BY t.name ORDER BY n DESC, t.name")).all()
+        tags = conn.execute(
+            text(
+                "SELECT t.name, count(*) AS n FROM question_tags qt "
+                "JOIN tags t ON t.id = qt.tag_id "
+                "GROUP BY t.name ORDER BY n DESC, t.name"
+            )
+        ).all()
         goals = conn.scalars(text("SELECT id FROM goals WHERE visibility = 'open'")).all()
-        busiest = conn.scalar(text(
-            "SELECT u.username FROM answers a JOIN users u ON u.id = a.owner_id "
-            "GROUP BY u.username ORDER BY count(*) DESC, u.username LIMIT 1"))
+        busiest = conn.scalar(
+            text(
+                "SELECT u.username FROM answers a JOIN users u ON u.id = a.owner_id "
+                "GROUP BY u.username ORDER BY count(*) DESC, u.username LIMIT 1"
+            )
+        )
     if not rows or not goals:
         raise SystemExit("no questions or goals: run python -m bench.generate first")
     many = [i for i, n in rows if n >= MANY_ANSWERS] or [rows[0][0]]
@@ -72,9 +81,11 @@ def choose_urls(rng: Random, count: int) -> dict[str, list[str]]:
         return [rng.choice(ids) for _ in range(count)]
 
     popular, rare = tags[0], tags[-1]
-    print(f"corpus: {len(rows):,} visible questions ({len(many):,} with ≥{MANY_ANSWERS} answers,"
-          f" {len(few):,} with ≤{FEW_ANSWERS}); popular tag {popular[0]!r} ({popular[1]:,}"
-          f" questions), rare tag {rare[0]!r} ({rare[1]:,})")
+    print(
+        f"corpus: {len(rows):,} visible questions ({len(many):,} with ≥{MANY_ANSWERS} answers,"
+        f" {len(few):,} with ≤{FEW_ANSWERS}); popular tag {popular[0]!r} ({popular[1]:,}"
+        f" questions), rare tag {rare[0]!r} ({rare[1]:,})"
+    )
     return {
         "question (random)": [f"/questions/{i}" for i in pick([i for i, _ in rows])],
         f"question (≥{MANY_ANSWERS} answers)": [f"/questions/{i}" for i in pick(many)],
@@ -111,22 +122,27 @@ def p95(values: list[float]) -> float:
 
 
 def report(results: dict[str, dict]) -> None:
-    print(f"\n{'page':<28}{'median ms':>10}{'p95 ms':>9}{'req/s':>8}{'SQL/req':>9}"
-          f"{'SQL ms':>8}")
+    print(f"\n{'page':<28}{'median ms':>10}{'p95 ms':>9}{'req/s':>8}{'SQL/req':>9}{'SQL ms':>8}")
     for name, r in results.items():
         median = statistics.median(r["times"])
         flag = ""
         if name.startswith("question"):
             flag = "  ok" if median <= QUESTION_TARGET_MS else "  MISSES the p50 target"
-        print(f"{name:<28}{median:>10.1f}{p95(r['times']):>9.1f}"
-              f"{len(r['times']) / (sum(r['times']) / 1000):>8.0f}"
-              f"{statistics.median(r['statements']):>9.0f}{statistics.median(r['sql']):>8.1f}{flag}")
-    print("SQL/req counts cursor executions (on SQLite including the app's explicit BEGIN);"
-          " SQL ms is time inside execute (on SQLite only up to the first row).")
+        print(
+            f"{name:<28}{median:>10.1f}{p95(r['times']):>9.1f}"
+            f"{len(r['times']) / (sum(r['times']) / 1000):>8.0f}"
+            f"{statistics.median(r['statements']):>9.0f}{statistics.median(r['sql']):>8.1f}{flag}"
+        )
+    print(
+        "SQL/req counts cursor executions (on SQLite including the app's explicit BEGIN);"
+        " SQL ms is time inside execute (on SQLite only up to the first row)."
+    )
     for name, r in results.items():
         if name.startswith("question"):
-            print(f"SQL statements per {name}: median {statistics.median(r['statements']):.0f},"
-                  f" min {min(r['statements'])}, max {max(r['statements'])}")
+            print(
+                f"SQL statements per {name}: median {statistics.median(r['statements']):.0f},"
+                f" min {min(r['statements'])}, max {max(r['statements'])}"
+            )
 
 
 def main(argv=None) -> None:
@@ -135,8 +151,11 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=300, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=30, help="untimed requests per page")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profile", metavar="TEXT",
-                        help="cProfile the pages whose name contains TEXT; print the top")
+    parser.add_argument(
+        "--profile",
+        metavar="TEXT",
+        help="cProfile the pages whose name contains TEXT; print the top",
+    )
     args = parser.parse_args(argv)
     app = bench_app(args.db, read_only=True)
     meter = Meter(app)
@@ -145,9 +164,11 @@ def main(argv=None) -> None:
         event.listen(engine, "before_cursor_execute", meter.before)
         event.listen(engine, "after_cursor_execute", meter.after)
         urls = choose_urls(Random(args.seed), args.requests + args.warmup)
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.python_implementation()}"
-          f" {platform.python_version()}, {os.cpu_count()} CPUs,"
-          f" {engine.url.render_as_string(hide_password=True)}")
+    print(
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.python_implementation()}"
+        f" {platform.python_version()}, {os.cpu_count()} CPUs,"
+        f" {engine.url.render_as_string(hide_password=True)}"
+    )
     # Other work on the machine inflates every number: the load average says how much.
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     client = app.test_client()

@@ -39,8 +39,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        for label, uri in (("memory (reference)", "memory://"),
-                           ("sqlite file", f"{SCHEME}:///{folder}/ratelimits.db")):
+        for label, uri in (
+            ("memory (reference)", "memory://"),
+            ("sqlite file", f"{SCHEME}:///{folder}/ratelimits.db"),
+        ):
             median = measure(uri, args.hits, args.runs)
             print(f"{label:20s} {median:8.1f} µs per limit check (median of {args.runs} runs)")
 

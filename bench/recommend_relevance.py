@@ -68,8 +68,15 @@ class Variant:
 VARIANTS = [
     Variant("recommend (all signals)"),
     Variant("similar threads only", (("TAG_RECORD_WEIGHT", 0.0), ("REPUTATION_WEIGHT", 0.0))),
-    Variant("tag record only", (("ANSWER_WEIGHT", 0.0), ("HELPFUL_WEIGHT", 0.0),
-                                ("VOTE_WEIGHT", 0.0), ("REPUTATION_WEIGHT", 0.0))),
+    Variant(
+        "tag record only",
+        (
+            ("ANSWER_WEIGHT", 0.0),
+            ("HELPFUL_WEIGHT", 0.0),
+            ("VOTE_WEIGHT", 0.0),
+            ("REPUTATION_WEIGHT", 0.0),
+        ),
+    ),
     Variant("no reputation prior", (("REPUTATION_WEIGHT", 0.0),)),
     Variant("helped-me x1 (not x3)", (("HELPFUL_WEIGHT", 1.0),)),
     Variant("track record x3", (("TAG_RECORD_WEIGHT", 0.9), ("TAG_RECORD_CAP", 9.0))),
@@ -100,6 +107,7 @@ def _p95(samples: Sequence[float]) -> float:
 
 # -- relevance ----------------------------------------------------------------------------
 
+
 def load_cases() -> list[Case]:
     """Questions whose accepted (helped-me) answer is by someone other than the asker."""
     from sqlalchemy import select
@@ -113,15 +121,24 @@ def load_cases() -> list[Case]:
         answers[qid].add(aid)
     cases = []
     rows = db.session.execute(
-        select(Question, Answer.owner_id).join(Answer, Answer.question_id == Question.id)
-        .join(HelpfulMark, HelpfulMark.answer_id == Answer.id).order_by(Question.id)).all()
+        select(Question, Answer.owner_id)
+        .join(Answer, Answer.question_id == Question.id)
+        .join(HelpfulMark, HelpfulMark.answer_id == Answer.id)
+        .order_by(Question.id)
+    ).all()
     for question, author in rows:
         if author == question.owner_id:
             continue
-        cases.append(Case(question.id, question.owner_id, author,
-                          f"{question.title}\n{html_to_text(question.body_html)}",
-                          tuple(t.name for t in question.tags),
-                          frozenset(answers[question.id])))
+        cases.append(
+            Case(
+                question.id,
+                question.owner_id,
+                author,
+                f"{question.title}\n{html_to_text(question.body_html)}",
+                tuple(t.name for t in question.tags),
+                frozenset(answers[question.id]),
+            )
+        )
     return cases
 
 
@@ -138,22 +155,28 @@ def baselines(cases: Sequence[Case]) -> dict[str, list[int | None]]:
     reputation = dict(db.session.execute(select(User.id, User.reputation)).all())
     earned: dict[int, list[tuple[int, int]]] = defaultdict(list)  # question -> (user, rep)
     for qid, owner, score, mark in db.session.execute(
-            select(Answer.question_id, Answer.owner_id, Answer.score, HelpfulMark.answer_id)
-            .outerjoin(HelpfulMark, HelpfulMark.answer_id == Answer.id)):
-        earned[qid].append((owner, score_reputation(score, UPVOTE_ANSWER)
-                            + (15 if mark is not None else 0)))
+        select(Answer.question_id, Answer.owner_id, Answer.score, HelpfulMark.answer_id).outerjoin(
+            HelpfulMark, HelpfulMark.answer_id == Answer.id
+        )
+    ):
+        earned[qid].append(
+            (owner, score_reputation(score, UPVOTE_ANSWER) + (15 if mark is not None else 0))
+        )
     by_tag: dict[str, Counter[int]] = defaultdict(Counter)
     thread_tags: dict[int, set[str]] = defaultdict(set)
-    for qid, tag in db.session.execute(select(question_tags.c.question_id, Tag.name)
-                                       .join(Tag, Tag.id == question_tags.c.tag_id)):
+    for qid, tag in db.session.execute(
+        select(question_tags.c.question_id, Tag.name).join(Tag, Tag.id == question_tags.c.tag_id)
+    ):
         thread_tags[qid].add(tag)
     answered = db.session.execute(select(Answer.question_id, Answer.owner_id)).all()
     for qid, owner in answered:
         for tag in thread_tags[qid]:
             by_tag[tag][owner] += 1
     del Question
-    ranks: dict[str, list[int | None]] = {"baseline: top reputation": [],
-                                          "baseline: top answerers on the tags": []}
+    ranks: dict[str, list[int | None]] = {
+        "baseline: top reputation": [],
+        "baseline: top answerers on the tags": [],
+    }
     for case in cases:
         rep = dict(reputation)
         for owner, points in earned[case.question_id]:
@@ -167,8 +190,11 @@ def baselines(cases: Sequence[Case]) -> dict[str, list[int | None]]:
             for tag in thread_tags[qid]:
                 if tag in case.tags:
                     counts[owner] -= 1  # the held-out thread's own answers
-        top = [u for u, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-               if n > 0 and u != case.asker_id][:K]
+        top = [
+            u
+            for u, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if n > 0 and u != case.asker_id
+        ][:K]
         ranks["baseline: top answerers on the tags"].append(rank_of(top, case.author_id))
     return ranks
 
@@ -198,8 +224,10 @@ def run_relevance(data: Path, variants: Sequence[Variant]) -> None:
             service._backends.clear()
             print(f"indexed {service.rebuild_index()} documents")
             cases = load_cases()
-            print(f"{len(cases)} held-out threads (accepted answer by someone else than the "
-                  f"asker), {len({c.author_id for c in cases})} distinct accepted authors")
+            print(
+                f"{len(cases)} held-out threads (accepted answer by someone else than the "
+                f"asker), {len({c.author_id for c in cases})} distinct accepted authors"
+            )
             table = []
             for variant in variants:
                 ranks, millis = [], []
@@ -207,10 +235,14 @@ def run_relevance(data: Path, variants: Sequence[Variant]) -> None:
                     for case in cases:
                         start = time.perf_counter()
                         recs = candidates.recommend(
-                            case.text, case.tags, exclude_users={case.asker_id},
+                            case.text,
+                            case.tags,
+                            exclude_users={case.asker_id},
                             exclude_doc_ids=[doc_id_for("question", case.question_id)],
                             exclude_question_ids={case.question_id},
-                            exclude_answer_ids=case.answer_ids, limit=K)
+                            exclude_answer_ids=case.answer_ids,
+                            limit=K,
+                        )
                         millis.append((time.perf_counter() - start) * 1000)
                         ranks.append(rank_of([r.user_id for r in recs], case.author_id))
                         db.session.rollback()
@@ -222,12 +254,15 @@ def run_relevance(data: Path, variants: Sequence[Variant]) -> None:
     print("\n| ranking | held-out threads | Recall@5 | MRR@5 | ms per call p50 / p95 |")
     print("|---|---|---|---|---|")
     for name, ranks, millis in table:
-        timing = (f"{statistics.median(millis):.1f} / {_p95(millis):.1f}" if millis else "-")
-        print(f"| {name} | {len(ranks)} | {recall_at(ranks):.3f} | "
-              f"{mean_reciprocal_rank(ranks):.3f} | {timing} |")
+        timing = f"{statistics.median(millis):.1f} / {_p95(millis):.1f}" if millis else "-"
+        print(
+            f"| {name} | {len(ranks)} | {recall_at(ranks):.3f} | "
+            f"{mean_reciprocal_rank(ranks):.3f} | {timing} |"
+        )
 
 
 # -- latency at scale ----------------------------------------------------------------------
+
 
 def run_latency(url: str, samples: int, seed: int) -> None:
     from sqlalchemy import event, select
@@ -246,10 +281,10 @@ def run_latency(url: str, samples: int, seed: int) -> None:
             started = time.perf_counter()
             count = service.rebuild_index()
             print(f"indexed {count} documents in {time.perf_counter() - started:.0f} s")
-            available = db.session.scalar(select(db.func.count(User.id))
-                                          .where(User.mentor_available.is_(True)))
-            goal_ids = list(db.session.scalars(select(Goal.id).where(
-                Goal.visibility == "open")))
+            available = db.session.scalar(
+                select(db.func.count(User.id)).where(User.mentor_available.is_(True))
+            )
+            goal_ids = list(db.session.scalars(select(Goal.id).where(Goal.visibility == "open")))
             print(f"{len(goal_ids)} open goals, {available} available mentors")
             rng = random.Random(seed)
             chosen = rng.sample(goal_ids, min(samples, len(goal_ids)))
@@ -277,19 +312,27 @@ def run_latency(url: str, samples: int, seed: int) -> None:
             service.get_backend().close()
             service._backends.clear()
             db.session.remove()
-    print(f"mentor_candidates on {len(millis)} goals: p50 {statistics.median(millis):.1f} ms, "
-          f"p95 {_p95(millis):.1f} ms, max {max(millis):.1f} ms; SQL statements per call "
-          f"median {statistics.median(statements):g}, max {max(statements)}; "
-          f"candidates listed median {statistics.median(listed):g}")
+    print(
+        f"mentor_candidates on {len(millis)} goals: p50 {statistics.median(millis):.1f} ms, "
+        f"p95 {_p95(millis):.1f} ms, max {max(millis):.1f} ms; SQL statements per call "
+        f"median {statistics.median(statements):g}, max {max(statements)}; "
+        f"candidates listed median {statistics.median(listed):g}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="a dump folder, or a folder of them (default: %(default)s)")
-    parser.add_argument("--only-current", action="store_true",
-                        help="measure the current scorer only (no variants)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="a dump folder, or a folder of them (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--only-current", action="store_true", help="measure the current scorer only (no variants)"
+    )
     parser.add_argument("--latency-db", help="time mentor_candidates on this corpus instead")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)

@@ -58,8 +58,13 @@ def drop_database(admin_url: str, url: str) -> None:
     name = make_url(url).database
     engine = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": name},
+        )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     engine.dispose()
 
@@ -67,8 +72,9 @@ def drop_database(admin_url: str, url: str) -> None:
 def pg_table_mb(url: str) -> float:
     engine = create_engine(url)
     with engine.connect() as conn:
-        size = conn.execute(text(
-            "SELECT pg_total_relation_size('search.search_documents')")).scalar()
+        size = conn.execute(
+            text("SELECT pg_total_relation_size('search.search_documents')")
+        ).scalar()
     engine.dispose()
     return size / 1e6
 
@@ -93,12 +99,15 @@ def measure(kind: str, url: str, workdir: Path, args) -> dict:
             backend = service.get_backend()
             with db.engine.connect() as conn:  # as autovacuum soon would, after a bulk load
                 conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                    text("VACUUM ANALYZE search.search_documents"))
+                    text("VACUUM ANALYZE search.search_documents")
+                )
             row["mb"] = pg_table_mb(url)
         else:
             row["mb"] = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 1e6
-        print(f"  reindex {count:,} posts in {elapsed:.1f} s = {row['reindex']:,.0f} posts/s,"
-              f" {row['mb']:.0f} MB")
+        print(
+            f"  reindex {count:,} posts in {elapsed:.1f} s = {row['reindex']:,.0f} posts/s,"
+            f" {row['mb']:.0f} MB"
+        )
         docs = list(all_public_documents())
         db.session.remove()
         questions = [d for d in docs if d.type == "question"]
@@ -123,8 +132,10 @@ def measure(kind: str, url: str, workdir: Path, args) -> dict:
             db.session.rollback()
         sim_title, sim_post = [], []
         for doc in picked:
-            for query_text, out in ((doc.title, sim_title),
-                                    (f"{doc.title} {doc.body[:2000]}", sim_post)):
+            for query_text, out in (
+                (doc.title, sim_title),
+                (f"{doc.title} {doc.body[:2000]}", sim_post),
+            ):
                 started = time.perf_counter()
                 backend.similar(query_text, limit=5, exclude_doc_ids=[doc.doc_id])
                 out.append(ms(started))
@@ -134,8 +145,15 @@ def measure(kind: str, url: str, workdir: Path, args) -> dict:
                 started = time.perf_counter()
                 backend.suggest(query_text)
                 suggest.append(ms(started))
-        row.update(search=warm, by_kind=by_kind, totals=totals, page=page,
-                   similar_title=sim_title, similar_post=sim_post, suggest=suggest or [0.0])
+        row.update(
+            search=warm,
+            by_kind=by_kind,
+            totals=totals,
+            page=page,
+            similar_title=sim_title,
+            similar_post=sim_post,
+            suggest=suggest or [0.0],
+        )
         service._backends.clear()
         db.engine.dispose()
     return row
@@ -148,9 +166,20 @@ def perf(args) -> None:
     try:
         if not args.db:
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "bench.generate", "--db", url,  # noqa: S603
-                            "--posts", str(args.posts)], check=True, cwd=PROJECT_ROOT,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.generate",
+                    "--db",
+                    url,
+                    "--posts",
+                    str(args.posts),
+                ],
+                check=True,
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.DEVNULL,
+            )
             print(f"generated {args.posts:,} posts in {time.perf_counter() - started:.1f} s")
         rows = {kind: measure(kind, url, workdir, args) for kind in args.backends.split(",")}
     finally:
@@ -161,8 +190,13 @@ def perf(args) -> None:
         report(rows)
     else:
         for kind, row in rows.items():
-            print(f"{kind}: " + ", ".join(f"{key} {summary(row[key]).strip()}" for key in (
-                "search", "page", "similar_title", "similar_post", "suggest")))
+            print(
+                f"{kind}: "
+                + ", ".join(
+                    f"{key} {summary(row[key]).strip()}"
+                    for key in ("search", "page", "similar_title", "similar_post", "suggest")
+                )
+            )
             for qkind, values in sorted(row["by_kind"].items()):
                 print(f"  {qkind:<12} {summary(values)}")
     print(f"uptime at the end: {uptime()}")
@@ -175,26 +209,34 @@ def report(rows: dict) -> None:
 
     def line(label, key):
         a, b = w[key], p[key]
-        print(f"| {label} | {summary(a).strip()} | {summary(b).strip()} | "
-              f"{statistics.median(a) / max(statistics.median(b), 1e-6):.2f}x, "
-              f"{pct(a, 0.95) / max(pct(b, 0.95), 1e-6):.2f}x |")
+        print(
+            f"| {label} | {summary(a).strip()} | {summary(b).strip()} | "
+            f"{statistics.median(a) / max(statistics.median(b), 1e-6):.2f}x, "
+            f"{pct(a, 0.95) / max(pct(b, 0.95), 1e-6):.2f}x |"
+        )
 
-    print(f"| reindex posts/s | {w['reindex']:,.0f} | {p['reindex']:,.0f} | "
-          f"{w['reindex'] / p['reindex']:.2f}x |")
+    print(
+        f"| reindex posts/s | {w['reindex']:,.0f} | {p['reindex']:,.0f} | "
+        f"{w['reindex'] / p['reindex']:.2f}x |"
+    )
     print(f"| index MB | {w['mb']:.0f} | {p['mb']:.0f} | |")
     line("search (warm)", "search")
     for kind in sorted(w["by_kind"]):
         a, b = w["by_kind"][kind], p["by_kind"].get(kind, [0.0])
-        print(f"| — {kind} (n={len(a)}) | {summary(a).strip()} | {summary(b).strip()} | "
-              f"{statistics.median(a) / max(statistics.median(b), 1e-6):.2f}x, "
-              f"{pct(a, 0.95) / max(pct(b, 0.95), 1e-6):.2f}x |")
+        print(
+            f"| — {kind} (n={len(a)}) | {summary(a).strip()} | {summary(b).strip()} | "
+            f"{statistics.median(a) / max(statistics.median(b), 1e-6):.2f}x, "
+            f"{pct(a, 0.95) / max(pct(b, 0.95), 1e-6):.2f}x |"
+        )
     line("search page (search_posts)", "page")
     line("similar, title", "similar_title")
     line("similar, whole post", "similar_post")
     line("did-you-mean (misspelt)", "suggest")
     same = sum(1 for a, b in zip(w["totals"], p["totals"], strict=True) if a == b)
-    print(f"search totals equal on {same} of {len(w['totals'])} queries (median "
-          f"{statistics.median(w['totals']):,.0f} vs {statistics.median(p['totals']):,.0f})")
+    print(
+        f"search totals equal on {same} of {len(w['totals'])} queries (median "
+        f"{statistics.median(w['totals']):,.0f} vs {statistics.median(p['totals']):,.0f})"
+    )
 
 
 def args_line(row: dict) -> str:
@@ -207,8 +249,10 @@ def relevance(args) -> None:
     with tempfile.TemporaryDirectory(prefix="relevance-") as base:
         workdir = Path(base)
         corpus, queries, _counts = sr.load_corpus(args.data, workdir)
-        print(f"corpus: {len(corpus.questions)} questions, {len(corpus.docs)} documents, "
-              f"{len(queries)} queries")
+        print(
+            f"corpus: {len(corpus.questions)} questions, {len(corpus.docs)} documents, "
+            f"{len(queries)} queries"
+        )
         directory = workdir / "index"
         directory.mkdir()
         whoosh = sr.build_backend(corpus, directory)
@@ -219,8 +263,10 @@ def relevance(args) -> None:
                 upgrade(directory=str(PROJECT_ROOT / "migrations"))
                 postgres = PostgresBackend(db.engine)
                 postgres.rebuild(iter(corpus.docs))
-                results = {"whoosh": sr.evaluate(whoosh, corpus, queries),
-                           "postgres": sr.evaluate(postgres, corpus, queries)}
+                results = {
+                    "whoosh": sr.evaluate(whoosh, corpus, queries),
+                    "postgres": sr.evaluate(postgres, corpus, queries),
+                }
                 db.engine.dispose()
         finally:
             whoosh.close()
@@ -231,8 +277,10 @@ def relevance(args) -> None:
         for mode in sr.MODES:
             for kind in sr.KINDS:
                 n, recall, mrr = result.row(mode, kind)
-                print(f"| {name} | {mode} | {kind} | {n} | {recall:.3f} | {mrr:.3f} | "
-                      f"{statistics.median(result.millis):.1f} / {sr._p95(result.millis):.1f} |")
+                print(
+                    f"| {name} | {mode} | {kind} | {n} | {recall:.3f} | {mrr:.3f} | "
+                    f"{statistics.median(result.millis):.1f} / {sr._p95(result.millis):.1f} |"
+                )
 
 
 def main(argv=None) -> None:
@@ -248,8 +296,9 @@ def main(argv=None) -> None:
     p.add_argument("--keep", action="store_true", help="keep the scratch database")
     p.add_argument("--backends", default=",".join(KINDS), help="whoosh,postgres (default)")
     r = sub.add_parser("relevance")
-    r.add_argument("--data", type=Path, default=PROJECT_ROOT.parent / "shared" / "data"
-                   / "stackexchange")
+    r.add_argument(
+        "--data", type=Path, default=PROJECT_ROOT.parent / "shared" / "data" / "stackexchange"
+    )
     r.add_argument("--pg", default=DEFAULT_PG)
     args = parser.parse_args(argv)
     perf(args) if args.command == "perf" else relevance(args)

@@ -63,8 +63,15 @@ class Api:
         self.base_url = base_url
         self.timeout = timeout
 
-    def call(self, method: str, path: str, body: dict | None = None, *, token: str | None = None,
-             basic: tuple[str, str] | None = None) -> tuple[int, dict | None]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        token: str | None = None,
+        basic: tuple[str, str] | None = None,
+    ) -> tuple[int, dict | None]:
         headers = {"Accept": "application/json"}
         data = None
         if body is not None:
@@ -76,7 +83,8 @@ class Api:
             pair = base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode()
             headers["Authorization"] = f"Basic {pair}"
         request = urllib.request.Request(  # noqa: S310  (our own http:// base URL)
-            self.base_url + path, data=data, headers=headers, method=method)
+            self.base_url + path, data=data, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 status, raw = response.status, response.read()
@@ -89,8 +97,11 @@ class Api:
 
     def create_user(self, username: str, password: str) -> str:
         """Register through the API and return a bearer token."""
-        status, body = self.call("POST", "/api/v1/users", {
-            "username": username, "email": f"{username}@example.org", "password": password})
+        status, body = self.call(
+            "POST",
+            "/api/v1/users",
+            {"username": username, "email": f"{username}@example.org", "password": password},
+        )
         if status != 201:
             raise RuntimeError(f"POST /api/v1/users → {status}: {body}")
         status, body = self.call("POST", "/api/v1/tokens", basic=(username, password))
@@ -125,22 +136,24 @@ class Stack:
     @property
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "GUNICORN"))}
-        env.update({
-            "FLASK_APP": "wsgi.py",
-            "DATABASE_URL": self.database_url,
-            "SEARCH_INDEX_DIR": str(self.workdir / "search-index"),
-            "SECRET_KEY": "search-latency-" + uuid.uuid4().hex,
-            "DEMO_DATA": "0",
-            # One client posts far more than RATELIMIT_POSTING (30/minute per IP) allows.
-            "RATELIMIT_ENABLED": "0",
-            # Exactly one indexer, the `flask search worker` below (as `make serve` runs it).
-            "SEARCH_INDEXER_THREAD": "0",
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": str(self.workers),
-            "PYTHONUNBUFFERED": "1",
-            **self.env_extra,
-        })
+        env.update(
+            {
+                "FLASK_APP": "wsgi.py",
+                "DATABASE_URL": self.database_url,
+                "SEARCH_INDEX_DIR": str(self.workdir / "search-index"),
+                "SECRET_KEY": "search-latency-" + uuid.uuid4().hex,
+                "DEMO_DATA": "0",
+                # One client posts far more than RATELIMIT_POSTING (30/minute per IP) allows.
+                "RATELIMIT_ENABLED": "0",
+                # Exactly one indexer, the `flask search worker` below (as `make serve` runs it).
+                "SEARCH_INDEXER_THREAD": "0",
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "WEB_CONCURRENCY": str(self.workers),
+                "PYTHONUNBUFFERED": "1",
+                **self.env_extra,
+            }
+        )
         return env
 
     def log_path(self, name: str) -> Path:
@@ -152,14 +165,26 @@ class Stack:
 
     def flask(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         return subprocess.run(  # noqa: S603  (fixed argv: this Python, our CLI)
-            [sys.executable, "-m", "flask", *args], cwd=PROJECT_ROOT, env=self.env,
-            capture_output=True, text=True, timeout=timeout, check=False)
+            [sys.executable, "-m", "flask", *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         with self.log_path(name).open("ab") as out:
             self.procs[name] = subprocess.Popen(  # noqa: S603  (argv built in this module)
-                argv, cwd=PROJECT_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+                argv,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     def start(self, ready_timeout: float = 30.0) -> Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -169,8 +194,10 @@ class Stack:
             raise RuntimeError(f"flask db upgrade failed:\n{migrated.stdout}\n{migrated.stderr}")
         self._spawn("indexer", [sys.executable, "-m", "flask", "search", "worker"])
         for attempt in range(3):
-            self._spawn("gunicorn", [sys.executable, "-m", "gunicorn", "--config",
-                                     "gunicorn.conf.py", "wsgi:app"])
+            self._spawn(
+                "gunicorn",
+                [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+            )
             try:
                 self.wait_ready(ready_timeout)
                 return self
@@ -241,11 +268,17 @@ def create_scratch_pg(server_url: str) -> str:
 
 def drop_scratch_pg(server_url: str, url: str) -> None:
     name = make_url(url).database
-    engine = create_engine(make_url(normalise_database_url(server_url)),
-                           isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        make_url(normalise_database_url(server_url)), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     engine.dispose()
 
@@ -256,8 +289,9 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
 
 
-def measure(api: Api, token: str, posts: int, rate: float, poll: float,
-            give_up: float) -> tuple[list[float], list[float], list[float]]:
+def measure(
+    api: Api, token: str, posts: int, rate: float, poll: float, give_up: float
+) -> tuple[list[float], list[float], list[float]]:
     """(found − response, found − sent, POST duration) per post, in seconds."""
     after_response, after_sent, post_times = [], [], []
     interval = 1.0 / rate
@@ -265,10 +299,16 @@ def measure(api: Api, token: str, posts: int, rate: float, poll: float,
         started = time.monotonic()
         marker = marker_word()
         sent = time.monotonic()
-        status, body = api.call("POST", "/api/v1/questions", {
-            "title": f"Search latency probe number {n}",
-            "body": f"How soon is {marker} searchable after posting?",
-            "tags": ["bench"]}, token=token)
+        status, body = api.call(
+            "POST",
+            "/api/v1/questions",
+            {
+                "title": f"Search latency probe number {n}",
+                "body": f"How soon is {marker} searchable after posting?",
+                "tags": ["bench"],
+            },
+            token=token,
+        )
         responded = time.monotonic()
         if status != 201:
             raise RuntimeError(f"POST /api/v1/questions → {status}: {body}")
@@ -291,8 +331,10 @@ def measure(api: Api, token: str, posts: int, rate: float, poll: float,
 
 def summary(label: str, values: list[float]) -> str:
     ms = [v * 1000 for v in values]
-    return (f"{label:<28} p50 {statistics.median(ms):7.1f} ms   p95 {percentile(ms, 95):7.1f} ms"
-            f"   max {max(ms):7.1f} ms")
+    return (
+        f"{label:<28} p50 {statistics.median(ms):7.1f} ms   p95 {percentile(ms, 95):7.1f} ms"
+        f"   max {max(ms):7.1f} ms"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -301,10 +343,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=5.0, help="posts per second at most")
     parser.add_argument("--poll", type=float, default=0.02, help="search poll interval, s")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    parser.add_argument("--db", help="PostgreSQL server URL: a scratch database is made on it "
-                                     "(default: a temporary SQLite file)")
-    parser.add_argument("--give-up", type=float, default=30.0,
-                        help="fail when one post is not found after this many seconds")
+    parser.add_argument(
+        "--db",
+        help="PostgreSQL server URL: a scratch database is made on it "
+        "(default: a temporary SQLite file)",
+    )
+    parser.add_argument(
+        "--give-up",
+        type=float,
+        default=30.0,
+        help="fail when one post is not found after this many seconds",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="search-latency-") as tmp:
@@ -315,13 +364,17 @@ def main(argv: list[str] | None = None) -> int:
                 api = Api(stack.base_url)
                 token = api.create_user(f"bench{uuid.uuid4().hex[:8]}", "bench-password-123")
                 backend = make_url(normalise_database_url(url)).get_backend_name()
-                print(f"{args.posts} questions, one at a time (≤ {args.rate}/s), search polled "
-                      f"every {args.poll * 1000:.0f} ms; gunicorn {args.workers} workers + 1 "
-                      f"indexer; {backend}")
+                print(
+                    f"{args.posts} questions, one at a time (≤ {args.rate}/s), search polled "
+                    f"every {args.poll * 1000:.0f} ms; gunicorn {args.workers} workers + 1 "
+                    f"indexer; {backend}"
+                )
                 after_response, after_sent, post_times = measure(
-                    api, token, args.posts, args.rate, args.poll, args.give_up)
-                failures = [line for line in stack.log("indexer").splitlines()
-                            if "round failed" in line]
+                    api, token, args.posts, args.rate, args.poll, args.give_up
+                )
+                failures = [
+                    line for line in stack.log("indexer").splitlines() if "round failed" in line
+                ]
         finally:
             if args.db:
                 drop_scratch_pg(args.db, url)

@@ -15,10 +15,50 @@ from app.search.documents import SearchDocument
 from app.search.query import parse_query
 from app.search.whoosh_backend import WhooshBackend
 
-TOPICS = ("python", "rust", "career", "design", "sql", "testing", "writing", "music",
-          "fitness", "javascript", "golang", "statistics", "cooking", "startup", "devops")
-SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "pe", "si", "da", "gu", "ha", "ri",
-             "mo", "be", "zu", "fa", "xe", "ly", "on", "ar", "en", "ing", "ed", "er")
+TOPICS = (
+    "python",
+    "rust",
+    "career",
+    "design",
+    "sql",
+    "testing",
+    "writing",
+    "music",
+    "fitness",
+    "javascript",
+    "golang",
+    "statistics",
+    "cooking",
+    "startup",
+    "devops",
+)
+SYLLABLES = (
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "ta",
+    "vo",
+    "pe",
+    "si",
+    "da",
+    "gu",
+    "ha",
+    "ri",
+    "mo",
+    "be",
+    "zu",
+    "fa",
+    "xe",
+    "ly",
+    "on",
+    "ar",
+    "en",
+    "ing",
+    "ed",
+    "er",
+)
 STOP = ("how", "do", "i", "the", "a", "to", "my", "with", "in", "for", "and", "of", "is")
 
 
@@ -53,17 +93,31 @@ class Corpus:
             if question_ids and n % 3 == 0:
                 qid = self.rng.choice(question_ids)
                 yield SearchDocument.make(
-                    "answer", n, title=f"question {qid}", body=self.words(60), tags=[],
-                    author=f"user{n % 500}", created_at=created, score=self.rng.randint(-2, 20),
-                    question_id=qid)
+                    "answer",
+                    n,
+                    title=f"question {qid}",
+                    body=self.words(60),
+                    tags=[],
+                    author=f"user{n % 500}",
+                    created_at=created,
+                    score=self.rng.randint(-2, 20),
+                    question_id=qid,
+                )
                 continue
             kind = "goal" if n % 10 == 1 else "question"
             if kind == "question":
                 question_ids.append(n)
             yield SearchDocument.make(
-                kind, n, title=f"{tags[0]} {self.words(9)}", body=self.words(80), tags=tags,
-                author=f"user{n % 500}", created_at=created, score=self.rng.randint(-2, 50),
-                answer_count=self.rng.randint(0, 5))
+                kind,
+                n,
+                title=f"{tags[0]} {self.words(9)}",
+                body=self.words(80),
+                tags=tags,
+                author=f"user{n % 500}",
+                created_at=created,
+                score=self.rng.randint(-2, 50),
+                answer_count=self.rng.randint(0, 5),
+            )
 
 
 def _pcts(samples: list[float]) -> str:
@@ -110,6 +164,7 @@ def main() -> None:
         print(f"suggest     {_pcts(_timed(backend.suggest, typos))}")
 
         updates = [([d],) for d in docs[: min(200, len(docs))]]
+
         def upsert(batch):
             backend.apply(batch, ())
 

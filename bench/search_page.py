@@ -35,19 +35,27 @@ def word_pairs(rng: Random, count: int) -> list[str]:
         words = [w for w in rng.choice(titles).lower().split() if w.isalpha()]
         if len(words) >= 2:
             start = rng.randrange(len(words) - 1)
-            pairs.append(" ".join(words[start:start + 2]))
+            pairs.append(" ".join(words[start : start + 2]))
     return pairs
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="database URL made by bench.generate")
-    parser.add_argument("--requests", type=int, default=200,
-                        help="timed requests per kind and pass (distinct queries)")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=200,
+        help="timed requests per kind and pass (distinct queries)",
+    )
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--profile", metavar="KIND", help='cProfile one of "search page, first",'
-                        ' "search page, repeat", "similar API, first", "similar API, repeat"')
+    parser.add_argument(
+        "--profile",
+        metavar="KIND",
+        help='cProfile one of "search page, first",'
+        ' "search page, repeat", "similar API, first", "similar API, repeat"',
+    )
     args = parser.parse_args(argv)
     app = bench_app(args.db, read_only=True)
     meter = Meter(app)
@@ -80,8 +88,10 @@ def main(argv=None) -> None:
             if profiler:
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
-            print(f"{name + ', ' + label:<22} median {statistics.median(times):6.1f} ms"
-                  f"  p95 {p95(times):6.1f} ms  {len(times) / wall:6.0f} req/s (sequential)")
+            print(
+                f"{name + ', ' + label:<22} median {statistics.median(times):6.1f} ms"
+                f"  p95 {p95(times):6.1f} ms  {len(times) / wall:6.0f} req/s (sequential)"
+            )
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 

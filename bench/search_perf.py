@@ -69,8 +69,12 @@ def ensure_db(workdir: Path, size: int) -> str:
         path.unlink(missing_ok=True)
         started = time.perf_counter()
         command = [sys.executable, "-m", "bench.generate", "--db", url, "--posts", str(size)]
-        subprocess.run(command, check=True, cwd=PROJECT_ROOT,  # noqa: S603  (our own module)
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(  # noqa: S603  (our own module)
+            command,
+            check=True,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         (workdir / f"bench-{size}.partial").unlink()
         print(f"  generated {path} in {time.perf_counter() - started:.1f} s")
     else:
@@ -79,8 +83,12 @@ def ensure_db(workdir: Path, size: int) -> str:
 
 
 def uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True,  # noqa: S607
-                          check=False).stdout.strip()
+    return subprocess.run(
+        ["uptime"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
 
 
 def loadavg() -> str:
@@ -99,17 +107,24 @@ def title_words(title: str) -> list[str]:
 def misspell(rng: random.Random, word: str) -> str:
     i = rng.randrange(1, len(word) - 1)
     if rng.random() < 0.5:  # swap two neighbours
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
-    return word[:i] + word[i + 1:]  # drop one letter
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + word[i + 1 :]  # drop one letter
 
 
 def make_queries(rng: random.Random, docs, count: int) -> list[tuple[str, str, dict]]:
     """(kind, text, parse_query kwargs): words as users type them, from real titles."""
     titles = [d.title for d in docs if d.type == "question"]
     tags = [t for d in docs if d.type == "question" for t in d.tags]  # by frequency
-    mix = (["1 word"] * 25 + ["2 words"] * 20 + ["3 words"] * 15 + ["phrase"] * 10
-           + ["[tag] word"] * 10 + ["is:question"] * 8 + ["sort=votes"] * 7
-           + ["misspelt"] * 5)
+    mix = (
+        ["1 word"] * 25
+        + ["2 words"] * 20
+        + ["3 words"] * 15
+        + ["phrase"] * 10
+        + ["[tag] word"] * 10
+        + ["is:question"] * 8
+        + ["sort=votes"] * 7
+        + ["misspelt"] * 5
+    )
     queries = []
     while len(queries) < count:
         kind = rng.choice(mix)
@@ -143,14 +158,28 @@ def fts_build(path: Path, docs) -> tuple[sqlite3.Connection, float]:
     path.unlink(missing_ok=True)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("CREATE VIRTUAL TABLE posts USING fts5(title, body, doc_id UNINDEXED,"
-                 " type UNINDEXED, tags UNINDEXED, score UNINDEXED, created UNINDEXED,"
-                 " tokenize='porter unicode61')")
+    conn.execute(
+        "CREATE VIRTUAL TABLE posts USING fts5(title, body, doc_id UNINDEXED,"
+        " type UNINDEXED, tags UNINDEXED, score UNINDEXED, created UNINDEXED,"
+        " tokenize='porter unicode61')"
+    )
     started = time.perf_counter()
     with conn:
-        conn.executemany("INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            (d.title, d.body, d.doc_id, d.type, " " + " ".join(t.lower() for t in d.tags) + " ",
-             d.score, d.created_at.isoformat()) for d in docs))
+        conn.executemany(
+            "INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    d.title,
+                    d.body,
+                    d.doc_id,
+                    d.type,
+                    " " + " ".join(t.lower() for t in d.tags) + " ",
+                    d.score,
+                    d.created_at.isoformat(),
+                )
+                for d in docs
+            ),
+        )
     return conn, time.perf_counter() - started
 
 
@@ -171,11 +200,13 @@ def fts_search(conn: sqlite3.Connection, text: str, sort: str = "relevance") -> 
     for tag in query.tags:
         where.append("instr(tags, ?) > 0")
         args.append(f" {tag} ")
-    order = ("score DESC, created DESC" if query.sort == "votes"
-             else "bm25(posts, 2.0, 1.0)")
+    order = "score DESC, created DESC" if query.sort == "votes" else "bm25(posts, 2.0, 1.0)"
     sql_where = " AND ".join(where)
-    conn.execute(f"SELECT doc_id, title FROM posts WHERE {sql_where}"  # noqa: S608
-                 f" ORDER BY {order} LIMIT 20", args).fetchall()
+    conn.execute(
+        f"SELECT doc_id, title FROM posts WHERE {sql_where}"  # noqa: S608
+        f" ORDER BY {order} LIMIT 20",
+        args,
+    ).fetchall()
     return conn.execute(f"SELECT count(*) FROM posts WHERE {sql_where}", args).fetchone()[0]  # noqa: S608
 
 
@@ -183,8 +214,11 @@ def fts_similar(conn: sqlite3.Connection, terms: list[str], title_only: bool) ->
     match = " OR ".join(fts_quote(t) for t in terms)
     if title_only:
         match = "title : (" + match + ")"
-    conn.execute("SELECT doc_id FROM posts WHERE posts MATCH ? AND type = 'question'"
-                 " ORDER BY bm25(posts, 2.0, 1.0) LIMIT 6", (match,)).fetchall()
+    conn.execute(
+        "SELECT doc_id FROM posts WHERE posts MATCH ? AND type = 'question'"
+        " ORDER BY bm25(posts, 2.0, 1.0) LIMIT 6",
+        (match,),
+    ).fetchall()
 
 
 def similar_terms(backend: WhooshBackend, text: str) -> tuple[list[str], bool]:
@@ -212,10 +246,11 @@ def run_size(size: int, args) -> dict:
         count = service.rebuild_index()  # what `flask search reindex` runs
         elapsed = time.perf_counter() - started
         live = index_dir / IndexStore(index_dir).current_name()
-        row.update(posts=count, reindex=count / elapsed, reindex_s=elapsed,
-                   index_mb=dir_mb(live))
-        print(f"  reindex: {count:,} posts in {elapsed:.1f} s = {count / elapsed:,.0f} posts/s,"
-              f" index {row['index_mb']:.1f} MB")
+        row.update(posts=count, reindex=count / elapsed, reindex_s=elapsed, index_mb=dir_mb(live))
+        print(
+            f"  reindex: {count:,} posts in {elapsed:.1f} s = {count / elapsed:,.0f} posts/s,"
+            f" index {row['index_mb']:.1f} MB"
+        )
         started = time.perf_counter()
         docs = list(all_public_documents())
         row["docs_only"] = len(docs) / (time.perf_counter() - started)
@@ -231,7 +266,7 @@ def run_size(size: int, args) -> dict:
 
         # Cold: a fresh backend (new process's view), first query only.
         cold, opens = [], []
-        for _kind, text, kwargs in queries[:args.cold]:
+        for _kind, text, kwargs in queries[: args.cold]:
             started = time.perf_counter()
             fresh = WhooshBackend(index_dir)
             opens.append(ms(started))
@@ -245,7 +280,7 @@ def run_size(size: int, args) -> dict:
         for _kind, text, kwargs in queries[:20]:  # warm-up
             backend.search(parse_query(text, **kwargs))
         warm, by_kind, totals = [], {}, []
-        for kind, text, kwargs in queries[args.cold:]:
+        for kind, text, kwargs in queries[args.cold :]:
             started = time.perf_counter()
             results = backend.search(parse_query(text, **kwargs))
             warm.append(ms(started))
@@ -254,7 +289,7 @@ def run_size(size: int, args) -> dict:
         row.update(search_warm=warm, by_kind=by_kind)
 
         page = []
-        for _kind, text, kwargs in queries[args.cold:args.cold + args.queries // 2]:
+        for _kind, text, kwargs in queries[args.cold : args.cold + args.queries // 2]:
             started = time.perf_counter()
             service.search_posts(text, **kwargs)
             page.append(ms(started))
@@ -263,7 +298,7 @@ def run_size(size: int, args) -> dict:
         row["search_page"] = page
 
         fts_times = []
-        for _kind, text, kwargs in queries[args.cold:]:
+        for _kind, text, kwargs in queries[args.cold :]:
             started = time.perf_counter()
             fts_search(conn, text, kwargs.get("sort", "relevance"))
             fts_times.append(ms(started))
@@ -272,8 +307,10 @@ def run_size(size: int, args) -> dict:
         sim_title, sim_post, fts_title, fts_post = [], [], [], []
         for doc in picked:
             body = doc.body[:2000]
-            for text, out, fts_out in ((doc.title, sim_title, fts_title),
-                                       (f"{doc.title} {body}", sim_post, fts_post)):
+            for text, out, fts_out in (
+                (doc.title, sim_title, fts_title),
+                (f"{doc.title} {body}", sim_post, fts_post),
+            ):
                 started = time.perf_counter()
                 backend.similar(text, limit=5, exclude_doc_ids=[doc.doc_id])
                 out.append(ms(started))
@@ -282,13 +319,19 @@ def run_size(size: int, args) -> dict:
                 if terms:
                     fts_similar(conn, terms, title_only)
                 fts_out.append(ms(started))
-        row.update(similar_title=sim_title, similar_post=sim_post, fts_similar_title=fts_title,
-                   fts_similar_post=fts_post)
+        row.update(
+            similar_title=sim_title,
+            similar_post=sim_post,
+            fts_similar_title=fts_title,
+            fts_similar_post=fts_post,
+        )
         backend.close()
         conn.close()
         service._backends.clear()
-        print(f"  median hits total {statistics.median(totals):,.0f};"
-              f" search warm by kind (p50 / p95 ms):")
+        print(
+            f"  median hits total {statistics.median(totals):,.0f};"
+            f" search warm by kind (p50 / p95 ms):"
+        )
         for kind, values in sorted(by_kind.items()):
             print(f"    {kind:<12} n={len(values):>3} {summary(values)}")
         print(f"  open a backend {summary(opens)}")
@@ -321,23 +364,38 @@ def report(rows: list[dict]) -> None:
     line("search cold (1st query)", lambda r: summary(r["search_cold"]))
     line("search warm", lambda r: summary(r["search_warm"]))
     line("  FTS5 search (+count)", lambda r: summary(r["fts_search"]))
-    line("  ratio Whoosh/FTS5 p50, p95", lambda r: "{:.1f}x, {:.1f}x".format(
-        statistics.median(r["search_warm"]) / statistics.median(r["fts_search"]),
-        pct(r["search_warm"], 0.95) / pct(r["fts_search"], 0.95)))
-    line("  ratio similar post p50,p95", lambda r: "{:.1f}x, {:.1f}x".format(
-        statistics.median(r["similar_post"]) / statistics.median(r["fts_similar_post"]),
-        pct(r["similar_post"], 0.95) / pct(r["fts_similar_post"], 0.95)))
+    line(
+        "  ratio Whoosh/FTS5 p50, p95",
+        lambda r: "{:.1f}x, {:.1f}x".format(
+            statistics.median(r["search_warm"]) / statistics.median(r["fts_search"]),
+            pct(r["search_warm"], 0.95) / pct(r["fts_search"], 0.95),
+        ),
+    )
+    line(
+        "  ratio similar post p50,p95",
+        lambda r: "{:.1f}x, {:.1f}x".format(
+            statistics.median(r["similar_post"]) / statistics.median(r["fts_similar_post"]),
+            pct(r["similar_post"], 0.95) / pct(r["fts_similar_post"], 0.95),
+        ),
+    )
     line("search page (search_posts)", lambda r: summary(r["search_page"]))
-    print(f"SPEC §5 at ~150k: search p95 <= {TARGETS['search_p95']:.0f} ms, similar p95 <="
-          f" {TARGETS['similar_p95']:.0f} ms, reindex >= {TARGETS['reindex']:,} posts/s")
+    print(
+        f"SPEC §5 at ~150k: search p95 <= {TARGETS['search_p95']:.0f} ms, similar p95 <="
+        f" {TARGETS['similar_p95']:.0f} ms, reindex >= {TARGETS['reindex']:,} posts/s"
+    )
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,50000,150000",
-                        help="comma-separated corpus sizes (posts)")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/journster-search-perf"),  # noqa: S108
-                        help="databases are generated here once and reused")
+    parser.add_argument(
+        "--sizes", default="10000,50000,150000", help="comma-separated corpus sizes (posts)"
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path("/tmp/journster-search-perf"),  # noqa: S108
+        help="databases are generated here once and reused",
+    )
     parser.add_argument("--queries", type=int, default=300, help="timed warm searches")
     parser.add_argument("--cold", type=int, default=20, help="cold first queries")
     parser.add_argument("--similar", type=int, default=150, help="posts for similar()")
@@ -346,8 +404,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    print(f"cores {os.cpu_count()}, Python {sys.version.split()[0]}, SQLite"
-          f" {sqlite3.sqlite_version}; uptime: {uptime()}")
+    print(
+        f"cores {os.cpu_count()}, Python {sys.version.split()[0]}, SQLite"
+        f" {sqlite3.sqlite_version}; uptime: {uptime()}"
+    )
     rows = [run_size(size, args) for size in sizes]
     report(rows)
     print(f"uptime at the end: {uptime()}")

@@ -58,6 +58,7 @@ ANSWER_HITS = 25  # with answers searched too: hits fetched to fill K distinct t
 
 # -- metrics ------------------------------------------------------------------------------
 
+
 def rank_of(hit_ids: Sequence[str], target: str, k: int = K) -> int | None:
     """1-based position of target among the first k hit ids, or None."""
     for position, doc_id in enumerate(hit_ids[:k], start=1):
@@ -82,6 +83,7 @@ def mean_reciprocal_rank(ranks: Sequence[int | None], k: int = K) -> float:
 
 # -- pairs --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Query:
     """One lookup: from the source question, is the target question among the hits?"""
@@ -105,8 +107,9 @@ def read_links(path: Path) -> Iterator[tuple[str, int, int]]:
             yield kind, source, target
 
 
-def build_queries(links: Iterable[tuple[str, str, str]], known: set[str],
-                  symmetric: bool = True) -> tuple[list[Query], dict[str, int]]:
+def build_queries(
+    links: Iterable[tuple[str, str, str]], known: set[str], symmetric: bool = True
+) -> tuple[list[Query], dict[str, int]]:
     """Queries from (kind, source doc id, target doc id) links; and counts of what was kept.
 
     Links with an end that is not a known question doc id, and self-links, are dropped.
@@ -135,6 +138,7 @@ def build_queries(links: Iterable[tuple[str, str, str]], known: set[str],
 
 # -- settings -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Setting:
     """One configuration to measure; None keeps the module's current value."""
@@ -157,14 +161,16 @@ class Setting:
         return (self.title_boost, self.stemming, self.index_tags)
 
     def describe(self) -> str:
-        return (f"TITLE_BOOST={ws.TITLE_BOOST:g} TITLE_KEY_TERMS={wt.TITLE_KEY_TERMS} "
-                f"KEY_TERMS={wt.KEY_TERMS} COMMON_SHARE={wt.COMMON_SHARE:g} "
-                f"TITLE_COMMON_SHARE={wt.TITLE_COMMON_SHARE:g} "
-                f"analyser={'no stems' if self.stemming is False else 'porter2 stems'}"
-                + (" +answers" if self.answers else "")
-                + (" +tags in query" if self.query_tags else "")
-                + (" +tags indexed" if self.index_tags else "")
-                + (" +meaning (hybrid)" if self.hybrid else ""))
+        return (
+            f"TITLE_BOOST={ws.TITLE_BOOST:g} TITLE_KEY_TERMS={wt.TITLE_KEY_TERMS} "
+            f"KEY_TERMS={wt.KEY_TERMS} COMMON_SHARE={wt.COMMON_SHARE:g} "
+            f"TITLE_COMMON_SHARE={wt.TITLE_COMMON_SHARE:g} "
+            f"analyser={'no stems' if self.stemming is False else 'porter2 stems'}"
+            + (" +answers" if self.answers else "")
+            + (" +tags in query" if self.query_tags else "")
+            + (" +tags indexed" if self.index_tags else "")
+            + (" +meaning (hybrid)" if self.hybrid else "")
+        )
 
 
 def _unstemmed_analyzer():
@@ -177,6 +183,7 @@ def _fields_with_tags(original):
         if doc.tags:
             fields["body"] = f"{fields['body']} {' '.join(doc.tags)}"
         return fields
+
     return document_fields
 
 
@@ -192,8 +199,11 @@ def patched(setting: Setting) -> Iterator[None]:
         (wt, "COMMON_SHARE", setting.common_share),
         (wt, "TITLE_COMMON_SHARE", setting.title_common_share),
         (ws, "make_analyzer", _unstemmed_analyzer if setting.stemming is False else None),
-        (ws, "document_fields",
-         _fields_with_tags(ws.document_fields) if setting.index_tags else None),
+        (
+            ws,
+            "document_fields",
+            _fields_with_tags(ws.document_fields) if setting.index_tags else None,
+        ),
     ]
     saved = [(module, name, getattr(module, name)) for module, name, _ in targets]
     try:
@@ -207,6 +217,7 @@ def patched(setting: Setting) -> Iterator[None]:
 
 
 # -- evaluation ---------------------------------------------------------------------------
+
 
 @dataclass
 class Corpus:
@@ -237,8 +248,9 @@ def build_backend(corpus: Corpus, directory, setting: Setting = Setting()) -> Wh
     return backend
 
 
-def ranked_threads(backend: WhooshBackend, corpus: Corpus, query: Query, mode: str,
-                   setting: Setting = Setting()) -> list[str]:
+def ranked_threads(
+    backend: WhooshBackend, corpus: Corpus, query: Query, mode: str, setting: Setting = Setting()
+) -> list[str]:
     """Question doc ids similar() offers for the query's source, best first (at most K)."""
     text = corpus.text(query.source, mode, tags=setting.query_tags)
     if setting.hybrid:  # needs an app context whose database holds the corpus's vectors
@@ -251,8 +263,9 @@ def ranked_threads(backend: WhooshBackend, corpus: Corpus, query: Query, mode: s
         return [h.doc_id for h in hits]
     own = corpus.questions[query.source]
     exclude = [query.source, *corpus.answers.get(own.id, [])]
-    hits = backend.similar(text, limit=ANSWER_HITS, exclude_doc_ids=exclude,
-                           types=("question", "answer"))
+    hits = backend.similar(
+        text, limit=ANSWER_HITS, exclude_doc_ids=exclude, types=("question", "answer")
+    )
     threads: list[str] = []
     for hit in hits:  # a thread ranks where its best post ranks
         thread = f"question:{hit.question_id}"
@@ -273,8 +286,13 @@ class Result:
         return len(ranks), recall_at(ranks), mean_reciprocal_rank(ranks)
 
 
-def evaluate(backend: WhooshBackend, corpus: Corpus, queries: Sequence[Query],
-             setting: Setting = Setting(), modes: Sequence[str] = MODES) -> Result:
+def evaluate(
+    backend: WhooshBackend,
+    corpus: Corpus,
+    queries: Sequence[Query],
+    setting: Setting = Setting(),
+    modes: Sequence[str] = MODES,
+) -> Result:
     """Rank of each query's target, per mode and link kind, under the setting."""
     result = Result(ranks={}, millis=[])
     with patched(setting):
@@ -284,7 +302,8 @@ def evaluate(backend: WhooshBackend, corpus: Corpus, queries: Sequence[Query],
                 threads = ranked_threads(backend, corpus, query, mode, setting)
                 result.millis.append((time.perf_counter() - start) * 1000)
                 result.ranks.setdefault((mode, query.kind), []).append(
-                    rank_of(threads, query.target))
+                    rank_of(threads, query.target)
+                )
     return result
 
 
@@ -299,8 +318,10 @@ def format_table(result: Result, modes: Sequence[str] = MODES) -> str:
 
 # -- the real corpus ----------------------------------------------------------------------
 
-def load_corpus(data_dir: Path, workdir: Path, symmetric: bool = True
-                ) -> tuple[Corpus, list[Query], dict[str, int]]:
+
+def load_corpus(
+    data_dir: Path, workdir: Path, symmetric: bool = True
+) -> tuple[Corpus, list[Query], dict[str, int]]:
     """Import every dump under data_dir into a new SQLite database; documents and queries."""
     from flask_migrate import upgrade
     from sqlalchemy import select
@@ -319,17 +340,25 @@ def load_corpus(data_dir: Path, workdir: Path, symmetric: bool = True
         folders = dump_folders(data_dir)
         for folder in folders:
             print(f"imported {import_stackexchange(folder)}")
-        ids = {external: f"question:{qid}" for qid, external in db.session.execute(
-            select(Question.id, Question.external_id).where(
-                Question.external_id.is_not(None)))}
+        ids = {
+            external: f"question:{qid}"
+            for qid, external in db.session.execute(
+                select(Question.id, Question.external_id).where(Question.external_id.is_not(None))
+            )
+        }
         for folder in folders:
             dump = find_dump(folder)
             if dump.links is None:
                 continue
             for kind, source, target in read_links(dump.links):
                 # The importer's external ids: "<site>:<Stack Exchange post id>".
-                links.append((kind, ids.get(f"{dump.site}:{source}", f"?{source}"),
-                              ids.get(f"{dump.site}:{target}", f"?{target}")))
+                links.append(
+                    (
+                        kind,
+                        ids.get(f"{dump.site}:{source}", f"?{source}"),
+                        ids.get(f"{dump.site}:{target}", f"?{target}"),
+                    )
+                )
         docs = list(all_public_documents())
         db.session.remove()
     corpus = Corpus(docs)
@@ -376,12 +405,18 @@ def _p95(samples: Sequence[float]) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="a dump folder, or a folder of them (default: %(default)s)")
-    parser.add_argument("--directed", action="store_true",
-                        help="ask only from the linking post to the linked one")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="a dump folder, or a folder of them (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--directed", action="store_true", help="ask only from the linking post to the linked one"
+    )
     parser.add_argument("--sweep", action="store_true", help="also measure alternatives")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="relevance-") as base:
@@ -389,10 +424,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         corpus, queries, counts = load_corpus(args.data, workdir, symmetric=not args.directed)
         print(f"corpus: {len(corpus.questions)} questions, {len(corpus.docs)} documents")
         for kind in KINDS:
-            print(f"{kind}: {counts[f'{kind} links']} links in PostLinks.xml, "
-                  f"{counts[f'{kind} usable']} with both ends imported questions, "
-                  f"{counts[f'{kind} pairs']} {'directed' if args.directed else 'unordered'} "
-                  f"pairs, {counts[f'{kind} queries']} queries")
+            print(
+                f"{kind}: {counts[f'{kind} links']} links in PostLinks.xml, "
+                f"{counts[f'{kind} usable']} with both ends imported questions, "
+                f"{counts[f'{kind} pairs']} {'directed' if args.directed else 'unordered'} "
+                f"pairs, {counts[f'{kind} queries']} queries"
+            )
         backends: dict[tuple, WhooshBackend] = {}
         settings = sweep_settings() if args.sweep else [Setting()]
         settings.append(Setting("hybrid", hybrid=True))
@@ -409,16 +446,25 @@ def main(argv: Sequence[str] | None = None) -> None:
                 described = setting.describe()
             print(f"\n{setting.name}: {described}")
             print(format_table(result))
-            print(f"similar() on this corpus: p50 {statistics.median(result.millis):.2f} ms, "
-                  f"p95 {_p95(result.millis):.2f} ms")
+            print(
+                f"similar() on this corpus: p50 {statistics.median(result.millis):.2f} ms, "
+                f"p95 {_p95(result.millis):.2f} ms"
+            )
             summary.append((setting.name, result))
         if len(summary) > 1:
-            print("\n| setting | " + " | ".join(
-                f"{m} {k[:3]} R@5 / MRR" for m in MODES for k in KINDS) + " |")
+            print(
+                "\n| setting | "
+                + " | ".join(f"{m} {k[:3]} R@5 / MRR" for m in MODES for k in KINDS)
+                + " |"
+            )
             print("|---|" + "---|" * (len(MODES) * len(KINDS)))
             for name, result in summary:
-                cells = [f"{r:.3f} / {m:.3f}" for mode in MODES for kind in KINDS
-                         for _, r, m in [result.row(mode, kind)]]
+                cells = [
+                    f"{r:.3f} / {m:.3f}"
+                    for mode in MODES
+                    for kind in KINDS
+                    for _, r, m in [result.row(mode, kind)]
+                ]
                 print(f"| {name} | " + " | ".join(cells) + " |")
         for backend in backends.values():
             backend.close()

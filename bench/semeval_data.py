@@ -63,8 +63,9 @@ def load(path: str | Path) -> list[Original]:
             n = min(n, min(len(w) for w in words) - 1) if n else n
         original = Original(" ".join(words[0][:n]), body)
         for row, w in zip(rows, words, strict=True):
-            original.candidates.append(Candidate(" ".join(w[n:]), row["rel_question"],
-                                                 row["labels"] in RELEVANT))
+            original.candidates.append(
+                Candidate(" ".join(w[n:]), row["rel_question"], row["labels"] in RELEVANT)
+            )
         originals.append(original)
     return originals
 

@@ -35,8 +35,9 @@ def p95(samples: list[float]) -> float:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", required=True)
     parser.add_argument("--workdir", type=Path, required=True, help="index dir (reused)")
     parser.add_argument("--queries", type=int, default=300)
@@ -56,8 +57,7 @@ def main(argv=None) -> None:
     from bench.common import bench_app
 
     app = bench_app(args.db)
-    app.config.update(SEARCH_INDEX_DIR=str(args.workdir / "index"),
-                      VECTOR_REFRESH_SECONDS=3600.0)
+    app.config.update(SEARCH_INDEX_DIR=str(args.workdir / "index"), VECTOR_REFRESH_SECONDS=3600.0)
     with app.app_context():
         backend = get_backend()
         if not backend.doc_ids():
@@ -69,8 +69,7 @@ def main(argv=None) -> None:
             started = time.perf_counter()
             count = vectors.rebuild(all_public_documents(types=vectors.VECTOR_TYPES))
             took = time.perf_counter() - started
-            print(f"vectors: {count} questions and goals in {took:.1f} s "
-                  f"({count / took:.0f}/s)")
+            print(f"vectors: {count} questions and goals in {took:.1f} s ({count / took:.0f}/s)")
         # A worker's view: the searcher open and one word lookup done, nothing else loaded.
         app.config["SIMILAR_HYBRID"] = False
         similar_to_text("warm up the searcher", limit=5)
@@ -81,11 +80,14 @@ def main(argv=None) -> None:
         matrix = current_matrix()
         loaded = time.perf_counter() - started
         with_vectors = rss_mb()
-        print(f"RSS: {before:.0f} MB before the model, +{with_model - before:.0f} MB model, "
-              f"+{with_vectors - with_model:.0f} MB for {len(matrix)} vectors "
-              f"(read in {loaded:.1f} s) = {with_vectors:.0f} MB")
-        rows = db.session.execute(select(Question.title, Question.body_html)
-                                  .order_by(Question.id)).all()
+        print(
+            f"RSS: {before:.0f} MB before the model, +{with_model - before:.0f} MB model, "
+            f"+{with_vectors - with_model:.0f} MB for {len(matrix)} vectors "
+            f"(read in {loaded:.1f} s) = {with_vectors:.0f} MB"
+        )
+        rows = db.session.execute(
+            select(Question.title, Question.body_html).order_by(Question.id)
+        ).all()
         rng = random.Random(args.seed)
         picked = rng.sample(rows, min(args.queries, len(rows)))
         del rows
@@ -93,8 +95,7 @@ def main(argv=None) -> None:
         typed = [" ".join(t.split()[:3]) for t in titles]
         posts = [f"{r.title}\n{html_to_text(r.body_html)}" for r in picked]
         print("| lookup | hybrid p50 / p95 ms | words only p50 / p95 ms |\n|---|---|---|")
-        for name, texts in (("title", titles), ("first 3 words", typed),
-                            ("whole post", posts)):
+        for name, texts in (("title", titles), ("first 3 words", typed), ("whole post", posts)):
             times: dict[bool, list[float]] = {True: [], False: []}
             for text in texts:
                 for hybrid_on in (True, False):
@@ -103,8 +104,9 @@ def main(argv=None) -> None:
                     similar_to_text(text, limit=5)
                     times[hybrid_on].append((time.perf_counter() - started) * 1000)
                     db.session.rollback()
-            cells = [f"{statistics.median(times[on]):.1f} / {p95(times[on]):.1f}"
-                     for on in (True, False)]
+            cells = [
+                f"{statistics.median(times[on]):.1f} / {p95(times[on]):.1f}" for on in (True, False)
+            ]
             print(f"| {name} ({len(texts)}) | {cells[0]} | {cells[1]} |")
         app.config["SIMILAR_HYBRID"] = True
         print(f"RSS after the lookups: {rss_mb():.0f} MB")

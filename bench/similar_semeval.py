@@ -67,8 +67,9 @@ def bm25_ranker(texts: Sequence[str], k1: float = 1.2, b: float = 0.75):
 def by_position(original: Original, returned: Sequence[int], post_of) -> list[Candidate]:
     """The question's own candidates in the order returned, the rest after (hash order)."""
     position = {post: rank for rank, post in enumerate(returned)}
-    return sorted(original.candidates,
-                  key=lambda c: (position.get(post_of(c), len(position)), c.key))
+    return sorted(
+        original.candidates, key=lambda c: (position.get(post_of(c), len(position)), c.key)
+    )
 
 
 def title_for(subject: str) -> str:
@@ -95,14 +96,16 @@ def post_corpus(originals: Sequence[Original]) -> dict[tuple[str, str], int]:
     for original in originals:
         for c in original.candidates:
             if (c.subject, c.body) not in posted:
-                question = ask_question(asker, {"title": title_for(c.subject),
-                                                "body": c.body, "tags": ["qatar"]})
+                question = ask_question(
+                    asker, {"title": title_for(c.subject), "body": c.body, "tags": ["qatar"]}
+                )
                 posted[(c.subject, c.body)] = question.id
     return posted
 
 
-def run(originals: Sequence[Original], posted: dict, settings: dict, subject_only: bool = False
-        ) -> dict:
+def run(
+    originals: Sequence[Original], posted: dict, settings: dict, subject_only: bool = False
+) -> dict:
     """MAP of similar_to_text under each setting's patches; also the lookup times (ms)."""
     from app.search import hybrid
     from app.search.similar import similar_to_text
@@ -142,14 +145,18 @@ def sweep(subject_only: bool) -> dict[str, dict]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--split", default="dev", choices=("dev", "train"))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--db", help="an EMPTY database URL (default: a temporary SQLite)")
     parser.add_argument("--sweep", action="store_true", help="also measure fusion settings")
-    parser.add_argument("--subject-only", action="store_true",
-                        help="ask with the original subject only (a title typed on /ask)")
+    parser.add_argument(
+        "--subject-only",
+        action="store_true",
+        help="ask with the original subject only (a title typed on /ask)",
+    )
     args = parser.parse_args(argv)
 
     from flask_migrate import upgrade
@@ -164,8 +171,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     originals = load(args.data / f"{args.split}.csv")
     with bench_database(args.db) as (url, kind), tempfile.TemporaryDirectory() as index_dir:
         app = bench_app(url)
-        app.config.update(SEARCH_BACKEND=kind, SEARCH_INDEX_DIR=index_dir,
-                          VECTOR_REFRESH_SECONDS=0.0)
+        app.config.update(
+            SEARCH_BACKEND=kind, SEARCH_INDEX_DIR=index_dir, VECTOR_REFRESH_SECONDS=0.0
+        )
         with app.app_context():
             upgrade(directory=str(PROJECT_ROOT / "migrations"))
             if db.session.scalar(select(func.count(Question.id))):
@@ -173,22 +181,35 @@ def main(argv: Sequence[str] | None = None) -> None:
             started = time.perf_counter()
             posted = post_corpus(originals)
             drain(get_backend())
-            print(f"{args.split}: {len(originals)} questions, {len(posted)} posted threads "
-                  f"({kind} search), posted and indexed in {time.perf_counter() - started:.1f} s")
+            print(
+                f"{args.split}: {len(originals)} questions, {len(posted)} posted threads "
+                f"({kind} search), posted and indexed in {time.perf_counter() - started:.1f} s"
+            )
             texts = {qid: f"{s}\n{b}" for (s, b), qid in posted.items()}
             ids = list(texts)
             bm25 = bm25_ranker([texts[i] for i in ids])
-            asked = {id(o): o.subject if args.subject_only else f"{o.subject}\n{o.body}"
-                     for o in originals}
-            reference = [by_position(o, [ids[i] for i in bm25(asked[id(o)])[:TOP]],
-                                     lambda c: posted[(c.subject, c.body)]) for o in originals]
+            asked = {
+                id(o): o.subject if args.subject_only else f"{o.subject}\n{o.body}"
+                for o in originals
+            }
+            reference = [
+                by_position(
+                    o,
+                    [ids[i] for i in bm25(asked[id(o)])[:TOP]],
+                    lambda c: posted[(c.subject, c.body)],
+                )
+                for o in originals
+            ]
             own = [rank_by_score(o.candidates, lambda c, o=o: 0.0) for o in originals]
             settings = sweep(args.subject_only) if args.sweep else {"default (hybrid)": {}}
-            print(f"| ranking | MAP | lookup p50 ms |\n|---|---|---|\n"
-                  f"| BM25 reference (in-run, top {TOP}) | {mean_ap(reference):.1f} | |\n"
-                  f"| hash order (random) | {mean_ap(own):.1f} | |")
-            for name, (score, millis) in run_settings(originals, posted, settings, app,
-                                                      args.subject_only).items():
+            print(
+                f"| ranking | MAP | lookup p50 ms |\n|---|---|---|\n"
+                f"| BM25 reference (in-run, top {TOP}) | {mean_ap(reference):.1f} | |\n"
+                f"| hash order (random) | {mean_ap(own):.1f} | |"
+            )
+            for name, (score, millis) in run_settings(
+                originals, posted, settings, app, args.subject_only
+            ).items():
                 print(f"| {name} | {score:.1f} | {statistics.median(millis):.1f} |")
             db.session.remove()
 

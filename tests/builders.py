@@ -9,8 +9,13 @@ def build_goal(owner, title="Give my first conference talk", tags=("speaking",),
     return goals.create_goal(owner, {"title": title, "tags": list(tags), **extra})
 
 
-def build_question(owner, title="How do I write a conference abstract?", body="Any tips?",
-                   tags=("speaking",), goal=None):
+def build_question(
+    owner,
+    title="How do I write a conference abstract?",
+    body="Any tips?",
+    tags=("speaking",),
+    goal=None,
+):
     data = {"title": title, "body": body, "tags": list(tags)}
     if goal is not None:
         data["goal_id"] = goal.id

@@ -44,10 +44,13 @@ def drop_pg_database(url: str) -> None:
     name = make_url(url).database
     engine = create_engine(make_url(pg_admin_url()), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = :name AND pid <> pg_backend_pid()"
-        ), {"name": name})
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     engine.dispose()
 
@@ -110,9 +113,9 @@ def database_url(backend, tmp_path_factory):
 def _empty_all_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(
-            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
-        ))
+        db.session.execute(
+            text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        )
     else:
         for table in tables:
             db.session.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608  (our table names)
@@ -156,11 +159,18 @@ def make_user(app):
     """Builder: create a user through the real accounts service."""
     counter = iter(range(1, 10_000))
 
-    def build(username: str | None = None, *, password: str = PASSWORD, email=None,
-              verified: bool = True, **profile):
+    def build(
+        username: str | None = None,
+        *,
+        password: str = PASSWORD,
+        email=None,
+        verified: bool = True,
+        **profile,
+    ):
         username = username or f"user{next(counter)}"
-        user = register_user(username, email or f"{username}@example.org", password,
-                             verified=verified)
+        user = register_user(
+            username, email or f"{username}@example.org", password, verified=verified
+        )
         if profile:
             update_profile(user, profile)
         return user

@@ -44,9 +44,14 @@ def test_every_logged_value_is_redacted(settings, path):
     logger = settings["RedactingLogger"](Config())
     raw, _, query = path.partition("?")
     environ = {
-        "REQUEST_METHOD": "GET", "RAW_URI": path, "SERVER_PROTOCOL": "HTTP/1.1",
-        "PATH_INFO": raw, "QUERY_STRING": query, "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_REFERER": f"http://example.org{path}", "HTTP_USER_AGENT": "test",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": raw,
+        "QUERY_STRING": query,
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": f"http://example.org{path}",
+        "HTTP_USER_AGENT": "test",
     }
     response = SimpleNamespace(status="200 OK", headers=[], sent=10)
     request = SimpleNamespace(headers=[("REFERER", f"http://example.org{path}")])
@@ -81,13 +86,32 @@ def test_real_gunicorn_access_log_has_no_tokens(database_url, backend, tmp_path)
     if backend != "sqlite":
         pytest.skip("the log does not depend on the database")
     port, log_file = _free_port(), tmp_path / "access.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "access-log-test",
-           "SEARCH_INDEX_DIR": str(tmp_path / "index"), "WEB_CONCURRENCY": "1",
-           "ACCOUNT_MAIL_THREAD": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "access-log-test",
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "WEB_CONCURRENCY": "1",
+        "ACCOUNT_MAIL_THREAD": "0",
+    }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind",
-         f"127.0.0.1:{port}", "--access-logfile", str(log_file), "wsgi:app"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(log_file),
+            "wsgi:app",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(200):
@@ -98,7 +122,8 @@ def test_real_gunicorn_access_log_has_no_tokens(database_url, backend, tmp_path)
                 time.sleep(0.1)
         for path in PATHS:
             request = urllib.request.Request(  # noqa: S310  (http to our own server)
-                base + path, headers={"Referer": base + path})
+                base + path, headers={"Referer": base + path}
+            )
             # Invalid tokens answer 400: only the log line matters here.
             with contextlib.suppress(urllib.error.HTTPError):
                 urllib.request.urlopen(request, timeout=60)  # noqa: S310

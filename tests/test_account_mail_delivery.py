@@ -23,14 +23,19 @@ def test_reset_and_verification_mail_arrive_within_seconds(app, smtp, make_user,
     client = served.test_client()
     try:
         started = time.monotonic()
-        assert client.post("/api/v1/password-resets",
-                           json={"email": "forgetful@example.org"}).status_code == 202
+        assert (
+            client.post(
+                "/api/v1/password-resets", json={"email": "forgetful@example.org"}
+            ).status_code
+            == 202
+        )
         assert wait_for(lambda: mails_to(smtp, "forgetful@example.org"), WITHIN_SECONDS)
         reset_seconds = time.monotonic() - started
-        assert link_in(mails_to(smtp, "forgetful@example.org")[0]).startswith(
-            "/password/reset/")
-        created = client.post("/api/v1/users", json={
-            "username": "newbie", "email": "newbie@example.org", "password": PASSWORD})
+        assert link_in(mails_to(smtp, "forgetful@example.org")[0]).startswith("/password/reset/")
+        created = client.post(
+            "/api/v1/users",
+            json={"username": "newbie", "email": "newbie@example.org", "password": PASSWORD},
+        )
         assert created.status_code == 201
         assert wait_for(lambda: mails_to(smtp, "newbie@example.org"), WITHIN_SECONDS)
         assert reset_seconds < WITHIN_SECONDS

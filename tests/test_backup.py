@@ -33,9 +33,13 @@ def build_rich_dataset(make_user) -> dict:
     goals.add_milestone(ada, goal, {"title": "Run 10 km without stopping"})
     goals.add_milestone(ada, goal, {"title": "Sign up for a race", "done": True})
     goals.add_journal_entry(ada, goal, "Week 1: three easy runs, *knees fine*.")
-    question = build_question(ada, title="Which shoes for a first half marathon?",
-                              body="Budget shoes or **expensive** ones?", goal=goal,
-                              tags=("running",))
+    question = build_question(
+        ada,
+        title="Which shoes for a first half marathon?",
+        body="Budget shoes or **expensive** ones?",
+        goal=goal,
+        tags=("running",),
+    )
     questions.edit_question(ada, question, {"body": "Budget or expensive shoes? Flat feet."})
     answer = build_answer(bob, question, "Get fitted at a running shop; try three pairs.")
     other = build_answer(cy, question, "Any neutral shoe works for most people at first.")
@@ -46,12 +50,17 @@ def build_rich_dataset(make_user) -> dict:
     cast_vote(bob, other, -1)
     helpful.mark_helpful(ada, answer)
     helpful.set_outcome(ada, question, "I got fitted; no more blisters after two weeks.")
-    anonymous = questions.ask_question(dee, {
-        "title": "How do I tell my manager I am burnt out?", "body": "Asking for me.",
-        "tags": ["career"], "anonymous": True})
+    anonymous = questions.ask_question(
+        dee,
+        {
+            "title": "How do I tell my manager I am burnt out?",
+            "body": "Asking for me.",
+            "tags": ["career"],
+            "anonymous": True,
+        },
+    )
     build_answer(bob, anonymous, "Book a one-to-one and describe the workload in facts.")
-    public = build_question(cy, title="How to keep a running streak in winter?",
-                            tags=("running",))
+    public = build_question(cy, title="How to keep a running streak in winter?", tags=("running",))
     follows.follow(dee, "tag", "running")
     follows.follow(dee, "question", str(public.id))
     follows.follow(cy, "goal", goal.id)
@@ -60,11 +69,21 @@ def build_rich_dataset(make_user) -> dict:
     mentorship.accept(bob, request)
     private_space.send_message(ada, goal, "Hi Bob, long run on Sunday?")
     private_space.send_message(bob, goal, "Yes: 14 km, slow pace.")
-    private_space.set_agreement(ada, goal, {
-        "modes": ["video", "message"], "cadence": "Every Monday", "response_hours": 48,
-        "success_criteria": "Finish under 2 hours"})
-    checkin = private_space.add_checkin(ada, goal, {
-        "scheduled_at": (utcnow() + timedelta(days=3)).isoformat(), "agenda": "Review runs"})
+    private_space.set_agreement(
+        ada,
+        goal,
+        {
+            "modes": ["video", "message"],
+            "cadence": "Every Monday",
+            "response_hours": 48,
+            "success_criteria": "Finish under 2 hours",
+        },
+    )
+    checkin = private_space.add_checkin(
+        ada,
+        goal,
+        {"scheduled_at": (utcnow() + timedelta(days=3)).isoformat(), "agenda": "Review runs"},
+    )
     private_space.update_checkin(bob, goal, checkin, {"notes": "Add hills."})
     db.session.commit()
     return {"question": question, "goal": goal}
@@ -84,8 +103,10 @@ def table_rows(engine) -> dict[str, list]:
     """Every app table's rows, ordered by primary key."""
     with engine.connect() as conn:
         return {
-            table.name: [tuple(row) for row in conn.execute(
-                select(table).order_by(*table.primary_key.columns))]
+            table.name: [
+                tuple(row)
+                for row in conn.execute(select(table).order_by(*table.primary_key.columns))
+            ]
             for table in db.metadata.sorted_tables
         }
 
@@ -103,8 +124,10 @@ def state_of(url: str) -> tuple:
     try:
         with engine.connect() as conn:
             names = sorted(inspect(conn).get_table_names())
-            counts = {n: conn.execute(text(f'SELECT count(*) FROM "{n}"')).scalar()  # noqa: S608
-                      for n in names}
+            counts = {
+                n: conn.execute(text(f'SELECT count(*) FROM "{n}"')).scalar()  # noqa: S608
+                for n in names
+            }
     finally:
         engine.dispose()
     return names, counts
@@ -135,14 +158,31 @@ def target(backend, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("migrated_target", [False, True], ids=["blank", "migrated"])
-def test_restore_reproduces_every_table_row_by_row(app, make_user, target, tmp_path,
-                                                   migrated_target):
+def test_restore_reproduces_every_table_row_by_row(
+    app, make_user, target, tmp_path, migrated_target
+):
     data = build_rich_dataset(make_user)
     original = table_rows(db.engine)
     # The dataset really covers every kind of content the brief names.
-    for name in ("users", "goals", "milestones", "journal_entries", "questions", "answers",
-                 "comments", "votes", "revisions", "mentorship_requests", "mentorships",
-                 "messages", "agreements", "checkins", "notifications", "follows", "blocks"):
+    for name in (
+        "users",
+        "goals",
+        "milestones",
+        "journal_entries",
+        "questions",
+        "answers",
+        "comments",
+        "votes",
+        "revisions",
+        "mentorship_requests",
+        "mentorships",
+        "messages",
+        "agreements",
+        "checkins",
+        "notifications",
+        "follows",
+        "blocks",
+    ):
         assert original[name], f"no {name} in the dataset"
     started = time.monotonic()
     created = run(app, "backup", "create", str(tmp_path / "backup"))
@@ -166,8 +206,7 @@ def test_restore_reproduces_every_table_row_by_row(app, make_user, target, tmp_p
         assert revision_of(db.engine) == manifest["alembic_revision"]
         # The search index was rebuilt: public posts are found, the closed goal's are not.
         hits, _ = search_posts("streak winter")
-        assert [item["title"] for item in hits.items] == [
-            "How to keep a running streak in winter?"]
+        assert [item["title"] for item in hits.items] == ["How to keep a running streak in winter?"]
         assert search_posts("shoes fitted")[0].total == 0  # under the now-closed goal
         # Sequences and autoincrement counters came along: new rows do not collide.
         newcomer = register_user("newcomer", "newcomer@example.org", "long password 1")
@@ -179,8 +218,7 @@ def test_restore_reproduces_every_table_row_by_row(app, make_user, target, tmp_p
 
 
 @pytest.mark.slow
-def test_backup_while_writers_run_is_one_consistent_snapshot(app, database_url, target,
-                                                             tmp_path):
+def test_backup_while_writers_run_is_one_consistent_snapshot(app, database_url, target, tmp_path):
     writer_engine = create_engine(make_url(database_url))
     stop, written = threading.Event(), [0]
 
@@ -188,8 +226,9 @@ def test_backup_while_writers_run_is_one_consistent_snapshot(app, database_url, 
         # Another "worker" adding rows the whole time the backup runs.
         while not stop.is_set():
             with writer_engine.begin() as conn:
-                conn.execute(Tag.__table__.insert(), [{"name": f"t{written[0]}-{i}"}
-                                                     for i in range(20)])
+                conn.execute(
+                    Tag.__table__.insert(), [{"name": f"t{written[0]}-{i}"} for i in range(20)]
+                )
             written[0] += 1
 
     thread = threading.Thread(target=write)

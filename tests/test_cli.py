@@ -18,8 +18,9 @@ def run(app, *args, input=None):
 
 
 def test_users_create_and_promote(app):
-    result = run(app, "users", "create", "Carol", "carol@example.org",
-                 "--password", "long password")
+    result = run(
+        app, "users", "create", "Carol", "carol@example.org", "--password", "long password"
+    )
     assert result.exit_code == 0, result.output
     assert authenticate("carol", "long password") is not None
     result = run(app, "users", "promote", "carol")
@@ -29,15 +30,27 @@ def test_users_create_and_promote(app):
 
 
 def test_users_create_prompts_for_password(app):
-    result = run(app, "users", "create", "dave", "dave@example.org",
-                 input="long password\nlong password\n")
+    result = run(
+        app, "users", "create", "dave", "dave@example.org", input="long password\nlong password\n"
+    )
     assert result.exit_code == 0, result.output
     assert authenticate("dave", "long password") is not None
 
 
 def test_users_create_admin_flag_and_errors(app):
-    assert run(app, "users", "create", "erin", "erin@example.org", "--password",
-               "long password", "--admin").exit_code == 0
+    assert (
+        run(
+            app,
+            "users",
+            "create",
+            "erin",
+            "erin@example.org",
+            "--password",
+            "long password",
+            "--admin",
+        ).exit_code
+        == 0
+    )
     duplicate = run(app, "users", "create", "erin", "x@example.org", "--password", "long pw 123")
     assert duplicate.exit_code != 0 and "cannot be used" in duplicate.output
     bad = run(app, "users", "create", "x", "nope", "--password", "short")

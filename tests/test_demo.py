@@ -47,10 +47,28 @@ PAUSED = "Move from data analyst to machine-learning engineer"  # tomas and grac
 INVITED = "Move into a data-engineering role in Helsinki"  # mira invites ada
 ANONYMOUS = "How do I tell my manager that I am close to burning out?"  # linus
 PRIVATE_QUESTION = "Should I show a real production incident in the talk?"
-PARAPHRASES = ("How do I renew my residence permit before it expires?",
-               "RP renewal procedure: which documents are needed?")
-TABLES = (User, Goal, Milestone, JournalEntry, Question, Answer, Comment, Vote, HelpfulMark,
-          Outcome, Mentorship, MentorshipRequest, Agreement, Message, CheckIn, Notification)
+PARAPHRASES = (
+    "How do I renew my residence permit before it expires?",
+    "RP renewal procedure: which documents are needed?",
+)
+TABLES = (
+    User,
+    Goal,
+    Milestone,
+    JournalEntry,
+    Question,
+    Answer,
+    Comment,
+    Vote,
+    HelpfulMark,
+    Outcome,
+    Mentorship,
+    MentorshipRequest,
+    Agreement,
+    Message,
+    CheckIn,
+    Notification,
+)
 
 
 def count(model, *where) -> int:
@@ -78,8 +96,10 @@ def test_demo_load_from_the_repository(app):
     assert first.exit_code == 0, first.output
     assert f"Demo users: {len(demo_users())} created" in first.output
     assert "Imported cstheory.meta" in first.output and "CC BY-SA" in first.output
-    assert (f"Demo goals: {len(demo_goals())} created, 0 already there; demo questions: "
-            f"{len(demo_questions())} created") in first.output
+    assert (
+        f"Demo goals: {len(demo_goals())} created, 0 already there; demo questions: "
+        f"{len(demo_questions())} created"
+    ) in first.output
     db.session.commit()
     loaded = counts()
 
@@ -95,8 +115,10 @@ def test_demo_load_from_the_repository(app):
     assert second.exit_code == 0, second.output
     assert "Demo users: 0 created" in second.output
     assert "0 users, 0 questions, 0 answers" in second.output
-    assert (f"Demo goals: 0 created, {len(demo_goals())} already there; demo questions: 0 "
-            f"created, {len(demo_questions())} already there") in second.output
+    assert (
+        f"Demo goals: 0 created, {len(demo_goals())} already there; demo questions: 0 "
+        f"created, {len(demo_questions())} already there"
+    ) in second.output
     db.session.commit()
     assert counts() == loaded
 
@@ -124,10 +146,13 @@ def _closed_goal_is_private_to_the_pair(app):
     closed = goal(CLOSED)
     assert closed.visibility == "closed" and closed.mentor.username == "grace"
     base = f"/goals/{closed.id}"
-    private_bits = ("Every two weeks, 30 minutes on video",  # the agreement
-                    "Cut the slide about cost constants",  # a message
-                    "Final slides and timing",  # an upcoming check-in
-                    "Debrief of the meetup rehearsal", PRIVATE_QUESTION)
+    private_bits = (
+        "Every two weeks, 30 minutes on video",  # the agreement
+        "Cut the slide about cost constants",  # a message
+        "Final slides and timing",  # an upcoming check-in
+        "Debrief of the meetup rehearsal",
+        PRIVATE_QUESTION,
+    )
     for name in ("ada", "grace"):
         client = app.test_client()
         assert login(client, name, DEMO_PASSWORD).status_code == 302
@@ -136,8 +161,14 @@ def _closed_goal_is_private_to_the_pair(app):
         html = page.get_data(as_text=True)
         assert all(bit in html for bit in private_bits), name
         headers = bearer(api_token(client, name, DEMO_PASSWORD))
-        assert len(client.get(f"{base.replace('/goals', '/api/v1/goals')}/messages",
-                              headers=headers).get_json()["items"]) == 7
+        assert (
+            len(
+                client.get(
+                    f"{base.replace('/goals', '/api/v1/goals')}/messages", headers=headers
+                ).get_json()["items"]
+            )
+            == 7
+        )
         agreement = client.get(f"/api/v1/goals/{closed.id}/agreement", headers=headers)
         assert agreement.status_code == 200 and agreement.get_json()["response_hours"] == 48
         checkins = client.get(f"/api/v1/goals/{closed.id}/checkins", headers=headers)
@@ -179,8 +210,9 @@ def _other_mentorship_states(app):
     assert paused.state == "paused" and paused.paused_by_id == paused.mentor_id
     assert paused.mentor.username == "grace"
 
-    invite = db.session.scalar(select(MentorshipRequest).where(
-        MentorshipRequest.goal == goal(INVITED)))
+    invite = db.session.scalar(
+        select(MentorshipRequest).where(MentorshipRequest.goal == goal(INVITED))
+    )
     assert invite.status == "pending" and invite.mentor.username == "ada"
     ada = app.test_client()
     login(ada, "ada", DEMO_PASSWORD)
@@ -205,8 +237,10 @@ def _anonymous_question_hides_its_asker(app):
 
 def _content_reaches_the_index():
     """Every demo post was queued for the index in its own transaction (the outbox)."""
-    queued = {(row.doc_type, row.doc_id) for row in db.session.execute(
-        select(SearchOutbox.doc_type, SearchOutbox.doc_id))}
+    queued = {
+        (row.doc_type, row.doc_id)
+        for row in db.session.execute(select(SearchOutbox.doc_type, SearchOutbox.doc_id))
+    }
     demo_questions_ = db.session.scalars(select(Question).where(Question.external_id.is_(None)))
     for item in [*db.session.scalars(select(Goal)), *demo_questions_]:
         kind = "goal" if isinstance(item, Goal) else "question"
@@ -219,19 +253,24 @@ def _stories_spread_over_past_weeks():
     """The demo clock: every story is in the past, in order, over weeks (not one instant)."""
     now = datetime.now(UTC)
     demo = Question.external_id.is_(None)
-    stamps = [*db.session.scalars(select(Goal.created_at)),
-              *db.session.scalars(select(Goal.updated_at)),
-              *db.session.scalars(select(Question.updated_at).where(demo)),
-              *db.session.scalars(select(Message.created_at)),
-              *db.session.scalars(select(Mentorship.started_at)),
-              *db.session.scalars(select(Notification.created_at))]
+    stamps = [
+        *db.session.scalars(select(Goal.created_at)),
+        *db.session.scalars(select(Goal.updated_at)),
+        *db.session.scalars(select(Question.updated_at).where(demo)),
+        *db.session.scalars(select(Message.created_at)),
+        *db.session.scalars(select(Mentorship.started_at)),
+        *db.session.scalars(select(Notification.created_at)),
+    ]
     assert all(stamp < now for stamp in stamps)
     assert (now - min(db.session.scalars(select(Goal.created_at)))).days >= 60
     for answer in db.session.scalars(select(Answer).where(Answer.question.has(demo))):
         assert answer.question.created_at < answer.created_at <= answer.question.updated_at
     closed = goal(CLOSED)
     mentorship = db.session.scalar(select(Mentorship).where(Mentorship.goal == closed))
-    sent = list(db.session.scalars(select(Message.created_at).where(Message.goal_id == closed.id)
-                                   .order_by(Message.id)))
+    sent = list(
+        db.session.scalars(
+            select(Message.created_at).where(Message.goal_id == closed.id).order_by(Message.id)
+        )
+    )
     assert closed.created_at < mentorship.started_at < sent[0]
     assert sent == sorted(sent) and (sent[-1] - sent[0]).days >= 7

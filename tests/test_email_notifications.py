@@ -111,17 +111,24 @@ def reload_user(user_id: int) -> User:
 def notifications_of(user) -> list[Notification]:
     db.session.commit()
     db.session.expire_all()
-    return list(db.session.scalars(select(Notification).where(
-        Notification.user_id == user.id).order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        )
+    )
 
 
 def answered(asker, answerer, question, body=None):
     """Post an answer (the real service); the asker's "answer" notification must exist."""
     answer = build_answer(answerer, question, **({"body": body} if body else {}))
     db.session.commit()
-    if not db.session.scalar(select(Notification.id).where(
-            Notification.user_id == asker.id, Notification.subject_type == "answer",
-            Notification.subject_id == answer.id)):
+    if not db.session.scalar(
+        select(Notification.id).where(
+            Notification.user_id == asker.id,
+            Notification.subject_type == "answer",
+            Notification.subject_id == answer.id,
+        )
+    ):
         # The answer event does not notify in this build: queue what it would have.
         with write_transaction() as session:
             notify(session, asker.id, "answer", "answer", answer.id, actor_id=answerer.id)
@@ -136,13 +143,19 @@ def parts(message):
 
 # -- immediate mail -----------------------------------------------------------------------------
 
-def test_immediate_mail_is_plain_and_escaped_html_with_working_unsubscribe(app, smtp, client,
-                                                                           make_user):
+
+def test_immediate_mail_is_plain_and_escaped_html_with_working_unsubscribe(
+    app, smtp, client, make_user
+):
     asker = make_user("asker", email_mode="immediate", display_name='Ann <i>"A"</i>')
     answerer = make_user("answerer", display_name="<script>alert('x')</script>Bo")
     question = build_question(asker, title="How <b>do</b> I & you write an abstract?")
-    answered(asker, answerer, question,
-             body='Try this: <img src=x onerror="alert(1)"> and **bold** & more text here.')
+    answered(
+        asker,
+        answerer,
+        question,
+        body='Try this: <img src=x onerror="alert(1)"> and **bold** & more text here.',
+    )
 
     report = send_immediate()
     assert report.mails == 1 and not report.failed, str(report)
@@ -203,6 +216,7 @@ def test_immediate_runs_never_send_twice_and_ignore_other_modes(app, smtp, make_
 
 # -- digests --------------------------------------------------------------------------------------
 
+
 def test_digests_are_idempotent_and_respect_the_period(app, smtp, make_user):
     daily = make_user("daily", email_mode="daily")
     weekly = make_user("weekly", email_mode="weekly")
@@ -235,8 +249,7 @@ def test_digests_are_idempotent_and_respect_the_period(app, smtp, make_user):
     later = utcnow() + timedelta(days=1)
     assert send_digests("daily", now=later).mails == 1
     assert send_digests("daily", now=later).mails == 0
-    assert len(smtp.messages) == 2 and "daily digest: 1 notification" in smtp.messages[1][
-        "Subject"]
+    assert len(smtp.messages) == 2 and "daily digest: 1 notification" in smtp.messages[1]["Subject"]
 
     # Weekly users got nothing from the daily runs; their own run sends theirs once.
     assert [n.email_state for n in notifications_of(weekly)] == ["pending"]
@@ -248,6 +261,7 @@ def test_digests_are_idempotent_and_respect_the_period(app, smtp, make_user):
 
 # -- SMTP down -------------------------------------------------------------------------------
 
+
 def test_smtp_down_loses_nothing_and_sends_once_when_back(app, smtp, client, make_user):
     asker = make_user("asker", email_mode="immediate")
     digester = make_user("digester", email_mode="weekly")
@@ -258,9 +272,12 @@ def test_smtp_down_loses_nothing_and_sends_once_when_back(app, smtp, client, mak
     # The action that creates the notification succeeds while the server is down.
     helper = make_user("helper")
     login(client, "helper")
-    response = post_form(client, f"/questions/{question.id}/answers",
-                         {"body": "Write one line a day, right after the run."},
-                         page=f"/questions/{question.id}")
+    response = post_form(
+        client,
+        f"/questions/{question.id}/answers",
+        {"body": "Write one line a day, right after the run."},
+        page=f"/questions/{question.id}",
+    )
     assert response.status_code in (302, 303), response.status_code
     answer = db.session.scalar(select(Answer).where(Answer.question_id == question.id))
     assert answer is not None and answer.owner_id == helper.id
@@ -299,8 +316,9 @@ def test_two_runs_at_once_send_each_notification_once(app, smtp, make_user, othe
         question = build_question(asker, title=f"A question from {asker.username} here")
         for helper in helpers:
             answered(asker, helper, question)
-    total = db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.email_state == "pending"))
+    total = db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.email_state == "pending")
+    )
     assert total == 12
     workers = [other_app(SMTP_URL=smtp.url) for _ in range(2)]
     reports = []
@@ -317,12 +335,14 @@ def test_two_runs_at_once_send_each_notification_once(app, smtp, make_user, othe
     assert sum(r.mails for r in reports) == total, [str(r) for r in reports]
     assert len(smtp.messages) == total
     assert len({m["Subject"] + m.get_body(("plain",)).get_content() for m in smtp.messages}) == (
-        total)
+        total
+    )
     assert {n.email_state for a in askers for n in notifications_of(a)} == {"sent"}
 
 
-def test_a_refused_address_does_not_block_others_and_is_given_up_after_retries(app, smtp,
-                                                                             make_user):
+def test_a_refused_address_does_not_block_others_and_is_given_up_after_retries(
+    app, smtp, make_user
+):
     good = make_user("good", email_mode="immediate")
     bad = make_user("bad", email_mode="immediate")
     smtp.handler.refuse = {"bad@example.org"}
@@ -350,9 +370,15 @@ def test_mail_building_blocks(app):
     for bad in ("http://mail.example.org", "smtp://", "smtp://host:99999"):
         with pytest.raises(MailError):
             parse_smtp_url(bad)
-    message = build_message(Mail(to="a@example.org", subject="Hi\r\nBcc: evil@example.org",
-                                 text="x", html="<p onclick='x()'>x</p><script>y</script>",
-                                 unsubscribe="http://h/unsubscribe/t"))
+    message = build_message(
+        Mail(
+            to="a@example.org",
+            subject="Hi\r\nBcc: evil@example.org",
+            text="x",
+            html="<p onclick='x()'>x</p><script>y</script>",
+            unsubscribe="http://h/unsubscribe/t",
+        )
+    )
     assert "Bcc" not in message and "\n" not in message["Subject"]
     html = message.get_body(("html",)).get_content()
     assert "onclick" not in html and "<script" not in html
@@ -372,8 +398,8 @@ def test_without_smtp_url_mail_is_written_to_the_log(app, make_user, caplog):
 
 # -- privacy ----------------------------------------------------------------------------------
 
-def test_notification_about_a_goal_closed_since_is_not_mailed_to_outsiders(app, smtp,
-                                                                          make_user):
+
+def test_notification_about_a_goal_closed_since_is_not_mailed_to_outsiders(app, smtp, make_user):
     owner = make_user("owner", email_mode="immediate")
     mentor = make_user("mentor")
     outsider = make_user("outsider", email_mode="immediate")
@@ -394,8 +420,10 @@ def test_notification_about_a_goal_closed_since_is_not_mailed_to_outsiders(app, 
     report = send_immediate()
     assert report.skipped >= 1
     assert all(m["To"] != "outsider@example.org" for m in smtp.messages)
-    assert all("Secret training plan" not in m.as_string() or m["To"] == "owner@example.org"
-               for m in smtp.messages)
+    assert all(
+        "Secret training plan" not in m.as_string() or m["To"] == "owner@example.org"
+        for m in smtp.messages
+    )
     assert {n.email_state for n in notifications_of(outsider)} == {"skipped"}
     # The owner still sees the goal: their notification about the answer is mailed.
     assert smtp.messages and {m["To"] for m in smtp.messages} == {"owner@example.org"}
@@ -405,15 +433,22 @@ def test_notification_about_a_goal_closed_since_is_not_mailed_to_outsiders(app, 
 def test_mail_never_names_an_anonymous_asker(app, smtp, make_user):
     asker = make_user("secretasker", display_name="Very Secret Person")
     invitee = make_user("invitee", email_mode="immediate")
-    question = qa.ask_question(asker, {"title": "An awkward question about salaries",
-                                       "body": "How do I ask for a raise?",
-                                       "tags": ["career"], "anonymous": True})
+    question = qa.ask_question(
+        asker,
+        {
+            "title": "An awkward question about salaries",
+            "body": "How do I ask for a raise?",
+            "tags": ["career"],
+            "anonymous": True,
+        },
+    )
     invitations.invite_to_answer(asker, question, ["invitee"])
     db.session.commit()
     if not notifications_of(invitee):  # the invitation event does not notify in this build
         with write_transaction() as session:
-            notify(session, invitee.id, "answer_invitation", "question", question.id,
-                   actor_id=asker.id)
+            notify(
+                session, invitee.id, "answer_invitation", "question", question.id, actor_id=asker.id
+            )
     assert send_immediate().mails == 1
     [message] = smtp.messages
     text = message.as_string() + parts(message)[0] + parts(message)[1]
@@ -423,6 +458,7 @@ def test_mail_never_names_an_anonymous_asker(app, smtp, make_user):
 
 # -- nudges and check-in reminders ------------------------------------------------------------
 
+
 @pytest.fixture
 def pair(make_user):
     owner, mentor = make_user("owner"), make_user("mentor")
@@ -431,9 +467,16 @@ def pair(make_user):
     mentorship.accept(mentor, request)
     db.session.commit()
     goal = db.session.get(type(goal), goal.id)
-    private_space.set_agreement(owner, goal, {
-        "modes": ["message"], "cadence": "Weekly", "response_hours": 24,
-        "success_criteria": "Swim 1 km without stopping."})
+    private_space.set_agreement(
+        owner,
+        goal,
+        {
+            "modes": ["message"],
+            "cadence": "Weekly",
+            "response_hours": 24,
+            "success_criteria": "Swim 1 km without stopping.",
+        },
+    )
     return owner, mentor, goal
 
 
@@ -477,8 +520,9 @@ def test_no_nudge_while_paused_or_without_agreement(app, pair, make_user):
 
     other_owner, other_mentor = make_user("owner2"), make_user("mentor2")
     other_goal = build_goal(other_owner, title="Read twelve books this year")
-    mentorship.accept(other_mentor, mentorship.invite(other_owner, other_goal,
-                                                      other_mentor.username, "Please?"))
+    mentorship.accept(
+        other_mentor, mentorship.invite(other_owner, other_goal, other_mentor.username, "Please?")
+    )
     db.session.commit()
     other_goal = db.session.get(type(other_goal), other_goal.id)
     private_space.send_message(other_owner, other_goal, "Hello, no agreement yet.")
@@ -489,10 +533,12 @@ def test_checkin_reminds_both_parties_once_a_day_before(app, pair, smtp):
     owner, mentor, goal = pair
     soon = utcnow() + timedelta(hours=20)
     far = utcnow() + timedelta(days=3)
-    private_space.add_checkin(owner, goal, {"scheduled_at": soon.isoformat(),
-                                            "agenda": "Review <b>technique</b>"})
-    private_space.add_checkin(mentor, goal, {"scheduled_at": far.isoformat(),
-                                             "agenda": "Plan the next month"})
+    private_space.add_checkin(
+        owner, goal, {"scheduled_at": soon.isoformat(), "agenda": "Review <b>technique</b>"}
+    )
+    private_space.add_checkin(
+        mentor, goal, {"scheduled_at": far.isoformat(), "agenda": "Plan the next month"}
+    )
     assert run_nudges().reminders == 2
     assert run_nudges().reminders == 0
     assert run_cli(app, "notify", "nudges").exit_code == 0
@@ -508,17 +554,18 @@ def test_checkin_reminds_both_parties_once_a_day_before(app, pair, smtp):
             db.session.get(User, user.id).email_mode = "immediate"
     table = Notification.__table__
     db.session.execute(table.update().values(email_state="skipped"))
-    db.session.execute(table.update().where(table.c.kind == "checkin_soon")
-                       .values(email_state="pending"))
+    db.session.execute(
+        table.update().where(table.c.kind == "checkin_soon").values(email_state="pending")
+    )
     db.session.commit()
     assert send_immediate().mails == 4
-    assert sorted({m["To"] for m in smtp.messages}) == ["mentor@example.org",
-                                                        "owner@example.org"]
+    assert sorted({m["To"] for m in smtp.messages}) == ["mentor@example.org", "owner@example.org"]
     plain, html = parts(smtp.messages[0])
     assert "check-in" in plain.lower() and "<b>technique" not in html
 
 
 # -- unsubscribe and settings ----------------------------------------------------------------
+
 
 def test_tampered_or_unknown_unsubscribe_token_is_a_clear_400(app, client, make_user):
     user = make_user("reader", email_mode="daily")
@@ -541,13 +588,19 @@ def test_settings_page_sets_the_email_mode(app, client, make_user):
     login(client, "alice")
     page = client.get("/settings")
     assert 'name="profile-email_mode"' in page.text and "Weekly digest" in page.text
-    response = post_form(client, "/settings", {
-        "profile-timezone": "UTC", "profile-email_mode": "weekly", "profile-submit": "1"})
+    response = post_form(
+        client,
+        "/settings",
+        {"profile-timezone": "UTC", "profile-email_mode": "weekly", "profile-submit": "1"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(User.email_mode).where(User.username == "alice")) == "weekly"
-    bad = post_form(client, "/settings", {
-        "profile-timezone": "UTC", "profile-email_mode": "hourly", "profile-submit": "1"})
+    bad = post_form(
+        client,
+        "/settings",
+        {"profile-timezone": "UTC", "profile-email_mode": "hourly", "profile-submit": "1"},
+    )
     assert bad.status_code == 422
     db.session.expire_all()
     assert db.session.scalar(select(User.email_mode).where(User.username == "alice")) == "weekly"

@@ -23,14 +23,19 @@ def test_healthy(app, client):
 def test_needs_no_account_and_is_never_rate_limited(app, client):
     app.config["RATELIMIT_SEARCH"] = "1 per minute"
     app.config["RATELIMIT_POSTING"] = "1 per minute"
-    codes = {client.get("/healthz", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code
-             for _ in range(150)}
+    codes = {
+        client.get("/healthz", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code
+        for _ in range(150)
+    }
     assert codes == {200}
 
 
 def test_broken_database_url_is_503_database(tmp_path, backend):
-    url = ("sqlite:////nonexistent-dir/journster/broken.db" if backend == "sqlite"
-           else "postgresql+psycopg://postgres@127.0.0.1:1/nothing_listens_here")
+    url = (
+        "sqlite:////nonexistent-dir/journster/broken.db"
+        if backend == "sqlite"
+        else "postgresql+psycopg://postgres@127.0.0.1:1/nothing_listens_here"
+    )
     broken = make_app(url, tmp_path / "instance")
     with broken.app_context():
         response = broken.test_client().get("/healthz")

@@ -59,28 +59,60 @@ def write_xml(path: Path, root: str, rows: list[dict], *, tail: str | None = Non
 
 def post(id_, type_, **attrs) -> dict:
     created = datetime(2020, 1, 1, 10) + timedelta(days=id_ - 1)
-    row = {"Id": id_, "PostTypeId": type_, "CreationDate": f"{created:%Y-%m-%dT%H:%M:%S}.250",
-           "Score": 0, "Body": f"<p>Body of post {id_}, long enough to be an answer.</p>"}
+    row = {
+        "Id": id_,
+        "PostTypeId": type_,
+        "CreationDate": f"{created:%Y-%m-%dT%H:%M:%S}.250",
+        "Score": 0,
+        "Body": f"<p>Body of post {id_}, long enough to be an answer.</p>",
+    }
     row.update(attrs)
     return row
 
 
 MINI_POSTS = [
     # An answer before its question, accepted, with hostile HTML.
-    post(5, 2, ParentId=1, Score=3, OwnerUserId=20,
-         Body='<p>Use <code>x</code>.</p><script>alert(1)</script>'
-              '<a href="javascript:alert(2)">click</a><img src="x" onerror="alert(3)">'),
-    post(1, 1, AcceptedAnswerId=5, Score=4, OwnerUserId=10, OwnerDisplayName="Ada L.",
-         CreationDate="2020-01-01T09:30:00.500", LastActivityDate="2020-01-03T00:00:00",
-         Title="How do I <b>parse</b> XML & stream it?",
-         Tags="<Python><c++><Machine Learning><C#><.net><sixth-tag>",
-         Body="<p>Hello <strong>world</strong></p>\n<script>alert('x')</script>"),
+    post(
+        5,
+        2,
+        ParentId=1,
+        Score=3,
+        OwnerUserId=20,
+        Body="<p>Use <code>x</code>.</p><script>alert(1)</script>"
+        '<a href="javascript:alert(2)">click</a><img src="x" onerror="alert(3)">',
+    ),
+    post(
+        1,
+        1,
+        AcceptedAnswerId=5,
+        Score=4,
+        OwnerUserId=10,
+        OwnerDisplayName="Ada L.",
+        CreationDate="2020-01-01T09:30:00.500",
+        LastActivityDate="2020-01-03T00:00:00",
+        Title="How do I <b>parse</b> XML & stream it?",
+        Tags="<Python><c++><Machine Learning><C#><.net><sixth-tag>",
+        Body="<p>Hello <strong>world</strong></p>\n<script>alert('x')</script>",
+    ),
     # No OwnerUserId: a deleted account; goes to the community user.
-    post(2, 1, OwnerDisplayName="Deleted Person", Score=-1,
-         Title="A question from a deleted account", Tags=f"|weird tag|ÜBER_cool|{LONG_TAG}|"),
+    post(
+        2,
+        1,
+        OwnerDisplayName="Deleted Person",
+        Score=-1,
+        Title="A question from a deleted account",
+        Tags=f"|weird tag|ÜBER_cool|{LONG_TAG}|",
+    ),
     post(3, 1, OwnerUserId=20, Title="x" * 200, Tags="<!!!><???>"),
-    post(4, 1, OwnerUserId=30, Score=-5, AcceptedAnswerId=12, Title="Downvoted question",
-         Tags="<meta>"),
+    post(
+        4,
+        1,
+        OwnerUserId=30,
+        Score=-5,
+        AcceptedAnswerId=12,
+        Title="Downvoted question",
+        Tags="<meta>",
+    ),
     post(6, 2, ParentId=2, OwnerUserId=10, Score=-2),
     post(7, 2, ParentId=999, OwnerUserId=40, Score=50),  # its question is not in the dump
     post(8, 4, OwnerUserId=10, Body="A tag wiki excerpt."),  # other post types: skipped
@@ -124,9 +156,17 @@ def run(app, *args):
 
 def test_tag_normalisation():
     assert normalise_tags("<Python><c++><Machine Learning><C#><.net><sixth-tag>") == [
-        "python", "c++", "machine-learning", "c#", ".net"]
+        "python",
+        "c++",
+        "machine-learning",
+        "c#",
+        ".net",
+    ]
     assert normalise_tags(f"|weird tag|ÜBER_cool|{LONG_TAG}|") == [
-        "weird-tag", "uber-cool", LONG_TAG[:35].rstrip("-")]
+        "weird-tag",
+        "uber-cool",
+        LONG_TAG[:35].rstrip("-"),
+    ]
     assert normalise_tags("<a><a><b>") == ["a", "b"]
     assert normalise_tags("<!!!><???>") == ["imported"]
     assert normalise_tags("") == normalise_tags(None) == ["imported"]
@@ -150,8 +190,17 @@ def test_titles_and_site_slugs():
 @pytest.mark.parametrize("batch_size", [500, 2])
 def test_import_small_dump(app, tmp_path, batch_size):
     summary = import_stackexchange(make_dump(tmp_path), batch_size=batch_size)
-    assert summary == ImportSummary(site="mini.site", users=4, questions=4, answers=5,
-                                    helpful=2, links=1, existing=0, skipped=3, skipped_links=1)
+    assert summary == ImportSummary(
+        site="mini.site",
+        users=4,
+        questions=4,
+        answers=5,
+        helpful=2,
+        links=1,
+        existing=0,
+        skipped=3,
+        skipped_links=1,
+    )
     db.session.commit()
     assert count(User) == 4 and count(Question) == 4 and count(Answer) == 5
     assert count(HelpfulMark) == 2
@@ -284,9 +333,16 @@ def test_import_real_cstheory_meta(app):
     assert count(Question, Question.answered_in_id.is_not(None)) == 13
     assert count(Question, Question.body_html.contains("<script")) == 0
     assert count(User, User.reputation < 0) == 0
-    drift = db.session.scalar(select(func.count()).select_from(Question).where(
-        Question.answer_count != select(func.count(Answer.id)).where(
-            Answer.question_id == Question.id).scalar_subquery()))
+    drift = db.session.scalar(
+        select(func.count())
+        .select_from(Question)
+        .where(
+            Question.answer_count
+            != select(func.count(Answer.id))
+            .where(Answer.question_id == Question.id)
+            .scalar_subquery()
+        )
+    )
     assert drift == 0
     again = import_stackexchange(folder)
     assert again.created == 0 and again.existing == 589 + 1322
@@ -307,8 +363,17 @@ def test_import_streams_a_large_file(app, tmp_path):
         for i in range(1, 2001):
             out.write(_row(post(i, 5, OwnerUserId=1, Body=filler)))  # tag wikis: skipped
         for i in range(3001, 3201):
-            out.write(_row(post(i, 1, OwnerUserId=i % 17 + 1, Title=f"Question number {i}",
-                                Tags="<load><test>")))
+            out.write(
+                _row(
+                    post(
+                        i,
+                        1,
+                        OwnerUserId=i % 17 + 1,
+                        Title=f"Question number {i}",
+                        Tags="<load><test>",
+                    )
+                )
+            )
             out.write(_row(post(i + 1000, 2, ParentId=i, OwnerUserId=i % 13 + 1, Score=1)))
         out.write("</posts>\n")
     size = (folder / "Posts.xml").stat().st_size
@@ -346,8 +411,10 @@ def test_compressed_dump_imports_like_the_plain_one(app, tmp_path, suffix):
     seen = []
     summary = import_stackexchange(folder, lambda done, total: seen.append((done, total)))
     assert (summary.questions, summary.answers, summary.links) == (4, 5, 1)
-    total = sum(f.stat().st_size for f in folder.iterdir()) + (
-        folder / f"Posts.xml{suffix}").stat().st_size  # Posts is read twice
+    total = (
+        sum(f.stat().st_size for f in folder.iterdir())
+        + (folder / f"Posts.xml{suffix}").stat().st_size
+    )  # Posts is read twice
     assert seen[-1] == (total, total)  # progress counts compressed bytes
     db.session.commit()
     assert by_external_id(Question, "mini.site:3").answered_in_id is not None
@@ -365,8 +432,9 @@ def test_corrupt_compressed_file_fails_cleanly(app, tmp_path):
     folder = tmp_path / "broken.site"
     folder.mkdir()
     (folder / "Posts.xml.xz").write_bytes(b"\xfd7zXZ\x00 not really xz")
-    _assert_clean_failure(run(app, "import", "stackexchange", folder),
-                          "Posts.xml.xz is not a valid compressed file")
+    _assert_clean_failure(
+        run(app, "import", "stackexchange", folder), "Posts.xml.xz is not a valid compressed file"
+    )
     with lzma.open(folder / "Posts.xml.xz", "wb") as out:  # valid xz, truncated XML inside
         out.write(('<?xml version="1.0"?>\n<posts>\n' + TRUNCATED_TAIL).encode())
     _assert_clean_failure(run(app, "import", "stackexchange", folder), "not valid XML")
@@ -417,13 +485,15 @@ def test_cli_progress_bar_only_on_a_terminal(app, tmp_path, monkeypatch):
     other = make_dump(tmp_path / "more", "other.site")
     shown = run(app, "import", "stackexchange", other)
     assert shown.exit_code == 0, shown.output
-    assert re.search(r"Importing other\.site .*100%.* [0-9.]+/[0-9.]+ MB, [0-9.]+ MB/s",
-                     shown.output), shown.output
+    assert re.search(
+        r"Importing other\.site .*100%.* [0-9.]+/[0-9.]+ MB, [0-9.]+ MB/s", shown.output
+    ), shown.output
     db.session.commit()
     public = count(Question) + count(Answer)
     reindex = run(app, "search", "reindex")
-    assert re.search(rf"Indexing .*100%.* {public}/{public} posts, [0-9,]+ posts/s",
-                     reindex.output), reindex.output
+    assert re.search(
+        rf"Indexing .*100%.* {public}/{public} posts, [0-9,]+ posts/s", reindex.output
+    ), reindex.output
 
 
 def _assert_clean_failure(result, *fragments):
@@ -437,8 +507,9 @@ def _assert_clean_failure(result, *fragments):
 def test_cli_folder_without_posts(app, tmp_path):
     (tmp_path / "empty.site").mkdir()
     (tmp_path / "empty.site" / "PostLinks.xml").write_text("<postlinks />")
-    _assert_clean_failure(run(app, "import", "stackexchange", tmp_path / "empty.site"),
-                          "Error:", "has no Posts.xml")
+    _assert_clean_failure(
+        run(app, "import", "stackexchange", tmp_path / "empty.site"), "Error:", "has no Posts.xml"
+    )
     missing = run(app, "import", "stackexchange", tmp_path / "nope")
     assert missing.exit_code == 2 and "does not exist" in missing.output
     with pytest.raises(DumpError):
@@ -446,8 +517,7 @@ def test_cli_folder_without_posts(app, tmp_path):
 
 
 TRUNCATED_TAIL = '  <row Id="9" PostTypeId="1" Title="Cut off in the midd'
-QUESTIONS = [post(i, 1, OwnerUserId=i, Title=f"Question number {i}", Tags="<t>")
-             for i in (1, 2, 3)]
+QUESTIONS = [post(i, 1, OwnerUserId=i, Title=f"Question number {i}", Tags="<t>") for i in (1, 2, 3)]
 
 
 def test_cli_truncated_file_writes_nothing_of_the_failing_batch(app, tmp_path):
@@ -480,8 +550,9 @@ def test_cli_corrupt_files(app, tmp_path):
     _assert_clean_failure(run(app, "import", "stackexchange", folder), "not valid XML")
     write_xml(folder / "Posts.xml", "posts", QUESTIONS)
     (folder / "PostLinks.xml").write_text("<postlinks><row Id='1' PostId='1'", encoding="utf-8")
-    _assert_clean_failure(run(app, "import", "stackexchange", folder),
-                          "PostLinks.xml is not valid XML")
+    _assert_clean_failure(
+        run(app, "import", "stackexchange", folder), "PostLinks.xml is not valid XML"
+    )
     db.session.commit()
     assert count(Question) == 3  # the posts themselves were fine
 
@@ -491,21 +562,30 @@ def test_cli_corrupt_files(app, tmp_path):
 
 def _demo_counts() -> dict:
     return {
-        "goals": count(Goal), "milestones": count(Milestone),
-        "done": count(Milestone, Milestone.done.is_(True)), "journal": count(JournalEntry),
+        "goals": count(Goal),
+        "milestones": count(Milestone),
+        "done": count(Milestone, Milestone.done.is_(True)),
+        "journal": count(JournalEntry),
         "goal_questions": count(Question, Question.goal_id.is_not(None)),
         "imported_questions": count(Question, Question.external_id.is_not(None)),
-        "answers": count(Answer), "helpful": count(HelpfulMark), "outcomes": count(Outcome),
+        "answers": count(Answer),
+        "helpful": count(HelpfulMark),
+        "outcomes": count(Outcome),
         "users": count(User),
     }
 
 
 def test_demo_load_is_idempotent(app, tmp_path):
     data = tmp_path / "data"
-    make_dump(data, "tiny.site", posts=[
-        post(1, 1, OwnerUserId=7, Title="A tiny imported question", Tags="<demo>"),
-        post(2, 2, ParentId=1, OwnerUserId=8, Score=2),
-    ], links=None)
+    make_dump(
+        data,
+        "tiny.site",
+        posts=[
+            post(1, 1, OwnerUserId=7, Title="A tiny imported question", Tags="<demo>"),
+            post(2, 2, ParentId=1, OwnerUserId=8, Score=2),
+        ],
+        links=None,
+    )
     first = run(app, "demo", "load", "--data-dir", data)
     assert first.exit_code == 0, first.output
     assert f"Demo users: {len(demo_users())} created" in first.output
@@ -514,9 +594,11 @@ def test_demo_load_is_idempotent(app, tmp_path):
     assert "Importing" not in first.output  # no progress bar off a terminal
     db.session.commit()
     counts = _demo_counts()
-    spec_answers = sum(len(q.get("answers", [])) for g in demo_goals()
-                       for q in g.get("questions", []) + g.get("mentorship", {}).get(
-                           "questions", [])) + sum(len(q["answers"]) for q in demo_questions())
+    spec_answers = sum(
+        len(q.get("answers", []))
+        for g in demo_goals()
+        for q in g.get("questions", []) + g.get("mentorship", {}).get("questions", [])
+    ) + sum(len(q["answers"]) for q in demo_questions())
     assert counts["goals"] == len(demo_goals()) and counts["imported_questions"] == 1
     assert counts["answers"] == spec_answers + 1
     assert counts["users"] == len(demo_users()) + 2

@@ -37,24 +37,28 @@ def in_index(word: str) -> set[str]:
 
 @pytest.fixture
 def world(app, make_user):
-    admin, alice, bob, carol, dave = (make_user(n) for n in (
-        "admin", "alice", "bob", "carol", "dave"))
+    admin, alice, bob, carol, dave = (
+        make_user(n) for n in ("admin", "alice", "bob", "carol", "dave")
+    )
     accounts.set_role("admin", "admin")
     m = MARKERS
     goal = build_goal(alice, title=f"Play the {m['goal']} in public", tags=(TAG,))
     follows.follow(dave, "tag", TAG)  # notified of what is posted under the tag
-    goal_question = build_question(alice, title=f"Which {m['goal_question']} should I buy?",
-                                   tags=(TAG,), goal=goal)
-    goal_answer = build_answer(bob, goal_question,
-                               f"Buy a second hand one, {m['goal_answer']} style.")
-    question = build_question(alice, title=f"How to tune a {m['question']} quickly?",
-                              tags=(TAG,))
-    question_answer = build_answer(bob, question,
-                                   f"Use a clip-on tuner, the {m['question_answer']} way.")
+    goal_question = build_question(
+        alice, title=f"Which {m['goal_question']} should I buy?", tags=(TAG,), goal=goal
+    )
+    goal_answer = build_answer(
+        bob, goal_question, f"Buy a second hand one, {m['goal_answer']} style."
+    )
+    question = build_question(alice, title=f"How to tune a {m['question']} quickly?", tags=(TAG,))
+    question_answer = build_answer(
+        bob, question, f"Use a clip-on tuner, the {m['question_answer']} way."
+    )
     visible = build_question(alice, title="How do I get over stage fright?", tags=(TAG,))
     answer = build_answer(bob, visible, f"Breathe slowly and practise, {m['answer']} trick.")
-    comment = questions.add_comment(carol, question=visible,
-                                    body=f"Have you tried {m['comment']} exercises?")
+    comment = questions.add_comment(
+        carol, question=visible, body=f"Have you tried {m['comment']} exercises?"
+    )
     drain(get_backend())
     for word in MARKERS.values():
         assert in_index(word) or word == MARKERS["comment"], word  # comments are not indexed
@@ -62,18 +66,36 @@ def world(app, make_user):
     for name in ("admin", "alice", "bob", "carol", "dave"):
         clients[name] = app.test_client()
         login(clients[name], name)
-    return {"admin": admin, "alice": alice, "bob": bob, "clients": clients, "goal": goal,
-            "goal_question": goal_question, "question": question, "visible": visible,
-            "answer": answer, "comment": comment, "hidden_items": {
-                ("goal", goal.id), ("question", goal_question.id), ("answer", goal_answer.id),
-                ("question", question.id), ("answer", question_answer.id),
-                ("answer", answer.id)}}
+    return {
+        "admin": admin,
+        "alice": alice,
+        "bob": bob,
+        "clients": clients,
+        "goal": goal,
+        "goal_question": goal_question,
+        "question": question,
+        "visible": visible,
+        "answer": answer,
+        "comment": comment,
+        "hidden_items": {
+            ("goal", goal.id),
+            ("question", goal_question.id),
+            ("answer", goal_answer.id),
+            ("question", question.id),
+            ("answer", question_answer.id),
+            ("answer", answer.id),
+        },
+    }
 
 
 def _hide_all(w, action="hide"):
     admin = w["admin"]
-    for kind, obj in (("goal", w["goal"]), ("question", w["question"]),
-                      ("answer", w["answer"]), ("comment", w["comment"])):
+    for kind, obj in (
+        ("goal", w["goal"]),
+        ("question", w["question"]),
+        ("answer", w["answer"]),
+        ("comment", w["comment"]),
+    ):
         getattr(moderation, action)(admin, kind, obj.id, "test")
     drain(get_backend())
 
@@ -81,15 +103,28 @@ def _hide_all(w, action="hide"):
 def _public_surfaces(w) -> list[str]:
     goal, question = w["goal"], w["question"]
     return [
-        "/", "/questions", "/questions?sort=votes", "/questions?sort=unanswered", "/goals",
-        f"/tags/{TAG}", f"/questions/{w['visible'].id}", "/users/alice", "/users/bob",
-        "/users/carol", "/feeds/questions.atom", f"/feeds/tags/{TAG}.atom",
+        "/",
+        "/questions",
+        "/questions?sort=votes",
+        "/questions?sort=unanswered",
+        "/goals",
+        f"/tags/{TAG}",
+        f"/questions/{w['visible'].id}",
+        "/users/alice",
+        "/users/bob",
+        "/users/carol",
+        "/feeds/questions.atom",
+        f"/feeds/tags/{TAG}.atom",
         *(f"/search?q={word}" for word in MARKERS.values()),
         *(f"/api/v1/search?q={word}" for word in MARKERS.values()),
         *(f"/api/v1/similar?text={word}" for word in MARKERS.values()),
-        "/api/v1/questions", f"/api/v1/questions?tag={TAG}", "/api/v1/goals",
-        f"/api/v1/goals?tag={TAG}", f"/api/v1/questions/{w['visible'].id}",
-        f"/api/v1/goals/{goal.id}", f"/api/v1/questions/{question.id}",
+        "/api/v1/questions",
+        f"/api/v1/questions?tag={TAG}",
+        "/api/v1/goals",
+        f"/api/v1/goals?tag={TAG}",
+        f"/api/v1/questions/{w['visible'].id}",
+        f"/api/v1/goals/{goal.id}",
+        f"/api/v1/questions/{question.id}",
     ]
 
 
@@ -123,10 +158,13 @@ def test_hidden_posts_vanish_for_anonymous_readers_and_other_users(world):
         client = world["clients"][name]
         for path in _public_surfaces(world) + (["/following"] if name == "dave" else []):
             assert _shows_a_marker(client, path, world) is None, (name, path)
-        for path in (f"/goals/{world['goal'].id}", f"/questions/{world['question'].id}",
-                     f"/questions/{world['goal_question'].id}",
-                     f"/api/v1/answers/{world['answer'].id}",
-                     f"/api/v1/questions/{world['goal_question'].id}"):
+        for path in (
+            f"/goals/{world['goal'].id}",
+            f"/questions/{world['question'].id}",
+            f"/questions/{world['goal_question'].id}",
+            f"/api/v1/answers/{world['answer'].id}",
+            f"/api/v1/questions/{world['goal_question'].id}",
+        ):
             assert client.get(path).status_code == 404, (name, path)
     # The visible thread lost its hidden answer from its count, too.
     body = world["clients"]["anon"].get(f"/api/v1/questions/{world['visible'].id}").get_json()
@@ -137,18 +175,30 @@ def test_lists_leave_hidden_posts_out_even_for_author_and_admin(world):
     _hide_all(world)
     for name in ("alice", "bob", "admin"):
         client = world["clients"][name]
-        for path in ("/", "/questions", "/goals", f"/tags/{TAG}", "/users/alice",
-                     "/users/bob", f"/api/v1/questions?tag={TAG}"):
+        for path in (
+            "/",
+            "/questions",
+            "/goals",
+            f"/tags/{TAG}",
+            "/users/alice",
+            "/users/bob",
+            f"/api/v1/questions?tag={TAG}",
+        ):
             assert _shows_a_marker(client, path, world) is None, (name, path)
 
 
 def test_authors_and_admins_see_the_banner(world):
     _hide_all(world)
     clients = world["clients"]
-    pages = {"alice": [f"/goals/{world['goal'].id}", f"/questions/{world['question'].id}",
-                       f"/questions/{world['goal_question'].id}"],
-             "bob": [f"/questions/{world['visible'].id}"],
-             "carol": [f"/questions/{world['visible'].id}"]}
+    pages = {
+        "alice": [
+            f"/goals/{world['goal'].id}",
+            f"/questions/{world['question'].id}",
+            f"/questions/{world['goal_question'].id}",
+        ],
+        "bob": [f"/questions/{world['visible'].id}"],
+        "carol": [f"/questions/{world['visible'].id}"],
+    }
     for name, paths in pages.items():
         for path in paths:
             for who in (name, "admin"):

@@ -64,6 +64,7 @@ SIMILAR_WORDS = "pangolin habitat"  # shared by the goal's questions and the oth
 
 # -- the rules, as the test states them (independently of app/services/visibility.py) -------
 
+
 @dataclass
 class State:
     """What the goal looks like in a phase."""
@@ -86,8 +87,9 @@ def public_rule(role: str, state: State) -> bool:
 def phase_rule(k: int) -> Rule:
     """Rule 3: content of private phase k: the owner, and mentor k while they may see the
     goal (it is open again, or they are its mentor). Never another phase's mentor."""
-    return lambda role, state: role == "owner" or (
-        role == f"mentor{k}" and (state.goal_open or state.mentor == role))
+    return lambda role, state: (
+        role == "owner" or (role == f"mentor{k}" and (state.goal_open or state.mentor == role))
+    )
 
 
 def space_rule(k: int) -> Rule:
@@ -129,13 +131,24 @@ class Post:
 
     def urls(self) -> list[str]:
         if self.kind == "goal":
-            return [f"/goals/{self.id}", f"/goals/{self.id}/revisions",
-                    f"/api/v1/goals/{self.id}", f"/api/v1/goals/{self.id}/revisions"]
+            return [
+                f"/goals/{self.id}",
+                f"/goals/{self.id}/revisions",
+                f"/api/v1/goals/{self.id}",
+                f"/api/v1/goals/{self.id}/revisions",
+            ]
         if self.kind == "question":
-            return [f"/questions/{self.id}", f"/questions/{self.id}/revisions",
-                    f"/api/v1/questions/{self.id}", f"/api/v1/questions/{self.id}/revisions"]
-        return [f"/answers/{self.id}/revisions", f"/api/v1/answers/{self.id}",
-                f"/api/v1/answers/{self.id}/revisions"]
+            return [
+                f"/questions/{self.id}",
+                f"/questions/{self.id}/revisions",
+                f"/api/v1/questions/{self.id}",
+                f"/api/v1/questions/{self.id}/revisions",
+            ]
+        return [
+            f"/answers/{self.id}/revisions",
+            f"/api/v1/answers/{self.id}",
+            f"/api/v1/answers/{self.id}/revisions",
+        ]
 
     @property
     def doc_id(self) -> str:
@@ -143,6 +156,7 @@ class Post:
 
 
 # -- viewers --------------------------------------------------------------------------------
+
 
 @dataclass
 class Viewer:
@@ -181,6 +195,7 @@ def make_viewers(app, users: dict) -> dict[str, Viewer]:
 
 # -- the scenario ---------------------------------------------------------------------------
 
+
 class Scenario:
     """The goal, its posts and markers, built phase by phase through the services."""
 
@@ -216,13 +231,25 @@ class Scenario:
         return f"/questions/{self.posts[name].id}"
 
     # content -------------------------------------------------------------------------------
-    def ask(self, name: str, rule: Rule, title_word: str, body_word: str, old_word: str,
-            asker=None, goal=True) -> None:
+    def ask(
+        self,
+        name: str,
+        rule: Rule,
+        title_word: str,
+        body_word: str,
+        old_word: str,
+        asker=None,
+        goal=True,
+    ) -> None:
         """A question whose first body is replaced by an edit (so it has a revision)."""
         owner = asker or self.users["owner"]
-        question = build_question(owner, title=f"Pangolin habitat question {title_word}",
-                                  body=f"First draft {old_word}", tags=(TAG,),
-                                  goal=self.goal() if goal else None)
+        question = build_question(
+            owner,
+            title=f"Pangolin habitat question {title_word}",
+            body=f"First draft {old_word}",
+            tags=(TAG,),
+            goal=self.goal() if goal else None,
+        )
         questions.edit_question(owner, question, {"body": f"Where do they sleep {body_word}"})
         self.post(name, "question", question, rule)
         url = self.q_url(name)
@@ -230,8 +257,15 @@ class Scenario:
         self.mark(body_word, rule, url, indexed=True)
         self.mark(old_word, rule, f"{url}/revisions")
 
-    def answer(self, name: str, question: str, author: str, rule: Rule, word: str,
-               old_word: str | None = None) -> None:
+    def answer(
+        self,
+        name: str,
+        question: str,
+        author: str,
+        rule: Rule,
+        word: str,
+        old_word: str | None = None,
+    ) -> None:
         user = self.users[author]
         target = self.question(question)
         if old_word:
@@ -243,8 +277,15 @@ class Scenario:
         self.post(name, "answer", answer, rule)
         self.mark(word, rule, self.q_url(question), indexed=True)
 
-    def comment(self, author: str, rule: Rule, word: str, *, question: str | None = None,
-                answer: str | None = None) -> None:
+    def comment(
+        self,
+        author: str,
+        rule: Rule,
+        word: str,
+        *,
+        question: str | None = None,
+        answer: str | None = None,
+    ) -> None:
         user = self.users[author]
         if question:
             questions.add_comment(user, question=self.question(question), body=f"Hm {word}")
@@ -270,23 +311,38 @@ class Scenario:
         for who, user in (("owner", owner), ("mentor", mentor)):
             word = self.mark(f"{prefix}msg{who}", space_rule(k), f"{api}/messages")
             private_space.send_message(user, self.goal(), f"Hello {word}")
-        private_space.set_agreement(owner, self.goal(), {
-            "modes": ["video"], "response_hours": 48,
-            "cadence": "Weekly " + self.mark(f"{prefix}cadence", agreement_rule(k),
-                                             f"{api}/agreement"),
-            "success_criteria": "Release " + self.mark(f"{prefix}agreement", agreement_rule(k),
-                                                       f"{api}/agreement")})
-        checkin = private_space.add_checkin(mentor, self.goal(), {
-            "scheduled_at": (utcnow() + timedelta(days=3)).isoformat(),
-            "agenda": "Review " + self.mark(f"{prefix}checkin", space_rule(k),
-                                            f"{api}/checkins")})
-        private_space.update_checkin(owner, self.goal(), checkin, {
-            "notes": "Went well " + self.mark(f"{prefix}notes", space_rule(k),
-                                              f"{api}/checkins")})
+        private_space.set_agreement(
+            owner,
+            self.goal(),
+            {
+                "modes": ["video"],
+                "response_hours": 48,
+                "cadence": "Weekly "
+                + self.mark(f"{prefix}cadence", agreement_rule(k), f"{api}/agreement"),
+                "success_criteria": "Release "
+                + self.mark(f"{prefix}agreement", agreement_rule(k), f"{api}/agreement"),
+            },
+        )
+        checkin = private_space.add_checkin(
+            mentor,
+            self.goal(),
+            {
+                "scheduled_at": (utcnow() + timedelta(days=3)).isoformat(),
+                "agenda": "Review "
+                + self.mark(f"{prefix}checkin", space_rule(k), f"{api}/checkins"),
+            },
+        )
+        private_space.update_checkin(
+            owner,
+            self.goal(),
+            checkin,
+            {"notes": "Went well " + self.mark(f"{prefix}notes", space_rule(k), f"{api}/checkins")},
+        )
 
     def invite(self, k: int, word: str):
-        request = mentorship.invite(self.users["owner"], self.goal(),
-                                    self.users[f"mentor{k}"].username, f"Please {word}")
+        request = mentorship.invite(
+            self.users["owner"], self.goal(), self.users[f"mentor{k}"].username, f"Please {word}"
+        )
         self.requests[k] = request.id
         self.mark(word, invite_rule(k), f"/api/v1/mentorship-requests/{request.id}")
         return request
@@ -294,8 +350,12 @@ class Scenario:
 
 def build_open_phase(s: Scenario) -> None:
     owner, stranger = s.users["owner"], s.users["stranger"]
-    goal = build_goal(owner, title="Pangolin rescue plan zqxpubgoaltitle", tags=(TAG,),
-                      description="Plan notes zqxpubgoalrevold")
+    goal = build_goal(
+        owner,
+        title="Pangolin rescue plan zqxpubgoaltitle",
+        tags=(TAG,),
+        description="Plan notes zqxpubgoalrevold",
+    )
     s.goal_id = goal.id
     goals.edit_goal(owner, goal, {"description": "Rescue pangolins zqxpubgoalbody"})
     s.post("goal", "goal", goal, public_rule)
@@ -310,8 +370,12 @@ def build_open_phase(s: Scenario) -> None:
     helpful.set_outcome(owner, s.question("qone"), "Built a burrow zqxpuboutcome")
     s.mark("zqxpuboutcome", public_rule, s.q_url("qone"))
     # A public thread elsewhere, like the goal's questions: its similar box is a surface.
-    other = build_question(stranger, title=f"{SIMILAR_WORDS} survey methods",
-                           body="How do you count pangolins in a habitat survey?", tags=(TAG,))
+    other = build_question(
+        stranger,
+        title=f"{SIMILAR_WORDS} survey methods",
+        body="How do you count pangolins in a habitat survey?",
+        tags=(TAG,),
+    )
     s.post("other", "question", other, always)
 
 
@@ -333,17 +397,30 @@ def build_private_phase(s: Scenario, k: int, prefix: str) -> None:
 
 # -- the checks -----------------------------------------------------------------------------
 
+
 def list_surfaces(s: Scenario) -> list[str]:
     """Pages and API responses that list or mention many posts."""
     names = [s.users[r].username for r in ("owner", "answerer", "mentor1", "mentor2")]
     similar_text = quote(f"{SIMILAR_WORDS} worry doubt zqxmoneqtitle zqxmtwoqtitle")
     return [
-        "/", "/questions", "/questions?sort=active", "/questions?sort=votes", "/goals",
-        "/goals?status=achieved", f"/tags/{TAG}", f"/tags/{TAG}?sort=active",
-        "/feeds/questions.atom", f"/feeds/tags/{TAG}.atom",
-        *(f"/users/{name}" for name in names), *(f"/api/v1/users/{name}" for name in names),
-        "/api/v1/goals", f"/api/v1/goals?owner={names[0]}", f"/api/v1/goals?tag={TAG}",
-        "/api/v1/questions", f"/api/v1/questions?tag={TAG}", "/api/v1/questions?sort=votes",
+        "/",
+        "/questions",
+        "/questions?sort=active",
+        "/questions?sort=votes",
+        "/goals",
+        "/goals?status=achieved",
+        f"/tags/{TAG}",
+        f"/tags/{TAG}?sort=active",
+        "/feeds/questions.atom",
+        f"/feeds/tags/{TAG}.atom",
+        *(f"/users/{name}" for name in names),
+        *(f"/api/v1/users/{name}" for name in names),
+        "/api/v1/goals",
+        f"/api/v1/goals?owner={names[0]}",
+        f"/api/v1/goals?tag={TAG}",
+        "/api/v1/questions",
+        f"/api/v1/questions?tag={TAG}",
+        "/api/v1/questions?sort=votes",
         f"/api/v1/similar?text={similar_text}&limit=20",
     ]
 
@@ -351,8 +428,11 @@ def list_surfaces(s: Scenario) -> list[str]:
 def search_surfaces(s: Scenario, words: list[str]) -> list[str]:
     urls = []
     for word in words:
-        urls += [f"/search?q={word}", f"/api/v1/search?q={word}&per_page=100",
-                 f"/search?q={word}&type=answer"]
+        urls += [
+            f"/search?q={word}",
+            f"/api/v1/search?q={word}&per_page=100",
+            f"/search?q={word}&type=answer",
+        ]
     return urls
 
 
@@ -362,9 +442,13 @@ def misspelled(word: str) -> str:
 
 def private_space_surfaces(s: Scenario) -> list[str]:
     api = f"/api/v1/goals/{s.goal_id}"
-    return [f"{api}/messages", f"{api}/checkins", f"{api}/agreement",
-            f"{api}/mentor-candidates",
-            *(f"/api/v1/mentorship-requests/{rid}" for rid in s.requests.values())]
+    return [
+        f"{api}/messages",
+        f"{api}/checkins",
+        f"{api}/agreement",
+        f"{api}/mentor-candidates",
+        *(f"/api/v1/mentorship-requests/{rid}" for rid in s.requests.values()),
+    ]
 
 
 def echoed(viewer: Viewer, url: str, word: str) -> int:
@@ -426,17 +510,20 @@ class Matrix:
                     self.fail(f"{viewer.role}: {url} ({name}) answered {status}, not {expected}")
                 private = visible and not post.rule("anonymous", state)
                 if private and "no-store" not in viewer.cache_control:
-                    self.fail(f"{viewer.role}: private {url} sent Cache-Control "
-                              f"{viewer.cache_control!r}, not no-store")
+                    self.fail(
+                        f"{viewer.role}: private {url} sent Cache-Control "
+                        f"{viewer.cache_control!r}, not no-store"
+                    )
                 self.scan(viewer, url, body)
         for post in self.s.posts.values():
             if post.kind != "answer":
                 continue
             page = bodies.get(f"/questions/{post.question_id}", "")
             has_anchor = f'id="answer-{post.id}"' in page
-            question_visible = any(p.kind == "question" and p.id == post.question_id
-                                   and p.rule(viewer.role, state)
-                                   for p in self.s.posts.values())
+            question_visible = any(
+                p.kind == "question" and p.id == post.question_id and p.rule(viewer.role, state)
+                for p in self.s.posts.values()
+            )
             if question_visible and has_anchor != post.rule(viewer.role, state):
                 self.fail(f"{viewer.role}: anchor answer-{post.id} shown={has_anchor}")
         self.check_homes(viewer, bodies)
@@ -469,9 +556,12 @@ class Matrix:
                 k = next(k for k, rid in self.s.requests.items() if url.endswith(f"/{rid}"))
                 allowed = {200} if invite_rule(k)(viewer.role, state) else {404}
             elif url.endswith(("/messages", "/checkins")) and (
-                    (viewer.role == "mentor1" and state.name not in ("open", "invited"))
-                    or (viewer.role == "mentor2"
-                        and state.name in ("closed again", "completed", "published"))):
+                (viewer.role == "mentor1" and state.name not in ("open", "invited"))
+                or (
+                    viewer.role == "mentor2"
+                    and state.name in ("closed again", "completed", "published")
+                )
+            ):
                 allowed = {200}  # a former mentor keeps reading their own phase (§3.1)
             elif not goal_visible:
                 allowed = {404}
@@ -479,8 +569,13 @@ class Matrix:
                 allowed = {200} if viewer.role == "owner" else {403}
             elif url.endswith("/agreement"):
                 party = viewer.role in ("owner", state.mentor)
-                allowed = ({200, 404} if party and state.live else {409} if party
-                           or state.live is None else {403})
+                allowed = (
+                    {200, 404}
+                    if party and state.live
+                    else {409}
+                    if party or state.live is None
+                    else {403}
+                )
             else:
                 allowed = {200} if viewer.role in ("owner", state.mentor) else {403}
             if status not in allowed:
@@ -509,8 +604,10 @@ class Matrix:
                 page = json.loads(body)
                 # Hits dropped by the database re-check must not be counted either.
                 if page["total"] <= page["per_page"] and page["total"] != len(page["items"]):
-                    self.fail(f"{viewer.role}: {url} counts {page['total']} hits, "
-                              f"shows {len(page['items'])}")
+                    self.fail(
+                        f"{viewer.role}: {url} counts {page['total']} hits, "
+                        f"shows {len(page['items'])}"
+                    )
         if drained and viewer.role == "anonymous":
             # Public, indexed markers are found again (positive: the search works at all),
             # and a misspelled public title still gets its did-you-mean.
@@ -528,19 +625,21 @@ class Matrix:
         """After draining: the index holds exactly the public posts, no hidden marker."""
         backend = get_backend()
         backend.refresh()
-        expected = {p.doc_id for p in self.s.posts.values()
-                    if p.rule("anonymous", self.s.state)}
+        expected = {p.doc_id for p in self.s.posts.values() if p.rule("anonymous", self.s.state)}
         held = backend.doc_ids()
         if held != expected:
-            self.fail(f"index holds {sorted(held - expected)} extra, "
-                      f"misses {sorted(expected - held)}")
+            self.fail(
+                f"index holds {sorted(held - expected)} extra, misses {sorted(expected - held)}"
+            )
         for marker in self.s.markers.values():
             if marker.rule("anonymous", self.s.state):
                 continue
             results = backend.search(parse_query(marker.word))
             if results.hits or results.total:
-                self.fail(f"index search for hidden {marker.word}: total {results.total}, "
-                          f"hits {[h.doc_id for h in results.hits]}")
+                self.fail(
+                    f"index search for hidden {marker.word}: total {results.total}, "
+                    f"hits {[h.doc_id for h in results.hits]}"
+                )
 
     # one phase -----------------------------------------------------------------------------
     def run_phase(self, state: State) -> None:
@@ -569,9 +668,16 @@ def unlimited_search(app):
 
 @pytest.fixture
 def people(make_user):
-    users = {role: make_user(name) for role, name in (
-        ("owner", "protege"), ("stranger", "stranger"), ("answerer", "answerer"),
-        ("mentor1", "mentorone"), ("mentor2", "mentortwo"))}
+    users = {
+        role: make_user(name)
+        for role, name in (
+            ("owner", "protege"),
+            ("stranger", "stranger"),
+            ("answerer", "answerer"),
+            ("mentor1", "mentorone"),
+            ("mentor2", "mentortwo"),
+        )
+    }
     users["admin"] = make_user("siteadmin", email="admin@example.org")
     assert users["admin"].role == ROLE_ADMIN  # admins follow the same rule as anyone
     return users
@@ -616,8 +722,9 @@ def test_privacy_matrix(app, people):
 
     words = list(s.markers)
     assert not [(a, b) for a in words for b in words if a != b and a in b], "markers overlap"
-    assert not matrix.failures, (
-        f"{len(matrix.failures)} privacy failures:\n" + "\n".join(matrix.failures[:150]))
+    assert not matrix.failures, f"{len(matrix.failures)} privacy failures:\n" + "\n".join(
+        matrix.failures[:150]
+    )
     # Coverage, so a future change that silently drops surfaces shows up here.
     assert len(matrix.counts["phases"]) == 9 and len(matrix.counts["surfaces"]) >= 35
     assert matrix.counts["requests"] > 5000
@@ -625,20 +732,26 @@ def test_privacy_matrix(app, people):
 
 # -- "answered in" links: a public thread pointing at a thread that is hidden now ------------
 
+
 @pytest.fixture
 def linked(people):
     """A public, goal-less question linked as "answered in" a goal's question, and the goal
     closed afterwards; plus one linked to a question written in the private phase."""
     owner = people["owner"]
     goal = build_goal(owner, title="Pangolin rescue plan zqxlinkgoaltitle", tags=(TAG,))
-    target = build_question(owner, title="Pangolin habitat question zqxlinkpubtitle",
-                            tags=(TAG,), goal=goal)
+    target = build_question(
+        owner, title="Pangolin habitat question zqxlinkpubtitle", tags=(TAG,), goal=goal
+    )
     public = build_question(owner, title="Where to read about pangolin dens?", tags=(TAG,))
     questions.set_answered_in(owner, public, target.id)
     request = mentorship.invite(owner, goal, people["mentor1"].username, "Please mentor me")
     mentorship.accept(people["mentor1"], request)
-    private = build_question(owner, title="Pangolin habitat worry zqxlinkprivtitle",
-                             tags=(TAG,), goal=db.session.get(Goal, goal.id))
+    private = build_question(
+        owner,
+        title="Pangolin habitat worry zqxlinkprivtitle",
+        tags=(TAG,),
+        goal=db.session.get(Goal, goal.id),
+    )
     later = build_question(owner, title="Any news about pangolin dens?", tags=(TAG,))
     # A new link into the closed goal is refused (rule 7); one made before that rule (or
     # by hand) must still not show its target.

@@ -63,17 +63,20 @@ def test_web_comments_share_the_posting_limit(app, pair):
     page = f"/questions/{question.id}"
     for _ in range(2):
         token = csrf_token_from(client.get(page))
-        response = client.post(f"{page}/comments", data={"csrf_token": token, "body": "Which?"},
-                               environ_base=ip(1))
+        response = client.post(
+            f"{page}/comments", data={"csrf_token": token, "body": "Which?"}, environ_base=ip(1)
+        )
         assert response.status_code == 302
     before = count(Comment)
     token = csrf_token_from(client.get(page))
     # An answer after two comments: one shared bucket for posts and comments.
-    response = client.post(f"{page}/answers", environ_base=ip(1),
-                           data={"csrf_token": token, "body": "x" * 40})
+    response = client.post(
+        f"{page}/answers", environ_base=ip(1), data={"csrf_token": token, "body": "x" * 40}
+    )
     assert_429_page(response)
-    response = client.post(f"{page}/comments", data={"csrf_token": token, "body": "Again?"},
-                           environ_base=ip(1))
+    response = client.post(
+        f"{page}/comments", data={"csrf_token": token, "body": "Again?"}, environ_base=ip(1)
+    )
     assert_429_page(response)
     assert count(Comment) == before
 
@@ -85,16 +88,25 @@ def test_api_messages_have_their_own_limit_per_account(app, client, pair):
     owner_auth, mentor_auth = bearer(issue_token(owner)[0]), bearer(issue_token(mentor)[0])
     url = f"{API}/goals/{goal.id}/messages"
     # More messages than the posting limit allows: messages are counted on their own.
-    codes = [client.post(url, headers=owner_auth, json={"body": f"hi {i}"},
-                         environ_base=ip(10 + i)).status_code for i in range(3)]
+    codes = [
+        client.post(
+            url, headers=owner_auth, json={"body": f"hi {i}"}, environ_base=ip(10 + i)
+        ).status_code
+        for i in range(3)
+    ]
     assert codes == [201, 201, 201]
     before = count(Message)
-    assert_429_json(client.post(url, headers=owner_auth, json={"body": "one more"},
-                                environ_base=ip(20)))
+    assert_429_json(
+        client.post(url, headers=owner_auth, json={"body": "one more"}, environ_base=ip(20))
+    )
     assert count(Message) == before
     # The other party is not held back by the owner's account limit.
-    assert client.post(url, headers=mentor_auth, json={"body": "hello"},
-                       environ_base=ip(21)).status_code == 201
+    assert (
+        client.post(
+            url, headers=mentor_auth, json={"body": "hello"}, environ_base=ip(21)
+        ).status_code
+        == 201
+    )
     # Reading the thread is not limited.
     assert client.get(url, headers=owner_auth, environ_base=ip(20)).status_code == 200
 
@@ -104,8 +116,10 @@ def test_api_messages_are_limited_per_ip(app, client, pair):
     owner, mentor, goal, _ = pair
     owner_auth, mentor_auth = bearer(issue_token(owner)[0]), bearer(issue_token(mentor)[0])
     url = f"{API}/goals/{goal.id}/messages"
-    codes = [client.post(url, headers=auth, json={"body": "hi"}, environ_base=ip(30)).status_code
-             for auth in (owner_auth, owner_auth, mentor_auth, mentor_auth)]
+    codes = [
+        client.post(url, headers=auth, json={"body": "hi"}, environ_base=ip(30)).status_code
+        for auth in (owner_auth, owner_auth, mentor_auth, mentor_auth)
+    ]
     assert codes == [201, 201, 201, 429]
 
 
@@ -118,8 +132,11 @@ def test_web_messages_limit_answers_a_page_with_retry_after(app, pair):
 
     def send(body):
         token = csrf_token_from(client.get(page))
-        return client.post(f"{page}/messages", environ_base=ip(40),
-                           data={"message-csrf_token": token, "message-body": body})
+        return client.post(
+            f"{page}/messages",
+            environ_base=ip(40),
+            data={"message-csrf_token": token, "message-body": body},
+        )
 
     assert [send(f"hello {i}").status_code for i in range(2)] == [302, 302]
     before = count(Message)
@@ -140,8 +157,10 @@ def test_search_page_is_limited_per_ip(app, client):
 def test_api_search_is_limited_per_account_and_shared_with_the_page(app, client, make_user):
     app.config["RATELIMIT_SEARCH"] = "3 per minute"
     auth = bearer(issue_token(make_user("reader"))[0])
-    codes = [client.get(f"{API}/search?q=shoes", headers=auth, environ_base=ip(60 + i)).status_code
-             for i in range(3)]
+    codes = [
+        client.get(f"{API}/search?q=shoes", headers=auth, environ_base=ip(60 + i)).status_code
+        for i in range(3)
+    ]
     assert codes == [200, 200, 200]
     assert_429_json(client.get(f"{API}/search?q=shoes", headers=auth, environ_base=ip(70)))
     # Anonymous from a fresh address: its own buckets; the page and the API share one.
@@ -170,17 +189,27 @@ def test_the_no_js_similar_check_on_ask_counts_with_api_similar(app, make_user):
 
     def check():
         token = csrf_token_from(client.get("/ask"))
-        return client.post("/ask", environ_base=ip(95), data={
-            "csrf_token": token, "title": "Marathon shoes", "check_similar": "1"})
+        return client.post(
+            "/ask",
+            environ_base=ip(95),
+            data={"csrf_token": token, "title": "Marathon shoes", "check_similar": "1"},
+        )
 
     assert [check().status_code for _ in range(2)] == [200, 200]
     assert client.get(f"{API}/similar?text=marathon+shoes", environ_base=ip(95)).status_code == 200
     assert_429_page(check())
     # Publishing a question is posting, not a similar-threads lookup.
     token = csrf_token_from(client.get("/ask"))
-    posted = client.post("/ask", environ_base=ip(95), data={
-        "csrf_token": token, "title": "A real question about marathon shoes",
-        "body": "Details here.", "tags": "running"})
+    posted = client.post(
+        "/ask",
+        environ_base=ip(95),
+        data={
+            "csrf_token": token,
+            "title": "A real question about marathon shoes",
+            "body": "Details here.",
+            "tags": "running",
+        },
+    )
     assert posted.status_code == 302
 
 
@@ -228,9 +257,21 @@ def redis_url():
 def search_process(database_url, tmp_path, storage, address, attempts) -> list[int]:
     """Search from a separate Python process, like a second gunicorn worker."""
     result = subprocess.run(
-        [sys.executable, "-c", WORKER_SCRIPT, database_url, str(tmp_path), storage, address,
-         str(attempts)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            "-c",
+            WORKER_SCRIPT,
+            database_url,
+            str(tmp_path),
+            storage,
+            address,
+            str(attempts),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return [int(code) for code in result.stdout.strip().splitlines()[-1].split(",")]
 

@@ -32,15 +32,24 @@ def world(app, make_user):
 def api_action(kind: str, client, question, headers, address):
     """One state-changing API call of the given kind; its status code."""
     calls = {
-        "votes": lambda: client.post(f"{API}/questions/{question.id}/votes", json={"value": 1},
-                                     headers=headers, environ_base=address),
-        "flags": lambda: client.post(f"{API}/flags", headers=headers, environ_base=address,
-                                     json={"type": "question", "id": question.id,
-                                           "reason": "spam"}),
-        "follows": lambda: client.put(f"{API}/follows/tag/speaking", headers=headers,
-                                      environ_base=address),
-        "blocks": lambda: client.put(f"{API}/users/bob/block", headers=headers,
-                                     environ_base=address),
+        "votes": lambda: client.post(
+            f"{API}/questions/{question.id}/votes",
+            json={"value": 1},
+            headers=headers,
+            environ_base=address,
+        ),
+        "flags": lambda: client.post(
+            f"{API}/flags",
+            headers=headers,
+            environ_base=address,
+            json={"type": "question", "id": question.id, "reason": "spam"},
+        ),
+        "follows": lambda: client.put(
+            f"{API}/follows/tag/speaking", headers=headers, environ_base=address
+        ),
+        "blocks": lambda: client.put(
+            f"{API}/users/bob/block", headers=headers, environ_base=address
+        ),
     }
     return calls[kind]()
 
@@ -77,11 +86,15 @@ def test_api_actions_are_limited_per_account_and_per_ip(app, client, world, kind
 def web_action(kind: str, client, question, address):
     page = f"/questions/{question.id}"
     token = csrf_token_from(client.get(page))
-    urls = {"votes": (f"{page}/vote", {"value": "1"}),
-            "flags": ("/flags", {"type": "question", "id": str(question.id), "reason": "spam",
-                                 "next": page}),
-            "follows": ("/follow/tag/speaking", {"next": page}),
-            "blocks": ("/users/bob/block", {})}
+    urls = {
+        "votes": (f"{page}/vote", {"value": "1"}),
+        "flags": (
+            "/flags",
+            {"type": "question", "id": str(question.id), "reason": "spam", "next": page},
+        ),
+        "follows": ("/follow/tag/speaking", {"next": page}),
+        "blocks": ("/users/bob/block", {}),
+    }
     url, data = urls[kind]
     return client.post(url, data={"csrf_token": token, **data}, environ_base=address)
 

@@ -36,9 +36,22 @@ def redis_url():
 def worker_process(database_url, tmp_path, storage, account, ip, attempts) -> list[int]:
     """Run sign-in attempts in a separate Python process, like a second gunicorn worker."""
     result = subprocess.run(
-        [sys.executable, "-c", WORKER_SCRIPT, database_url, str(tmp_path), storage, account, ip,
-         str(attempts)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            "-c",
+            WORKER_SCRIPT,
+            database_url,
+            str(tmp_path),
+            storage,
+            account,
+            ip,
+            str(attempts),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return [int(code) for code in result.stdout.strip().splitlines()[-1].split(",")]
 

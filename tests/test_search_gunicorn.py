@@ -58,18 +58,30 @@ def stack(backend, tmp_path):
             drop_pg_database(url)
 
 
-def writer(api: Api, asker: str, answerer: str, thread_no: int, start: threading.Barrier,
-           expected: Expected) -> None:
+def writer(
+    api: Api,
+    asker: str,
+    answerer: str,
+    thread_no: int,
+    start: threading.Barrier,
+    expected: Expected,
+) -> None:
     """One client: 10 questions, 3 answers (by another user), one question and one answer edit."""
     questions: list[tuple[int, str]] = []
     answers: list[tuple[int, str]] = []
     start.wait()
     for i in range(QUESTIONS_PER_THREAD):
         marker = marker_word()
-        status, body = api.call("POST", "/api/v1/questions", {
-            "title": f"Concurrent indexing question {thread_no}-{i}",
-            "body": f"Does the index keep {marker} when six clients write at once?",
-            "tags": ["concurrency", f"thread{thread_no}"]}, token=asker)
+        status, body = api.call(
+            "POST",
+            "/api/v1/questions",
+            {
+                "title": f"Concurrent indexing question {thread_no}-{i}",
+                "body": f"Does the index keep {marker} when six clients write at once?",
+                "tags": ["concurrency", f"thread{thread_no}"],
+            },
+            token=asker,
+        )
         if expected.record(f"POST question {thread_no}-{i}", status, body, (201,)):
             questions.append((body["id"], marker))
             with expected.lock:
@@ -77,9 +89,12 @@ def writer(api: Api, asker: str, answerer: str, thread_no: int, start: threading
         if i in ANSWER_AFTER and len(questions) >= 2:
             question_id = questions[-2][0]
             marker = marker_word()
-            status, body = api.call("POST", f"/api/v1/questions/{question_id}/answers", {
-                "body": f"Answer from thread {thread_no}: try {marker} and measure it."},
-                token=answerer)
+            status, body = api.call(
+                "POST",
+                f"/api/v1/questions/{question_id}/answers",
+                {"body": f"Answer from thread {thread_no}: try {marker} and measure it."},
+                token=answerer,
+            )
             if expected.record(f"POST answer on {question_id}", status, body, (201,)):
                 answers.append((body["id"], marker))
                 with expected.lock:
@@ -90,12 +105,16 @@ def writer(api: Api, asker: str, answerer: str, thread_no: int, start: threading
         edit(api, answerer, "answer", *answers[0], expected, thread_no)
 
 
-def edit(api: Api, token: str, kind: str, post_id: int, old: str, expected: Expected,
-         thread_no: int) -> None:
+def edit(
+    api: Api, token: str, kind: str, post_id: int, old: str, expected: Expected, thread_no: int
+) -> None:
     new = marker_word()
     path = f"/api/v1/{kind}s/{post_id}"
-    text = (f"Does the index keep {new} when six clients write at once?" if kind == "question"
-            else f"Edited answer from thread {thread_no}: try {new} instead.")
+    text = (
+        f"Does the index keep {new} when six clients write at once?"
+        if kind == "question"
+        else f"Edited answer from thread {thread_no}: try {new} instead."
+    )
     status, body = api.call("PATCH", path, {"body": text}, token=token)
     if expected.record(f"PATCH {path}", status, body, (200,)):
         with expected.lock:
@@ -105,15 +124,20 @@ def edit(api: Api, token: str, kind: str, post_id: int, old: str, expected: Expe
 
 def search_result(stack: Stack, api: Api, marker: str) -> tuple[int, list[tuple[str, int]]]:
     status, body = api.search(marker, per_page=10)
-    assert status == 200, (f"GET /api/v1/search?q={marker} → {status}: {body}\n"
-                           f"gunicorn log:\n{errors_in(stack.log('gunicorn'))}")
+    assert status == 200, (
+        f"GET /api/v1/search?q={marker} → {status}: {body}\n"
+        f"gunicorn log:\n{errors_in(stack.log('gunicorn'))}"
+    )
     return body["total"], [(item["type"], item["id"]) for item in body["items"]]
 
 
 def errors_in(log: str, limit: int = 6000) -> str:
     """The log without access-log lines (tracebacks and warnings), last ``limit`` chars."""
-    lines = [line for line in log.splitlines() if '"GET /' not in line and '"POST /' not in line
-             and '"PATCH /' not in line]
+    lines = [
+        line
+        for line in log.splitlines()
+        if '"GET /' not in line and '"POST /' not in line and '"PATCH /' not in line
+    ]
     return "\n".join(lines)[-limit:]
 
 
@@ -123,8 +147,10 @@ def test_concurrent_writes_become_searchable_under_gunicorn(stack):
     expected = Expected()
     start = threading.Barrier(THREADS)
     with ThreadPoolExecutor(THREADS) as pool:
-        futures = [pool.submit(writer, api, tokens[t % USERS], tokens[(t + 1) % USERS], t,
-                               start, expected) for t in range(THREADS)]
+        futures = [
+            pool.submit(writer, api, tokens[t % USERS], tokens[(t + 1) % USERS], t, start, expected)
+            for t in range(THREADS)
+        ]
         for future in futures:
             future.result()
     written = time.monotonic()
@@ -134,8 +160,10 @@ def test_concurrent_writes_become_searchable_under_gunicorn(stack):
     assert len(expected.stale) == THREADS * 2
 
     # Bounded wait until every live marker finds its post and no stale marker finds anything.
-    pending = {**{m: [post] for m, post in expected.live.items()},
-               **{m: [] for m in expected.stale}}
+    pending = {
+        **{m: [post] for m, post in expected.live.items()},
+        **{m: [] for m in expected.stale},
+    }
     while pending and time.monotonic() - written < SEARCHABLE_WITHIN:
         for marker, want in list(pending.items()):
             if search_result(stack, api, marker) == (len(want), want):
@@ -145,7 +173,8 @@ def test_concurrent_writes_become_searchable_under_gunicorn(stack):
     assert not pending, (
         f"{len(pending)} markers not (or still) searchable {SEARCHABLE_WITHIN} s after the "
         f"last write, e.g. {list(pending.items())[:5]}\nindexer log:\n"
-        f"{stack.log('indexer')[-3000:]}")
+        f"{stack.log('indexer')[-3000:]}"
+    )
 
     # Every gunicorn worker answers the same: ask twice more per marker (requests spread out).
     for _ in range(2):

@@ -84,7 +84,8 @@ class ClientApi(Api):
         if token:
             headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(  # noqa: S310  (our own http:// base URL)
-            self.base_url + path, data=data, headers=headers, method=method)
+            self.base_url + path, data=data, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 status, raw = response.status, response.read()
@@ -123,26 +124,39 @@ class Node:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "GUNICORN"))}
-        env.update({
-            "DATABASE_URL": self.database_url, "SEARCH_BACKEND": self.search_backend,
-            "SEARCH_NODES": "multi" if self.search_backend == "whoosh" else "single",
-            "SEARCH_INDEX_DIR": str(self.workdir / "search-index"),
-            "SECRET_KEY": "multinode-" + self.prefix, "DEMO_DATA": "0",
-            "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": self.prefix,
-            "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": "2",
-            "PYTHONUNBUFFERED": "1", "TRUSTED_PROXY_COUNT": "1",
-        })
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "SEARCH_BACKEND": self.search_backend,
+                "SEARCH_NODES": "multi" if self.search_backend == "whoosh" else "single",
+                "SEARCH_INDEX_DIR": str(self.workdir / "search-index"),
+                "SECRET_KEY": "multinode-" + self.prefix,
+                "DEMO_DATA": "0",
+                "RATELIMIT_STORAGE_URI": REDIS_URL,
+                "RATELIMIT_KEY_PREFIX": self.prefix,
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "WEB_CONCURRENCY": "2",
+                "PYTHONUNBUFFERED": "1",
+                "TRUSTED_PROXY_COUNT": "1",
+            }
+        )
         with (self.workdir / "serve.log").open("ab") as log:
-            self.proc = subprocess.Popen(["make", "serve"], cwd=PROJECT_ROOT, env=env,
-                                         stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                ["make", "serve"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"node {self.name} exited:\n{self.log()}")
             with contextlib.suppress(OSError):
-                if Api(self.api.base_url, timeout=2).call(
-                        "GET", "/api/v1/openapi.json")[0] == 200:
+                if Api(self.api.base_url, timeout=2).call("GET", "/api/v1/openapi.json")[0] == 200:
                     return
             time.sleep(0.2)
         raise RuntimeError(f"node {self.name} not ready:\n{self.log()}")
@@ -172,8 +186,7 @@ def nodes(request, tmp_path):
         pytest.skip(f"no Redis answers on {REDIS_URL}")
     url = create_pg_database("journster_multinode")
     prefix = "multinode-" + uuid.uuid4().hex[:8]
-    made = [Node(name, url, tmp_path / name.lower(), prefix, request.param)
-            for name in ("A", "B")]
+    made = [Node(name, url, tmp_path / name.lower(), prefix, request.param) for name in ("A", "B")]
     try:
         for node in made:  # one after the other: both run `flask db upgrade` first
             node.start()
@@ -236,8 +249,7 @@ def check(nodes: list[Node], world: World, title_words: str) -> None:
         deadline = time.monotonic() + FOUND_WITHIN
         pending = {q for q in world.questions if q not in hidden}
         while pending:
-            pending = {q for q in pending
-                       if q not in search_ids(api, world.questions[q][0])}
+            pending = {q for q in pending if q not in search_ids(api, world.questions[q][0])}
             if pending and time.monotonic() > deadline:
                 raise AssertionError(f"node {node.name}: {pending} not found within 2 s")
             if pending:
@@ -258,37 +270,74 @@ def test_two_nodes_share_search_and_never_serve_a_closed_goal(nodes):
     asker = a.api.create_user("asker", PASSWORD)
     world = World()
     title_words = "Glassblowing kiln temperature"
-    goal = ok(a.api.call("POST", "/api/v1/goals", {
-        "title": "Learn glassblowing this year", "description": "Kiln practice every week.",
-        "tags": ["glass"]}, token=owner), 201)
+    goal = ok(
+        a.api.call(
+            "POST",
+            "/api/v1/goals",
+            {
+                "title": "Learn glassblowing this year",
+                "description": "Kiln practice every week.",
+                "tags": ["glass"],
+            },
+            token=owner,
+        ),
+        201,
+    )
     world.goal_id = goal["id"]
 
     def post(node: Node, token: str, under_goal: bool) -> None:
         marker = marker_word()
-        body = {"title": f"{title_words} question {len(world.questions) + 1}",
-                "body": f"How hot for {marker}?", "tags": ["glass"]}
+        body = {
+            "title": f"{title_words} question {len(world.questions) + 1}",
+            "body": f"How hot for {marker}?",
+            "tags": ["glass"],
+        }
         if under_goal:
             body["goal_id"] = world.goal_id
         created = ok(node.api.call("POST", "/api/v1/questions", body, token=token), 201)
-        world.questions[created["id"]] = [marker, world.goal_id if under_goal else None,
-                                          under_goal and not world.goal_open]
+        world.questions[created["id"]] = [
+            marker,
+            world.goal_id if under_goal else None,
+            under_goal and not world.goal_open,
+        ]
 
     def edit(node: Node) -> None:
         # A goal's public-phase posts are frozen while it is in a closed mentorship.
-        question_id = rng.choice(sorted(q for q, (_m, goal_id, private) in world.questions.items()
-                                        if goal_id is None or world.goal_open or private))
+        question_id = rng.choice(
+            sorted(
+                q
+                for q, (_m, goal_id, private) in world.questions.items()
+                if goal_id is None or world.goal_open or private
+            )
+        )
         marker = marker_word()
         token = owner if world.questions[question_id][1] else asker
-        ok(node.api.call("PATCH", f"/api/v1/questions/{question_id}",
-                         {"body": f"Edited: how hot for {marker}?"}, token=token))
+        ok(
+            node.api.call(
+                "PATCH",
+                f"/api/v1/questions/{question_id}",
+                {"body": f"Edited: how hot for {marker}?"},
+                token=token,
+            )
+        )
         world.stale.add(world.questions[question_id][0])
         world.questions[question_id][0] = marker
 
     def close(node: Node, other: Node) -> None:
-        invite = ok(node.api.call("POST", f"/api/v1/goals/{world.goal_id}/mentorship-requests",
-                                  {"mentor": "mentor", "message": "Please?"}, token=owner), 201)
-        ok(other.api.call("POST", f"/api/v1/mentorship-requests/{invite['id']}/accept",
-                          token=mentor))
+        invite = ok(
+            node.api.call(
+                "POST",
+                f"/api/v1/goals/{world.goal_id}/mentorship-requests",
+                {"mentor": "mentor", "message": "Please?"},
+                token=owner,
+            ),
+            201,
+        )
+        ok(
+            other.api.call(
+                "POST", f"/api/v1/mentorship-requests/{invite['id']}/accept", token=mentor
+            )
+        )
         world.goal_open = False  # from the moment the accept returns
 
     def reopen(node: Node) -> None:
@@ -328,8 +377,9 @@ def test_two_nodes_share_search_and_never_serve_a_closed_goal(nodes):
         try:
             check([other, node], world, title_words)
         except AssertionError as error:
-            raise AssertionError(f"step {step} ({action} on {node.name}): {error}\n"
-                                 f"A:\n{a.log()}\nB:\n{b.log()}") from error
+            raise AssertionError(
+                f"step {step} ({action} on {node.name}): {error}\nA:\n{a.log()}\nB:\n{b.log()}"
+            ) from error
     if a.search_backend != "whoosh":
         return
     for node in nodes:  # each node fed its own index from the shared log

@@ -58,8 +58,9 @@ def test_both_nodes_receive_every_change_and_rows_are_kept(app, make_user, two_n
         assert node.catch_up(ix) >= 1  # no cursor yet: built from the database
         assert node.ready()
         assert found(ix, "zeppelin") == {f"question:{question.id}"}
-    questions.edit_question(fresh(asker), fresh(question),
-                            {"title": "Airship envelope maintenance schedule"})
+    questions.edit_question(
+        fresh(asker), fresh(question), {"title": "Airship envelope maintenance schedule"}
+    )
     rows = db.session.scalar(select(func.count(SearchOutbox.id)))
     assert node_a.catch_up(ix_a) >= 1
     assert found(ix_a, "airship") == {f"question:{question.id}"}
@@ -84,16 +85,22 @@ def test_a_row_committed_late_with_a_lower_id_is_not_skipped(app, make_user, two
     # Ids are handed out at flush, so a transaction that flushed first can commit last:
     # replay that by hand with explicit ids, the later one visible first.
     db.session.execute(SearchOutbox.__table__.delete().where(SearchOutbox.id > start))
-    db.session.execute(insert(SearchOutbox).values(
-        id=start + 10, doc_type="question", doc_id=early.id, created_at=utcnow()))
+    db.session.execute(
+        insert(SearchOutbox).values(
+            id=start + 10, doc_type="question", doc_id=early.id, created_at=utcnow()
+        )
+    )
     db.session.commit()
     assert node.catch_up(ix) == 1
     assert found(ix, "wombat") == {f"question:{early.id}"}
     assert found(ix, "quokka") == set()
     assert node.cursor().log_id == start + 10
     assert set(node.cursor().gaps) == set(range(start + 1, start + 10))
-    db.session.execute(insert(SearchOutbox).values(
-        id=start + 3, doc_type="question", doc_id=late.id, created_at=utcnow()))
+    db.session.execute(
+        insert(SearchOutbox).values(
+            id=start + 3, doc_type="question", doc_id=late.id, created_at=utcnow()
+        )
+    )
     db.session.commit()
     assert node.catch_up(ix) == 1
     assert found(ix, "quokka") == {f"question:{late.id}"}
@@ -111,12 +118,19 @@ def test_concurrent_transactions_committing_out_of_id_order(app, make_user, two_
     node.catch_up(ix)
     with db.engine.connect() as slow:
         # The slow transaction takes its log id first and commits after a later one.
-        slow.execute(update(Question).where(Question.id == late_id)
-                     .values(title="Flamingo feeding habits question"))
-        slow.execute(insert(SearchOutbox).values(doc_type="question", doc_id=late_id,
-                                                 created_at=utcnow()))
-        questions.edit_question(fresh(asker), db.session.get(Question, early_id),
-                                {"title": "Gannet feeding habits question"})
+        slow.execute(
+            update(Question)
+            .where(Question.id == late_id)
+            .values(title="Flamingo feeding habits question")
+        )
+        slow.execute(
+            insert(SearchOutbox).values(doc_type="question", doc_id=late_id, created_at=utcnow())
+        )
+        questions.edit_question(
+            fresh(asker),
+            db.session.get(Question, early_id),
+            {"title": "Gannet feeding habits question"},
+        )
         node.catch_up(ix)
         assert found(ix, "gannet") == {f"question:{early_id}"}
         assert found(ix, "flamingo") == set()
@@ -133,8 +147,9 @@ def test_gaps_are_given_up_after_a_while(app, make_user, two_nodes, monkeypatch)
     node.catch_up(ix)
     start = head()
     question = build_question(make_user("asker"), title="Okapi sightings near rivers")
-    db.session.execute(update(SearchOutbox).where(SearchOutbox.id > start)
-                       .values(id=SearchOutbox.id + 5))
+    db.session.execute(
+        update(SearchOutbox).where(SearchOutbox.id > start).values(id=SearchOutbox.id + 5)
+    )
     db.session.commit()
     node.catch_up(ix)
     assert node.cursor().gaps and found(ix, "okapi") == {f"question:{question.id}"}
@@ -230,8 +245,9 @@ def test_a_lagging_node_never_serves_a_closed_goal(app, make_user, two_nodes):
     node_a.catch_up(ix_a)
     node_b.catch_up(ix_b)
     version = ix_b.version()
-    assert [item["id"] for item in search_posts("glassblowing", doc_type="question")[0].items
-            ] == [question_id]
+    assert [item["id"] for item in search_posts("glassblowing", doc_type="question")[0].items] == [
+        question_id
+    ]
     row = db.session.get(Goal, goal_id)
     row.visibility, row.mentor_id = "closed", make_user("mentor").id
     db.session.commit()

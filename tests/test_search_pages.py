@@ -10,8 +10,18 @@ from tests.builders import build_answer, build_goal, build_question
 from tests.html_audit import audit
 from tests.search.backends import search_kind  # noqa: F401  (fixture)
 
-HOSTILE = ["NOT OR x", '"unbalanced', "((((", "title:secret", "*", "?", "\x00\x01",
-           "x" * 10_000, "🎉 \u202eabc", "'; DROP TABLE questions; --"]
+HOSTILE = [
+    "NOT OR x",
+    '"unbalanced',
+    "((((",
+    "title:secret",
+    "*",
+    "?",
+    "\x00\x01",
+    "x" * 10_000,
+    "🎉 \u202eabc",
+    "'; DROP TABLE questions; --",
+]
 
 # Every test here runs on each search backend (PostgreSQL search on the PostgreSQL run).
 pytestmark = pytest.mark.usefixtures("search_kind")
@@ -20,8 +30,11 @@ pytestmark = pytest.mark.usefixtures("search_kind")
 @pytest.fixture
 def thread(app, make_user):
     asker = make_user("asker")
-    question = build_question(asker, title="Pangolin habitat conservation question",
-                              body="Where do pangolins <script>alert(1)</script> live?")
+    question = build_question(
+        asker,
+        title="Pangolin habitat conservation question",
+        body="Where do pangolins <script>alert(1)</script> live?",
+    )
     answer = build_answer(make_user("mentor"), question, "Pangolins live in Africa and Asia.")
     drain(get_backend())
     return question, answer
@@ -54,8 +67,13 @@ def test_hostile_queries_never_fail(client, thread, query):
 
 
 def test_bad_parameters_are_422(client, thread):
-    for args in ({"q": "x", "sort": "random"}, {"q": "x", "type": "user"},
-                 {"q": "x", "per_page": 101}, {"q": "x", "page": 0}, {"q": "x", "page": "a"}):
+    for args in (
+        {"q": "x", "sort": "random"},
+        {"q": "x", "type": "user"},
+        {"q": "x", "per_page": 101},
+        {"q": "x", "page": 0},
+        {"q": "x", "page": "a"},
+    ):
         response = client.get("/api/v1/search", query_string=args)
         assert response.status_code == 422, args
     assert client.get("/search?q=x&sort=random").status_code == 422

@@ -15,8 +15,16 @@ from tests.conftest import login, make_app, post_form
 from tests.html_audit import audit
 from tests.search.backends import search_kind  # noqa: F401  (fixture)
 
-HOSTILE = ["NOT OR x", '"unbalanced', "((((", "title:secret", "\x00\x01 abcd", "x" * 10_000,
-           "🎉 \u202eabcd", "'; DROP TABLE questions; --"]
+HOSTILE = [
+    "NOT OR x",
+    '"unbalanced',
+    "((((",
+    "title:secret",
+    "\x00\x01 abcd",
+    "x" * 10_000,
+    "🎉 \u202eabcd",
+    "'; DROP TABLE questions; --",
+]
 
 # Every test here runs on each search backend (PostgreSQL search on the PostgreSQL run).
 pytestmark = pytest.mark.usefixtures("search_kind")
@@ -26,15 +34,24 @@ pytestmark = pytest.mark.usefixtures("search_kind")
 def threads(app, make_user):
     asker = make_user("asker")
     made = {
-        "vacuum": build_question(asker, title="How do I tune autovacuum thresholds in Postgres?",
-                                 body="Autovacuum runs too rarely on my busiest table.",
-                                 tags=("postgresql",)),
-        "vacuum2": build_question(asker, title="Autovacuum thresholds for a large busy table",
-                                  body="Should scale factor be lowered for big tables?",
-                                  tags=("postgresql",)),
-        "bread": build_question(asker, title="Why does my sourdough bread not rise?",
-                                body="The starter bubbles but the loaf stays flat.",
-                                tags=("baking",)),
+        "vacuum": build_question(
+            asker,
+            title="How do I tune autovacuum thresholds in Postgres?",
+            body="Autovacuum runs too rarely on my busiest table.",
+            tags=("postgresql",),
+        ),
+        "vacuum2": build_question(
+            asker,
+            title="Autovacuum thresholds for a large busy table",
+            body="Should scale factor be lowered for big tables?",
+            tags=("postgresql",),
+        ),
+        "bread": build_question(
+            asker,
+            title="Why does my sourdough bread not rise?",
+            body="The starter bubbles but the loaf stays flat.",
+            tags=("baking",),
+        ),
     }
     drain(get_backend())
     return made
@@ -55,28 +72,42 @@ def test_similar_to_a_title_finds_related_questions_only(threads):
 
 def test_similar_items_have_the_spec_fields(threads):
     [item, *_] = similar_to_text("sourdough bread rise")
-    assert item == {"type": "question", "id": threads["bread"].id,
-                    "title": "Why does my sourdough bread not rise?",
-                    "url": f"/questions/{threads['bread'].id}", "answer_count": 0,
-                    "score": item["score"]}
+    assert item == {
+        "type": "question",
+        "id": threads["bread"].id,
+        "title": "Why does my sourdough bread not rise?",
+        "url": f"/questions/{threads['bread'].id}",
+        "answer_count": 0,
+        "score": item["score"],
+    }
     assert item["score"] > 0
 
 
 def test_api_similar(client, threads):
-    response = client.get("/api/v1/similar", query_string={"text": "autovacuum thresholds",
-                                                            "limit": 1})
+    response = client.get(
+        "/api/v1/similar", query_string={"text": "autovacuum thresholds", "limit": 1}
+    )
     body = response.get_json()
     assert response.status_code == 200 and len(body["items"]) == 1
     assert body["per_page"] == 1 and body["total"] == 1 and body["page"] == 1
     assert set(body["items"][0]) == {"type", "id", "title", "url", "answer_count", "score"}
-    excluded = client.get("/api/v1/similar", query_string={
-        "text": "sourdough bread", "exclude": threads["bread"].id}).get_json()
+    excluded = client.get(
+        "/api/v1/similar", query_string={"text": "sourdough bread", "exclude": threads["bread"].id}
+    ).get_json()
     assert ("question", threads["bread"].id) not in ids(excluded["items"])
 
 
-@pytest.mark.parametrize("args", [{}, {"text": "x", "limit": 0}, {"text": "x", "limit": 21},
-                                  {"text": "x", "exclude": "abc"}, {"text": "x", "limit": "a"},
-                                  {"text": "x" * 10_001}])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {},
+        {"text": "x", "limit": 0},
+        {"text": "x", "limit": 21},
+        {"text": "x", "exclude": "abc"},
+        {"text": "x", "limit": "a"},
+        {"text": "x" * 10_001},
+    ],
+)
 def test_api_similar_bad_parameters_are_422(client, threads, args):
     response = client.get("/api/v1/similar", query_string=args)
     assert response.status_code == 422
@@ -92,8 +123,9 @@ def test_api_similar_hostile_text_never_fails(client, threads, text):
 def test_a_closing_goal_never_shows_in_similar_lists(client, make_user, threads):
     owner = make_user("owner")
     goal = build_goal(owner, title="Autovacuum mastery plan")
-    private = build_question(owner, title="Autovacuum thresholds for my secret cluster",
-                             goal=goal, tags=("postgresql",))
+    private = build_question(
+        owner, title="Autovacuum thresholds for my secret cluster", goal=goal, tags=("postgresql",)
+    )
     drain(get_backend())
     assert ("question", private.id) in ids(similar_to_question(threads["vacuum"]))
     row = db.session.get(Goal, goal.id)
@@ -115,10 +147,14 @@ def test_question_and_goal_pages_show_similar_threads(client, make_user, threads
     assert f'href="/questions/{threads["vacuum2"].id}"' in page.text
     assert f'href="/questions/{threads["bread"].id}"' not in page.text
     owner = make_user("goalie")
-    goal = build_goal(owner, title="Bake a sourdough bread that rises",
-                      description="Sourdough loaf flat; starter bubbles.")
-    own = build_question(owner, title="Sourdough bread rising in a cold kitchen", goal=goal,
-                         tags=("baking",))
+    goal = build_goal(
+        owner,
+        title="Bake a sourdough bread that rises",
+        description="Sourdough loaf flat; starter bubbles.",
+    )
+    own = build_question(
+        owner, title="Sourdough bread rising in a cold kitchen", goal=goal, tags=("baking",)
+    )
     drain(get_backend())
     items = ids(similar_to_goal(goal))
     assert ("question", threads["bread"].id) in items
@@ -150,8 +186,7 @@ def test_ask_page_offers_similar_threads_as_you_type(client, make_user, threads)
     assert "data-similar-url" in script and "setTimeout(lookup, 300)" in script
 
 
-def test_ask_check_button_lists_similar_threads_without_posting(app, client, make_user,
-                                                                threads):
+def test_ask_check_button_lists_similar_threads_without_posting(app, client, make_user, threads):
     make_user("writer")
     login(client, "writer")
     before = db.session.query(Question).count()
@@ -165,8 +200,9 @@ def test_ask_check_button_lists_similar_threads_without_posting(app, client, mak
     assert db.session.query(Question).count() == before
 
 
-def test_checking_similar_threads_does_not_use_up_the_posting_limit(database_url, tmp_path,
-                                                                    make_user):
+def test_checking_similar_threads_does_not_use_up_the_posting_limit(
+    database_url, tmp_path, make_user
+):
     limited = make_app(database_url, tmp_path / "limited", RATELIMIT_POSTING="2 per minute")
     with limited.app_context():
         make_user("writer")
@@ -175,8 +211,15 @@ def test_checking_similar_threads_does_not_use_up_the_posting_limit(database_url
         for _ in range(4):
             response = post_form(client, "/ask", {"title": "Autovacuum", "check_similar": "1"})
             assert response.status_code == 200
-        posted = post_form(client, "/ask", {"title": "A real question about autovacuum",
-                                            "body": "Details here.", "tags": "postgresql"})
+        posted = post_form(
+            client,
+            "/ask",
+            {
+                "title": "A real question about autovacuum",
+                "body": "Details here.",
+                "tags": "postgresql",
+            },
+        )
         assert posted.status_code == 302
 
 
@@ -187,8 +230,9 @@ def test_ask_check_needs_a_csrf_token(client, make_user, threads):
     assert response.status_code == 400
 
 
-def test_background_indexer_builds_an_empty_index_and_follows_writes(database_url, tmp_path,
-                                                                     make_user):
+def test_background_indexer_builds_an_empty_index_and_follows_writes(
+    database_url, tmp_path, make_user
+):
     asker = make_user("early")
     early = build_question(asker, title="Kestrel nesting boxes on balconies")
     asker_id, early_id = asker.id, early.id
@@ -199,8 +243,9 @@ def test_background_indexer_builds_an_empty_index_and_follows_writes(database_ur
         with dev.app_context():
             client = dev.test_client()
             assert client.get("/").status_code == 200  # the first request starts the thread
-            later = build_question(db.session.get(User, asker_id),
-                                   title="Kestrel chicks leaving the nest")
+            later = build_question(
+                db.session.get(User, asker_id), title="Kestrel chicks leaving the nest"
+            )
             deadline = time.monotonic() + 10
             wanted = {f"question:{early_id}", f"question:{later.id}"}
             while time.monotonic() < deadline and not wanted <= get_backend().doc_ids():

@@ -38,13 +38,18 @@ def ids(items):
 def threads(app, make_user):
     asker = make_user("asker")
     made = {
-        "rp": build_question(asker, title=RP, body="Which papers does the office want?",
-                             tags=("visa",)),
-        "notebook": build_question(asker, title=NOTEBOOK, body="The screen stays black.",
-                                   tags=("hardware",)),
-        "bread": build_question(asker, title="Why does my sourdough bread not rise?",
-                                body="The starter bubbles but the loaf stays flat.",
-                                tags=("baking",)),
+        "rp": build_question(
+            asker, title=RP, body="Which papers does the office want?", tags=("visa",)
+        ),
+        "notebook": build_question(
+            asker, title=NOTEBOOK, body="The screen stays black.", tags=("hardware",)
+        ),
+        "bread": build_question(
+            asker,
+            title="Why does my sourdough bread not rise?",
+            body="The starter bubbles but the loaf stays flat.",
+            tags=("baking",),
+        ),
     }
     drain(get_backend())
     return made
@@ -70,19 +75,22 @@ def test_the_indexer_writes_vectors_of_public_questions_and_goals_only(app, make
 def test_closing_a_goal_removes_its_vectors_everywhere(app, make_user, threads):
     owner = make_user("owner")
     goal = build_goal(owner, title="Residence permit paperwork plan")
-    private = build_question(owner, title="Renewing my residence permit papers", goal=goal,
-                             tags=("visa",))
+    private = build_question(
+        owner, title="Renewing my residence permit papers", goal=goal, tags=("visa",)
+    )
     drain(get_backend())
     assert {f"goal:{goal.id}", f"question:{private.id}"} <= set(stored())
     assert ("question", private.id) in current_matrix().nearest(
-        embeddings.embed_one("renewing residence permit"), 5, ("question",), set())
+        embeddings.embed_one("renewing residence permit"), 5, ("question",), set()
+    )
     row = db.session.get(Goal, goal.id)
     row.visibility, row.mentor_id = "closed", make_user("mentor").id
     db.session.commit()
     drain(get_backend())
     assert not {f"goal:{goal.id}", f"question:{private.id}"} & set(stored())
     assert ("question", private.id) not in current_matrix().nearest(
-        embeddings.embed_one("renewing residence permit"), 5, ("question",), set())
+        embeddings.embed_one("renewing residence permit"), 5, ("question",), set()
+    )
     assert ("question", private.id) not in ids(similar_to_text(RENEW, limit=20))
 
 
@@ -97,10 +105,12 @@ def test_deleting_a_question_removes_its_vector(app, make_user, threads):
     assert f"question:{doomed.id}" not in stored()
 
 
-def test_paraphrases_find_each_other_through_the_api_and_the_question_page(client, make_user,
-                                                                          threads):
-    renew = build_question(make_user("newcomer"), title=RENEW,
-                           body="My permit expires next month.", tags=("visa",))
+def test_paraphrases_find_each_other_through_the_api_and_the_question_page(
+    client, make_user, threads
+):
+    renew = build_question(
+        make_user("newcomer"), title=RENEW, body="My permit expires next month.", tags=("visa",)
+    )
     drain(get_backend())
     api = client.get("/api/v1/similar", query_string={"text": RENEW, "exclude": renew.id})
     assert ids(api.get_json()["items"])[0] == ("question", threads["rp"].id)
@@ -136,11 +146,14 @@ def test_check_reports_and_repairs_missing_broken_and_extra_vectors(app, threads
     assert check_vectors(repair=False) == (set(), set())
     rp, bread = f"question:{threads['rp'].id}", f"question:{threads['bread'].id}"
     db.session.execute(PostVector.__table__.delete().where(PostVector.doc_id == rp))
-    db.session.execute(PostVector.__table__.update().where(PostVector.doc_id == bread)
-                       .values(vector=b"\x00" * 7))
-    db.session.execute(PostVector.__table__.insert().values(
-        doc_id="question:999999", doc_type="question", object_id=999999,
-        vector=b"\x00" * 512))
+    db.session.execute(
+        PostVector.__table__.update().where(PostVector.doc_id == bread).values(vector=b"\x00" * 7)
+    )
+    db.session.execute(
+        PostVector.__table__.insert().values(
+            doc_id="question:999999", doc_type="question", object_id=999999, vector=b"\x00" * 512
+        )
+    )
     db.session.commit()
     missing, extra = check_vectors(repair=False)
     assert missing == {rp, bread} and extra == {bread, "question:999999"}

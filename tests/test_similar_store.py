@@ -26,15 +26,24 @@ pytestmark = pytest.mark.usefixtures("search_kind")
 def posts(app, make_user):
     asker = make_user("asker")
     made = {
-        "kiln": build_question(asker, title="Glass kiln annealing schedule for thick pieces",
-                               body="My thick glass cracks after annealing in the kiln.",
-                               tags=("glass",)),
-        "kiln2": build_question(asker, title="Annealing thick glass in a small kiln",
-                                body="How long should the annealing soak be?",
-                                tags=("glass",)),
-        "bread": build_question(asker, title="Why does my sourdough bread not rise?",
-                                body="The starter bubbles but the loaf stays flat.",
-                                tags=("baking",)),
+        "kiln": build_question(
+            asker,
+            title="Glass kiln annealing schedule for thick pieces",
+            body="My thick glass cracks after annealing in the kiln.",
+            tags=("glass",),
+        ),
+        "kiln2": build_question(
+            asker,
+            title="Annealing thick glass in a small kiln",
+            body="How long should the annealing soak be?",
+            tags=("glass",),
+        ),
+        "bread": build_question(
+            asker,
+            title="Why does my sourdough bread not rise?",
+            body="The starter bubbles but the loaf stays flat.",
+            tags=("baking",),
+        ),
     }
     drain(get_backend())
     return made
@@ -77,8 +86,7 @@ def test_indexing_stores_each_posts_list(posts):
     assert stored.due_at > utcnow()  # the next routine refresh is in the future
 
 
-def test_a_page_view_reads_the_stored_list_and_never_computes(client, make_user, posts,
-                                                              lookups):
+def test_a_page_view_reads_the_stored_list_and_never_computes(client, make_user, posts, lookups):
     lookups.fail = True
     page = client.get(f"/questions/{posts['kiln'].id}")
     assert page.status_code == 200
@@ -87,8 +95,9 @@ def test_a_page_view_reads_the_stored_list_and_never_computes(client, make_user,
     assert lookups.calls == []
 
 
-def test_a_post_without_a_list_yet_shows_none_and_computes_nothing(client, make_user, posts,
-                                                                   lookups):
+def test_a_post_without_a_list_yet_shows_none_and_computes_nothing(
+    client, make_user, posts, lookups
+):
     lookups.fail = True
     fresh = build_question(make_user("late"), title="Annealing glass kiln schedule question")
     db.session.commit()
@@ -106,8 +115,12 @@ def test_a_post_without_a_list_yet_shows_none_and_computes_nothing(client, make_
 
 
 def test_a_new_post_joins_its_neighbours_lists(make_user, posts):
-    newer = build_question(make_user("other"), title="Kiln annealing schedule for glass beads",
-                           body="Thick glass beads crack after the kiln.", tags=("glass",))
+    newer = build_question(
+        make_user("other"),
+        title="Kiln annealing schedule for glass beads",
+        body="Thick glass beads crack after the kiln.",
+        tags=("glass",),
+    )
     drain(get_backend())
     assert ("question", newer.id) in listed("question", posts["kiln"].id)
     assert ("question", newer.id) not in (listed("question", posts["bread"].id) or [])
@@ -139,8 +152,9 @@ def test_the_routine_refresh_recomputes_stale_lists_only(make_user, posts, looku
     assert lookups.calls == [] and row("question", kiln).due_at > utcnow()
     # A post changed since: due lists are recomputed.
     newer = build_question(make_user("other"), title="Annealing kiln for thick glass panels")
-    db.session.execute(update(SimilarList).where(SimilarList.doc_id != newer.id)
-                       .values(due_at=past))
+    db.session.execute(
+        update(SimilarList).where(SimilarList.doc_id != newer.id).values(due_at=past)
+    )
     db.session.commit()
     drain(get_backend())
     refresh_lists(None)
@@ -163,8 +177,9 @@ def test_a_claimed_row_is_not_claimed_twice_and_a_change_wins(posts):
     assert len(first) == 3
     assert similar_store.claim(10, upto=similar_store.NEIGHBOUR) == []  # another node gets nothing
     [claim] = [c for c in first if c.id == kiln]
-    db.session.execute(update(SimilarList).where(SimilarList.doc_id == kiln)
-                       .values(due_at=similar_store.CHANGED))  # edited meanwhile
+    db.session.execute(
+        update(SimilarList).where(SimilarList.doc_id == kiln).values(due_at=similar_store.CHANGED)
+    )  # edited meanwhile
     db.session.commit()
     assert not similar_store.store(claim, [], digest="x", started=utcnow(), due=utcnow())
     assert row("question", kiln).due_at == similar_store.CHANGED  # still due
@@ -173,8 +188,9 @@ def test_a_claimed_row_is_not_claimed_twice_and_a_change_wins(posts):
 def test_a_closing_goal_leaves_every_list(client, make_user, posts):
     owner = make_user("owner")
     goal = build_goal(owner, title="Master kiln annealing of thick glass")
-    private = build_question(owner, title="Kiln annealing schedule for my secret glass",
-                             goal=goal, tags=("glass",))
+    private = build_question(
+        owner, title="Kiln annealing schedule for my secret glass", goal=goal, tags=("glass",)
+    )
     drain(get_backend())
     assert ("question", private.id) in listed("question", posts["kiln"].id)
     assert row("goal", goal.id) is not None and row("question", private.id) is not None
@@ -186,18 +202,25 @@ def test_a_closing_goal_leaves_every_list(client, make_user, posts):
     assert f'/questions/{private.id}"' not in page and "secret glass" not in page
     drain(get_backend())
     assert row("goal", goal.id) is None and row("question", private.id) is None
-    for url in (f"/questions/{posts['kiln'].id}", f"/questions/{posts['kiln2'].id}",
-                "/api/v1/similar?text=kiln+annealing+secret+glass&limit=20"):
+    for url in (
+        f"/questions/{posts['kiln'].id}",
+        f"/questions/{posts['kiln2'].id}",
+        "/api/v1/similar?text=kiln+annealing+secret+glass&limit=20",
+    ):
         response = client.get(url)
         assert response.status_code == 200 and "secret glass" not in response.text
     assert client.get(f"/questions/{private.id}").status_code == 404
 
 
 def test_sync_reports_and_repairs_missing_and_extra_lists(posts):
-    db.session.execute(SimilarList.__table__.delete().where(
-        SimilarList.doc_id == posts["bread"].id))
-    db.session.add(SimilarList(doc_type="question", doc_id=999_999, text_hash="",
-                               changed_at=utcnow(), due_at=utcnow()))
+    db.session.execute(
+        SimilarList.__table__.delete().where(SimilarList.doc_id == posts["bread"].id)
+    )
+    db.session.add(
+        SimilarList(
+            doc_type="question", doc_id=999_999, text_hash="", changed_at=utcnow(), due_at=utcnow()
+        )
+    )
     db.session.commit()
     report = sync_lists()
     assert report["missing"] == 1 and report["extra"] == 1

@@ -25,9 +25,7 @@ def test_concurrent_read_then_write_loses_nothing(app, make_user):
                     # like a request that loads data before calling a service.
                     db.session.scalar(select(User.reputation).where(User.id == user_id))
                     with write_transaction() as session:
-                        current = session.scalar(
-                            select(User.reputation).where(User.id == user_id)
-                        )
+                        current = session.scalar(select(User.reputation).where(User.id == user_id))
                         session.get(User, user_id).reputation = current + 1
                 except BaseException as exc:
                     errors.append(exc)

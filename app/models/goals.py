@@ -50,8 +50,7 @@ class Goal(db.Model):
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id], lazy="joined")
     mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
-    tags: Mapped[list[Tag]] = relationship(secondary=goal_tags, order_by=Tag.name,
-                                           lazy="selectin")
+    tags: Mapped[list[Tag]] = relationship(secondary=goal_tags, order_by=Tag.name, lazy="selectin")
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="goal", order_by="Milestone.position", cascade="all, delete-orphan"
     )
@@ -78,7 +77,8 @@ class Milestone(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when created while the goal was closed: then private to that mentorship forever.
     mentorship_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentorships.id"), nullable=True, index=True)
+        ForeignKey("mentorships.id"), nullable=True, index=True
+    )
 
     goal: Mapped[Goal] = relationship(back_populates="milestones")
     private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
@@ -97,7 +97,8 @@ class JournalEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when created while the goal was closed: then private to that mentorship forever.
     mentorship_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentorships.id"), nullable=True, index=True)
+        ForeignKey("mentorships.id"), nullable=True, index=True
+    )
 
     goal: Mapped[Goal] = relationship(back_populates="journal")
     author: Mapped[User] = relationship(lazy="joined")

@@ -45,12 +45,16 @@ class MentorshipRequest(db.Model):
 
     __table_args__ = (
         # One pending invite per goal, enforced by the database (two tabs, two workers).
-        Index("uq_mentorship_requests_pending_goal", "goal_id", unique=True,
-              sqlite_where=text("status = 'pending'"),
-              postgresql_where=text("status = 'pending'")),
+        Index(
+            "uq_mentorship_requests_pending_goal",
+            "goal_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
         CheckConstraint(
-            "status IN ('pending', 'accepted', 'declined', 'withdrawn', 'expired')",
-            name="status"),
+            "status IN ('pending', 'accepted', 'declined', 'withdrawn', 'expired')", name="status"
+        ),
     )
 
 
@@ -64,7 +68,8 @@ class Mentorship(db.Model):
     protege_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     request_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentorship_requests.id"), nullable=True)
+        ForeignKey("mentorship_requests.id"), nullable=True
+    )
     state: Mapped[str] = mapped_column(String(10), default="active")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -78,8 +83,13 @@ class Mentorship(db.Model):
 
     __table_args__ = (
         # At most one mentorship per goal that has not ended.
-        Index("uq_mentorships_live_goal", "goal_id", unique=True,
-              sqlite_where=text("state <> 'ended'"), postgresql_where=text("state <> 'ended'")),
+        Index(
+            "uq_mentorships_live_goal",
+            "goal_id",
+            unique=True,
+            sqlite_where=text("state <> 'ended'"),
+            postgresql_where=text("state <> 'ended'"),
+        ),
         CheckConstraint("state IN ('active', 'paused', 'ended')", name="state"),
     )
 
@@ -97,7 +107,8 @@ class GoalEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
     mentorship_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentorships.id", ondelete="CASCADE"), nullable=True)
+        ForeignKey("mentorships.id", ondelete="CASCADE"), nullable=True
+    )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(20))
     visibility: Mapped[str] = mapped_column(String(10))  # the goal's visibility afterwards
@@ -113,7 +124,8 @@ class Message(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mentorship_id: Mapped[int] = mapped_column(
-        ForeignKey("mentorships.id", ondelete="CASCADE"), index=True)
+        ForeignKey("mentorships.id", ondelete="CASCADE"), index=True
+    )
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
@@ -130,7 +142,8 @@ class Agreement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mentorship_id: Mapped[int] = mapped_column(
-        ForeignKey("mentorships.id", ondelete="CASCADE"), index=True)
+        ForeignKey("mentorships.id", ondelete="CASCADE"), index=True
+    )
     version: Mapped[int] = mapped_column(Integer)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     modes: Mapped[str] = mapped_column(String(100))  # comma-separated CONTACT_MODES
@@ -156,7 +169,8 @@ class CheckIn(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mentorship_id: Mapped[int] = mapped_column(
-        ForeignKey("mentorships.id", ondelete="CASCADE"), index=True)
+        ForeignKey("mentorships.id", ondelete="CASCADE"), index=True
+    )
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     agenda: Mapped[str] = mapped_column(Text)

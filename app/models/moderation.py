@@ -24,13 +24,15 @@ class Flag(db.Model):
     target_type: Mapped[str] = mapped_column(String(10))
     target_id: Mapped[int] = mapped_column(Integer)
     reporter_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     reason: Mapped[str] = mapped_column(String(20))
     details: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
@@ -50,7 +52,8 @@ class ModerationAction(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     moderator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     action: Mapped[str] = mapped_column(String(12))
     target_type: Mapped[str] = mapped_column(String(10))  # goal/question/answer/comment/user/flag
     target_id: Mapped[int] = mapped_column(Integer)

@@ -56,7 +56,8 @@ class Question(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when created while its goal was closed: then private to that mentorship forever.
     mentorship_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentorships.id"), nullable=True, index=True)
+        ForeignKey("mentorships.id"), nullable=True, index=True
+    )
     # Asked anonymously: the public sees "anonymous protégé"; owner and admins see the asker.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Hidden by a moderator: gone from every public surface and the index (the gate).
@@ -65,8 +66,9 @@ class Question(db.Model):
     owner: Mapped[User] = relationship(lazy="joined")
     goal: Mapped[Goal | None] = relationship()
     private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
-    tags: Mapped[list[Tag]] = relationship(secondary=question_tags, order_by=Tag.name,
-                                           lazy="selectin")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=question_tags, order_by=Tag.name, lazy="selectin"
+    )
     answered_in: Mapped["Question | None"] = relationship(remote_side=[id])
     outcome: Mapped["Outcome | None"] = relationship(
         back_populates="question", uselist=False, cascade="all, delete-orphan"
@@ -106,7 +108,8 @@ class Answer(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when created while its goal was closed: then private to that mentorship forever.
     mentorship_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentorships.id"), nullable=True, index=True)
+        ForeignKey("mentorships.id"), nullable=True, index=True
+    )
     # Hidden by a moderator: gone from every public surface and the index (the gate).
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -143,7 +146,8 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when created while its goal was closed: then private to that mentorship forever.
     mentorship_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentorships.id"), nullable=True, index=True)
+        ForeignKey("mentorships.id"), nullable=True, index=True
+    )
     # Hidden by a moderator: gone from every public surface and the index (the gate).
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

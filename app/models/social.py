@@ -10,9 +10,19 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.users import User
 
 NOTIFICATION_KINDS = (
-    "answer", "comment", "helpful", "invite", "invite_accepted", "invite_declined",
-    "invite_withdrawn", "message", "checkin_soon", "answer_invitation", "followed_answer",
-    "nudge", "mention",
+    "answer",
+    "comment",
+    "helpful",
+    "invite",
+    "invite_accepted",
+    "invite_declined",
+    "invite_withdrawn",
+    "message",
+    "checkin_soon",
+    "answer_invitation",
+    "followed_answer",
+    "nudge",
+    "mention",
 )
 SUBJECT_TYPES = ("question", "answer", "comment", "goal", "request", "message", "checkin")
 EMAIL_STATES = ("pending", "sent", "skipped")
@@ -33,7 +43,8 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     subject_type: Mapped[str] = mapped_column(String(10))
     subject_id: Mapped[int] = mapped_column(Integer)
     dedupe_key: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -58,8 +69,9 @@ class Follow(db.Model):
 
     __tablename__ = "follows"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     target_type: Mapped[str] = mapped_column(String(10), primary_key=True)
     target_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -75,10 +87,12 @@ class AnswerInvitation(db.Model):
 
     __tablename__ = "answer_invitations"
 
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"),
-                                             primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -61,9 +61,7 @@ class User(UserMixin, db.Model):
     # Loaded on access (profile, settings, API): eager-loading them cost two extra queries
     # for every query that loads a User (question, answer, comment and goal authors).
     skills: Mapped[list[Tag]] = relationship(secondary=user_skills, order_by=Tag.name)
-    mentor_topics: Mapped[list[Tag]] = relationship(
-        secondary=user_mentor_topics, order_by=Tag.name
-    )
+    mentor_topics: Mapped[list[Tag]] = relationship(secondary=user_mentor_topics, order_by=Tag.name)
     tokens: Mapped[list["ApiToken"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -152,10 +150,12 @@ class Block(db.Model):
 
     __tablename__ = "blocks"
 
-    blocker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                            primary_key=True)
-    blocked_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                            primary_key=True, index=True)
+    blocker_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint("blocker_id <> blocked_id", name="not_self"),)

@@ -85,8 +85,13 @@ class SearchBackend(Protocol):
         """Run a parsed query; never raises for any user input."""
         ...
 
-    def similar(self, text: str, limit: int = 5, exclude_doc_ids: Iterable[str] = (),
-                types: Iterable[str] = ("question",)) -> list[Hit]:
+    def similar(
+        self,
+        text: str,
+        limit: int = 5,
+        exclude_doc_ids: Iterable[str] = (),
+        types: Iterable[str] = ("question",),
+    ) -> list[Hit]:
         """Threads similar to a title (as-you-type) or to a whole post's text."""
         ...
 
@@ -102,8 +107,9 @@ class SearchBackend(Protocol):
         """Every doc_id in the index (for drift checks against the database)."""
         ...
 
-    def rebuild(self, docs: Iterable[SearchDocument],
-                progress: ProgressCallback | None = None) -> int:
+    def rebuild(
+        self, docs: Iterable[SearchDocument], progress: ProgressCallback | None = None
+    ) -> int:
         """Build a fresh index from docs and swap it in atomically; returns the count."""
         ...
 

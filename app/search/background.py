@@ -29,8 +29,7 @@ class BackgroundIndexer:
     def ensure_started(self) -> None:
         with self._lock:
             if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="search-indexer",
-                                               daemon=True)
+                self.thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
                 self.thread.start()
 
     def _run(self) -> None:

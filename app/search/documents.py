@@ -14,12 +14,44 @@ DOC_TYPES = ("question", "answer", "goal")
 # Tags whose content is never readable text (sanitised HTML has none, but be safe).
 _SKIP_TAGS = frozenset({"script", "style", "template"})
 # Block-level tags end a word: "<p>a</p><p>b</p>" must index as "a b", not "ab".
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
-    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-    "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr",
-    "ul",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    }
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -112,5 +144,4 @@ class SearchDocument:
     @classmethod
     def make(cls, doc_type: str, object_id: int, **fields) -> SearchDocument:
         """Build a document, deriving doc_id from type and id."""
-        return cls(doc_id=doc_id_for(doc_type, object_id), type=doc_type, id=object_id,
-                   **fields)
+        return cls(doc_id=doc_id_for(doc_type, object_id), type=doc_type, id=object_id, **fields)

@@ -52,8 +52,9 @@ def model():
 
                 if not weights_path().is_file():  # never fall back to a download
                     raise FileNotFoundError(f"wordllama weights missing: {weights_path()}")
-                loaded = WordLlama.load(config=CONFIG, dim=DIM, cache_dir=package_dir(),
-                                        disable_download=True)
+                loaded = WordLlama.load(
+                    config=CONFIG, dim=DIM, cache_dir=package_dir(), disable_download=True
+                )
                 # The file holds float16; the loader widens it to float32 (+16 MB per
                 # worker). Pooling sums in float32 either way, so narrowing back is lossless.
                 loaded.embedding = np.ascontiguousarray(loaded.embedding.astype(np.float16))
@@ -68,8 +69,9 @@ def embed(texts: list[str]) -> np.ndarray:
     # Batches are padded to their longest text: embedding texts of similar length together
     # keeps a reindex from multiplying mostly padding (then the rows are put back in order).
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    pooled = np.asarray(model().embed([texts[i][:MAX_CHARS] for i in order], norm=False),
-                        dtype=np.float32)
+    pooled = np.asarray(
+        model().embed([texts[i][:MAX_CHARS] for i in order], norm=False), dtype=np.float32
+    )
     vectors = np.empty_like(pooled)
     vectors[order] = pooled
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -35,8 +35,11 @@ def term_of(word: str) -> str | None:
 
 def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
     """(start, end, term) of every word of text whose term is in terms."""
-    return [(m.start(), m.end(), term) for m in TOKEN_RE.finditer(text)
-            if (term := term_of(m.group())) in terms]
+    return [
+        (m.start(), m.end(), term)
+        for m in TOKEN_RE.finditer(text)
+        if (term := term_of(m.group())) in terms
+    ]
 
 
 def _marked(text: str, start: int, end: int, matches, classes: dict[str, int]) -> str:
@@ -47,8 +50,9 @@ def _marked(text: str, start: int, end: int, matches, classes: dict[str, int]) -
             continue
         number = classes.setdefault(term, len(classes))
         out.append(escape(text[at:m_start], quote=False))
-        out.append(f'<mark class="match term{number}">'
-                   f"{escape(text[m_start:m_end], quote=False)}</mark>")
+        out.append(
+            f'<mark class="match term{number}">{escape(text[m_start:m_end], quote=False)}</mark>'
+        )
         at = m_end
     out.append(escape(text[at:end], quote=False))
     return "".join(out)
@@ -73,8 +77,9 @@ def _fragment(text: str, first: int, last: int, surround: int) -> tuple[int, int
     return begin, finish
 
 
-def highlight_text(text: str, terms: Iterable[str], top: int = 2, maxchars: int = 200,
-                   surround: int = 50) -> str:
+def highlight_text(
+    text: str, terms: Iterable[str], top: int = 2, maxchars: int = 200, surround: int = 50
+) -> str:
     """Escaped excerpt with matches in <mark>: the ``top`` fragments (up to ``maxchars``
     each, ``surround`` characters of context around the matches) with the most distinct
     terms, in text order; the text's start when nothing matches."""
@@ -97,5 +102,6 @@ def highlight_text(text: str, terms: Iterable[str], top: int = 2, maxchars: int 
         scored.append((len({term for _, _, term in inside}), -begin, begin, finish, inside))
     best = sorted(sorted(scored, reverse=True)[:top], key=lambda item: item[2])
     classes: dict[str, int] = {}
-    return ELLIPSIS.join(_marked(text, begin, finish, inside, classes)
-                         for _, _, begin, finish, inside in best)
+    return ELLIPSIS.join(
+        _marked(text, begin, finish, inside, classes) for _, _, begin, finish, inside in best
+    )

@@ -36,20 +36,29 @@ def enabled() -> bool:
     return bool(current_app.config.get("SIMILAR_HYBRID", True))
 
 
-def lookup(text: str, limit: int, exclude: list[str], types: Iterable[str], backend=None
-           ) -> list[tuple[str, int, float]]:
+def lookup(
+    text: str, limit: int, exclude: list[str], types: Iterable[str], backend=None
+) -> list[tuple[str, int, float]]:
     """(type, id, score) of the best matches, best first; word index only when turned off."""
     types = tuple(types)
-    hits = (backend or get_backend()).similar(text, limit=max(limit, WORD_CANDIDATES) if enabled()
-                                 else limit, exclude_doc_ids=exclude, types=types)
+    hits = (backend or get_backend()).similar(
+        text,
+        limit=max(limit, WORD_CANDIDATES) if enabled() else limit,
+        exclude_doc_ids=exclude,
+        types=types,
+    )
     if not enabled():
         return [(hit.type, hit.id, hit.score) for hit in hits]
-    return fuse(text, [((hit.type, hit.id), hit.score) for hit in hits], limit, exclude,
-                types)
+    return fuse(text, [((hit.type, hit.id), hit.score) for hit in hits], limit, exclude, types)
 
 
-def fuse(text: str, word_hits: list[tuple[tuple[str, int], float]], limit: int,
-         exclude: list[str], types: tuple[str, ...]) -> list[tuple[str, int, float]]:
+def fuse(
+    text: str,
+    word_hits: list[tuple[tuple[str, int], float]],
+    limit: int,
+    exclude: list[str],
+    types: tuple[str, ...],
+) -> list[tuple[str, int, float]]:
     """Fuse word hits with the nearest vectors of text (see the module docstring)."""
     query = embed_one(text)
     matrix = current_matrix()

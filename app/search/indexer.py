@@ -39,11 +39,16 @@ MODELS = {"goal": Goal, "question": Question, "answer": Answer}
 
 def goal_document(goal: Goal) -> SearchDocument:
     return SearchDocument.make(
-        "goal", goal.id, title=goal.title,
+        "goal",
+        goal.id,
+        title=goal.title,
         # A published "what I learned" summary is public and searchable with its goal.
         body=html_to_text(goal.description_html + (goal.summary_html or "")),
-        tags=[t.name for t in goal.tags], author=_named(goal.owner),
-        created_at=goal.created_at, goal_id=goal.id)
+        tags=[t.name for t in goal.tags],
+        author=_named(goal.owner),
+        created_at=goal.created_at,
+        goal_id=goal.id,
+    )
 
 
 def _named(author) -> str:
@@ -58,24 +63,41 @@ def _public_author(question: Question, author) -> str:
 
 def question_document(question: Question) -> SearchDocument:
     return SearchDocument.make(
-        "question", question.id, title=question.title, body=html_to_text(question.body_html),
-        tags=[t.name for t in question.tags], author=_public_author(question, question.owner),
-        created_at=question.created_at, score=question.score,
-        answer_count=question.answer_count, question_id=question.id,
-        goal_id=question.goal_id)
+        "question",
+        question.id,
+        title=question.title,
+        body=html_to_text(question.body_html),
+        tags=[t.name for t in question.tags],
+        author=_public_author(question, question.owner),
+        created_at=question.created_at,
+        score=question.score,
+        answer_count=question.answer_count,
+        question_id=question.id,
+        goal_id=question.goal_id,
+    )
 
 
 def answer_document(answer: Answer) -> SearchDocument:
     question = answer.question
     return SearchDocument.make(
-        "answer", answer.id, title=question.title, body=html_to_text(answer.body_html),
-        tags=[t.name for t in question.tags], author=_public_author(question, answer.owner),
-        created_at=answer.created_at, score=answer.score, question_id=question.id,
-        goal_id=question.goal_id)
+        "answer",
+        answer.id,
+        title=question.title,
+        body=html_to_text(answer.body_html),
+        tags=[t.name for t in question.tags],
+        author=_public_author(question, answer.owner),
+        created_at=answer.created_at,
+        score=answer.score,
+        question_id=question.id,
+        goal_id=question.goal_id,
+    )
 
 
-BUILDERS = {"goal": (goal_document, can_view_goal), "question": (question_document,
-            can_view_question), "answer": (answer_document, can_view_answer)}
+BUILDERS = {
+    "goal": (goal_document, can_view_goal),
+    "question": (question_document, can_view_question),
+    "answer": (answer_document, can_view_answer),
+}
 
 
 def documents_for(keys: Iterable[tuple[str, int]]) -> tuple[list[SearchDocument], list[str]]:
@@ -88,8 +110,7 @@ def documents_for(keys: Iterable[tuple[str, int]]) -> tuple[list[SearchDocument]
         if doc_type not in MODELS:
             continue
         model = MODELS[doc_type]
-        found = {row.id: row for row in db.session.scalars(
-            select(model).where(model.id.in_(ids)))}
+        found = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
         build, public = BUILDERS[doc_type]
         for object_id in ids:
             row = found.get(object_id)
@@ -113,7 +134,9 @@ def drain_once(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> int:
 def _drain_once(backend: SearchBackend, batch_size: int) -> int:
     rows = db.session.execute(
         select(SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id)
-        .order_by(SearchOutbox.id).limit(batch_size)).all()
+        .order_by(SearchOutbox.id)
+        .limit(batch_size)
+    ).all()
     if not rows:
         db.session.rollback()
         return 0
@@ -148,14 +171,20 @@ def pending_count() -> int:
     return db.session.scalar(select(db.func.count(SearchOutbox.id))) or 0
 
 
-def all_public_documents(batch: int = 1000, types: Iterable[str] = tuple(MODELS)
-                         ) -> Iterator[SearchDocument]:
+def all_public_documents(
+    batch: int = 1000, types: Iterable[str] = tuple(MODELS)
+) -> Iterator[SearchDocument]:
     """Every public post (of these types) as a document, streamed (for a full rebuild)."""
     loads = {
         "goal": (Goal, [selectinload(Goal.tags)]),
         "question": (Question, [selectinload(Question.tags), selectinload(Question.goal)]),
-        "answer": (Answer, [selectinload(Answer.question).selectinload(Question.tags),
-                            selectinload(Answer.question).selectinload(Question.goal)]),
+        "answer": (
+            Answer,
+            [
+                selectinload(Answer.question).selectinload(Question.tags),
+                selectinload(Answer.question).selectinload(Question.goal),
+            ],
+        ),
     }
     for doc_type, (model, options) in loads.items():
         if doc_type not in types:
@@ -163,8 +192,17 @@ def all_public_documents(batch: int = 1000, types: Iterable[str] = tuple(MODELS)
         build, public = BUILDERS[doc_type]
         last_id = 0
         while True:
-            rows = db.session.scalars(select(model).options(*options).where(
-                model.id > last_id).order_by(model.id).limit(batch)).unique().all()
+            rows = (
+                db.session.scalars(
+                    select(model)
+                    .options(*options)
+                    .where(model.id > last_id)
+                    .order_by(model.id)
+                    .limit(batch)
+                )
+                .unique()
+                .all()
+            )
             if not rows:
                 break
             for row in rows:
@@ -174,8 +212,9 @@ def all_public_documents(batch: int = 1000, types: Iterable[str] = tuple(MODELS)
             db.session.expunge_all()  # keep memory flat on large sites
 
 
-def run_worker(backend: SearchBackend, *, poll_seconds: float = 0.1,
-               stop: threading.Event | None = None) -> None:
+def run_worker(
+    backend: SearchBackend, *, poll_seconds: float = 0.1, stop: threading.Event | None = None
+) -> None:
     """Loop forever (or until ``stop`` is set), applying outbox rows as they appear."""
     stop = stop or threading.Event()
     routine_at = 0.0
@@ -183,8 +222,10 @@ def run_worker(backend: SearchBackend, *, poll_seconds: float = 0.1,
         try:
             consumed = drain_once(backend)
             # Similar lists between rounds, a bounded slice each: indexing comes first.
-            if similar_store.run_refresh(URGENT_LISTS_SECONDS, upto=similar_store.CHANGED) \
-                    or consumed:
+            if (
+                similar_store.run_refresh(URGENT_LISTS_SECONDS, upto=similar_store.CHANGED)
+                or consumed
+            ):
                 continue
             if time.monotonic() - routine_at >= ROUTINE_EVERY:
                 routine_at = time.monotonic()

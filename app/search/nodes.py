@@ -64,8 +64,9 @@ REPLAY_AFTER_REBUILD = 1000  # log rows re-applied after a rebuild (changes raci
 
 def multi_node(config) -> bool:
     """Whether this app runs one Whoosh index per node fed by the shared log."""
-    return config.get("SEARCH_NODES") == "multi" and config.get("SEARCH_BACKEND",
-                                                                "whoosh") == "whoosh"
+    return (
+        config.get("SEARCH_NODES") == "multi" and config.get("SEARCH_BACKEND", "whoosh") == "whoosh"
+    )
 
 
 @dataclass
@@ -93,16 +94,25 @@ class NodeIndex:
         """The stored cursor, or None when there is none (or it is unreadable)."""
         try:
             data = json.loads((self.base / CURSOR_FILE).read_text(encoding="utf-8"))
-            return Cursor(str(data["index"]), int(data["log_id"]),
-                          {int(k): float(v) for k, v in data.get("gaps", {}).items()})
+            return Cursor(
+                str(data["index"]),
+                int(data["log_id"]),
+                {int(k): float(v) for k, v in data.get("gaps", {}).items()},
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def _write_cursor(self, cursor: Cursor) -> None:
         staging = self.base / f"{CURSOR_FILE}.{os.getpid()}.tmp"
         with open(staging, "w", encoding="utf-8") as handle:
-            json.dump({"index": cursor.index, "log_id": cursor.log_id,
-                       "gaps": {str(k): v for k, v in cursor.gaps.items()}}, handle)
+            json.dump(
+                {
+                    "index": cursor.index,
+                    "log_id": cursor.log_id,
+                    "gaps": {str(k): v for k, v in cursor.gaps.items()},
+                },
+                handle,
+            )
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(staging, self.base / CURSOR_FILE)
@@ -121,8 +131,10 @@ class NodeIndex:
         key = (stat.st_mtime_ns, stat.st_ino, current)
         if self._ready is None or self._ready[0] != key:
             cursor = self.cursor()
-            self._ready = (key, cursor is not None and current is not None
-                           and cursor.index == current)
+            self._ready = (
+                key,
+                cursor is not None and current is not None and cursor.index == current,
+            )
         return self._ready[1]
 
     @contextlib.contextmanager
@@ -212,10 +224,17 @@ class NodeIndex:
         now = time.time()
         gaps = {i: seen for i, seen in cursor.gaps.items() if now - seen < GAP_SECONDS}
         columns = (SearchOutbox.id, SearchOutbox.doc_type, SearchOutbox.doc_id)
-        rows = db.session.execute(select(*columns).where(SearchOutbox.id > cursor.log_id)
-                                  .order_by(SearchOutbox.id).limit(batch_size)).all()
-        late = db.session.execute(select(*columns).where(
-            SearchOutbox.id.in_(sorted(gaps)))).all() if gaps else []
+        rows = db.session.execute(
+            select(*columns)
+            .where(SearchOutbox.id > cursor.log_id)
+            .order_by(SearchOutbox.id)
+            .limit(batch_size)
+        ).all()
+        late = (
+            db.session.execute(select(*columns).where(SearchOutbox.id.in_(sorted(gaps)))).all()
+            if gaps
+            else []
+        )
         if not rows and not late:
             db.session.rollback()
             if gaps != cursor.gaps:  # expired gaps: forget them
@@ -252,8 +271,14 @@ class NodeIndex:
 
 def pruned_up_to(after: int = 0) -> int:
     """The highest log id pruned by markers after log id ``after`` (0 if none)."""
-    return db.session.scalar(select(func.max(SearchOutbox.doc_id)).where(
-        SearchOutbox.id > after, SearchOutbox.doc_type == PRUNED)) or 0
+    return (
+        db.session.scalar(
+            select(func.max(SearchOutbox.doc_id)).where(
+                SearchOutbox.id > after, SearchOutbox.doc_type == PRUNED
+            )
+        )
+        or 0
+    )
 
 
 def prune(retention: timedelta = RETENTION) -> int:
@@ -269,15 +294,21 @@ def prune(retention: timedelta = RETENTION) -> int:
     result = db.session.execute(delete(SearchOutbox).where(*old))
     # A marker row (skipped by every indexer: not a post type) records how far the log was
     # cut, so a node tells "rows I needed were pruned" from ids that were never committed.
-    db.session.execute(insert(SearchOutbox).values(
-        doc_type=PRUNED, doc_id=boundary, created_at=utcnow()))
+    db.session.execute(
+        insert(SearchOutbox).values(doc_type=PRUNED, doc_id=boundary, created_at=utcnow())
+    )
     db.session.commit()
     return result.rowcount or 0
 
 
-def run_node_worker(node: NodeIndex, get_backend: Callable, *, poll_seconds: float = 0.1,
-                    stop: threading.Event | None = None,
-                    prune_every: float = PRUNE_EVERY) -> None:
+def run_node_worker(
+    node: NodeIndex,
+    get_backend: Callable,
+    *,
+    poll_seconds: float = 0.1,
+    stop: threading.Event | None = None,
+    prune_every: float = PRUNE_EVERY,
+) -> None:
     """Loop until ``stop``: keep this node's index fed from the shared log."""
     stop = stop or threading.Event()
     check_health, last_prune, last_health = True, 0.0, time.monotonic()
@@ -296,8 +327,10 @@ def run_node_worker(node: NodeIndex, get_backend: Callable, *, poll_seconds: flo
                 last_prune = time.monotonic()
                 prune()
             applied = node.sync_once(get_backend())
-            if similar_store.run_refresh(URGENT_LISTS_SECONDS, upto=similar_store.CHANGED) \
-                    or applied:
+            if (
+                similar_store.run_refresh(URGENT_LISTS_SECONDS, upto=similar_store.CHANGED)
+                or applied
+            ):
                 continue
             if time.monotonic() - routine_at >= ROUTINE_EVERY:
                 routine_at = time.monotonic()

@@ -30,20 +30,31 @@ def _enqueue_children(connection, goal_ids=(), question_ids=()) -> None:
     state) its answers."""
     now = utcnow()
     if goal_ids:
-        connection.execute(insert(SearchOutbox).from_select(
-            ["doc_type", "doc_id", "created_at"],
-            select(literal("question"), Question.id, literal(now, SearchOutbox.created_at.type))
-            .where(Question.goal_id.in_(goal_ids))))
-        connection.execute(insert(SearchOutbox).from_select(
-            ["doc_type", "doc_id", "created_at"],
-            select(literal("answer"), Answer.id, literal(now, SearchOutbox.created_at.type))
-            .join(Question, Question.id == Answer.question_id)
-            .where(Question.goal_id.in_(goal_ids))))
+        connection.execute(
+            insert(SearchOutbox).from_select(
+                ["doc_type", "doc_id", "created_at"],
+                select(
+                    literal("question"), Question.id, literal(now, SearchOutbox.created_at.type)
+                ).where(Question.goal_id.in_(goal_ids)),
+            )
+        )
+        connection.execute(
+            insert(SearchOutbox).from_select(
+                ["doc_type", "doc_id", "created_at"],
+                select(literal("answer"), Answer.id, literal(now, SearchOutbox.created_at.type))
+                .join(Question, Question.id == Answer.question_id)
+                .where(Question.goal_id.in_(goal_ids)),
+            )
+        )
     if question_ids:
-        connection.execute(insert(SearchOutbox).from_select(
-            ["doc_type", "doc_id", "created_at"],
-            select(literal("answer"), Answer.id, literal(now, SearchOutbox.created_at.type))
-            .where(Answer.question_id.in_(question_ids))))
+        connection.execute(
+            insert(SearchOutbox).from_select(
+                ["doc_type", "doc_id", "created_at"],
+                select(
+                    literal("answer"), Answer.id, literal(now, SearchOutbox.created_at.type)
+                ).where(Answer.question_id.in_(question_ids)),
+            )
+        )
 
 
 def _changed(obj, *names) -> bool:
@@ -67,17 +78,23 @@ def _queue_index_updates(session: Session, _flush_context) -> None:
         if kind == "answer":
             pending.add(("question", obj.question_id))  # its answer_count changed
         # Hiding by moderators reaches everything under the post, like closing a goal.
-        elif kind == "goal" and obj not in session.new and _changed(
-                obj, "visibility", "hidden_at"):
+        elif kind == "goal" and obj not in session.new and _changed(obj, "visibility", "hidden_at"):
             goals.add(obj.id)
-        elif kind == "question" and obj not in session.new and _changed(
-                obj, "title", "tags", "hidden_at"):
+        elif (
+            kind == "question"
+            and obj not in session.new
+            and _changed(obj, "title", "tags", "hidden_at")
+        ):
             questions.add(obj.id)
     if not pending:
         return
     connection = session.connection()
     now = utcnow()
-    connection.execute(insert(SearchOutbox), [
-        {"doc_type": kind, "doc_id": doc_id, "created_at": now} for kind, doc_id in sorted(pending)
-    ])
+    connection.execute(
+        insert(SearchOutbox),
+        [
+            {"doc_type": kind, "doc_id": doc_id, "created_at": now}
+            for kind, doc_id in sorted(pending)
+        ],
+    )
     _enqueue_children(connection, goals, questions)

@@ -54,8 +54,13 @@ class SearchQuery:
     @property
     def has_filters(self) -> bool:
         """True when type, tag, user or answer-count filters apply."""
-        return bool(self.tags or self.users or self.types
-                    or self.min_answers is not None or self.max_answers is not None)
+        return bool(
+            self.tags
+            or self.users
+            or self.types
+            or self.min_answers is not None
+            or self.max_answers is not None
+        )
 
     @property
     def is_empty(self) -> bool:
@@ -78,8 +83,9 @@ def _add(values: list[str], value: str) -> None:
         values.append(value)
 
 
-def parse_query(text: str | None, sort: str = "relevance", types: Iterable[str] = (),
-                tags: Iterable[str] = ()) -> SearchQuery:
+def parse_query(
+    text: str | None, sort: str = "relevance", types: Iterable[str] = (), tags: Iterable[str] = ()
+) -> SearchQuery:
     """Parse free words, "phrases", [tag], tag:x, user:x, is:type, answers:n.
 
     ``types`` and ``tags`` add filters given outside the text (API parameters); invalid
@@ -133,7 +139,13 @@ def parse_query(text: str | None, sort: str = "relevance", types: Iterable[str] 
         if TAG_RE.fullmatch(low):
             _add(tag_list, low)
     return SearchQuery(
-        text=cleaned, words=tuple(words), phrases=tuple(phrases), tags=tuple(tag_list),
-        users=tuple(users), types=tuple(type_list), min_answers=min_answers,
-        max_answers=max_answers, sort=sort if sort in SORTS else "relevance",
+        text=cleaned,
+        words=tuple(words),
+        phrases=tuple(phrases),
+        tags=tuple(tag_list),
+        users=tuple(users),
+        types=tuple(type_list),
+        min_answers=min_answers,
+        max_answers=max_answers,
+        sort=sort if sort in SORTS else "relevance",
     )

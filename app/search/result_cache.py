@@ -50,8 +50,9 @@ class _Results:
 _results = _Results(SIZE)
 
 
-def cached_search(backend: SearchBackend, query: SearchQuery, page: int,
-                  per_page: int) -> SearchResults:
+def cached_search(
+    backend: SearchBackend, query: SearchQuery, page: int, per_page: int
+) -> SearchResults:
     """backend.search(), answered from this process's cache when the index has not changed."""
     version = backend.version()
     key = (id(backend), query, page, per_page)

@@ -81,8 +81,7 @@ def rebuild_index(progress=None) -> int:
         return count
     # A lazy generator: database reads start only once rebuild() holds the index lock. The
     # vectors are computed from the same stream and stored at its end (vectors.Rebuild).
-    return get_backend().rebuild(vectors.Rebuild().feed(all_public_documents()),
-                                 progress=progress)
+    return get_backend().rebuild(vectors.Rebuild().feed(all_public_documents()), progress=progress)
 
 
 def public_doc_ids() -> set[str]:
@@ -123,8 +122,11 @@ def check_vectors(repair: bool = True) -> tuple[set[str], set[str]]:
         vectors.remove(extra)
         with write_transaction() as session:
             for doc_type in vectors.VECTOR_TYPES:
-                enqueue(session, doc_type, [parse_doc_id(i)[1] for i in missing
-                                            if i.startswith(f"{doc_type}:")])
+                enqueue(
+                    session,
+                    doc_type,
+                    [parse_doc_id(i)[1] for i in missing if i.startswith(f"{doc_type}:")],
+                )
     return missing, extra
 
 
@@ -147,8 +149,9 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
         raise ValidationFailed("Unknown sort.", {"sort": [f"One of: {', '.join(SORTS)}."]})
     if doc_type not in (None, *MODELS):
         raise ValidationFailed("Unknown type.", {"type": ["One of: goal, question, answer."]})
-    query = parse_query(text, sort=sort, types=[doc_type] if doc_type else (),
-                        tags=[tag] if tag else ())
+    query = parse_query(
+        text, sort=sort, types=[doc_type] if doc_type else (), tags=[tag] if tag else ()
+    )
     if query.is_empty or not search_ready():
         return Page(items=[], page=page, per_page=per_page, total=0), None
     try:
@@ -167,11 +170,16 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
         row = public_rows.get((hit.type, hit.id))
         if row is None:
             continue
-        items.append({
-            "type": hit.type, "id": row.id, "title": row.title, "url": _hit_url(hit, row),
-            "snippet": _snippet(backend.highlight, row.html, results.terms),
-            "score": round(hit.score, 4),
-        })
+        items.append(
+            {
+                "type": hit.type,
+                "id": row.id,
+                "title": row.title,
+                "url": _hit_url(hit, row),
+                "snippet": _snippet(backend.highlight, row.html, results.terms),
+                "score": round(hit.score, 4),
+            }
+        )
     # Hits the gate dropped are not counted either (exact when the results fit one page).
     total = results.total - (len(results.hits) - len(items))
     suggestion = results.suggestion
@@ -204,17 +212,35 @@ def _public_rows(hits) -> dict:
 
 def _public_columns(kind: str, ids: list[int]):
     if kind == "goal":
-        return visible_goals(None).with_only_columns(
-            Goal.id, Goal.title, Goal.description_html.label("html"),
-            null().label("question_id")).where(Goal.id.in_(ids))
+        return (
+            visible_goals(None)
+            .with_only_columns(
+                Goal.id,
+                Goal.title,
+                Goal.description_html.label("html"),
+                null().label("question_id"),
+            )
+            .where(Goal.id.in_(ids))
+        )
     if kind == "question":
-        return visible_questions(None).with_only_columns(
-            Question.id, Question.title, Question.body_html.label("html"),
-            Question.id.label("question_id")).where(Question.id.in_(ids))
+        return (
+            visible_questions(None)
+            .with_only_columns(
+                Question.id,
+                Question.title,
+                Question.body_html.label("html"),
+                Question.id.label("question_id"),
+            )
+            .where(Question.id.in_(ids))
+        )
     # An answer's result title is its question's.
-    return visible_answers(None).with_only_columns(
-        Answer.id, Question.title, Answer.body_html.label("html"),
-        Answer.question_id).where(Answer.id.in_(ids))
+    return (
+        visible_answers(None)
+        .with_only_columns(
+            Answer.id, Question.title, Answer.body_html.label("html"), Answer.question_id
+        )
+        .where(Answer.id.in_(ids))
+    )
 
 
 def _finds_public(backend, suggestion: str, query) -> bool:

@@ -32,8 +32,9 @@ def _url(kind: str, object_id: int) -> str:
     return f"/goals/{object_id}" if kind == "goal" else f"/questions/{object_id}"
 
 
-def _public_items(keys: list[tuple[str, int, float]], limit: int, *,
-                  skip_goal_id: int | None = None) -> list[dict]:
+def _public_items(
+    keys: list[tuple[str, int, float]], limit: int, *, skip_goal_id: int | None = None
+) -> list[dict]:
     """Re-read the hits' rows and keep those an anonymous reader may see, in order."""
     rows = {}
     for kind in {k for k, _, _ in keys}:
@@ -41,12 +42,19 @@ def _public_items(keys: list[tuple[str, int, float]], limit: int, *,
         # The gate's base queries, as plain columns: whole posts as objects cost more than
         # the lookup itself.
         if kind == "question":
-            query = visible_questions(None).with_only_columns(
-                Question.id, Question.title, Question.answer_count, Question.goal_id
-            ).where(Question.id.in_(ids))
+            query = (
+                visible_questions(None)
+                .with_only_columns(
+                    Question.id, Question.title, Question.answer_count, Question.goal_id
+                )
+                .where(Question.id.in_(ids))
+            )
         else:
-            query = visible_goals(None).with_only_columns(
-                Goal.id, Goal.title, null(), null()).where(Goal.id.in_(ids))
+            query = (
+                visible_goals(None)
+                .with_only_columns(Goal.id, Goal.title, null(), null())
+                .where(Goal.id.in_(ids))
+            )
         rows.update({(kind, r[0]): r for r in db.session.execute(query)})
     items = []
     for kind, object_id, score in keys:
@@ -57,9 +65,16 @@ def _public_items(keys: list[tuple[str, int, float]], limit: int, *,
         object_id, title, answer_count, goal_id = row
         if skip_goal_id is not None and kind == "question" and goal_id == skip_goal_id:
             continue  # a goal's own questions (asked since its list was computed)
-        items.append({"type": kind, "id": object_id, "title": title,
-                      "url": _url(kind, object_id), "answer_count": answer_count,
-                      "score": round(score, 4)})
+        items.append(
+            {
+                "type": kind,
+                "id": object_id,
+                "title": title,
+                "url": _url(kind, object_id),
+                "answer_count": answer_count,
+                "score": round(score, 4),
+            }
+        )
         if len(items) == limit:
             break
     return items
@@ -77,8 +92,9 @@ def _lookup(text: str, limit: int, exclude: list[str], types) -> list[tuple[str,
         return []
 
 
-def similar_to_text(text: str, *, limit: int = 5, exclude_question_id: int | None = None
-                    ) -> list[dict]:
+def similar_to_text(
+    text: str, *, limit: int = 5, exclude_question_id: int | None = None
+) -> list[dict]:
     """Public questions like a title being typed (or any text), best first."""
     text = (text or "").strip()
     limit = min(max(1, limit), MAX_LIMIT)
@@ -109,16 +125,19 @@ def _goal_text(goal: Goal) -> str:
 
 
 def _goal_exclude(goal: Goal) -> list[str]:
-    own = db.session.scalars(select(Question.id).where(Question.goal_id == goal.id)
-                             .order_by(Question.id.desc()).limit(99))
+    own = db.session.scalars(
+        select(Question.id)
+        .where(Question.goal_id == goal.id)
+        .order_by(Question.id.desc())
+        .limit(99)
+    )
     return [doc_id_for("goal", goal.id), *(doc_id_for("question", i) for i in own)]
 
 
 def list_keys(kind: str, row) -> list[tuple[str, int, float]]:
     """Compute the list beside a post, for storing (the indexer only: never on a page view)."""
     if kind == "question":
-        return _lookup(_question_text(row), STORED, [doc_id_for("question", row.id)],
-                       ("question",))
+        return _lookup(_question_text(row), STORED, [doc_id_for("question", row.id)], ("question",))
     # A goal: public goals and questions like it, leaving out the goal's own questions.
     return _lookup(_goal_text(row), STORED, _goal_exclude(row), ("goal", "question"))
 

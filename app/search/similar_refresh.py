@@ -24,9 +24,13 @@ from app.search.similar import list_keys
 
 log = logging.getLogger(__name__)
 OVERDUE = timedelta(hours=1)
-LOADS = {"question": (Question, [selectinload(Question.goal), selectinload(Question.tags),
-                                 selectinload(Question.owner)]),
-         "goal": (Goal, [selectinload(Goal.tags), selectinload(Goal.owner)])}
+LOADS = {
+    "question": (
+        Question,
+        [selectinload(Question.goal), selectinload(Question.tags), selectinload(Question.owner)],
+    ),
+    "goal": (Goal, [selectinload(Goal.tags), selectinload(Goal.owner)]),
+}
 
 
 def refresh_lists(budget: float | None, *, upto: datetime | None = None) -> int:
@@ -67,19 +71,24 @@ def _refresh_one(claim: store.Claim, newest) -> None:
     now = utcnow()
     due = store.next_due(now, row.created_at)
     routine = claim.due > store.NEIGHBOUR
-    if routine and claim.computed_at is not None and newest is not None \
-            and claim.computed_at >= newest:
+    if (
+        routine
+        and claim.computed_at is not None
+        and newest is not None
+        and claim.computed_at >= newest
+    ):
         db.session.rollback()
         store.reschedule(claim, due)  # no post's text changed since: the list still holds
         return
     doc = build(row)
     keys = list_keys(claim.kind, row)
     db.session.rollback()
-    saved = store.store(claim, keys, digest=store.text_hash(doc.title, doc.body),
-                        started=now, due=due)
+    saved = store.store(
+        claim, keys, digest=store.text_hash(doc.title, doc.body), started=now, due=due
+    )
     if saved and claim.due == store.CHANGED and claim.computed_at is None:
         # A new post: it may belong in the lists of the posts most like it.
-        store.mark_neighbours((t, i) for t, i, _ in keys[:store.NEIGHBOURS])
+        store.mark_neighbours((t, i) for t, i, _ in keys[: store.NEIGHBOURS])
 
 
 def sync_lists(repair: bool = True) -> dict[str, int]:
@@ -95,10 +104,12 @@ def sync_lists(repair: bool = True) -> dict[str, int]:
             expected.add((kind, int(raw)))
     rows = store.all_keys()
     missing, extra = expected - set(rows), set(rows) - expected
-    report = {"missing": len(missing), "extra": len(extra),
-              "pending": sum(1 for key, computed in rows.items()
-                             if computed is None and key in expected),
-              "overdue": store.overdue(OVERDUE)}
+    report = {
+        "missing": len(missing),
+        "extra": len(extra),
+        "pending": sum(1 for key, computed in rows.items() if computed is None and key in expected),
+        "overdue": store.overdue(OVERDUE),
+    }
     if repair:
         store.forget(extra)
         store.queue(sorted(missing))

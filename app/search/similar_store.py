@@ -79,8 +79,11 @@ def after_round(upserts: Iterable, removals: Iterable[str]) -> None:
     ``upserts`` are the round's SearchDocuments, ``removals`` its removed doc ids. Runs after
     the index commit, so the post's own document (and its neighbours') is searchable.
     """
-    texts = {(doc.type, doc.id): text_hash(doc.title, doc.body)
-             for doc in upserts if doc.type in LIST_TYPES}
+    texts = {
+        (doc.type, doc.id): text_hash(doc.title, doc.body)
+        for doc in upserts
+        if doc.type in LIST_TYPES
+    }
     gone = []
     for doc_id in removals:
         kind, _, raw = doc_id.partition(":")
@@ -93,31 +96,52 @@ def after_round(upserts: Iterable, removals: Iterable[str]) -> None:
         for chunk in _chunks(gone):
             session.execute(delete(SimilarList).where(_keys_in(chunk)))
         for chunk in _chunks(list(texts)):
-            known = {(t, i): h for t, i, h in session.execute(
-                select(SimilarList.doc_type, SimilarList.doc_id, SimilarList.text_hash)
-                .where(_keys_in(chunk)))}
+            known = {
+                (t, i): h
+                for t, i, h in session.execute(
+                    select(SimilarList.doc_type, SimilarList.doc_id, SimilarList.text_hash).where(
+                        _keys_in(chunk)
+                    )
+                )
+            }
             new = [key for key in chunk if key not in known]
             if new:
-                session.execute(insert(SimilarList), [
-                    {"doc_type": t, "doc_id": i, "text_hash": texts[(t, i)], "items": None,
-                     "computed_at": None, "changed_at": now, "due_at": CHANGED}
-                    for t, i in new])
+                session.execute(
+                    insert(SimilarList),
+                    [
+                        {
+                            "doc_type": t,
+                            "doc_id": i,
+                            "text_hash": texts[(t, i)],
+                            "items": None,
+                            "computed_at": None,
+                            "changed_at": now,
+                            "due_at": CHANGED,
+                        }
+                        for t, i in new
+                    ],
+                )
             for key in chunk:
                 if key in known and known[key] != texts[key]:
-                    session.execute(update(SimilarList).where(
-                        SimilarList.doc_type == key[0], SimilarList.doc_id == key[1])
-                        .values(text_hash=texts[key], changed_at=now, due_at=CHANGED))
+                    session.execute(
+                        update(SimilarList)
+                        .where(SimilarList.doc_type == key[0], SimilarList.doc_id == key[1])
+                        .values(text_hash=texts[key], changed_at=now, due_at=CHANGED)
+                    )
 
 
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def stored(kind: str, object_id: int) -> list[tuple[str, int, float]] | None:
     """The stored list of a post as (type, id, score), or None when it has none yet."""
-    items = db.session.scalar(select(SimilarList.items).where(
-        SimilarList.doc_type == kind, SimilarList.doc_id == object_id))
+    items = db.session.scalar(
+        select(SimilarList.items).where(
+            SimilarList.doc_type == kind, SimilarList.doc_id == object_id
+        )
+    )
     if items is None:
         return None
     return [(str(t), int(i), float(s)) for t, i, s in items]
@@ -135,28 +159,51 @@ def claim(limit: int, *, upto: datetime | None = None) -> list[Claim]:
     lease = now + LEASE
     with write_transaction() as session:
         rows = session.execute(
-            select(SimilarList.doc_type, SimilarList.doc_id, SimilarList.due_at,
-                   SimilarList.computed_at)
+            select(
+                SimilarList.doc_type,
+                SimilarList.doc_id,
+                SimilarList.due_at,
+                SimilarList.computed_at,
+            )
             .where(SimilarList.due_at <= (upto or now))
-            .order_by(SimilarList.due_at).limit(limit)).all()
+            .order_by(SimilarList.due_at)
+            .limit(limit)
+        ).all()
         taken = []
         for kind, object_id, due, computed in rows:
             # Compare-and-set: another node's worker may have claimed it meanwhile.
-            result = session.execute(update(SimilarList).where(
-                SimilarList.doc_type == kind, SimilarList.doc_id == object_id,
-                SimilarList.due_at == due).values(due_at=lease))
+            result = session.execute(
+                update(SimilarList)
+                .where(
+                    SimilarList.doc_type == kind,
+                    SimilarList.doc_id == object_id,
+                    SimilarList.due_at == due,
+                )
+                .values(due_at=lease)
+            )
             if result.rowcount == 1:
                 taken.append(Claim(kind, object_id, due, computed, lease))
     return taken
 
 
-def store(claim: Claim, keys: list[tuple[str, int, float]], *, digest: str,
-          started: datetime, due: datetime) -> bool:
+def store(
+    claim: Claim,
+    keys: list[tuple[str, int, float]],
+    *,
+    digest: str,
+    started: datetime,
+    due: datetime,
+) -> bool:
     """Save a computed list unless the row changed since it was claimed; True if saved."""
     with write_transaction() as session:
-        result = session.execute(_claimed(claim).values(
-            items=[[t, i, round(s, 4)] for t, i, s in keys], text_hash=digest,
-            computed_at=started, due_at=due))
+        result = session.execute(
+            _claimed(claim).values(
+                items=[[t, i, round(s, 4)] for t, i, s in keys],
+                text_hash=digest,
+                computed_at=started,
+                due_at=due,
+            )
+        )
     return result.rowcount == 1
 
 
@@ -169,8 +216,10 @@ def reschedule(claim: Claim, due: datetime) -> None:
 def _claimed(claim: Claim):
     """UPDATE of the claimed row, a no-op if it was marked or re-claimed since."""
     return update(SimilarList).where(
-        SimilarList.doc_type == claim.kind, SimilarList.doc_id == claim.id,
-        SimilarList.due_at == claim.lease)
+        SimilarList.doc_type == claim.kind,
+        SimilarList.doc_id == claim.id,
+        SimilarList.due_at == claim.lease,
+    )
 
 
 def mark_neighbours(keys: Iterable[tuple[str, int]]) -> None:
@@ -179,8 +228,11 @@ def mark_neighbours(keys: Iterable[tuple[str, int]]) -> None:
     if not keys:
         return
     with write_transaction() as session:
-        session.execute(update(SimilarList).where(
-            _keys_in(keys), SimilarList.due_at > NEIGHBOUR).values(due_at=NEIGHBOUR))
+        session.execute(
+            update(SimilarList)
+            .where(_keys_in(keys), SimilarList.due_at > NEIGHBOUR)
+            .values(due_at=NEIGHBOUR)
+        )
 
 
 def forget(keys: Iterable[tuple[str, int]]) -> None:
@@ -193,16 +245,20 @@ def forget(keys: Iterable[tuple[str, int]]) -> None:
 
 def all_keys() -> dict[tuple[str, int], datetime | None]:
     """Every row's key with its computed_at (None: never computed)."""
-    rows = db.session.execute(select(SimilarList.doc_type, SimilarList.doc_id,
-                                     SimilarList.computed_at)).all()
+    rows = db.session.execute(
+        select(SimilarList.doc_type, SimilarList.doc_id, SimilarList.computed_at)
+    ).all()
     db.session.rollback()
     return {(t, i): computed for t, i, computed in rows}
 
 
 def overdue(older_than: timedelta) -> int:
     """Rows whose routine refresh is late by more than ``older_than`` (a stuck worker)."""
-    count = db.session.scalar(select(func.count()).select_from(SimilarList).where(
-        SimilarList.due_at > NEIGHBOUR, SimilarList.due_at < utcnow() - older_than))
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(SimilarList)
+        .where(SimilarList.due_at > NEIGHBOUR, SimilarList.due_at < utcnow() - older_than)
+    )
     db.session.rollback()
     return count or 0
 
@@ -213,10 +269,21 @@ def queue(keys: Iterable[tuple[str, int]], *, due: datetime = NEIGHBOUR) -> int:
     # changed_at long ago: these posts were already in the index, no other list is stale.
     with write_transaction() as session:
         for chunk in _chunks(keys):
-            session.execute(insert(SimilarList), [
-                {"doc_type": t, "doc_id": i, "text_hash": "", "items": None,
-                 "computed_at": None, "changed_at": CHANGED, "due_at": due}
-                for t, i in chunk])
+            session.execute(
+                insert(SimilarList),
+                [
+                    {
+                        "doc_type": t,
+                        "doc_id": i,
+                        "text_hash": "",
+                        "items": None,
+                        "computed_at": None,
+                        "changed_at": CHANGED,
+                        "due_at": due,
+                    }
+                    for t, i in chunk
+                ],
+            )
     return len(keys)
 
 
@@ -235,6 +302,7 @@ def run_refresh(budget: float | None, *, upto: datetime | None = None) -> int:
 def mark_all_due() -> int:
     """Make every list due soon (after the changed posts' lists); returns how many."""
     with write_transaction() as session:
-        result = session.execute(update(SimilarList).where(
-            SimilarList.due_at > NEIGHBOUR).values(due_at=NEIGHBOUR))
+        result = session.execute(
+            update(SimilarList).where(SimilarList.due_at > NEIGHBOUR).values(due_at=NEIGHBOUR)
+        )
     return result.rowcount or 0

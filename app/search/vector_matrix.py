@@ -64,7 +64,8 @@ class VectorMatrix:
             if now - self._checked < min_interval:
                 return
             count, top = db.session.execute(
-                select(func.count(PostVector.id), func.max(PostVector.id))).one()
+                select(func.count(PostVector.id), func.max(PostVector.id))
+            ).one()
             token = (int(count), int(top or 0))
             self._checked = now
             if token == self._token and now - self._loaded < FULL_RELOAD_SECONDS:
@@ -79,8 +80,9 @@ class VectorMatrix:
             new = self._read(last, max(0, token[0] - len(arrays[0])))
             arrays = tuple(np.concatenate(pair) for pair in zip(arrays, new, strict=True))
             if len(arrays[0]) != token[0]:  # a row was deleted: keep the rows still there
-                keep = np.isin(arrays[0], np.fromiter(
-                    db.session.scalars(select(PostVector.id)), np.int64))
+                keep = np.isin(
+                    arrays[0], np.fromiter(db.session.scalars(select(PostVector.id)), np.int64)
+                )
                 arrays = tuple(a[keep] for a in arrays)
             whole = len(arrays[0]) != token[0]  # a row committed late below the last id read
         if whole:
@@ -90,8 +92,7 @@ class VectorMatrix:
         self._token = token
 
     @staticmethod
-    def _read(after: int | None, expected: int = 0, chunk: int = 5000
-              ) -> tuple[np.ndarray, ...]:
+    def _read(after: int | None, expected: int = 0, chunk: int = 5000) -> tuple[np.ndarray, ...]:
         """Rows with an id above ``after`` (None: all), read in chunks into arrays sized for
         ``expected`` rows: fetching 55k rows at once, or concatenating chunks, left 30–70 MB
         of freed heap in the worker that it never gave back."""
@@ -99,16 +100,23 @@ class VectorMatrix:
         n, last = 0, after or 0
         while True:
             rows = db.session.execute(
-                select(PostVector.id, PostVector.doc_type, PostVector.object_id,
-                       PostVector.vector).where(PostVector.id > last)
-                .order_by(PostVector.id).limit(chunk)).all()
+                select(PostVector.id, PostVector.doc_type, PostVector.object_id, PostVector.vector)
+                .where(PostVector.id > last)
+                .order_by(PostVector.id)
+                .limit(chunk)
+            ).all()
             if not rows:
                 break
             if n + len(rows) > len(out[0]):  # rows arrived meanwhile: grow (rare)
-                out = tuple(np.concatenate([a, b]) for a, b in zip(
-                    out, _empty(n + len(rows) - len(out[0])), strict=True))
-            vectors = np.frombuffer(b"".join(bytes(r[3]) for r in rows), np.float16
-                                    ).reshape(len(rows), DIM).astype(np.float32)
+                out = tuple(
+                    np.concatenate([a, b])
+                    for a, b in zip(out, _empty(n + len(rows) - len(out[0])), strict=True)
+                )
+            vectors = (
+                np.frombuffer(b"".join(bytes(r[3]) for r in rows), np.float16)
+                .reshape(len(rows), DIM)
+                .astype(np.float32)
+            )
             end = n + len(rows)
             out[0][n:end] = [r[0] for r in rows]
             out[1][n:end] = [TYPE_CODES.get(r[1], -1) for r in rows]
@@ -119,8 +127,9 @@ class VectorMatrix:
             del rows, vectors
         return tuple(a[:n] for a in out)
 
-    def nearest(self, query: np.ndarray, k: int, types, exclude: set[tuple[str, int]]
-                ) -> list[tuple[str, int]]:
+    def nearest(
+        self, query: np.ndarray, k: int, types, exclude: set[tuple[str, int]]
+    ) -> list[tuple[str, int]]:
         """The k posts of these types nearest to a unit query vector (by the scan prefix)."""
         _, codes, objects, _, scan, _, _ = self._data
         wanted = [TYPE_CODES[t] for t in types if t in TYPE_CODES]
@@ -135,8 +144,7 @@ class VectorMatrix:
         take = min(len(scores), k + len(exclude))
         top = np.argpartition(scores, -take)[-take:]
         top = top[np.argsort(-scores[top], kind="stable")]
-        found = [(TYPE_NAMES[int(codes[i])], int(objects[i])) for i in top
-                 if scores[i] > -np.inf]
+        found = [(TYPE_NAMES[int(codes[i])], int(objects[i])) for i in top if scores[i] > -np.inf]
         return [key for key in found if key not in exclude][:k]
 
     def cosines(self, query: np.ndarray, keys) -> dict[tuple[str, int], float]:
@@ -145,20 +153,25 @@ class VectorMatrix:
         keys = [key for key in keys if key[0] in TYPE_CODES]
         if not keys or not len(sorted_keys):
             return {}
-        wanted = np.array([object_id * 2 + TYPE_CODES[kind] for kind, object_id in keys],
-                          np.int64)
+        wanted = np.array([object_id * 2 + TYPE_CODES[kind] for kind, object_id in keys], np.int64)
         at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
         found = sorted_keys[at] == wanted
         rows = order[at[found]]
-        scores = np.einsum("ij,j->i", full[rows].astype(np.float32),
-                           _unit(query[:SCORE_DIMS].astype(np.float32)))
+        scores = np.einsum(
+            "ij,j->i", full[rows].astype(np.float32), _unit(query[:SCORE_DIMS].astype(np.float32))
+        )
         hits = [key for key, ok in zip(keys, found, strict=True) if ok]
         return dict(zip(hits, scores.tolist(), strict=True))
 
 
 def _empty(n: int = 0) -> tuple[np.ndarray, ...]:
-    return (np.zeros(n, np.int64), np.zeros(n, np.int8), np.zeros(n, np.int64),
-            np.zeros((n, SCORE_DIMS), np.float16), np.zeros((n, SCAN_DIMS), np.float32))
+    return (
+        np.zeros(n, np.int64),
+        np.zeros(n, np.int8),
+        np.zeros(n, np.int64),
+        np.zeros((n, SCORE_DIMS), np.float16),
+        np.zeros((n, SCAN_DIMS), np.float32),
+    )
 
 
 _matrices: dict[tuple[int, str], VectorMatrix] = {}

@@ -43,20 +43,26 @@ def write(session: Session, upserts: Iterable[SearchDocument], removals: Iterabl
     # An id in both lists is removed, as the index does (privacy wins).
     docs = {d.doc_id: d for d in upserts if d.type in VECTOR_TYPES and d.doc_id not in removals}
     vectors = embed([document_text(d) for d in docs.values()]).astype(np.float16)
-    keyed = [(d.doc_id, d.type, d.id, v.tobytes())
-             for d, v in zip(docs.values(), vectors, strict=True)]
+    keyed = [
+        (d.doc_id, d.type, d.id, v.tobytes()) for d, v in zip(docs.values(), vectors, strict=True)
+    ]
     return _store(session, keyed, removals)
 
 
 def _store(session: Session, rows: list[tuple[str, str, int, bytes]], removals: set[str]) -> int:
     stale = sorted(removals | {row[0] for row in rows})
     for start in range(0, len(stale), CHUNK):
-        session.execute(delete(PostVector).where(
-            PostVector.doc_id.in_(stale[start:start + CHUNK])))
+        session.execute(
+            delete(PostVector).where(PostVector.doc_id.in_(stale[start : start + CHUNK]))
+        )
     if rows:
-        session.execute(insert(PostVector), [
-            {"doc_id": doc_id, "doc_type": kind, "object_id": object_id, "vector": vector}
-            for doc_id, kind, object_id, vector in rows])
+        session.execute(
+            insert(PostVector),
+            [
+                {"doc_id": doc_id, "doc_type": kind, "object_id": object_id, "vector": vector}
+                for doc_id, kind, object_id, vector in rows
+            ],
+        )
     return len(rows)
 
 
@@ -101,14 +107,16 @@ class Rebuild:
 
     def _embed(self) -> None:
         vectors = embed([document_text(d) for d in self._pending]).astype(np.float16)
-        self.rows += [(d.doc_id, d.type, d.id, v.tobytes())
-                      for d, v in zip(self._pending, vectors, strict=True)]
+        self.rows += [
+            (d.doc_id, d.type, d.id, v.tobytes())
+            for d, v in zip(self._pending, vectors, strict=True)
+        ]
         self._pending.clear()
 
     def store(self, batch: int = 2000) -> int:
         for start in range(0, len(self.rows), batch):
             with write_transaction() as session:
-                _store(session, self.rows[start:start + batch], set())
+                _store(session, self.rows[start : start + batch], set())
         remove(stored_doc_ids() - {row[0] for row in self.rows})
         return len(self.rows)
 
@@ -130,9 +138,13 @@ def stored_doc_ids() -> set[str]:
 
 def broken_doc_ids() -> set[str]:
     """Doc ids whose stored bytes are not one vector (a corrupt or foreign row)."""
-    ids = {doc_id for doc_id, size in db.session.execute(
-        select(PostVector.doc_id, db.func.length(PostVector.vector)))
-        if size != VECTOR_BYTES}
+    ids = {
+        doc_id
+        for doc_id, size in db.session.execute(
+            select(PostVector.doc_id, db.func.length(PostVector.vector))
+        )
+        if size != VECTOR_BYTES
+    }
     db.session.rollback()
     return ids
 

@@ -94,8 +94,10 @@ class WhooshBackend(BatchWrites):
                 self._filters.clear()
             docnums = list(searcher.docs_for_query(q))
             # size >= 1: whoosh3 raises ValueError for BitSet([], size=0) (an empty index).
-            self._filters[key] = (BitSet(docnums, size=max(1, searcher.doc_count_all())),
-                                  _bitmap(docnums, searcher.doc_count_all()))
+            self._filters[key] = (
+                BitSet(docnums, size=max(1, searcher.doc_count_all())),
+                _bitmap(docnums, searcher.doc_count_all()),
+            )
         return self._filters[key]
 
     def _bits(self, searcher, q) -> int:
@@ -118,8 +120,11 @@ class WhooshBackend(BatchWrites):
             if len(self._matches) >= MATCH_CACHE_SIZE:
                 self._matches.clear()
             # docs_for_query() is right for a Term, but it ignores positions in a Phrase.
-            docnums = (searcher.docs_for_query(q) if isinstance(q, Term)
-                       else searcher.search(q, limit=None, scored=False).docs())
+            docnums = (
+                searcher.docs_for_query(q)
+                if isinstance(q, Term)
+                else searcher.search(q, limit=None, scored=False).docs()
+            )
             bits = _bitmap(docnums, searcher.doc_count_all())
             self._matches[key] = bits
         return bits
@@ -164,10 +169,16 @@ class WhooshBackend(BatchWrites):
                 # The exact total comes from the bitmaps above, so Whoosh may skip blocks
                 # that cannot reach the top N (optimize=True) instead of scoring every match.
                 results = searcher.search(
-                    text_q, limit=max(1, min(offset + per_page, MAX_DEPTH)), optimize=True,
-                    filter=allowed, sortedby=ws.SORTS.get(sort))
-                hits = [self._hit(r, terms, scored=sort == "relevance")
-                        for r in results[offset:offset + per_page]]
+                    text_q,
+                    limit=max(1, min(offset + per_page, MAX_DEPTH)),
+                    optimize=True,
+                    filter=allowed,
+                    sortedby=ws.SORTS.get(sort),
+                )
+                hits = [
+                    self._hit(r, terms, scored=sort == "relevance")
+                    for r in results[offset : offset + per_page]
+                ]
             suggestion = None
             if page == 1 and total < FEW_RESULTS and query.words:
                 suggestion = did_you_mean(searcher.reader(), query, self._analyzer)
@@ -177,10 +188,15 @@ class WhooshBackend(BatchWrites):
         stored = result.fields()
         title = stored.get("title", "")
         return Hit(
-            doc_id=stored["doc_id"], type=stored["type"], id=stored["id"],
-            score=float(result.score or 0.0) if scored else 0.0, title=title,
-            votes=stored.get("score", 0), answer_count=stored.get("answer_count", 0),
-            question_id=stored.get("question_id"), goal_id=stored.get("goal_id"),
+            doc_id=stored["doc_id"],
+            type=stored["type"],
+            id=stored["id"],
+            score=float(result.score or 0.0) if scored else 0.0,
+            title=title,
+            votes=stored.get("score", 0),
+            answer_count=stored.get("answer_count", 0),
+            question_id=stored.get("question_id"),
+            goal_id=stored.get("goal_id"),
             title_highlight=highlight_title(title, terms) if terms else None,
         )
 
@@ -188,8 +204,13 @@ class WhooshBackend(BatchWrites):
         """Escaped excerpt of text (the post's body from the database) with <mark>s."""
         return highlight_text(text, terms, top=top)
 
-    def similar(self, text: str, limit: int = 5, exclude_doc_ids: Iterable[str] = (),
-                types: Iterable[str] = ("question",)) -> list[Hit]:
+    def similar(
+        self,
+        text: str,
+        limit: int = 5,
+        exclude_doc_ids: Iterable[str] = (),
+        types: Iterable[str] = ("question",),
+    ) -> list[Hit]:
         """Threads like text: a title-only OR query for short text, key terms otherwise."""
         limit = min(max(1, int(limit)), 50)
         tokens = ws.analyse(self._analyzer, clean_text(text, SIMILAR_MAX_CHARS))
@@ -277,8 +298,9 @@ class WhooshBackend(BatchWrites):
         with self._writer(optimize=True):
             pass
 
-    def rebuild(self, docs: Iterable[SearchDocument],
-                progress: ProgressCallback | None = None) -> int:
+    def rebuild(
+        self, docs: Iterable[SearchDocument], progress: ProgressCallback | None = None
+    ) -> int:
         """Build a new index from docs (read lazily) in a new dir, then swap it in.
 
         The live index's write lock is held throughout, so concurrent apply() calls wait
@@ -290,8 +312,9 @@ class WhooshBackend(BatchWrites):
             old_lock = None
             if old_name:
                 old_lock = index.open_dir(str(self._store.path(old_name))).lock("WRITELOCK")
-                if not try_for(lambda: old_lock.acquire(blocking=False),
-                               timeout=self._writer_timeout):
+                if not try_for(
+                    lambda: old_lock.acquire(blocking=False), timeout=self._writer_timeout
+                ):
                     raise index.LockError("search index is busy: rebuild not started")
             try:
                 build = self._store.new_build_dir()
@@ -324,4 +347,3 @@ def _bitmap(docnums: Iterable[int], size: int) -> int:
     for docnum in docnums:
         buffer[docnum >> 3] |= 1 << (docnum & 7)
     return int.from_bytes(buffer, "little")
-

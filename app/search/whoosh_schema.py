@@ -41,8 +41,9 @@ BUILD_BATCH = 200
 MAX_SEGMENTS = 12  # more segments slow every query; merge small ones beyond this
 SORTS = {
     "newest": FieldFacet("created_at", reverse=True),
-    "votes": MultiFacet([FieldFacet("score", reverse=True),
-                         FieldFacet("created_at", reverse=True)]),
+    "votes": MultiFacet(
+        [FieldFacet("score", reverse=True), FieldFacet("created_at", reverse=True)]
+    ),
 }
 TEXT_FIELDS = ("title", "body")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -185,8 +186,9 @@ def any_of(fieldname: str, values: Iterable[str]) -> Query | None:
     return Or([Term(fieldname, v) for v in distinct])
 
 
-def build_index(build_dir, docs: Iterable[SearchDocument], progress=None,
-                procs: int | None = None) -> int:
+def build_index(
+    build_dir, docs: Iterable[SearchDocument], progress=None, procs: int | None = None
+) -> int:
     """Write docs into a new index in build_dir; returns how many distinct ids.
 
     Up to PARALLEL_MIN_DOCS documents are written here, in one segment. A larger build
@@ -266,8 +268,10 @@ def _build_parallel(ix, fields: Iterator[dict], procs: int) -> int:
     # spawn, not fork: the caller may hold database connections and threads.
     context = multiprocessing.get_context("spawn")
     jobs, results = context.Queue(procs * 2), context.Queue()
-    workers = [context.Process(target=_build_worker, args=(ix.storage.folder, jobs, results),
-                               daemon=True) for _ in range(procs)]
+    workers = [
+        context.Process(target=_build_worker, args=(ix.storage.folder, jobs, results), daemon=True)
+        for _ in range(procs)
+    ]
     for worker in workers:
         worker.start()
     count = 0
@@ -339,7 +343,8 @@ class _BuildWriter(SegmentWriter):
         pdr = self.per_document_reader() if self.codec.length_stats else None
         try:
             self.fieldwriter.add_postings(
-                self.schema, _MemoryLengths(pdr) if pdr else None, self.pool.iter_postings())
+                self.schema, _MemoryLengths(pdr) if pdr else None, self.pool.iter_postings()
+            )
             self.fieldwriter.close()
         finally:
             if pdr:
@@ -362,6 +367,5 @@ class _MemoryLengths:
         column = f"_{fieldname}_len"  # the whoosh3 codec's name for a length column
         if not self._reader.has_column(column):
             return lambda docnum: default
-        lengths = [_BYTE_LENGTHS[b] for b in self._reader.column_reader(column,
-                                                                        LENGTHS_COLUMN)]
+        lengths = [_BYTE_LENGTHS[b] for b in self._reader.column_reader(column, LENGTHS_COLUMN)]
         return lengths.__getitem__

@@ -119,7 +119,8 @@ class IndexStore:
         for entry in self.base.iterdir():
             name = entry.name
             stale_dir = name.startswith("tmp-") or (
-                name.startswith("ix-") and name not in keep_names)
+                name.startswith("ix-") and name not in keep_names
+            )
             if stale_dir and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
             elif name.startswith(POINTER + ".") and name.endswith(".tmp"):

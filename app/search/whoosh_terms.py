@@ -41,13 +41,19 @@ with would you your yours anyone someone something anything way ways best good b
 want wants know tips help thing things really much many also use using used question
 """
 _SIMILAR_STOP_WORDS = tuple(_SIMILAR_STOP_TEXT.split())
-SIMILAR_STOP = frozenset(_SIMILAR_STOP_WORDS) | frozenset(porter2.stem(w)
-                                                           for w in _SIMILAR_STOP_WORDS)
+SIMILAR_STOP = frozenset(_SIMILAR_STOP_WORDS) | frozenset(
+    porter2.stem(w) for w in _SIMILAR_STOP_WORDS
+)
 _WORD_RE = re.compile(r"[^\W\d_]{3,30}")  # only plain words get corrected
 
 
-def key_terms(searcher, tokens: list[str], fieldnames=("title", "body"),
-              limit: int = KEY_TERMS, min_frequency: int = 1) -> list[str]:
+def key_terms(
+    searcher,
+    tokens: list[str],
+    fieldnames=("title", "body"),
+    limit: int = KEY_TERMS,
+    min_frequency: int = 1,
+) -> list[str]:
     """The most telling terms of a text: frequent in it, rare in the given fields.
 
     ``min_frequency`` 2 is for a text that is itself indexed: a term found in it alone
@@ -70,7 +76,8 @@ def key_terms(searcher, tokens: list[str], fieldnames=("title", "body"),
     chosen = sorted(weights, key=lambda term: (-weights[term], term))[:limit]
     if len(chosen) < MIN_KEY_TERMS:
         chosen += sorted(common, key=lambda term: (-common[term], term))[
-            :MIN_KEY_TERMS - len(chosen)]
+            : MIN_KEY_TERMS - len(chosen)
+        ]
     return chosen
 
 
@@ -86,16 +93,17 @@ def did_you_mean(reader, query: SearchQuery, analyzer) -> str | None:
         if seen > RARE_DF:
             continue
         # A word found once may be a rare word spelled right: want a far commoner one.
-        best = _best_correction(reader, spell_field, word, analyzer,
-                                minimum=4 * seen if seen else 2)
+        best = _best_correction(
+            reader, spell_field, word, analyzer, minimum=4 * seen if seen else 2
+        )
         if best:  # replace the free word only, not an operator's value such as user:word
-            rewritten = re.sub(rf"(?<![\w:\[]){re.escape(word)}(?![\w\]])", best, rewritten,
-                               flags=re.IGNORECASE)
+            rewritten = re.sub(
+                rf"(?<![\w:\[]){re.escape(word)}(?![\w\]])", best, rewritten, flags=re.IGNORECASE
+            )
     return rewritten if rewritten != query.text else None
 
 
-def _best_correction(reader, spell_field: str, word: str, analyzer,
-                     minimum: int) -> str | None:
+def _best_correction(reader, spell_field: str, word: str, analyzer, minimum: int) -> str | None:
     for distance in (1, 2):  # the nearest spelling wins, then the most frequent one
         found = []
         # prefix=1: few typos hit the first letter, and it prunes most of the vocabulary.

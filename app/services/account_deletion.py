@@ -85,17 +85,23 @@ def _free_username(session, user: User) -> str:
 def _end_mentorship_ties(session, user: User) -> None:
     """Withdraw/decline pending invites and end live mentorships via the mentorship services."""
     mentorships.expire_due_invites()  # an expired invite is no longer "pending" to answer
-    pending = session.scalars(select(MentorshipRequest).where(
-        MentorshipRequest.status == "pending",
-        or_(MentorshipRequest.protege_id == user.id, MentorshipRequest.mentor_id == user.id)))
+    pending = session.scalars(
+        select(MentorshipRequest).where(
+            MentorshipRequest.status == "pending",
+            or_(MentorshipRequest.protege_id == user.id, MentorshipRequest.mentor_id == user.id),
+        )
+    )
     for request in list(pending):
         if request.protege_id == user.id:
             mentorships.withdraw(user, request)
         else:
             mentorships.decline(user, request)
-    live = session.scalars(select(Mentorship).where(
-        Mentorship.state != "ended",
-        or_(Mentorship.protege_id == user.id, Mentorship.mentor_id == user.id)))
+    live = session.scalars(
+        select(Mentorship).where(
+            Mentorship.state != "ended",
+            or_(Mentorship.protege_id == user.id, Mentorship.mentor_id == user.id),
+        )
+    )
     for mentorship in list(live):
         goal = session.get(Goal, mentorship.goal_id)
         if mentorship.mentor_id == user.id:
@@ -110,15 +116,22 @@ def _remove_private_traces(session, user: User) -> None:
     """Messages they sent, and their notifications, follows, blocks, invitations, tokens."""
     message_ids = list(session.scalars(select(Message.id).where(Message.sender_id == user.id)))
     if message_ids:
-        session.execute(delete(Notification).where(
-            Notification.subject_type == "message", Notification.subject_id.in_(message_ids)))
+        session.execute(
+            delete(Notification).where(
+                Notification.subject_type == "message", Notification.subject_id.in_(message_ids)
+            )
+        )
         session.execute(delete(Message).where(Message.id.in_(message_ids)))
     session.execute(delete(Notification).where(Notification.user_id == user.id))
     session.execute(delete(Follow).where(Follow.user_id == user.id))
-    session.execute(delete(Block).where(
-        or_(Block.blocker_id == user.id, Block.blocked_id == user.id)))
-    session.execute(delete(AnswerInvitation).where(
-        or_(AnswerInvitation.user_id == user.id, AnswerInvitation.invited_by_id == user.id)))
+    session.execute(
+        delete(Block).where(or_(Block.blocker_id == user.id, Block.blocked_id == user.id))
+    )
+    session.execute(
+        delete(AnswerInvitation).where(
+            or_(AnswerInvitation.user_id == user.id, AnswerInvitation.invited_by_id == user.id)
+        )
+    )
     session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 
 
@@ -149,8 +162,11 @@ def delete_account(user: User, password) -> None:
     with write_transaction() as session:
         # Claim the row first: of two concurrent deletions exactly one goes on.
         claimed = session.execute(
-            update(User).where(User.id == user.id, User.deleted_at.is_(None))
-            .values(updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+            update(User)
+            .where(User.id == user.id, User.deleted_at.is_(None))
+            .values(updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if claimed != 1:
             raise NotFound(ALREADY_DELETED)
         _end_mentorship_ties(session, user)

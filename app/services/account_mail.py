@@ -52,10 +52,14 @@ class SendReport:
 
 # -- queueing (inside the caller's write transaction) -----------------------------------------
 
+
 def queue_verification(session, user: User, address: str | None = None) -> None:
     """Queue a link confirming ``address`` (default: the current one) for this account."""
-    session.add(AccountMail(kind=KIND_VERIFY, user_id=user.id, address=address or user.email,
-                            not_before=utcnow()))
+    session.add(
+        AccountMail(
+            kind=KIND_VERIFY, user_id=user.id, address=address or user.email, not_before=utcnow()
+        )
+    )
 
 
 def queue_reset(session, address: str) -> None:
@@ -72,6 +76,7 @@ def wake_sender() -> None:
 
 # -- the mails ----------------------------------------------------------------------------------
 
+
 def _mail(to: str, subject: str, lines: list[str], link: str, action: str) -> Mail:
     text = "\n\n".join([*lines, f"{action}: {link}"])
     html = Markup("").join(Markup("<p>{0}</p>").format(line) for line in lines)
@@ -82,13 +87,19 @@ def _mail(to: str, subject: str, lines: list[str], link: str, action: str) -> Ma
 def reset_mail(user: User) -> Mail:
     link = absolute_url(f"/password/reset/{reset_token(user)}")
     minutes = RESET_MAX_AGE // 60
-    return _mail(user.email, "Reset your Journster password", [
-        f"Hello {user.name},",
-        "Someone (we hope you) asked to reset the password of your Journster account "
-        f"{user.username}. The link below works once, for {minutes} minutes.",
-        "Setting a new password signs you out everywhere else and revokes your API tokens. "
-        "If you did not ask for this, ignore this email: your password stays as it is.",
-    ], link, "Choose a new password")
+    return _mail(
+        user.email,
+        "Reset your Journster password",
+        [
+            f"Hello {user.name},",
+            "Someone (we hope you) asked to reset the password of your Journster account "
+            f"{user.username}. The link below works once, for {minutes} minutes.",
+            "Setting a new password signs you out everywhere else and revokes your API tokens. "
+            "If you did not ask for this, ignore this email: your password stays as it is.",
+        ],
+        link,
+        "Choose a new password",
+    )
 
 
 def verify_mail(user: User, address: str) -> Mail:
@@ -96,15 +107,20 @@ def verify_mail(user: User, address: str) -> Mail:
     change = address != user.email
     lines = [f"Hello {user.name},"]
     if change:
-        lines.append(f"Confirm that {address} should become the email address of your "
-                     f"Journster account {user.username}. Until you do, mail goes to the old one.")
+        lines.append(
+            f"Confirm that {address} should become the email address of your "
+            f"Journster account {user.username}. Until you do, mail goes to the old one."
+        )
     else:
-        lines.append(f"Confirm your email address for your Journster account {user.username}, "
-                     "so we can send you notifications and help you back in if you forget "
-                     "your password.")
+        lines.append(
+            f"Confirm your email address for your Journster account {user.username}, "
+            "so we can send you notifications and help you back in if you forget "
+            "your password."
+        )
     lines.append("The link works for 48 hours. If this was not you, ignore this email.")
-    return _mail(address, "Confirm your Journster email address", lines, link,
-                 "Confirm this address")
+    return _mail(
+        address, "Confirm your Journster email address", lines, link, "Confirm this address"
+    )
 
 
 def _mail_for(row: AccountMail) -> Mail | None:
@@ -122,13 +138,16 @@ def _mail_for(row: AccountMail) -> Mail | None:
 
 # -- sending ------------------------------------------------------------------------------------
 
+
 def _claim(row_id: int) -> bool:
     now = utcnow()
     with write_transaction() as session:
         result = session.execute(
-            update(AccountMail).where(AccountMail.id == row_id, AccountMail.not_before <= now)
+            update(AccountMail)
+            .where(AccountMail.id == row_id, AccountMail.not_before <= now)
             .values(not_before=now + CLAIM, attempts=AccountMail.attempts + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
     return result.rowcount == 1
 
 
@@ -137,16 +156,25 @@ def _finish(row_id: int, retry_at=None) -> None:
         if retry_at is None:
             session.execute(delete(AccountMail).where(AccountMail.id == row_id))
         else:
-            session.execute(update(AccountMail).where(AccountMail.id == row_id)
-                            .values(not_before=retry_at)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(AccountMail)
+                .where(AccountMail.id == row_id)
+                .values(not_before=retry_at)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def send_account_mail(limit: int = 100) -> SendReport:
     """Send the due rows of the outbox (safe to run in several processes at once)."""
     report = SendReport()
-    ids = list(db.session.scalars(select(AccountMail.id).where(
-        AccountMail.not_before <= utcnow()).order_by(AccountMail.id).limit(limit)))
+    ids = list(
+        db.session.scalars(
+            select(AccountMail.id)
+            .where(AccountMail.not_before <= utcnow())
+            .order_by(AccountMail.id)
+            .limit(limit)
+        )
+    )
     db.session.commit()
     with Mailer() as mailer:
         for row_id in ids:
@@ -167,14 +195,13 @@ def send_account_mail(limit: int = 100) -> SendReport:
                 mailer.send(mail)
             except MailError as error:
                 if error.permanent or attempts >= MAX_ATTEMPTS:
-                    log.warning("Account mail %s dropped after %d tries: %s", kind, attempts,
-                                error)
+                    log.warning("Account mail %s dropped after %d tries: %s", kind, attempts, error)
                     report.dropped += 1
                     _finish(row_id)
                     continue
                 log.warning("Account mail %s not sent (will retry): %s", kind, error)
                 report.failed += 1
-                _finish(row_id, utcnow() + timedelta(seconds=15 * 2 ** attempts))
+                _finish(row_id, utcnow() + timedelta(seconds=15 * 2**attempts))
                 break  # the server is unreachable: the rest waits for the next round
             report.sent += 1
             _finish(row_id)
@@ -196,8 +223,7 @@ class AccountMailSender:
             return  # every request passes here: no lock on the common path
         with self._lock:
             if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="account-mail",
-                                               daemon=True)
+                self.thread = threading.Thread(target=self._run, name="account-mail", daemon=True)
                 self.thread.start()
 
     def wake(self) -> None:

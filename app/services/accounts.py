@@ -26,8 +26,17 @@ from app.services.transaction import write_transaction
 SIGNUP_CONFLICT_MESSAGE = "That username or email address cannot be used. Try another."
 
 PROFILE_FIELDS = (
-    "display_name", "bio", "skills", "location", "timezone", "mentor_available",
-    "mentor_topics", "preferred_modes", "availability", "response_time_hours", "email_mode",
+    "display_name",
+    "bio",
+    "skills",
+    "location",
+    "timezone",
+    "mentor_available",
+    "mentor_topics",
+    "preferred_modes",
+    "availability",
+    "response_time_hours",
+    "email_mode",
 )
 # Email copies of notifications (SPEC §1): none, each at once, or a daily/weekly digest.
 EMAIL_MODES = ("off", "immediate", "daily", "weekly")
@@ -45,8 +54,9 @@ def grant_listed_admin(user: User) -> bool:
     return False
 
 
-def register_user(username, email, password, *, display_name="", verified=False,
-                  password_hash: str | None = None) -> User:
+def register_user(
+    username, email, password, *, display_name="", verified=False, password_hash: str | None = None
+) -> User:
     """Create an account and queue its verification mail; ValidationFailed or a Conflict.
 
     ``verified``: the operator vouches for the address (`flask users create`, demo data).
@@ -58,7 +68,10 @@ def register_user(username, email, password, *, display_name="", verified=False,
     email = errors.check("email", v.normalise_email, email)
     password = errors.check("password", v.check_password, password)
     display_name = errors.check(
-        "display_name", v.clean_text, display_name, max_length=v.DISPLAY_NAME_MAX,
+        "display_name",
+        v.clean_text,
+        display_name,
+        max_length=v.DISPLAY_NAME_MAX,
         label="Display name",
     )
     errors.raise_if_any()
@@ -119,8 +132,10 @@ def authenticate(login, password) -> User | None:
         return None
     if user.is_suspended:
         # Told only after the password checked out, so it reveals nothing to strangers.
-        raise Forbidden("This account is suspended by the moderators. Reason: "
-                        f"{user.suspended_reason or 'none given'}")
+        raise Forbidden(
+            "This account is suspended by the moderators. Reason: "
+            f"{user.suspended_reason or 'none given'}"
+        )
     _after_sign_in(user, password)
     return user
 

@@ -75,7 +75,7 @@ class Manifest:
 
 
 def database_kind() -> str:
-    """"sqlite" or "postgresql": the configured database's dialect."""
+    """ "sqlite" or "postgresql": the configured database's dialect."""
     name = db.engine.dialect.name
     if name not in DUMP_FILES:
         raise BackupError(f"Backups support SQLite and PostgreSQL, not {name}.")
@@ -91,7 +91,8 @@ def _count_rows(conn, tables) -> dict[str, int]:
     """Row count per table (run inside the snapshot that the dump is made from)."""
     return {
         table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-        for table in db.metadata.sorted_tables if table.name in tables
+        for table in db.metadata.sorted_tables
+        if table.name in tables
     }
 
 
@@ -117,12 +118,14 @@ def _now() -> str:
 
 # -- create ----------------------------------------------------------------------------------
 
+
 def create_backup(target: Path, progress: Callable[[str], None] = lambda _m: None) -> Manifest:
     """Write a consistent backup of the configured database to the directory target."""
     target = Path(target)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise BackupError(f"{target} already exists: choose a new path (backups are never "
-                          "overwritten).")
+        raise BackupError(
+            f"{target} already exists: choose a new path (backups are never overwritten)."
+        )
     kind = database_kind()
     target.parent.mkdir(parents=True, exist_ok=True)
     # Built beside the target, then renamed: an interrupted backup never looks complete.
@@ -135,8 +138,11 @@ def create_backup(target: Path, progress: Callable[[str], None] = lambda _m: Non
             revision, tables = _sqlite_dump(dump)
         else:
             revision, tables = _pg_dump(dump)
-        (work / README).write_text(README_TEXT.format(
-            kind=kind, revision=revision, created_at=created_at, name=target.name))
+        (work / README).write_text(
+            README_TEXT.format(
+                kind=kind, revision=revision, created_at=created_at, name=target.name
+            )
+        )
         progress("Writing the manifest ...")
         manifest = {
             "format": FORMAT,
@@ -146,7 +152,7 @@ def create_backup(target: Path, progress: Callable[[str], None] = lambda _m: Non
             "alembic_revision": revision,
             "tables": tables,
             "search_index": "not included: rebuilt from the database on restore "
-                            "(flask search reindex)",
+            "(flask search reindex)",
             "files": {
                 name: {"bytes": (work / name).stat().st_size, "sha256": _sha256(work / name)}
                 for name in (DUMP_FILES[kind], README)
@@ -191,8 +197,11 @@ def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
 def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     # Table names come from our own models, never from input.
-    return {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
-            for name in app_tables() if name in present}
+    return {
+        name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
+        for name in app_tables()
+        if name in present
+    }
 
 
 def _sqlite_dump(dump: Path) -> tuple[str | None, dict[str, int]]:
@@ -223,10 +232,13 @@ def libpq_url(url: URL) -> tuple[str, dict[str, str]]:
 def _run(args: list[str], env: dict[str, str], what: str) -> None:
     try:
         result = subprocess.run(  # noqa: S603  (fixed PostgreSQL tools, no shell)
-            args, env=env, capture_output=True, text=True, timeout=PG_TIMEOUT, check=False)
+            args, env=env, capture_output=True, text=True, timeout=PG_TIMEOUT, check=False
+        )
     except FileNotFoundError:
-        raise BackupError(f"{args[0]} was not found: install the PostgreSQL client tools "
-                          "(the same major version as the server or newer).") from None
+        raise BackupError(
+            f"{args[0]} was not found: install the PostgreSQL client tools "
+            "(the same major version as the server or newer)."
+        ) from None
     if result.returncode != 0:
         raise BackupError(f"{what} failed: {result.stderr.strip() or result.returncode}")
 
@@ -242,8 +254,11 @@ def _pg_dump(dump: Path) -> tuple[str | None, dict[str, int]]:
             revision = _revision(conn)
             tables = _count_rows(conn, set(inspect(conn).get_table_names()))
             # The snapshot stays valid while this transaction is open.
-            _run(["pg_dump", "--format=custom", f"--snapshot={snapshot}",
-                  f"--file={dump}", url], env, "pg_dump")
+            _run(
+                ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={dump}", url],
+                env,
+                "pg_dump",
+            )
     return revision, tables
 
 
@@ -256,12 +271,14 @@ def _revision(conn: Connection) -> str | None:
 
 # -- verify ----------------------------------------------------------------------------------
 
+
 def read_manifest(path: Path) -> Manifest:
     """Check a backup directory without touching any database: manifest, checksums, dump."""
     path = Path(path)
     if not path.is_dir():
-        raise BackupError(f"No backup at {path} (expected a directory made by "
-                          "`flask backup create`).")
+        raise BackupError(
+            f"No backup at {path} (expected a directory made by `flask backup create`)."
+        )
     try:
         raw = json.loads((path / MANIFEST).read_text())
     except FileNotFoundError:
@@ -275,8 +292,10 @@ def read_manifest(path: Path) -> Manifest:
         if not file.is_file():
             raise BackupError(f"The backup is incomplete: {name} is missing.")
         if file.stat().st_size != entry.get("bytes"):
-            raise BackupError(f"{name} is truncated or damaged: {file.stat().st_size} bytes, "
-                              f"the manifest says {entry.get('bytes')}.")
+            raise BackupError(
+                f"{name} is truncated or damaged: {file.stat().st_size} bytes, "
+                f"the manifest says {entry.get('bytes')}."
+            )
         if _sha256(file) != entry.get("sha256"):
             raise BackupError(f"{name} is damaged: its SHA-256 does not match the manifest.")
     if manifest.dump.name not in listed:
@@ -292,18 +311,22 @@ def _parse_manifest(path: Path, raw) -> Manifest:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BackupError(f"{path / MANIFEST} is not a Journster backup manifest.")
     if raw.get("format_version") != FORMAT_VERSION:
-        raise BackupError(f"Backup format version {raw.get('format_version')} is not supported "
-                          f"(this version reads {FORMAT_VERSION}).")
+        raise BackupError(
+            f"Backup format version {raw.get('format_version')} is not supported "
+            f"(this version reads {FORMAT_VERSION})."
+        )
     kind, tables = raw.get("database_kind"), raw.get("tables")
     if kind not in DUMP_FILES:
         raise BackupError(f"Unknown database kind in the manifest: {kind!r}.")
     if not isinstance(tables, dict) or not all(
-            isinstance(n, int) and n >= 0 for n in tables.values()):
+        isinstance(n, int) and n >= 0 for n in tables.values()
+    ):
         raise BackupError("The manifest's table row counts are damaged.")
     if not isinstance(raw.get("files"), dict):
         raise BackupError("The manifest's file list is damaged.")
-    return Manifest(path, kind, raw.get("alembic_revision"), str(raw.get("created_at")),
-                    dict(tables))
+    return Manifest(
+        path, kind, raw.get("alembic_revision"), str(raw.get("created_at")), dict(tables)
+    )
 
 
 def _verify_sqlite_dump(manifest: Manifest) -> None:
@@ -328,10 +351,13 @@ def _verify_pg_dump(manifest: Manifest) -> None:
         try:
             reader = subprocess.Popen(  # noqa: S603  (fixed PostgreSQL tool, no shell)
                 ["pg_restore", "--data-only", "--file=-", str(manifest.dump)],  # noqa: S607
-                stdout=subprocess.PIPE, stderr=errors)
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
         except FileNotFoundError:
-            raise BackupError("pg_restore was not found: install the PostgreSQL client "
-                              "tools.") from None
+            raise BackupError(
+                "pg_restore was not found: install the PostgreSQL client tools."
+            ) from None
         with reader:
             # COPY text format: one line per row (newlines inside values are escaped).
             for line in reader.stdout:
@@ -354,6 +380,7 @@ def _verify_pg_dump(manifest: Manifest) -> None:
 
 # -- restore ---------------------------------------------------------------------------------
 
+
 def _rows_in_target() -> dict[str, int]:
     """Row counts of the app tables that exist in the target (with rows only)."""
     with db.engine.connect() as conn:
@@ -368,13 +395,17 @@ def restore_backup(path: Path, progress: Callable[[str], None] = lambda _m: None
     manifest = read_manifest(path)
     kind = database_kind()
     if manifest.kind != kind:
-        raise BackupError(f"This is a {manifest.kind} backup, but DATABASE_URL points at "
-                          f"{kind}: restore it into a {manifest.kind} database.")
+        raise BackupError(
+            f"This is a {manifest.kind} backup, but DATABASE_URL points at "
+            f"{kind}: restore it into a {manifest.kind} database."
+        )
     occupied = _rows_in_target()
     if occupied:
         sample = ", ".join(f"{name} ({count})" for name, count in list(occupied.items())[:5])
-        raise BackupError("The target database is not empty; restore only into an empty "
-                          f"deployment. Rows found in: {sample}. Nothing was changed.")
+        raise BackupError(
+            "The target database is not empty; restore only into an empty "
+            f"deployment. Rows found in: {sample}. Nothing was changed."
+        )
     db.session.remove()
     db.engine.dispose()
     progress(f"Restoring {manifest.rows} rows into {kind} ...")
@@ -419,13 +450,34 @@ def _pg_restore(manifest: Manifest) -> None:
     drops = [name for name in [*app_tables(), "alembic_version"] if name in existing]
     with tempfile.TemporaryDirectory(prefix="journster-restore-") as scratch:
         prelude, script = Path(scratch) / "prelude.sql", Path(scratch) / "restore.sql"
-        prelude.write_text("".join(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n'
-                                   for name in drops))
+        prelude.write_text("".join(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n' for name in drops))
         # The archive as SQL first, so psql runs one BEGIN ... COMMIT over everything: a
         # failure anywhere rolls the drops back too.
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-              f"--file={script}", str(manifest.dump)], env, "Reading the pg_dump archive")
-        _run(["psql", "--no-psqlrc", "--quiet", "--single-transaction",
-              "--set=ON_ERROR_STOP=1", "--output=/dev/null", f"--file={prelude}",
-              f"--file={script}", f"--dbname={url}"], env,
-             "Loading the dump (nothing was changed)")
+        _run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={script}",
+                str(manifest.dump),
+            ],
+            env,
+            "Reading the pg_dump archive",
+        )
+        _run(
+            [
+                "psql",
+                "--no-psqlrc",
+                "--quiet",
+                "--single-transaction",
+                "--set=ON_ERROR_STOP=1",
+                "--output=/dev/null",
+                f"--file={prelude}",
+                f"--file={script}",
+                f"--dbname={url}",
+            ],
+            env,
+            "Loading the dump (nothing was changed)",
+        )

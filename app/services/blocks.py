@@ -21,9 +21,19 @@ def blocked(blocker_id: int, other_id: int) -> bool:
 
 def blocked_either_way(a_id: int, b_id: int) -> bool:
     """Whether either of the two users has blocked the other."""
-    return db.session.scalar(select(Block.blocker_id).where(or_(
-        (Block.blocker_id == a_id) & (Block.blocked_id == b_id),
-        (Block.blocker_id == b_id) & (Block.blocked_id == a_id))).limit(1)) is not None
+    return (
+        db.session.scalar(
+            select(Block.blocker_id)
+            .where(
+                or_(
+                    (Block.blocker_id == a_id) & (Block.blocked_id == b_id),
+                    (Block.blocker_id == b_id) & (Block.blocked_id == a_id),
+                )
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def block(user: User, username) -> User:
@@ -44,13 +54,17 @@ def unblock(user: User, username) -> User:
     """Lift a block (idempotent); returns the unblocked user."""
     other = get_user(username)
     with write_transaction() as session:
-        session.execute(delete(Block).where(Block.blocker_id == user.id,
-                                            Block.blocked_id == other.id))
+        session.execute(
+            delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == other.id)
+        )
     return other
 
 
 def blocked_ids_of(user: User) -> set[int]:
     """Everyone this user blocked or was blocked by (kept out of their suggestions)."""
-    rows = db.session.execute(select(Block.blocker_id, Block.blocked_id).where(
-        or_(Block.blocker_id == user.id, Block.blocked_id == user.id))).all()
+    rows = db.session.execute(
+        select(Block.blocker_id, Block.blocked_id).where(
+            or_(Block.blocker_id == user.id, Block.blocked_id == user.id)
+        )
+    ).all()
     return {b for a, b in rows if a == user.id} | {a for a, b in rows if b == user.id}

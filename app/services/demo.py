@@ -63,9 +63,11 @@ class DemoSummary:
     questions_existing: int = 0
 
     def __str__(self) -> str:
-        return (f"Demo goals: {self.goals} created, {self.goals_existing} already there; "
-                f"demo questions: {self.questions} created, {self.questions_existing} "
-                "already there.")
+        return (
+            f"Demo goals: {self.goals} created, {self.goals_existing} already there; "
+            f"demo questions: {self.questions} created, {self.questions_existing} "
+            "already there."
+        )
 
 
 def ensure_demo_users() -> int:
@@ -79,12 +81,18 @@ def ensure_demo_users() -> int:
             clock.tick()
             if find_user_by_login(spec["username"]) is not None:
                 continue
-            profile = {k: val for k, val in spec.items()
-                       if k not in ("username", "email", "display_name")}
+            profile = {
+                k: val for k, val in spec.items() if k not in ("username", "email", "display_name")
+            }
             shared_hash = shared_hash or hash_password(DEMO_PASSWORD)
-            user = register_user(spec["username"], spec["email"], DEMO_PASSWORD,
-                                 display_name=spec["display_name"], password_hash=shared_hash,
-                                 verified=True)
+            user = register_user(
+                spec["username"],
+                spec["email"],
+                DEMO_PASSWORD,
+                display_name=spec["display_name"],
+                password_hash=shared_hash,
+                verified=True,
+            )
             update_profile(user, profile)
             created += 1
     return created
@@ -114,8 +122,9 @@ def _ensure(spec: dict, model, build) -> bool | None:
     if any(user is None for user in users.values()):
         return None
     owner = users[spec["owner"]]
-    exists = db.session.scalar(select(model.id).where(
-        model.owner_id == owner.id, model.title == spec["title"]))
+    exists = db.session.scalar(
+        select(model.id).where(model.owner_id == owner.id, model.title == spec["title"])
+    )
     if exists is not None:
         return False
     with write_transaction():  # the services' own transactions join this one

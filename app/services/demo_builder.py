@@ -46,6 +46,7 @@ def _question_names(q: dict) -> set[str]:
 
 def _steps(spec: dict) -> int:
     """How many times the builder ticks the clock for this goal or question."""
+
     def asked(qs):
         return sum(1 + len(q.get("answers", [])) for q in qs)
 
@@ -106,8 +107,7 @@ def _create_goal(spec: dict, users: dict[str, User], now: datetime, clock: DemoC
     return goal
 
 
-def ask(spec: dict, users: dict[str, User], clock: DemoClock,
-        goal: Goal | None = None) -> Question:
+def ask(spec: dict, users: dict[str, User], clock: DemoClock, goal: Goal | None = None) -> Question:
     """A question with its answers, votes, comments, "helped me" marks and outcome."""
     owner = users[spec["owner"]]
     data = {"title": spec["title"], "body": spec["body"], "tags": spec["tags"]}
@@ -142,8 +142,15 @@ def _react(spec: dict, post, users: dict[str, User], **target) -> None:
         questions.add_comment(users[author], body=body, **target)
 
 
-def _mentorship(spec: dict, goal: Goal, owner: User, milestones: dict, users: dict[str, User],
-                now: datetime, clock: DemoClock) -> None:
+def _mentorship(
+    spec: dict,
+    goal: Goal,
+    owner: User,
+    milestones: dict,
+    users: dict[str, User],
+    now: datetime,
+    clock: DemoClock,
+) -> None:
     """Invite and accept, then the private space, then pause or complete as the data says."""
     mentor = users[spec["mentor"]]
     # Public-phase milestones are frozen while the goal is closed (rule 7: no trace of the
@@ -165,8 +172,9 @@ def _mentorship(spec: dict, goal: Goal, owner: User, milestones: dict, users: di
     clock.tick()
     for checkin in spec.get("checkins", []):
         hour, minute = (int(part) for part in checkin["at"].split(":"))
-        when = datetime.combine(now.date() + timedelta(days=checkin["in_days"]),
-                                time(hour, minute), tzinfo=UTC)
+        when = datetime.combine(
+            now.date() + timedelta(days=checkin["in_days"]), time(hour, minute), tzinfo=UTC
+        )
         data = {"scheduled_at": when, "agenda": checkin["agenda"]}
         if checkin.get("notes"):
             data["notes"] = checkin["notes"]

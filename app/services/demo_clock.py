@@ -16,8 +16,16 @@ from sqlalchemy.orm import Session
 
 from app.models import SearchOutbox
 
-STAMPED = ("created_at", "updated_at", "done_at", "started_at", "paused_at", "ended_at",
-           "responded_at", "summary_published_at")
+STAMPED = (
+    "created_at",
+    "updated_at",
+    "done_at",
+    "started_at",
+    "paused_at",
+    "ended_at",
+    "responded_at",
+    "summary_published_at",
+)
 # Stamped on new rows even when the column default fills them in at INSERT.
 ALWAYS = ("created_at", "updated_at", "started_at")
 

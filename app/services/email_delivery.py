@@ -76,10 +76,10 @@ class Item:
 
 @dataclass
 class DeliveryReport:
-    mails: int = 0          # emails the server accepted
-    sent: int = 0           # notifications marked sent
-    skipped: int = 0        # notifications no longer visible (or mail switched off)
-    pending: int = 0        # notifications left pending after a failure
+    mails: int = 0  # emails the server accepted
+    sent: int = 0  # notifications marked sent
+    skipped: int = 0  # notifications no longer visible (or mail switched off)
+    pending: int = 0  # notifications left pending after a failure
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -87,16 +87,19 @@ class DeliveryReport:
         return bool(self.errors)
 
     def __str__(self) -> str:
-        text = (f"{self.mails} emails sent ({self.sent} notifications), {self.skipped} skipped"
-                f", {self.pending} left pending")
+        text = (
+            f"{self.mails} emails sent ({self.sent} notifications), {self.skipped} skipped"
+            f", {self.pending} left pending"
+        )
         return text + (f"; failed: {self.errors[0]}" if self.errors else "")
 
 
 # -- what a notification says (after the visibility gate) ------------------------------------
 
+
 def _excerpt(text: str | None) -> str:
     text = " ".join((text or "").split())
-    return text if len(text) <= EXCERPT else text[:EXCERPT - 1].rstrip() + "…"
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
 
 
 def _actor_name(notification: Notification, user: User, question: Question | None) -> str:
@@ -138,11 +141,18 @@ def describe(notification: Notification, user: User) -> Item | None:
         excerpt = f"Scheduled for {when}. Agenda: {obj.agenda}"
     template = HEADLINES.get(notification.kind, "News from {actor}")
     headline = template.format(actor=_actor_name(notification, user, question))
-    return Item(notification.id, headline, title, absolute_url(url), _excerpt(excerpt),
-                notification.created_at)
+    return Item(
+        notification.id,
+        headline,
+        title,
+        absolute_url(url),
+        _excerpt(excerpt),
+        notification.created_at,
+    )
 
 
 # -- the two kinds of mail --------------------------------------------------------------------
+
 
 def _item_text(item: Item) -> str:
     lines = [f"{item.headline}: {item.title}"]
@@ -154,7 +164,8 @@ def _item_text(item: Item) -> str:
 
 def _item_html(item: Item) -> Markup:
     html = Markup('<p><strong>{0}</strong>: <a href="{1}">{2}</a></p>').format(
-        item.headline, item.url, item.title)
+        item.headline, item.url, item.title
+    )
     if item.excerpt:
         html += Markup("<blockquote>{0}</blockquote>").format(html_paragraphs(item.excerpt))
     return html
@@ -162,13 +173,22 @@ def _item_html(item: Item) -> Markup:
 
 def immediate_mail(user: User, item: Item) -> Mail:
     settings = absolute_url("/settings")
-    text = (f"Hello {user.name},\n\n{_item_text(item)}\n\n"
-            f"Change how often Journster emails you: {settings}")
-    html = (Markup("<p>Hello {0},</p>").format(user.name) + _item_html(item)
-            + Markup('<p><a href="{0}">Change how often Journster emails you</a></p>')
-            .format(settings))
-    return Mail(to=user.email, subject=f"{item.headline}: {item.title}", text=text,
-                html=html, unsubscribe=unsubscribe_url(user))
+    text = (
+        f"Hello {user.name},\n\n{_item_text(item)}\n\n"
+        f"Change how often Journster emails you: {settings}"
+    )
+    html = (
+        Markup("<p>Hello {0},</p>").format(user.name)
+        + _item_html(item)
+        + Markup('<p><a href="{0}">Change how often Journster emails you</a></p>').format(settings)
+    )
+    return Mail(
+        to=user.email,
+        subject=f"{item.headline}: {item.title}",
+        text=text,
+        html=html,
+        unsubscribe=unsubscribe_url(user),
+    )
 
 
 def digest_mail(user: User, items: list[Item], period: str, more: int = 0) -> Mail:
@@ -183,24 +203,36 @@ def digest_mail(user: User, items: list[Item], period: str, more: int = 0) -> Ma
         all_url = absolute_url("/notifications")
         text += f"\n\n... and {more} more: {all_url}"
         html += Markup('<p>… and {0} more: <a href="{1}">see them all</a></p>').format(
-            more, all_url)
+            more, all_url
+        )
     text += f"\n\nChange how often Journster emails you: {settings}"
     html += Markup('<p><a href="{0}">Change how often Journster emails you</a></p>').format(
-        settings)
-    return Mail(to=user.email, subject=f"Journster {period} digest: {count} {noun}",
-                text=text, html=html, unsubscribe=unsubscribe_url(user))
+        settings
+    )
+    return Mail(
+        to=user.email,
+        subject=f"Journster {period} digest: {count} {noun}",
+        text=text,
+        html=html,
+        unsubscribe=unsubscribe_url(user),
+    )
 
 
 # -- bookkeeping ------------------------------------------------------------------------------
 
+
 def _skip_where_mail_is_off() -> int:
     """Pending rows of users who switched email off, or never verified it: never mailed."""
     with write_transaction() as session:
-        off = select(User.id).where(User.email_mode.notin_(("immediate", *PERIODS))
-                                    | User.email_verified_at.is_(None))
-        result = session.execute(update(Notification).where(
-            Notification.email_state == "pending", Notification.user_id.in_(off))
-            .values(email_state="skipped").execution_options(synchronize_session=False))
+        off = select(User.id).where(
+            User.email_mode.notin_(("immediate", *PERIODS)) | User.email_verified_at.is_(None)
+        )
+        result = session.execute(
+            update(Notification)
+            .where(Notification.email_state == "pending", Notification.user_id.in_(off))
+            .values(email_state="skipped")
+            .execution_options(synchronize_session=False)
+        )
     return result.rowcount or 0
 
 
@@ -209,25 +241,36 @@ def _count_failure(ids: list[int], error: MailError) -> None:
     if not ids:
         return
     with write_transaction() as session:
-        session.execute(update(Notification).where(
-            Notification.id.in_(ids), Notification.email_state == "pending")
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.email_state == "pending")
             .values(email_attempts=Notification.email_attempts + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if error.permanent:
-            session.execute(update(Notification).where(
-                Notification.id.in_(ids), Notification.email_state == "pending",
-                Notification.email_attempts >= MAX_PERMANENT_FAILURES)
-                .values(email_state="skipped").execution_options(synchronize_session=False))
+            session.execute(
+                update(Notification)
+                .where(
+                    Notification.id.in_(ids),
+                    Notification.email_state == "pending",
+                    Notification.email_attempts >= MAX_PERMANENT_FAILURES,
+                )
+                .values(email_state="skipped")
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _lock_pending(session: Session, ids: list[int]) -> list[Notification]:
     """Re-read these rows as still pending, locking them (PostgreSQL; SQLite holds the lock)."""
-    return list(session.scalars(
-        select(Notification).where(Notification.id.in_(ids),
-                                   Notification.email_state == "pending")
-        .order_by(Notification.created_at, Notification.id)
-        .with_for_update(skip_locked=True, of=Notification)
-        .execution_options(populate_existing=True)))
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.id.in_(ids), Notification.email_state == "pending")
+            .order_by(Notification.created_at, Notification.id)
+            .with_for_update(skip_locked=True, of=Notification)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _mark_sent(notifications: list[Notification]) -> None:
@@ -238,8 +281,13 @@ def _mark_sent(notifications: list[Notification]) -> None:
 
 
 def _pending_of(user_ids: list[int]) -> list[int]:
-    ids = list(db.session.scalars(select(Notification.id).where(
-        Notification.user_id.in_(user_ids), Notification.email_state == "pending")))
+    ids = list(
+        db.session.scalars(
+            select(Notification.id).where(
+                Notification.user_id.in_(user_ids), Notification.email_state == "pending"
+            )
+        )
+    )
     db.session.commit()
     return ids
 
@@ -258,13 +306,19 @@ def _opened(mailer: Mailer, ids: list[int], report: DeliveryReport) -> bool:
 
 # -- entry points -------------------------------------------------------------------------------
 
+
 def send_immediate(limit: int = BATCH) -> DeliveryReport:
     """One mail per pending notification of users in "immediate" mode."""
     report = DeliveryReport(skipped=_skip_where_mail_is_off())
-    ids = list(db.session.scalars(
-        select(Notification.id).join(User, User.id == Notification.user_id)
-        .where(Notification.email_state == "pending", User.email_mode == "immediate")
-        .order_by(Notification.id).limit(limit)))
+    ids = list(
+        db.session.scalars(
+            select(Notification.id)
+            .join(User, User.id == Notification.user_id)
+            .where(Notification.email_state == "pending", User.email_mode == "immediate")
+            .order_by(Notification.id)
+            .limit(limit)
+        )
+    )
     db.session.commit()
     with Mailer() as mailer:
         if ids and not _opened(mailer, ids, report):
@@ -307,13 +361,16 @@ def _due_users(period: str | None, now: datetime) -> list[int]:
     for name in periods:
         due_before = now - PERIODS[name] + PERIOD_SLACK
         ids += db.session.scalars(
-            select(User.id).where(
+            select(User.id)
+            .where(
                 User.email_mode == name,
                 (User.last_digest_at.is_(None)) | (User.last_digest_at <= due_before),
-                select(Notification.id).where(Notification.user_id == User.id,
-                                              Notification.email_state == "pending")
-                .exists())
-            .order_by(User.id))
+                select(Notification.id)
+                .where(Notification.user_id == User.id, Notification.email_state == "pending")
+                .exists(),
+            )
+            .order_by(User.id)
+        )
     return ids
 
 
@@ -335,16 +392,24 @@ def send_digests(period: str | None = None, now: datetime | None = None) -> Deli
             try:
                 with write_transaction() as session:
                     user = session.scalars(
-                        select(User).where(User.id == user_id)
+                        select(User)
+                        .where(User.id == user_id)
                         .with_for_update(skip_locked=True, of=User)
-                        .execution_options(populate_existing=True)).first()
+                        .execution_options(populate_existing=True)
+                    ).first()
                     if user is None or user.email_mode not in PERIODS or not user.email_verified:
                         continue
                     due_before = now - PERIODS[user.email_mode] + PERIOD_SLACK
                     if user.last_digest_at is not None and user.last_digest_at > due_before:
                         continue  # another run sent it a moment ago
-                    ids = list(session.scalars(select(Notification.id).where(
-                        Notification.user_id == user.id, Notification.email_state == "pending")))
+                    ids = list(
+                        session.scalars(
+                            select(Notification.id).where(
+                                Notification.user_id == user.id,
+                                Notification.email_state == "pending",
+                            )
+                        )
+                    )
                     rows = _lock_pending(session, ids)
                     items, included = [], []
                     for notification in rows:
@@ -358,8 +423,9 @@ def send_digests(period: str | None = None, now: datetime | None = None) -> Deli
                     if not items:
                         continue
                     shown = items[:DIGEST_MAX_ITEMS]
-                    mailer.send(digest_mail(user, shown, user.email_mode,
-                                            more=len(items) - len(shown)))
+                    mailer.send(
+                        digest_mail(user, shown, user.email_mode, more=len(items) - len(shown))
+                    )
                     _mark_sent(included)
                     user.last_digest_at = now
                 report.mails += 1

@@ -95,8 +95,7 @@ def follow(user: User, target_type, key) -> int:
     if not is_following(user, target_type, target_id):
         try:
             with write_transaction() as session:
-                session.add(Follow(user_id=user.id, target_type=target_type,
-                                   target_id=target_id))
+                session.add(Follow(user_id=user.id, target_type=target_type, target_id=target_id))
         except IntegrityError:
             db.session.rollback()  # a double click at the same moment: already following
     return target_id
@@ -115,9 +114,13 @@ def unfollow(user: User, target_type, key) -> None:
         if not is_following(user, target_type, target_id):
             resolve(user, target_type, target_id)  # 404 for what the user cannot know
     with write_transaction() as session:
-        session.execute(delete(Follow).where(Follow.user_id == user.id,
-                                             Follow.target_type == target_type,
-                                             Follow.target_id == target_id))
+        session.execute(
+            delete(Follow).where(
+                Follow.user_id == user.id,
+                Follow.target_type == target_type,
+                Follow.target_id == target_id,
+            )
+        )
 
 
 def is_following(user, target_type: str, target_id: int) -> bool:
@@ -144,9 +147,11 @@ def list_follows(user: User, page: int = 1, per_page: int = 100) -> Page:
     """What the user follows, newest first; hidden goals/questions carry no label."""
     query = select(Follow).where(Follow.user_id == user.id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(Follow.created_at.desc(), Follow.target_type,
-                                             Follow.target_id)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+    rows = db.session.scalars(
+        query.order_by(Follow.created_at.desc(), Follow.target_type, Follow.target_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
     items = []
     for row in rows:
         key, label = str(row.target_id), None
@@ -172,8 +177,9 @@ class FeedItem:
 
 
 def _followed_ids(user: User, target_type: str):
-    return select(Follow.target_id).where(Follow.user_id == user.id,
-                                          Follow.target_type == target_type)
+    return select(Follow.target_id).where(
+        Follow.user_id == user.id, Follow.target_type == target_type
+    )
 
 
 def following_feed(user: User, page: int = 1, per_page: int = 20) -> Page:
@@ -184,29 +190,58 @@ def following_feed(user: User, page: int = 1, per_page: int = 20) -> Page:
     """
     tags, goals, questions = (_followed_ids(user, t) for t in FOLLOW_TARGETS)
     tagged = select(question_tags.c.question_id).where(question_tags.c.tag_id.in_(tags))
-    question_rows = visible_questions(None).with_only_columns(
-        literal("question").label("kind"), Question.id.label("id"),
-        Question.created_at.label("created_at"),
-    ).where(Question.id.in_(questions) | Question.goal_id.in_(goals) | Question.id.in_(tagged))
-    answer_rows = visible_answers(None).with_only_columns(
-        literal("answer").label("kind"), Answer.id.label("id"),
-        Answer.created_at.label("created_at"),
-    ).where(Answer.question_id.in_(questions) | Question.goal_id.in_(goals)
-            | Answer.question_id.in_(tagged))
+    question_rows = (
+        visible_questions(None)
+        .with_only_columns(
+            literal("question").label("kind"),
+            Question.id.label("id"),
+            Question.created_at.label("created_at"),
+        )
+        .where(Question.id.in_(questions) | Question.goal_id.in_(goals) | Question.id.in_(tagged))
+    )
+    answer_rows = (
+        visible_answers(None)
+        .with_only_columns(
+            literal("answer").label("kind"),
+            Answer.id.label("id"),
+            Answer.created_at.label("created_at"),
+        )
+        .where(
+            Answer.question_id.in_(questions)
+            | Question.goal_id.in_(goals)
+            | Answer.question_id.in_(tagged)
+        )
+    )
     feed = union_all(question_rows, answer_rows).subquery()
     rows = db.session.execute(
         select(feed.c.kind, feed.c.id, feed.c.created_at)
         .order_by(feed.c.created_at.desc(), feed.c.kind, feed.c.id.desc())
-        .limit(per_page + 1).offset((page - 1) * per_page)).all()
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    ).all()
     more = len(rows) > per_page
     rows = rows[:per_page]
     question_ids = [r.id for r in rows if r.kind == "question"]
     answer_ids = [r.id for r in rows if r.kind == "answer"]
-    loaded = {("question", q.id): q for q in db.session.scalars(
-        visible_questions(None).where(Question.id.in_(question_ids or [-1]))).unique()}
-    loaded.update({("answer", a.id): a for a in db.session.scalars(
-        visible_answers(None).where(Answer.id.in_(answer_ids or [-1]))
-        .options(contains_eager(Answer.question))).unique()})
-    items = [FeedItem(r.kind, loaded[(r.kind, r.id)], r.created_at) for r in rows
-             if (r.kind, r.id) in loaded]
+    loaded = {
+        ("question", q.id): q
+        for q in db.session.scalars(
+            visible_questions(None).where(Question.id.in_(question_ids or [-1]))
+        ).unique()
+    }
+    loaded.update(
+        {
+            ("answer", a.id): a
+            for a in db.session.scalars(
+                visible_answers(None)
+                .where(Answer.id.in_(answer_ids or [-1]))
+                .options(contains_eager(Answer.question))
+            ).unique()
+        }
+    )
+    items = [
+        FeedItem(r.kind, loaded[(r.kind, r.id)], r.created_at)
+        for r in rows
+        if (r.kind, r.id) in loaded
+    ]
     return Page(items=items, page=page, per_page=per_page, total=None, more=more)

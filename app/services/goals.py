@@ -45,7 +45,8 @@ def create_goal(owner: User, data: dict) -> Goal:
     clean = _check_goal_fields(data, partial=False)
     with write_transaction() as session:
         goal = Goal(
-            owner_id=owner.id, title=clean["title"],
+            owner_id=owner.id,
+            title=clean["title"],
             description=clean.get("description", ""),
             description_html=render_markdown(clean.get("description", "")),
             target_date=clean.get("target_date"),
@@ -68,18 +69,20 @@ def edit_goal(user: User, goal: Goal, data: dict) -> Goal:
     fields = {k: val for k, val in data.items() if k != "status"}
     clean = _check_goal_fields(fields, partial=True)
     if "status" in data and status not in STATUSES:
-        raise ValidationFailed("Unknown status.",
-                               {"status": [f"One of: {', '.join(STATUSES)}."]})
+        raise ValidationFailed("Unknown status.", {"status": [f"One of: {', '.join(STATUSES)}."]})
     old_tags = [t.name for t in goal.tags]
-    text_changed = (clean.get("title", goal.title) != goal.title
-                    or clean.get("description", goal.description) != goal.description
-                    or clean.get("tags", old_tags) != old_tags)
+    text_changed = (
+        clean.get("title", goal.title) != goal.title
+        or clean.get("description", goal.description) != goal.description
+        or clean.get("tags", old_tags) != old_tags
+    )
     with write_transaction() as session:
         if text_changed and lock_goal(session, goal.id).visibility != VISIBILITY_OPEN:
             raise Conflict(FROZEN)  # the public description must not take in private words
         if text_changed:
-            record_revision("goal", goal, user, title=goal.title, body=goal.description,
-                            tags=old_tags)
+            record_revision(
+                "goal", goal, user, title=goal.title, body=goal.description, tags=old_tags
+            )
         if "title" in clean:
             goal.title = clean["title"]
         if "description" in clean:
@@ -102,8 +105,9 @@ def add_milestone(user: User, goal: Goal, data: dict) -> Milestone:
     unknown = set(data) - {"title", "due_date", "done"}
     for name in unknown:
         errors.add(name, "Unknown field.")
-    title = errors.check("title", v.clean_text, data.get("title"),
-                         max_length=v.MILESTONE_TITLE_MAX, label="Title")
+    title = errors.check(
+        "title", v.clean_text, data.get("title"), max_length=v.MILESTONE_TITLE_MAX, label="Title"
+    )
     if title == "":
         errors.add("title", "Title must not be empty.")
     due = errors.check("due_date", v.check_optional_date, data.get("due_date"))
@@ -118,11 +122,19 @@ def add_milestone(user: User, goal: Goal, data: dict) -> Milestone:
         siblings = Milestone.goal_id == goal.id
         if mark is None:
             siblings = siblings & Milestone.mentorship_id.is_(None)
-        position = session.scalar(
-            select(func.coalesce(func.max(Milestone.position), 0)).where(siblings)) + 1
-        milestone = Milestone(goal_id=goal.id, position=position, title=title, due_date=due,
-                              done=done, done_at=utcnow() if done else None,
-                              mentorship_id=mark)
+        position = (
+            session.scalar(select(func.coalesce(func.max(Milestone.position), 0)).where(siblings))
+            + 1
+        )
+        milestone = Milestone(
+            goal_id=goal.id,
+            position=position,
+            title=title,
+            due_date=due,
+            done=done,
+            done_at=utcnow() if done else None,
+            mentorship_id=mark,
+        )
         session.add(milestone)
     return milestone
 
@@ -135,8 +147,9 @@ def update_milestone(user: User, milestone: Milestone, data: dict) -> Milestone:
         errors.add(name, "Unknown field.")
     clean = {}
     if "title" in data:
-        clean["title"] = errors.check("title", v.clean_text, data["title"],
-                                      max_length=v.MILESTONE_TITLE_MAX, label="Title")
+        clean["title"] = errors.check(
+            "title", v.clean_text, data["title"], max_length=v.MILESTONE_TITLE_MAX, label="Title"
+        )
         if clean["title"] == "":
             errors.add("title", "Title must not be empty.")
     if "due_date" in data:
@@ -169,9 +182,13 @@ def add_journal_entry(user: User, goal: Goal, body) -> JournalEntry:
     errors.raise_if_any()
     with write_transaction() as session:
         mark = private_mark_for(session, goal.id)
-        entry = JournalEntry(goal_id=goal.id, author_id=user.id, body=body,
-                             body_html=render_markdown(body, private=mark is not None),
-                             mentorship_id=mark)
+        entry = JournalEntry(
+            goal_id=goal.id,
+            author_id=user.id,
+            body=body,
+            body_html=render_markdown(body, private=mark is not None),
+            mentorship_id=mark,
+        )
         session.add(entry)
     return entry
 
@@ -183,21 +200,34 @@ def list_goals(viewer, *, tag=None, status=None, owner=None, page=1, per_page=20
         query = query.where(tag_filter(goal_tags.c.goal_id, Goal.id, tag))
     if status:
         if status not in STATUSES:
-            raise ValidationFailed("Unknown status.",
-                                   {"status": [f"One of: {', '.join(STATUSES)}."]})
+            raise ValidationFailed(
+                "Unknown status.", {"status": [f"One of: {', '.join(STATUSES)}."]}
+            )
         query = query.where(Goal.status == status)
     if owner:
         query = query.join(User, User.id == Goal.owner_id).where(
-            User.username == str(owner).lower())
+            User.username == str(owner).lower()
+        )
     return paginate(query.order_by(Goal.created_at.desc(), Goal.id.desc()), page, per_page)
 
 
 def goal_contents(viewer, goal: Goal) -> dict:
     """The milestones and journal of a goal that the viewer may see, and their progress."""
-    milestones = list(db.session.scalars(visible_goal_items(viewer, Milestone, goal)
-                                         .order_by(Milestone.position, Milestone.id)))
-    journal = list(db.session.scalars(visible_goal_items(viewer, JournalEntry, goal)
-                                      .order_by(JournalEntry.created_at, JournalEntry.id)))
+    milestones = list(
+        db.session.scalars(
+            visible_goal_items(viewer, Milestone, goal).order_by(Milestone.position, Milestone.id)
+        )
+    )
+    journal = list(
+        db.session.scalars(
+            visible_goal_items(viewer, JournalEntry, goal).order_by(
+                JournalEntry.created_at, JournalEntry.id
+            )
+        )
+    )
     done = sum(m.done for m in milestones)
-    return {"milestones": milestones, "journal": journal,
-            "progress": round(100 * done / len(milestones)) if milestones else 0}
+    return {
+        "milestones": milestones,
+        "journal": journal,
+        "progress": round(100 * done / len(milestones)) if milestones else 0,
+    }

@@ -43,8 +43,15 @@ def mark_helpful(user: User, answer: Answer) -> bool:
         # Once per answer: unmarking and marking again does not notify twice. Only an author
         # who may see the answer now hears of it (rule 7: nobody outside a closed goal).
         if can_view_answer(session.get(User, answer.owner_id), answer):
-            notify(session, answer.owner_id, "helpful", "answer", answer.id, actor_id=user.id,
-                   dedupe_key=f"helpful:{answer.id}")
+            notify(
+                session,
+                answer.owner_id,
+                "helpful",
+                "answer",
+                answer.id,
+                actor_id=user.id,
+                dedupe_key=f"helpful:{answer.id}",
+            )
     return True
 
 
@@ -71,12 +78,14 @@ def set_outcome(user: User, question: Question, body) -> Outcome:
         require_editable(session, question.goal_id, question)
         outcome = session.scalar(select(Outcome).where(Outcome.question_id == question.id))
         if outcome is None:
-            outcome = Outcome(question_id=question.id, body=body, body_html=render_markdown(
-                body, private=question.mentorship_id is not None))
+            outcome = Outcome(
+                question_id=question.id,
+                body=body,
+                body_html=render_markdown(body, private=question.mentorship_id is not None),
+            )
             session.add(outcome)
         else:
             outcome.body = body
-            outcome.body_html = render_markdown(body,
-                                                private=question.mentorship_id is not None)
+            outcome.body_html = render_markdown(body, private=question.mentorship_id is not None)
             outcome.updated_at = utcnow()
     return outcome

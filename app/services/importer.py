@@ -42,13 +42,21 @@ from app.services.validation import USERNAME_MAX
 from app.services.votes import HELPED_ME, UPVOTE_ANSWER, UPVOTE_QUESTION
 
 # Re-exported: the CLI and tests reach the reader through this module.
-__all__ = ["DumpError", "DumpFiles", "ImportSummary", "dump_folders", "find_dump",
-           "import_stackexchange", "iter_rows"]
+__all__ = [
+    "DumpError",
+    "DumpFiles",
+    "ImportSummary",
+    "dump_folders",
+    "find_dump",
+    "import_stackexchange",
+    "iter_rows",
+]
 
 BATCH_SIZE = 500
 # Not a valid hash of any scheme: verify_password() is always False, so nobody can sign in.
 UNUSABLE_PASSWORD = "!"  # noqa: S105  (a marker, not a password)
 DISPLAY_NAME_MAX = 60
+
 
 @dataclass
 class ImportSummary:
@@ -78,8 +86,9 @@ class ImportSummary:
         )
 
 
-def import_stackexchange(directory, progress: Progress | None = None, *,
-                         batch_size: int = BATCH_SIZE) -> ImportSummary:
+def import_stackexchange(
+    directory, progress: Progress | None = None, *, batch_size: int = BATCH_SIZE
+) -> ImportSummary:
     """Import one dump folder; idempotent. ``progress(bytes_read, total_bytes)`` is optional.
 
     Creates one user per OwnerUserId (posts without one, or by Stack Exchange's own
@@ -115,16 +124,26 @@ def import_stackexchange(directory, progress: Progress | None = None, *,
 _users = User.__table__
 _questions = Question.__table__
 
-_ADD_REPUTATION = update(_users).where(_users.c.id == bindparam("b_id")).values(
-    reputation=case(
-        (_users.c.reputation + bindparam("b_delta") < 0, 0),
-        else_=_users.c.reputation + bindparam("b_delta"),
-    ))
-_ADD_ANSWERS = update(_questions).where(_questions.c.id == bindparam("b_id")).values(
-    answer_count=_questions.c.answer_count + bindparam("b_n"))
-_SET_ANSWERED_IN = update(_questions).where(
-    _questions.c.id == bindparam("b_id"), _questions.c.answered_in_id.is_(None)
-).values(answered_in_id=bindparam("b_target"))
+_ADD_REPUTATION = (
+    update(_users)
+    .where(_users.c.id == bindparam("b_id"))
+    .values(
+        reputation=case(
+            (_users.c.reputation + bindparam("b_delta") < 0, 0),
+            else_=_users.c.reputation + bindparam("b_delta"),
+        )
+    )
+)
+_ADD_ANSWERS = (
+    update(_questions)
+    .where(_questions.c.id == bindparam("b_id"))
+    .values(answer_count=_questions.c.answer_count + bindparam("b_n"))
+)
+_SET_ANSWERED_IN = (
+    update(_questions)
+    .where(_questions.c.id == bindparam("b_id"), _questions.c.answered_in_id.is_(None))
+    .values(answered_in_id=bindparam("b_target"))
+)
 
 
 class _Import:
@@ -182,17 +201,27 @@ class _Import:
             if not posts:
                 return
             users = self._ensure_users(session, posts)
-            tags = {t.name: t for t in get_or_create_tags(
-                sorted({name for p in posts for name in p.tags}))}
+            tags = {
+                t.name: t
+                for t in get_or_create_tags(sorted({name for p in posts for name in p.tags}))
+            }
             reputation: Counter[int] = Counter()
             for post in posts:
                 owner_id = users[post.owner]
-                session.add(Question(
-                    owner_id=owner_id, title=post.title, body=post.body,
-                    body_html=render_markdown(post.body), score=post.score, answer_count=0,
-                    external_id=self.post_key(post.se_id), created_at=post.created_at,
-                    updated_at=post.updated_at, tags=[tags[name] for name in post.tags],
-                ))
+                session.add(
+                    Question(
+                        owner_id=owner_id,
+                        title=post.title,
+                        body=post.body,
+                        body_html=render_markdown(post.body),
+                        score=post.score,
+                        answer_count=0,
+                        external_id=self.post_key(post.se_id),
+                        created_at=post.created_at,
+                        updated_at=post.updated_at,
+                        tags=[tags[name] for name in post.tags],
+                    )
+                )
                 if post.owner is not COMMUNITY:
                     reputation[owner_id] += score_reputation(post.score, UPVOTE_QUESTION)
             session.flush()
@@ -220,9 +249,14 @@ class _Import:
         with write_transaction() as session:
             posts = self._new_posts(session, Answer, posts)
             parent_keys = {self.post_key(p.parent) for p in posts}
-            parents = {row.external_id: row for row in session.execute(
-                select(Question.id, Question.owner_id, Question.external_id)
-                .where(Question.external_id.in_(parent_keys)))}
+            parents = {
+                row.external_id: row
+                for row in session.execute(
+                    select(Question.id, Question.owner_id, Question.external_id).where(
+                        Question.external_id.in_(parent_keys)
+                    )
+                )
+            }
             orphans = [p for p in posts if self.post_key(p.parent) not in parents]
             self.summary.skipped += len(orphans)
             posts = [p for p in posts if self.post_key(p.parent) in parents]
@@ -236,9 +270,13 @@ class _Import:
                 parent = parents[self.post_key(post.parent)]
                 owner_id = users[post.owner]
                 answer = Answer(
-                    question_id=parent.id, owner_id=owner_id, body=post.body,
-                    body_html=render_markdown(post.body), score=post.score,
-                    external_id=self.post_key(post.se_id), created_at=post.created_at,
+                    question_id=parent.id,
+                    owner_id=owner_id,
+                    body=post.body,
+                    body_html=render_markdown(post.body),
+                    score=post.score,
+                    external_id=self.post_key(post.se_id),
+                    created_at=post.created_at,
                     updated_at=post.updated_at,
                 )
                 session.add(answer)
@@ -250,11 +288,14 @@ class _Import:
                     if owner_id != parent.owner_id and post.owner is not COMMUNITY:
                         reputation[owner_id] += HELPED_ME
             session.flush()
-            session.add_all(HelpfulMark(answer_id=answer.id, user_id=asker_id, created_at=when)
-                            for answer, asker_id, when in marks)
+            session.add_all(
+                HelpfulMark(answer_id=answer.id, user_id=asker_id, created_at=when)
+                for answer, asker_id, when in marks
+            )
             session.flush()
-            session.execute(_ADD_ANSWERS, [{"b_id": qid, "b_n": n}
-                                           for qid, n in sorted(per_question.items())])
+            session.execute(
+                _ADD_ANSWERS, [{"b_id": qid, "b_n": n} for qid, n in sorted(per_question.items())]
+            )
             self._add_reputation(session, reputation)
             self.summary.answers += len(posts)
             self.summary.helpful += len(marks)
@@ -276,9 +317,14 @@ class _Import:
     def _write_links(self, pairs: list[tuple[int, int]]) -> None:
         with write_transaction() as session:
             keys = {self.post_key(se_id) for pair in pairs for se_id in pair}
-            found = {row.external_id: row for row in session.execute(
-                select(Question.id, Question.external_id, Question.answered_in_id)
-                .where(Question.external_id.in_(keys)))}
+            found = {
+                row.external_id: row
+                for row in session.execute(
+                    select(Question.id, Question.external_id, Question.answered_in_id).where(
+                        Question.external_id.in_(keys)
+                    )
+                )
+            }
             links, linked = [], set()
             for source_id, target_id in pairs:
                 source = found.get(self.post_key(source_id))
@@ -299,8 +345,9 @@ class _Import:
         unique: dict[str, Post] = {}
         for post in posts:
             unique.setdefault(self.post_key(post.se_id), post)  # the first one wins
-        existing = set(session.scalars(
-            select(model.external_id).where(model.external_id.in_(unique))))
+        existing = set(
+            session.scalars(select(model.external_id).where(model.external_id.in_(unique)))
+        )
         self.summary.existing += len(existing)
         self.summary.skipped += len(posts) - len(unique)
         return [p for key, p in unique.items() if key not in existing]
@@ -312,24 +359,36 @@ class _Import:
             if not names.get(post.owner):
                 names[post.owner] = post.owner_name
         keys = {self.user_key(owner): owner for owner in names}
-        ids = {keys[row.external_id]: row.id for row in session.execute(
-            select(User.id, User.external_id).where(User.external_id.in_(keys)))}
+        ids = {
+            keys[row.external_id]: row.id
+            for row in session.execute(
+                select(User.id, User.external_id).where(User.external_id.in_(keys))
+            )
+        }
         missing = [owner for owner in names if owner not in ids]
         if not missing:
             return ids
         wanted = {owner: self._username(owner) for owner in missing}
-        taken = set(session.scalars(select(User.username).where(
-            User.username.in_(wanted.values()))))
-        taken |= {email.split("@", 1)[0] for email in session.scalars(
-            select(User.email).where(User.email.in_(_email(n) for n in wanted.values())))}
+        taken = set(
+            session.scalars(select(User.username).where(User.username.in_(wanted.values())))
+        )
+        taken |= {
+            email.split("@", 1)[0]
+            for email in session.scalars(
+                select(User.email).where(User.email.in_(_email(n) for n in wanted.values()))
+            )
+        }
         created = []
         for owner, username in wanted.items():
             if username in taken:
                 username = self._free_username(session, owner)
             taken.add(username)
             user = User(
-                username=username, email=_email(username), password_hash=UNUSABLE_PASSWORD,
-                display_name=self._display_name(owner, names[owner]), preferred_modes=[],
+                username=username,
+                email=_email(username),
+                password_hash=UNUSABLE_PASSWORD,
+                display_name=self._display_name(owner, names[owner]),
+                preferred_modes=[],
                 external_id=self.user_key(owner),
             )
             session.add(user)
@@ -348,11 +407,14 @@ class _Import:
 
     def _free_username(self, session, owner: int | None) -> str:
         """Another name when a person already took ours (they could register se-... names)."""
-        base = self._username(owner)[:USERNAME_MAX - 7]
+        base = self._username(owner)[: USERNAME_MAX - 7]
         for attempt in range(100):
             username = f"{base}-{digest(f'{self.user_key(owner)}#{attempt}', 6)}"
-            clash = session.scalar(select(User.id).where(
-                (User.username == username) | (User.email == _email(username))))
+            clash = session.scalar(
+                select(User.id).where(
+                    (User.username == username) | (User.email == _email(username))
+                )
+            )
             if clash is None:
                 return username
         raise DumpError(f"No free username for {self.user_key(owner)}.")  # pragma: no cover
@@ -364,8 +426,9 @@ class _Import:
 
     @staticmethod
     def _add_reputation(session, reputation: Counter[int]) -> None:
-        changes = [{"b_id": uid, "b_delta": delta}
-                   for uid, delta in sorted(reputation.items()) if delta]
+        changes = [
+            {"b_id": uid, "b_delta": delta} for uid, delta in sorted(reputation.items()) if delta
+        ]
         if changes:
             session.execute(_ADD_REPUTATION, changes)
 

@@ -28,8 +28,11 @@ def _fail(message: str) -> ValidationFailed:
 
 def _clean_names(usernames) -> list[str]:
     """Distinct lowercase names in the order given (duplicates in one request collapse)."""
-    if (not isinstance(usernames, list) or not usernames
-            or not all(isinstance(name, str) for name in usernames)):
+    if (
+        not isinstance(usernames, list)
+        or not usernames
+        or not all(isinstance(name, str) for name in usernames)
+    ):
         raise _fail("Give a list of 1 to 5 usernames.")
     names: list[str] = []
     for name in usernames:
@@ -45,9 +48,13 @@ def _clean_names(usernames) -> list[str]:
 
 def list_invitations(question: Question) -> list[AnswerInvitation]:
     """The question's invitations, oldest first (the caller checked who may see them)."""
-    return list(db.session.scalars(
-        select(AnswerInvitation).where(AnswerInvitation.question_id == question.id)
-        .order_by(AnswerInvitation.created_at, AnswerInvitation.user_id)))
+    return list(
+        db.session.scalars(
+            select(AnswerInvitation)
+            .where(AnswerInvitation.question_id == question.id)
+            .order_by(AnswerInvitation.created_at, AnswerInvitation.user_id)
+        )
+    )
 
 
 def require_asker(user, question: Question) -> None:
@@ -64,11 +71,16 @@ def invite_to_answer(asker: User, question: Question, usernames) -> list[AnswerI
     """
     require_asker(asker, question)
     if not can_view_question(None, question):
-        raise Conflict("Only public questions take invitations: this one is private to a "
-                       "closed mentorship.")
+        raise Conflict(
+            "Only public questions take invitations: this one is private to a closed mentorship."
+        )
     names = _clean_names(usernames)
-    users = {u.username: u for u in db.session.scalars(
-        select(User).where(User.username.in_(names), User.deleted_at.is_(None)))}
+    users = {
+        u.username: u
+        for u in db.session.scalars(
+            select(User).where(User.username.in_(names), User.deleted_at.is_(None))
+        )
+    }
     unknown = [name for name in names if name not in users]
     if unknown:
         raise _fail("No such user: " + ", ".join(unknown) + ".")
@@ -80,25 +92,44 @@ def invite_to_answer(asker: User, question: Question, usernames) -> list[AnswerI
     try:
         with write_transaction() as session:
             # Serialise invitations to one question (SQLite: the write lock already does).
-            session.execute(select(Question.id).where(Question.id == question.id)
-                            .with_for_update())
-            already = set(session.scalars(select(AnswerInvitation.user_id).where(
-                AnswerInvitation.question_id == question.id)))
+            session.execute(select(Question.id).where(Question.id == question.id).with_for_update())
+            already = set(
+                session.scalars(
+                    select(AnswerInvitation.user_id).where(
+                        AnswerInvitation.question_id == question.id
+                    )
+                )
+            )
             new = [users[name] for name in names if users[name].id not in already]
-            total = (session.scalar(select(func.count()).select_from(AnswerInvitation).where(
-                AnswerInvitation.question_id == question.id)) or 0) + len(new)
+            total = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(AnswerInvitation)
+                    .where(AnswerInvitation.question_id == question.id)
+                )
+                or 0
+            ) + len(new)
             if total > MAX_INVITATIONS:
                 left = MAX_INVITATIONS - len(already)
-                raise _fail(f"At most {MAX_INVITATIONS} people can be invited to answer a "
-                            f"question; {left} more can be invited here.")
+                raise _fail(
+                    f"At most {MAX_INVITATIONS} people can be invited to answer a "
+                    f"question; {left} more can be invited here."
+                )
             created = []
             for user in new:
-                invitation = AnswerInvitation(question_id=question.id, user_id=user.id,
-                                              invited_by_id=asker.id)
+                invitation = AnswerInvitation(
+                    question_id=question.id, user_id=user.id, invited_by_id=asker.id
+                )
                 session.add(invitation)
                 created.append(invitation)
-                notify(session, user.id, "answer_invitation", "question", question.id,
-                       actor_id=asker.id)
+                notify(
+                    session,
+                    user.id,
+                    "answer_invitation",
+                    "question",
+                    question.id,
+                    actor_id=asker.id,
+                )
     except IntegrityError:
         # The same invitation committed by a parallel request: that one notified them.
         db.session.rollback()

@@ -48,19 +48,29 @@ def question_cards(viewer, questions) -> dict[int, ThreadCard]:
         return cards
     answers = visible_answers(viewer).where(Answer.question_id.in_(list(cards)))
     for question_id, latest in db.session.execute(
-            answers.with_only_columns(Answer.question_id, func.max(Answer.created_at))
-            .group_by(Answer.question_id)):
+        answers.with_only_columns(Answer.question_id, func.max(Answer.created_at)).group_by(
+            Answer.question_id
+        )
+    ):
         cards[question_id].last_answer_at = latest
-    helped = answers.with_only_columns(Answer.question_id).join(
-        HelpfulMark, HelpfulMark.answer_id == Answer.id).distinct()
+    helped = (
+        answers.with_only_columns(Answer.question_id)
+        .join(HelpfulMark, HelpfulMark.answer_id == Answer.id)
+        .distinct()
+    )
     for question_id in db.session.scalars(helped):
         cards[question_id].helped = True
     return cards
 
 
 def _span(seconds: float) -> str:
-    for size, unit in ((365 * 86400, "year"), (30 * 86400, "month"), (86400, "day"),
-                       (3600, "hour"), (60, "minute")):
+    for size, unit in (
+        (365 * 86400, "year"),
+        (30 * 86400, "month"),
+        (86400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+    ):
         if seconds >= size:
             count = int(seconds // size)
             return f"{count} {unit}{'' if count == 1 else 's'}"
@@ -68,7 +78,7 @@ def _span(seconds: float) -> str:
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """"3 days ago", "in 2 hours", or "just now" (under a minute either way)."""
+    """ "3 days ago", "in 2 hours", or "just now" (under a minute either way)."""
     if moment is None:
         return ""
     now = now or datetime.now(UTC)

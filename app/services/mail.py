@@ -44,6 +44,7 @@ class MailError(Exception):
 
 # -- unsubscribe tokens ---------------------------------------------------------------------
 
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
 
@@ -78,6 +79,7 @@ def unsubscribe_url(user) -> str:
 
 # -- messages -------------------------------------------------------------------------------
 
+
 @dataclass
 class Mail:
     """One email: ``text`` is plain text, ``html`` an HTML fragment built with ``escape``."""
@@ -111,26 +113,37 @@ def build_message(mail: Mail) -> EmailMessage:
     for name, value in mail.headers.items():
         message[name] = _one_line(value)
     if mail.unsubscribe:
-        text_footer = ("You get this because of your email settings on Journster.\n"
-                       f"Unsubscribe: {mail.unsubscribe}\n")
-        footer = (Markup('<p style="color:#666;font-size:small">You get this because of your '
-                         'email settings on Journster. <a href="{0}">Unsubscribe</a></p>')
-                  .format(mail.unsubscribe))
+        text_footer = (
+            "You get this because of your email settings on Journster.\n"
+            f"Unsubscribe: {mail.unsubscribe}\n"
+        )
+        footer = Markup(
+            '<p style="color:#666;font-size:small">You get this because of your '
+            'email settings on Journster. <a href="{0}">Unsubscribe</a></p>'
+        ).format(mail.unsubscribe)
     else:
         text_footer = "You get this because someone used this address on Journster.\n"
-        footer = Markup('<p style="color:#666;font-size:small">You get this because someone '
-                        'used this address on Journster.</p>')
+        footer = Markup(
+            '<p style="color:#666;font-size:small">You get this because someone '
+            "used this address on Journster.</p>"
+        )
     message.set_content(f"{mail.text.rstrip()}\n\n-- \n{text_footer}")
     body = sanitize_html(str(mail.html))
-    html = (Markup('<!doctype html><html><head><meta charset="utf-8"><title>{0}</title></head>'
-                   '<body>').format(_one_line(mail.subject))
-            + Markup(body)  # noqa: S704  (sanitised by nh3 just above)
-            + Markup("<hr>") + footer + Markup("</body></html>"))
+    html = (
+        Markup(
+            '<!doctype html><html><head><meta charset="utf-8"><title>{0}</title></head><body>'
+        ).format(_one_line(mail.subject))
+        + Markup(body)  # noqa: S704  (sanitised by nh3 just above)
+        + Markup("<hr>")
+        + footer
+        + Markup("</body></html>")
+    )
     message.add_alternative(str(html), subtype="html")
     return message
 
 
 # -- transport ------------------------------------------------------------------------------
+
 
 def _ensure_log_output() -> None:
     """Without any logging configured (a bare `flask notify`), INFO would vanish: use stderr."""
@@ -163,9 +176,13 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     query = parse_qs(parts.query)
     starttls = not tls and query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes")
     return SmtpSettings(
-        host=parts.hostname, port=port, tls=tls, starttls=starttls,
+        host=parts.hostname,
+        port=port,
+        tls=tls,
+        starttls=starttls,
         username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None)
+        password=unquote(parts.password) if parts.password else None,
+    )
 
 
 class Mailer:
@@ -194,8 +211,12 @@ class Mailer:
         settings = parse_smtp_url(self.url)
         try:
             if settings.tls:
-                smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=SMTP_TIMEOUT,
-                                        context=ssl.create_default_context())
+                smtp = smtplib.SMTP_SSL(
+                    settings.host,
+                    settings.port,
+                    timeout=SMTP_TIMEOUT,
+                    context=ssl.create_default_context(),
+                )
             else:
                 smtp = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
                 if settings.starttls:
@@ -203,8 +224,9 @@ class Mailer:
             if settings.username:
                 smtp.login(settings.username, settings.password or "")
         except (OSError, smtplib.SMTPException) as error:
-            raise MailError(f"Could not connect to the SMTP server {settings.host}:"
-                            f"{settings.port}: {error}") from error
+            raise MailError(
+                f"Could not connect to the SMTP server {settings.host}:{settings.port}: {error}"
+            ) from error
         return smtp
 
     def open(self) -> None:
@@ -216,21 +238,25 @@ class Mailer:
         message = build_message(mail)
         if self.uses_log:
             _ensure_log_output()
-            log.info("Email (SMTP_URL not set, so written here) to %s\n%s", mail.to,
-                     message.get_body(("plain",)).get_content())
+            log.info(
+                "Email (SMTP_URL not set, so written here) to %s\n%s",
+                mail.to,
+                message.get_body(("plain",)).get_content(),
+            )
             return
         if self._smtp is None:
             self._smtp = self._connect()
         try:
             self._smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
-            raise MailError(f"The SMTP server refused the recipient: {error}",
-                            permanent=True) from error
+            raise MailError(
+                f"The SMTP server refused the recipient: {error}", permanent=True
+            ) from error
         except smtplib.SMTPResponseException as error:
-            if error.smtp_code >= 500 and not isinstance(
-                    error, smtplib.SMTPServerDisconnected):
-                raise MailError(f"The SMTP server refused the message: {error}",
-                                permanent=True) from error
+            if error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPServerDisconnected):
+                raise MailError(
+                    f"The SMTP server refused the message: {error}", permanent=True
+                ) from error
             self.close()
             raise MailError(f"The SMTP server did not accept the message: {error}") from error
         except (OSError, smtplib.SMTPException) as error:
@@ -251,4 +277,5 @@ def html_paragraphs(text: str) -> Markup:
     blocks = [b for b in str(text).replace("\r\n", "\n").split("\n\n") if b.strip()]
     return Markup("").join(
         Markup("<p>{0}</p>").format(Markup("<br>").join(escape(line) for line in b.split("\n")))
-        for b in blocks)
+        for b in blocks
+    )

@@ -31,7 +31,8 @@ def helped_by_tag(user: User, limit: int = TOP_TAGS) -> list[TagCount]:
     """The tags of the public questions where this user's answers were marked "helped me"."""
     answers = visible_answers(None).where(
         Answer.owner_id == user.id,
-        or_(anonymous_clause(None), Question.owner_id != Answer.owner_id))
+        or_(anonymous_clause(None), Question.owner_id != Answer.owner_id),
+    )
     rows = db.session.execute(
         answers.with_only_columns(Tag.name, func.count(HelpfulMark.answer_id.distinct()))
         .join(HelpfulMark, HelpfulMark.answer_id == Answer.id)
@@ -39,6 +40,7 @@ def helped_by_tag(user: User, limit: int = TOP_TAGS) -> list[TagCount]:
         .join(Tag, Tag.id == question_tags.c.tag_id)
         .group_by(Tag.name)
         .order_by(func.count(HelpfulMark.answer_id.distinct()).desc(), Tag.name)
-        .limit(limit)).all()
+        .limit(limit)
+    ).all()
     top = max((count for _name, count in rows), default=0)
     return [TagCount(name, count, max(1, round(100 * count / top))) for name, count in rows]

@@ -35,23 +35,32 @@ SUMMARY_MAX = 20_000
 
 # -- invites --------------------------------------------------------------------------------
 
+
 def expire_due_invites(goal_id: int | None = None) -> int:
     """Mark pending invites past their expiry as expired; returns how many."""
     query = update(MentorshipRequest).where(
-        MentorshipRequest.status == "pending", MentorshipRequest.expires_at <= utcnow())
+        MentorshipRequest.status == "pending", MentorshipRequest.expires_at <= utcnow()
+    )
     if goal_id is not None:
         query = query.where(MentorshipRequest.goal_id == goal_id)
     with write_transaction() as session:
-        count = session.execute(query.values(status="expired", responded_at=utcnow())
-                                .execution_options(synchronize_session=False)).rowcount
+        count = session.execute(
+            query.values(status="expired", responded_at=utcnow()).execution_options(
+                synchronize_session=False
+            )
+        ).rowcount
     return count
 
 
 def _find_user(username) -> User:
     name = username.strip().lower() if isinstance(username, str) else ""
-    user = (db.session.scalar(select(User).where(func.lower(User.username) == name,
-                                                 User.deleted_at.is_(None)))
-            if name else None)
+    user = (
+        db.session.scalar(
+            select(User).where(func.lower(User.username) == name, User.deleted_at.is_(None))
+        )
+        if name
+        else None
+    )
     if user is None:
         raise ValidationFailed("No such user.", {"mentor": ["No user with that name."]})
     return user
@@ -62,8 +71,9 @@ def invite(owner: User, goal: Goal, mentor_username, message) -> MentorshipReque
     require_goal_owner(owner, goal)
     mentor = _find_user(mentor_username)
     errors = v.FieldErrors()
-    message = errors.check("message", v.check_body, message, max_length=MESSAGE_MAX,
-                           label="Message")
+    message = errors.check(
+        "message", v.check_body, message, max_length=MESSAGE_MAX, label="Message"
+    )
     if mentor.id == owner.id:
         errors.add("mentor", "You cannot mentor your own goal.")
     elif blocked_either_way(owner.id, mentor.id):
@@ -77,12 +87,20 @@ def invite(owner: User, goal: Goal, mentor_username, message) -> MentorshipReque
             raise Conflict("This goal already has a mentor.")
         if locked.status != "active":
             raise Conflict("Only an active goal can get a mentor.")
-        pending = session.scalar(select(MentorshipRequest.id).where(
-            MentorshipRequest.goal_id == goal.id, MentorshipRequest.status == "pending"))
+        pending = session.scalar(
+            select(MentorshipRequest.id).where(
+                MentorshipRequest.goal_id == goal.id, MentorshipRequest.status == "pending"
+            )
+        )
         if pending is not None:
             raise Conflict("This goal already has a pending invite: withdraw it first.")
-        request = MentorshipRequest(goal_id=goal.id, protege_id=owner.id, mentor_id=mentor.id,
-                                    message=message, expires_at=utcnow() + ttl)
+        request = MentorshipRequest(
+            goal_id=goal.id,
+            protege_id=owner.id,
+            mentor_id=mentor.id,
+            message=message,
+            expires_at=utcnow() + ttl,
+        )
         session.add(request)
         session.flush()
         notify(session, mentor.id, "invite", "request", request.id, actor_id=owner.id)
@@ -105,11 +123,15 @@ def get_request(user, request_id) -> MentorshipRequest:
 def _respond(request: MentorshipRequest, status: str) -> None:
     """Move a pending, unexpired invite to status, or raise Conflict (inside a transaction)."""
     changed = db.session.execute(
-        update(MentorshipRequest).where(
-            MentorshipRequest.id == request.id, MentorshipRequest.status == "pending",
-            MentorshipRequest.expires_at > utcnow())
+        update(MentorshipRequest)
+        .where(
+            MentorshipRequest.id == request.id,
+            MentorshipRequest.status == "pending",
+            MentorshipRequest.expires_at > utcnow(),
+        )
         .values(status=status, responded_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if changed != 1:
         db.session.refresh(request)
         state = "expired" if request.status == "pending" else request.status
@@ -122,8 +144,9 @@ def withdraw(owner: User, request: MentorshipRequest) -> MentorshipRequest:
         raise Forbidden("Only the goal's owner can withdraw this invite.")
     with write_transaction() as session:
         _respond(request, "withdrawn")
-        notify(session, request.mentor_id, "invite_withdrawn", "request", request.id,
-               actor_id=owner.id)
+        notify(
+            session, request.mentor_id, "invite_withdrawn", "request", request.id, actor_id=owner.id
+        )
     db.session.refresh(request)
     return request
 
@@ -134,16 +157,28 @@ def decline(invitee: User, request: MentorshipRequest) -> MentorshipRequest:
         raise Forbidden("Only the invited user can decline.")
     with write_transaction() as session:
         _respond(request, "declined")
-        notify(session, request.protege_id, "invite_declined", "request", request.id,
-               actor_id=invitee.id)
+        notify(
+            session,
+            request.protege_id,
+            "invite_declined",
+            "request",
+            request.id,
+            actor_id=invitee.id,
+        )
     db.session.refresh(request)
     return request
 
 
 def _event(session, goal: Goal, kind: str, actor: User | None, mentorship=None) -> None:
-    session.add(GoalEvent(goal_id=goal.id, kind=kind, actor_id=actor.id if actor else None,
-                          mentorship_id=mentorship.id if mentorship else None,
-                          visibility=goal.visibility))
+    session.add(
+        GoalEvent(
+            goal_id=goal.id,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            mentorship_id=mentorship.id if mentorship else None,
+            visibility=goal.visibility,
+        )
+    )
 
 
 def accept(invitee: User, request: MentorshipRequest) -> Mentorship:
@@ -155,12 +190,19 @@ def accept(invitee: User, request: MentorshipRequest) -> Mentorship:
     with write_transaction() as session:
         goal = lock_goal(session, request.goal_id)  # serialises accept, withdraw, reopen
         _respond(request, "accepted")
-        notify(session, request.protege_id, "invite_accepted", "request", request.id,
-               actor_id=invitee.id)
+        notify(
+            session,
+            request.protege_id,
+            "invite_accepted",
+            "request",
+            request.id,
+            actor_id=invitee.id,
+        )
         if live_mentorship(session, goal.id) is not None or goal.status != "active":
             raise Conflict("This goal cannot take a mentor now.")
-        mentorship = Mentorship(goal_id=goal.id, protege_id=goal.owner_id,
-                                mentor_id=invitee.id, request_id=request.id)
+        mentorship = Mentorship(
+            goal_id=goal.id, protege_id=goal.owner_id, mentor_id=invitee.id, request_id=request.id
+        )
         session.add(mentorship)
         # The flush hook queues removal of the goal and everything under it from the index;
         # until the indexer applies it, every search hit is re-checked against the gate.
@@ -173,6 +215,7 @@ def accept(invitee: User, request: MentorshipRequest) -> Mentorship:
 
 
 # -- the lifecycle of a mentorship ----------------------------------------------------------
+
 
 def _live(session, goal: Goal) -> Mentorship:
     mentorship = live_mentorship(session, goal.id)
@@ -195,7 +238,10 @@ def pause(user: User, goal: Goal) -> Mentorship:
         if mentorship.state != "active":
             raise Conflict("The mentorship is already paused.")
         mentorship.state, mentorship.paused_at, mentorship.paused_by_id = (
-            "paused", utcnow(), user.id)
+            "paused",
+            utcnow(),
+            user.id,
+        )
         _event(session, goal, "paused", user, mentorship)
     return mentorship
 
@@ -219,8 +265,9 @@ def _end(session, mentorship: Mentorship, reason: str) -> None:
 
 def _check_summary(summary) -> str:
     errors = v.FieldErrors()
-    summary = errors.check("summary", v.check_body, summary, max_length=SUMMARY_MAX,
-                           label="Summary")
+    summary = errors.check(
+        "summary", v.check_body, summary, max_length=SUMMARY_MAX, label="Summary"
+    )
     errors.raise_if_any()
     return summary
 
@@ -302,6 +349,7 @@ def reopen(owner: User, goal: Goal) -> Goal:
 
 # -- reading --------------------------------------------------------------------------------
 
+
 def current_mentorship(goal: Goal) -> Mentorship | None:
     """The goal's mentorship in progress (active or paused), if any."""
     return live_mentorship(db.session, goal.id)
@@ -309,9 +357,13 @@ def current_mentorship(goal: Goal) -> Mentorship | None:
 
 def pending_invite(goal: Goal) -> MentorshipRequest | None:
     """The goal's pending, unexpired invite, if any."""
-    return db.session.scalar(select(MentorshipRequest).where(
-        MentorshipRequest.goal_id == goal.id, MentorshipRequest.status == "pending",
-        MentorshipRequest.expires_at > utcnow()))
+    return db.session.scalar(
+        select(MentorshipRequest).where(
+            MentorshipRequest.goal_id == goal.id,
+            MentorshipRequest.status == "pending",
+            MentorshipRequest.expires_at > utcnow(),
+        )
+    )
 
 
 def goal_history(goal: Goal, viewer=None) -> list[GoalEvent]:
@@ -319,8 +371,8 @@ def goal_history(goal: Goal, viewer=None) -> list[GoalEvent]:
     for a mentor their own mentorships' only (a second mentor learns nothing of the first)."""
     query = select(GoalEvent).where(GoalEvent.goal_id == goal.id)
     if viewer is not None and viewer.id != goal.owner_id:
-        mine = select(Mentorship.id).where(Mentorship.goal_id == goal.id,
-                                           Mentorship.mentor_id == getattr(viewer, "id", None))
+        mine = select(Mentorship.id).where(
+            Mentorship.goal_id == goal.id, Mentorship.mentor_id == getattr(viewer, "id", None)
+        )
         query = query.where(GoalEvent.mentorship_id.in_(mine))
     return list(db.session.scalars(query.order_by(GoalEvent.created_at, GoalEvent.id)))
-

@@ -42,8 +42,11 @@ class ReplyStatus:
 def agreed_response_hours(mentorship: Mentorship) -> int | None:
     """The expected response time of the latest agreement version, if any."""
     return db.session.scalar(
-        select(Agreement.response_hours).where(Agreement.mentorship_id == mentorship.id)
-        .order_by(Agreement.version.desc()).limit(1))
+        select(Agreement.response_hours)
+        .where(Agreement.mentorship_id == mentorship.id)
+        .order_by(Agreement.version.desc())
+        .limit(1)
+    )
 
 
 def reply_status(mentorship: Mentorship, now: datetime | None = None) -> ReplyStatus | None:
@@ -57,22 +60,31 @@ def reply_status(mentorship: Mentorship, now: datetime | None = None) -> ReplySt
     if not hours:
         return None
     latest = db.session.scalars(
-        select(Message).where(Message.mentorship_id == mentorship.id)
-        .order_by(Message.created_at.desc(), Message.id.desc()).limit(1)).first()
+        select(Message)
+        .where(Message.mentorship_id == mentorship.id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    ).first()
     if latest is None:
         return None
-    parties = {mentorship.protege_id: mentorship.mentor_id,
-               mentorship.mentor_id: mentorship.protege_id}
+    parties = {
+        mentorship.protege_id: mentorship.mentor_id,
+        mentorship.mentor_id: mentorship.protege_id,
+    }
     if latest.sender_id not in parties:
         return None
     waiting_since = latest.created_at
-    resumed = db.session.scalar(select(func.max(GoalEvent.created_at)).where(
-        GoalEvent.mentorship_id == mentorship.id, GoalEvent.kind == "resumed"))
+    resumed = db.session.scalar(
+        select(func.max(GoalEvent.created_at)).where(
+            GoalEvent.mentorship_id == mentorship.id, GoalEvent.kind == "resumed"
+        )
+    )
     if resumed is not None and resumed > waiting_since:
         waiting_since = resumed
     due = waiting_since + timedelta(hours=hours)
-    return ReplyStatus(parties[latest.sender_id], latest, hours, due,
-                       mentorship.state == "active" and now > due)
+    return ReplyStatus(
+        parties[latest.sender_id], latest, hours, due, mentorship.state == "active" and now > due
+    )
 
 
 @dataclass
@@ -93,8 +105,10 @@ def _next_checkins(ids: list[int], now: datetime) -> dict[int, CheckIn]:
     if not ids:
         return found
     for checkin in db.session.scalars(
-            select(CheckIn).where(CheckIn.mentorship_id.in_(ids), CheckIn.scheduled_at >= now)
-            .order_by(CheckIn.scheduled_at, CheckIn.id)):
+        select(CheckIn)
+        .where(CheckIn.mentorship_id.in_(ids), CheckIn.scheduled_at >= now)
+        .order_by(CheckIn.scheduled_at, CheckIn.id)
+    ):
         found.setdefault(checkin.mentorship_id, checkin)
     return found
 
@@ -102,10 +116,13 @@ def _next_checkins(ids: list[int], now: datetime) -> dict[int, CheckIn]:
 def board(user: User, now: datetime | None = None) -> dict:
     """Rows for the dashboard: live mentorships (both roles), past ones, invites in and out."""
     now = now or utcnow()
-    mine = list(db.session.scalars(
-        select(Mentorship).where(or_(Mentorship.protege_id == user.id,
-                                     Mentorship.mentor_id == user.id))
-        .order_by(Mentorship.started_at.desc(), Mentorship.id.desc())))
+    mine = list(
+        db.session.scalars(
+            select(Mentorship)
+            .where(or_(Mentorship.protege_id == user.id, Mentorship.mentor_id == user.id))
+            .order_by(Mentorship.started_at.desc(), Mentorship.id.desc())
+        )
+    )
     live = [m for m in mine if m.state != "ended"]
     upcoming = _next_checkins([m.id for m in live], now)
     rows = []
@@ -113,34 +130,66 @@ def board(user: User, now: datetime | None = None) -> dict:
         is_mentor = m.mentor_id == user.id
         reply = reply_status(m, now)
         # A goal hidden by moderators is not the mentor's to read: no title (rule 3).
-        rows.append(BoardRow(m, "mentor" if is_mentor else "protégé",
-                             m.protege if is_mentor else m.mentor, can_view_goal(user, m.goal),
-                             upcoming.get(m.id), reply,
-                             reply is not None and reply.owed_by_id == user.id))
+        rows.append(
+            BoardRow(
+                m,
+                "mentor" if is_mentor else "protégé",
+                m.protege if is_mentor else m.mentor,
+                can_view_goal(user, m.goal),
+                upcoming.get(m.id),
+                reply,
+                reply is not None and reply.owed_by_id == user.id,
+            )
+        )
     # Whoever owes a reply sees that mentorship first; then the soonest check-in.
-    rows.sort(key=lambda r: (not r.you_owe, r.mentorship.state != "active",
-                             r.next_checkin is None,
-                             r.next_checkin.scheduled_at.timestamp() if r.next_checkin else 0))
+    rows.sort(
+        key=lambda r: (
+            not r.you_owe,
+            r.mentorship.state != "active",
+            r.next_checkin is None,
+            r.next_checkin.scheduled_at.timestamp() if r.next_checkin else 0,
+        )
+    )
     past = []
     for m in [m for m in mine if m.state == "ended"][:PAST_LIMIT]:
         is_mentor = m.mentor_id == user.id
         # A goal the viewer may no longer see is listed without its title (rule 2).
-        past.append(BoardRow(m, "mentor" if is_mentor else "protégé",
-                             m.protege if is_mentor else m.mentor, can_view_goal(user, m.goal),
-                             None, None, False))
-    pending = (select(MentorshipRequest).where(MentorshipRequest.status == "pending",
-                                               MentorshipRequest.expires_at > now)
-               .order_by(MentorshipRequest.created_at.desc()))
+        past.append(
+            BoardRow(
+                m,
+                "mentor" if is_mentor else "protégé",
+                m.protege if is_mentor else m.mentor,
+                can_view_goal(user, m.goal),
+                None,
+                None,
+                False,
+            )
+        )
+    pending = (
+        select(MentorshipRequest)
+        .where(MentorshipRequest.status == "pending", MentorshipRequest.expires_at > now)
+        .order_by(MentorshipRequest.created_at.desc())
+    )
     return {
         "live": rows,
         "past": past,
-        "invites_in": list(db.session.scalars(
-            pending.where(MentorshipRequest.mentor_id == user.id))),
-        "invites_out": list(db.session.scalars(
-            pending.where(MentorshipRequest.protege_id == user.id))),
+        "invites_in": list(
+            db.session.scalars(pending.where(MentorshipRequest.mentor_id == user.id))
+        ),
+        "invites_out": list(
+            db.session.scalars(pending.where(MentorshipRequest.protege_id == user.id))
+        ),
         "owed_by_you": sum(r.you_owe for r in rows),
-        "open_goals": list(db.session.scalars(
-            select(Goal).where(Goal.owner_id == user.id, Goal.visibility == VISIBILITY_OPEN,
-                               Goal.status == "active")
-            .order_by(Goal.created_at.desc()).limit(PAST_LIMIT))),
+        "open_goals": list(
+            db.session.scalars(
+                select(Goal)
+                .where(
+                    Goal.owner_id == user.id,
+                    Goal.visibility == VISIBILITY_OPEN,
+                    Goal.status == "active",
+                )
+                .order_by(Goal.created_at.desc())
+                .limit(PAST_LIMIT)
+            )
+        ),
     }

@@ -32,8 +32,13 @@ from app.services.visibility import (
 )
 
 MODELS = {"goal": Goal, "question": Question, "answer": Answer, "comment": Comment}
-REASON_LABELS = {"spam": "Spam", "abuse": "Abusive or harassing", "off_topic": "Off topic",
-                 "privacy": "Shares someone's private information", "other": "Something else"}
+REASON_LABELS = {
+    "spam": "Spam",
+    "abuse": "Abusive or harassing",
+    "off_topic": "Off topic",
+    "privacy": "Shares someone's private information",
+    "other": "Something else",
+}
 DETAILS_MAX = 500
 SUSPEND_REASON_MAX = 500
 EXCERPT_LENGTH = 200
@@ -47,8 +52,9 @@ def require_admin(user) -> None:
 
 def _check_type(target_type) -> str:
     if target_type not in FLAG_TARGETS:
-        raise ValidationFailed("Unknown post type.",
-                               {"type": [f"One of: {', '.join(FLAG_TARGETS)}."]})
+        raise ValidationFailed(
+            "Unknown post type.", {"type": [f"One of: {', '.join(FLAG_TARGETS)}."]}
+        )
     return target_type
 
 
@@ -75,18 +81,26 @@ def excerpt(target) -> str:
     if isinstance(target, Goal | Question):
         return target.title
     text = html_to_text(target.body_html)
-    return text if len(text) <= EXCERPT_LENGTH else text[:EXCERPT_LENGTH - 1] + "…"
+    return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
 
 
 def _log(session, admin, action: str, target_type: str, target_id: int, reason: str) -> None:
-    session.add(ModerationAction(moderator_id=admin.id, action=action, target_type=target_type,
-                                 target_id=target_id, reason=reason))
+    session.add(
+        ModerationAction(
+            moderator_id=admin.id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            reason=reason,
+        )
+    )
 
 
 def _clean_reason(value, *, required: bool, max_length: int = DETAILS_MAX) -> str:
     errors = v.FieldErrors()
-    reason = errors.check("reason", v.clean_text, value, max_length=max_length,
-                          multiline=True, label="Reason")
+    reason = errors.check(
+        "reason", v.clean_text, value, max_length=max_length, multiline=True, label="Reason"
+    )
     if reason == "" and required:
         errors.add("reason", "Give a reason: the user is shown it.")
     errors.raise_if_any()
@@ -94,6 +108,7 @@ def _clean_reason(value, *, required: bool, max_length: int = DETAILS_MAX) -> st
 
 
 # -- flagging ---------------------------------------------------------------------------------
+
 
 def flag(user, target_type, target_id, reason, details="") -> Flag:
     """Report a public post to the moderators (once per user and post)."""
@@ -106,8 +121,9 @@ def flag(user, target_type, target_id, reason, details="") -> Flag:
         errors.add("type", f"One of: {', '.join(FLAG_TARGETS)}.")
     if reason not in FLAG_REASONS:
         errors.add("reason", f"One of: {', '.join(FLAG_REASONS)}.")
-    details = errors.check("details", v.clean_text, details, max_length=DETAILS_MAX,
-                           multiline=True, label="Details")
+    details = errors.check(
+        "details", v.clean_text, details, max_length=DETAILS_MAX, multiline=True, label="Details"
+    )
     errors.raise_if_any()
     target = _load(target_type, target_id)
     if target is None:
@@ -119,16 +135,31 @@ def flag(user, target_type, target_id, reason, details="") -> Flag:
     if _author_id(target) == user.id:
         raise Forbidden("You cannot flag your own post.")
     if not public:
-        raise Forbidden("Private mentorship content cannot be flagged: moderators do not "
-                        "read it. You can block the person or end the mentorship instead.")
+        raise Forbidden(
+            "Private mentorship content cannot be flagged: moderators do not "
+            "read it. You can block the person or end the mentorship instead."
+        )
     if hidden_by_moderators(target):
         raise Conflict("Moderators already hid this post.")
-    if db.session.scalar(select(Flag.id).where(
-            Flag.target_type == target_type, Flag.target_id == target.id,
-            Flag.reporter_id == user.id)) is not None:
+    if (
+        db.session.scalar(
+            select(Flag.id).where(
+                Flag.target_type == target_type,
+                Flag.target_id == target.id,
+                Flag.reporter_id == user.id,
+            )
+        )
+        is not None
+    ):
         raise Conflict("You already flagged this.")
-    record = Flag(target_type=target_type, target_id=target.id, reporter_id=user.id,
-                  reason=reason, details=details, status="open")
+    record = Flag(
+        target_type=target_type,
+        target_id=target.id,
+        reporter_id=user.id,
+        reason=reason,
+        details=details,
+        status="open",
+    )
     try:
         with write_transaction() as session:
             session.add(record)
@@ -138,6 +169,7 @@ def flag(user, target_type, target_id, reason, details="") -> Flag:
 
 
 # -- hiding -----------------------------------------------------------------------------------
+
 
 def get_target(admin, target_type, target_id):
     """A public post (hidden or not) for an admin; NotFound for anything else."""
@@ -152,9 +184,10 @@ def get_target(admin, target_type, target_id):
 
 def _resolve_flags(session, admin, target_type: str, target_id: int, status: str) -> int:
     result = session.execute(
-        update(Flag).where(Flag.target_type == target_type, Flag.target_id == target_id,
-                           Flag.status == "open")
-        .values(status=status, resolved_by_id=admin.id, resolved_at=utcnow()))
+        update(Flag)
+        .where(Flag.target_type == target_type, Flag.target_id == target_id, Flag.status == "open")
+        .values(status=status, resolved_by_id=admin.id, resolved_at=utcnow())
+    )
     return result.rowcount
 
 
@@ -163,9 +196,11 @@ def _count_answer(session, answer: Answer, delta: int) -> None:
     question = answer.question
     # Mirrors post_answer: a private answer on a public-phase question was never counted.
     if answer.mentorship_id is None or answer.mentorship_id == question.mentorship_id:
-        session.execute(update(Question).where(
-            Question.id == question.id, Question.answer_count + delta >= 0)
-            .values(answer_count=Question.answer_count + delta))
+        session.execute(
+            update(Question)
+            .where(Question.id == question.id, Question.answer_count + delta >= 0)
+            .values(answer_count=Question.answer_count + delta)
+        )
         session.expire(question, ["answer_count"])
 
 
@@ -226,6 +261,7 @@ def dismiss_flag(admin, flag_id, reason="") -> int:
 
 # -- suspending -------------------------------------------------------------------------------
 
+
 def suspend(admin, username, reason) -> User:
     """Suspend an account: it cannot sign in, and every session and token dies at once."""
     require_admin(admin)
@@ -265,6 +301,7 @@ def unsuspend(admin, username, reason="") -> User:
 
 # -- lists ------------------------------------------------------------------------------------
 
+
 @dataclass
 class FlaggedPost:
     """One post in the queue with its open flags."""
@@ -292,26 +329,51 @@ def _describe(target_type: str, target_id: int, count: int, flags: list) -> Flag
     if target is None or not is_public_post(target):
         # Gone, or private since (a goal closed): dismiss-only, nothing of it shown.
         return FlaggedPost(target_type, target_id, count, flags, None)
-    return FlaggedPost(target_type, target_id, count, flags, target, excerpt(target),
-                       target_url(target), db.session.get(User, _author_id(target)),
-                       hidden_by_moderators(target))
+    return FlaggedPost(
+        target_type,
+        target_id,
+        count,
+        flags,
+        target,
+        excerpt(target),
+        target_url(target),
+        db.session.get(User, _author_id(target)),
+        hidden_by_moderators(target),
+    )
 
 
 def open_flags(admin, page=1, per_page=20) -> Page:
     """Open flags grouped by post, most-flagged first, then most recent."""
     require_admin(admin)
-    groups = (select(Flag.target_type, Flag.target_id, func.count(Flag.id).label("n"),
-                     func.max(Flag.created_at).label("latest"))
-              .where(Flag.status == "open").group_by(Flag.target_type, Flag.target_id))
+    groups = (
+        select(
+            Flag.target_type,
+            Flag.target_id,
+            func.count(Flag.id).label("n"),
+            func.max(Flag.created_at).label("latest"),
+        )
+        .where(Flag.status == "open")
+        .group_by(Flag.target_type, Flag.target_id)
+    )
     total = db.session.scalar(select(func.count()).select_from(groups.subquery())) or 0
-    rows = db.session.execute(groups.order_by(func.count(Flag.id).desc(),
-                                              func.max(Flag.created_at).desc())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+    rows = db.session.execute(
+        groups.order_by(func.count(Flag.id).desc(), func.max(Flag.created_at).desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
     items = []
     for row in rows:
-        flags = list(db.session.scalars(select(Flag).where(
-            Flag.target_type == row.target_type, Flag.target_id == row.target_id,
-            Flag.status == "open").order_by(Flag.created_at, Flag.id)))
+        flags = list(
+            db.session.scalars(
+                select(Flag)
+                .where(
+                    Flag.target_type == row.target_type,
+                    Flag.target_id == row.target_id,
+                    Flag.status == "open",
+                )
+                .order_by(Flag.created_at, Flag.id)
+            )
+        )
         items.append(_describe(row.target_type, row.target_id, row.n, flags))
     return Page(items=items, page=page, per_page=per_page, total=total)
 
@@ -319,14 +381,20 @@ def open_flags(admin, page=1, per_page=20) -> Page:
 def hidden_posts(admin, page=1, per_page=20) -> Page:
     """Posts hidden by moderators, most recently hidden first."""
     require_admin(admin)
-    parts = [select(literal(kind).label("kind"), model.id.label("id"),
-                    model.hidden_at.label("hidden_at")).where(model.hidden_at.isnot(None))
-             for kind, model in MODELS.items()]
+    parts = [
+        select(
+            literal(kind).label("kind"), model.id.label("id"), model.hidden_at.label("hidden_at")
+        ).where(model.hidden_at.isnot(None))
+        for kind, model in MODELS.items()
+    ]
     hidden = union_all(*parts).subquery()
     total = db.session.scalar(select(func.count()).select_from(hidden)) or 0
-    rows = db.session.execute(select(hidden.c.kind, hidden.c.id).order_by(
-        hidden.c.hidden_at.desc(), hidden.c.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
+    rows = db.session.execute(
+        select(hidden.c.kind, hidden.c.id)
+        .order_by(hidden.c.hidden_at.desc(), hidden.c.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
     items = [_describe(kind, object_id, 0, []) for kind, object_id in rows]
     return Page(items=items, page=page, per_page=per_page, total=total)
 
@@ -334,8 +402,7 @@ def hidden_posts(admin, page=1, per_page=20) -> Page:
 def audit_log(admin, page=1, per_page=20) -> Page:
     """Every moderator action, newest first."""
     require_admin(admin)
-    return paginate(select(ModerationAction).order_by(ModerationAction.id.desc()),
-                    page, per_page)
+    return paginate(select(ModerationAction).order_by(ModerationAction.id.desc()), page, per_page)
 
 
 def usernames_for(actions) -> dict[int, str]:
@@ -350,7 +417,12 @@ def user_overview(admin, username) -> dict:
     """What the admin user page shows: the account and its moderation history."""
     require_admin(admin)
     user = get_user(username)
-    actions = list(db.session.scalars(select(ModerationAction).where(
-        ModerationAction.target_type == "user", ModerationAction.target_id == user.id)
-        .order_by(ModerationAction.id.desc()).limit(50)))
+    actions = list(
+        db.session.scalars(
+            select(ModerationAction)
+            .where(ModerationAction.target_type == "user", ModerationAction.target_id == user.id)
+            .order_by(ModerationAction.id.desc())
+            .limit(50)
+        )
+    )
     return {"user": user, "actions": actions}

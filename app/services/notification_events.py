@@ -32,17 +32,24 @@ def mentioned_usernames(text: str) -> list[str]:
     return names[:MAX_MENTIONS]
 
 
-def _notify_mentions(session: Session, text: str, subject_type: str, subject, actor_id: int,
-                     can_see, skip: set[int]) -> set[int]:
+def _notify_mentions(
+    session: Session, text: str, subject_type: str, subject, actor_id: int, can_see, skip: set[int]
+) -> set[int]:
     """Notify the active users @mentioned in text who may see the subject; their ids."""
     names = mentioned_usernames(text)
     if not names:
         return set()
     told: set[int] = set()
-    for user in session.scalars(select(User).where(
-            User.username.in_(names), User.suspended_at.is_(None), User.deleted_at.is_(None))):
-        if user.id not in skip and can_see(user, subject) and notify(
-                session, user.id, "mention", subject_type, subject.id, actor_id=actor_id):
+    for user in session.scalars(
+        select(User).where(
+            User.username.in_(names), User.suspended_at.is_(None), User.deleted_at.is_(None)
+        )
+    ):
+        if (
+            user.id not in skip
+            and can_see(user, subject)
+            and notify(session, user.id, "mention", subject_type, subject.id, actor_id=actor_id)
+        ):
             told.add(user.id)
     return told
 
@@ -53,21 +60,38 @@ def answer_posted(session: Session, question: Question, answer: Answer) -> None:
     asker = session.get(User, question.owner_id)
     if can_view_answer(asker, answer):
         notify(session, asker.id, "answer", "answer", answer.id, actor_id=answer.owner_id)
-    mentioned = _notify_mentions(session, answer.body, "answer", answer, answer.owner_id,
-                                 can_view_answer, skip={question.owner_id})
-    targets = [(Follow.target_type == "question") & (Follow.target_id == question.id),
-               (Follow.target_type == "tag") & Follow.target_id.in_(
-                   select(question_tags.c.tag_id).where(
-                       question_tags.c.question_id == question.id))]
+    mentioned = _notify_mentions(
+        session,
+        answer.body,
+        "answer",
+        answer,
+        answer.owner_id,
+        can_view_answer,
+        skip={question.owner_id},
+    )
+    targets = [
+        (Follow.target_type == "question") & (Follow.target_id == question.id),
+        (Follow.target_type == "tag")
+        & Follow.target_id.in_(
+            select(question_tags.c.tag_id).where(question_tags.c.question_id == question.id)
+        ),
+    ]
     if question.goal_id is not None:
         targets.append((Follow.target_type == "goal") & (Follow.target_id == question.goal_id))
     follower_ids = set(session.scalars(select(Follow.user_id).where(or_(*targets))))
     follower_ids -= {question.owner_id, answer.owner_id} | mentioned
-    for follower in session.scalars(select(User).where(User.id.in_(follower_ids))
-                                    .order_by(User.id)):
+    for follower in session.scalars(
+        select(User).where(User.id.in_(follower_ids)).order_by(User.id)
+    ):
         if can_view_answer(follower, answer):
-            notify(session, follower.id, "followed_answer", "answer", answer.id,
-                   actor_id=answer.owner_id)
+            notify(
+                session,
+                follower.id,
+                "followed_answer",
+                "answer",
+                answer.id,
+                actor_id=answer.owner_id,
+            )
 
 
 def comment_posted(session: Session, comment: Comment, post: Question | Answer) -> None:
@@ -76,5 +100,12 @@ def comment_posted(session: Session, comment: Comment, post: Question | Answer) 
     owner = session.get(User, post.owner_id)
     if can_view_comment(owner, comment):
         notify(session, owner.id, "comment", "comment", comment.id, actor_id=comment.author_id)
-    _notify_mentions(session, comment.body, "comment", comment, comment.author_id,
-                     can_view_comment, skip={post.owner_id})
+    _notify_mentions(
+        session,
+        comment.body,
+        "comment",
+        comment,
+        comment.author_id,
+        can_view_comment,
+        skip={post.owner_id},
+    )

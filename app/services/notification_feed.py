@@ -49,6 +49,7 @@ class Item:
 
 # -- describing a notification ---------------------------------------------------------------
 
+
 def _title(question: Question) -> str:
     return f"“{question.title}”"
 
@@ -72,8 +73,9 @@ def _request_text(note: Notification, subject: Subject, actor: str) -> str:
     }.get(note.kind, f"News about the invite to mentor {about}.")
 
 
-def _describe_question_subject(note: Notification, subject, question: Question,
-                               actor: str) -> tuple[str, str]:
+def _describe_question_subject(
+    note: Notification, subject, question: Question, actor: str
+) -> tuple[str, str]:
     title = _title(question)
     url = f"/questions/{question.id}"
     if note.subject_type == "answer":
@@ -90,8 +92,11 @@ def _describe_question_subject(note: Notification, subject, question: Question,
         text = f"{actor} answered {title}, which you follow."
     elif kind == "comment":
         on = "question" if subject.question_id is not None else "answer on"
-        text = (f"{actor} commented on your question {title}." if on == "question"
-                else f"{actor} commented on your answer on {title}.")
+        text = (
+            f"{actor} commented on your question {title}."
+            if on == "question"
+            else f"{actor} commented on your answer on {title}."
+        )
     elif kind == "helpful":
         text = f"{actor} marked your answer on {title} “helped me”."
     elif kind == "answer_invitation":
@@ -106,9 +111,19 @@ def describe(note: Notification, viewer: User) -> Item:
     kind, stype = note.kind, note.subject_type
     subject = visible_subject(note, viewer)
     if subject is None:
-        return Item(id=note.id, kind=kind, actor=None, actor_name=None, subject_type=stype,
-                    subject_id=None, text=HIDDEN_TEXT, url=None,
-                    read=note.read_at is not None, created_at=note.created_at, visible=False)
+        return Item(
+            id=note.id,
+            kind=kind,
+            actor=None,
+            actor_name=None,
+            subject_type=stype,
+            subject_id=None,
+            text=HIDDEN_TEXT,
+            url=None,
+            read=note.read_at is not None,
+            created_at=note.created_at,
+            visible=False,
+        )
     question, goal = subject.question, subject.goal
     actor_name = _actor_name(viewer, note, question)
     actor = actor_name or "Someone"
@@ -119,8 +134,7 @@ def describe(note: Notification, viewer: User) -> Item:
         if kind == "nudge":
             text = f"A reply is waiting from you on “{goal.title}”."
     elif stype == "request":
-        text, url = (_request_text(note, subject, actor),
-                     f"/mentorship/requests/{subject.obj.id}")
+        text, url = (_request_text(note, subject, actor), f"/mentorship/requests/{subject.obj.id}")
     elif stype == "message":
         text = f"{actor} sent you a private message on “{goal.title}”."
         if kind == "nudge":
@@ -132,29 +146,51 @@ def describe(note: Notification, viewer: User) -> Item:
         url = f"/goals/{goal.id}"
     # The actor is named only when the viewer may know who it was.
     shown_actor = note.actor if actor_name not in (None, ANONYMOUS) else None
-    return Item(id=note.id, kind=kind, actor=shown_actor, actor_name=actor_name,
-                subject_type=stype, subject_id=note.subject_id, text=text, url=url,
-                read=note.read_at is not None, created_at=note.created_at, visible=True)
+    return Item(
+        id=note.id,
+        kind=kind,
+        actor=shown_actor,
+        actor_name=actor_name,
+        subject_type=stype,
+        subject_id=note.subject_id,
+        text=text,
+        url=url,
+        read=note.read_at is not None,
+        created_at=note.created_at,
+        visible=True,
+    )
 
 
 # -- lists and counts ------------------------------------------------------------------------
 
-def list_notifications(user: User, *, unread_only: bool = False, page: int = 1,
-                       per_page: int = 20, count: bool = True) -> Page:
+
+def list_notifications(
+    user: User, *, unread_only: bool = False, page: int = 1, per_page: int = 20, count: bool = True
+) -> Page:
     """The user's notifications, newest first, each described for them now."""
     query = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    result = paginate(query.order_by(Notification.created_at.desc(), Notification.id.desc()),
-                      page, per_page, count=count)
+    result = paginate(
+        query.order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page,
+        per_page,
+        count=count,
+    )
     result.items = [describe(note, user) for note in result.items]
     return result
 
 
 def unread_count(user: User) -> int:
     """How many of the user's notifications are unread."""
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def get_notification(user: User, notification_id) -> Notification | None:
@@ -167,22 +203,41 @@ def get_notification(user: User, notification_id) -> Notification | None:
 
 def _check_ids(user: User, ids) -> list[int]:
     if not isinstance(ids, list):
-        raise ValidationFailed("ids must be a list of notification ids.",
-                               {"ids": ["Must be a list of notification ids."]})
+        raise ValidationFailed(
+            "ids must be a list of notification ids.",
+            {"ids": ["Must be a list of notification ids."]},
+        )
     if len(ids) > MAX_IDS:
-        raise ValidationFailed(f"At most {MAX_IDS} ids at a time.",
-                               {"ids": [f"At most {MAX_IDS} ids."]})
+        raise ValidationFailed(
+            f"At most {MAX_IDS} ids at a time.", {"ids": [f"At most {MAX_IDS} ids."]}
+        )
     if any(isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 2**31 for i in ids):
-        raise ValidationFailed("ids must be notification ids (whole numbers).",
-                               {"ids": ["Each id must be a notification id."]})
+        raise ValidationFailed(
+            "ids must be notification ids (whole numbers).",
+            {"ids": ["Each id must be a notification id."]},
+        )
     wanted = set(ids)
-    mine = set(db.session.scalars(select(Notification.id).where(
-        Notification.user_id == user.id, Notification.id.in_(wanted)))) if wanted else set()
+    mine = (
+        set(
+            db.session.scalars(
+                select(Notification.id).where(
+                    Notification.user_id == user.id, Notification.id.in_(wanted)
+                )
+            )
+        )
+        if wanted
+        else set()
+    )
     if mine != wanted:
         # Someone else's, or no such notification: refuse the whole request, change nothing.
-        raise ValidationFailed("Unknown notification ids.",
-                               {"ids": ["Not your notifications: "
-                                        + ", ".join(str(i) for i in sorted(wanted - mine))]})
+        raise ValidationFailed(
+            "Unknown notification ids.",
+            {
+                "ids": [
+                    "Not your notifications: " + ", ".join(str(i) for i in sorted(wanted - mine))
+                ]
+            },
+        )
     return sorted(wanted)
 
 
@@ -191,11 +246,11 @@ def mark_read(user: User, ids=None) -> int:
 
     ids must all be the user's own notifications, else nothing changes (ValidationFailed).
     """
-    query = update(Notification).where(Notification.user_id == user.id,
-                                       Notification.read_at.is_(None))
+    query = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
     if ids is not None:
         query = query.where(Notification.id.in_(_check_ids(user, ids) or [-1]))
     with write_transaction() as session:
-        session.execute(query.values(read_at=utcnow())
-                        .execution_options(synchronize_session=False))
+        session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
     return unread_count(user)

@@ -29,10 +29,20 @@ from app.services.visibility import (
     thread_of,
 )
 
-_MODELS = {"question": Question, "answer": Answer, "comment": Comment, "goal": Goal,
-           "request": MentorshipRequest, "message": Message, "checkin": CheckIn}
-_POST_CHECKS = {"question": can_view_question, "answer": can_view_answer,
-                "comment": can_view_comment}
+_MODELS = {
+    "question": Question,
+    "answer": Answer,
+    "comment": Comment,
+    "goal": Goal,
+    "request": MentorshipRequest,
+    "message": Message,
+    "checkin": CheckIn,
+}
+_POST_CHECKS = {
+    "question": can_view_question,
+    "answer": can_view_answer,
+    "comment": can_view_comment,
+}
 
 
 @dataclass

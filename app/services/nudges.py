@@ -46,12 +46,14 @@ def _owed_reply(mentorship: Mentorship, now: datetime) -> tuple[int, Message] | 
     return status.owed_by_id, status.message
 
 
-def _notify_once(user_id: int, kind: str, subject_type: str, subject_id: int,
-                 actor_id: int | None, key: str) -> bool:
+def _notify_once(
+    user_id: int, kind: str, subject_type: str, subject_id: int, actor_id: int | None, key: str
+) -> bool:
     try:
         with write_transaction() as session:
-            return notify(session, user_id, kind, subject_type, subject_id,
-                          actor_id=actor_id, dedupe_key=key)
+            return notify(
+                session, user_id, kind, subject_type, subject_id, actor_id=actor_id, dedupe_key=key
+            )
     except IntegrityError:
         return False  # a concurrent run created it a moment ago
 
@@ -60,26 +62,48 @@ def run_nudges(now: datetime | None = None) -> NudgeReport:
     """Create the due nudges and check-in reminders; safe to run as often as you like."""
     now = now or utcnow()
     report = NudgeReport()
-    active = list(db.session.scalars(
-        select(Mentorship).where(Mentorship.state == "active").order_by(Mentorship.id)))
+    active = list(
+        db.session.scalars(
+            select(Mentorship).where(Mentorship.state == "active").order_by(Mentorship.id)
+        )
+    )
     for mentorship in active:
         owed = _owed_reply(mentorship, now)
         if owed is not None:
             user_id, message = owed
-            if _notify_once(user_id, "nudge", "message", message.id, message.sender_id,
-                            f"nudge:message:{message.id}"):
+            if _notify_once(
+                user_id,
+                "nudge",
+                "message",
+                message.id,
+                message.sender_id,
+                f"nudge:message:{message.id}",
+            ):
                 report.nudges += 1
-    soon = list(db.session.scalars(
-        select(CheckIn).join(Mentorship, CheckIn.mentorship_id == Mentorship.id)
-        .where(Mentorship.state == "active", CheckIn.scheduled_at > now,
-               CheckIn.scheduled_at <= now + REMIND_BEFORE)
-        .order_by(CheckIn.scheduled_at, CheckIn.id)))
+    soon = list(
+        db.session.scalars(
+            select(CheckIn)
+            .join(Mentorship, CheckIn.mentorship_id == Mentorship.id)
+            .where(
+                Mentorship.state == "active",
+                CheckIn.scheduled_at > now,
+                CheckIn.scheduled_at <= now + REMIND_BEFORE,
+            )
+            .order_by(CheckIn.scheduled_at, CheckIn.id)
+        )
+    )
     for checkin in soon:
         mentorship = db.session.get(Mentorship, checkin.mentorship_id)
         stamp = checkin.scheduled_at.strftime("%Y%m%dT%H%M")
         for user_id in (mentorship.protege_id, mentorship.mentor_id):
-            if _notify_once(user_id, "checkin_soon", "checkin", checkin.id, None,
-                            f"checkin_soon:{checkin.id}:{stamp}"):
+            if _notify_once(
+                user_id,
+                "checkin_soon",
+                "checkin",
+                checkin.id,
+                None,
+                f"checkin_soon:{checkin.id}:{stamp}",
+            ):
                 report.reminders += 1
     db.session.commit()
     return report

@@ -42,13 +42,16 @@ def page_args(page, per_page=None) -> tuple[int, int]:
     page, per_page = parse_int(page or 1), parse_int(per_page or DEFAULT_PER_PAGE)
     if page is None or per_page is None:
         field = "page" if page is None else "per_page"
-        raise ValidationFailed("Page numbers must be whole numbers.",
-                               {field: ["Must be a whole number."]})
+        raise ValidationFailed(
+            "Page numbers must be whole numbers.", {field: ["Must be a whole number."]}
+        )
     if not 1 <= page <= MAX_PAGE:
         raise ValidationFailed("Page out of range.", {"page": ["Page out of range."]})
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationFailed(f"per_page must be 1–{MAX_PER_PAGE}.",
-                               {"per_page": [f"Must be between 1 and {MAX_PER_PAGE}."]})
+        raise ValidationFailed(
+            f"per_page must be 1–{MAX_PER_PAGE}.",
+            {"per_page": [f"Must be between 1 and {MAX_PER_PAGE}."]},
+        )
     return page, per_page
 
 
@@ -59,10 +62,16 @@ def paginate(query: Select, page: int, per_page: int, count: bool = True) -> Pag
     pages skip it and fetch one extra row instead; the API keeps its exact total.
     """
     limit = per_page if count else per_page + 1
-    items = list(db.session.scalars(
-        query.limit(limit).offset((page - 1) * per_page)).unique().all())
+    items = list(
+        db.session.scalars(query.limit(limit).offset((page - 1) * per_page)).unique().all()
+    )
     if not count:
-        return Page(items=items[:per_page], page=page, per_page=per_page, total=None,
-                    more=len(items) > per_page)
+        return Page(
+            items=items[:per_page],
+            page=page,
+            per_page=per_page,
+            total=None,
+            more=len(items) > per_page,
+        )
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return Page(items=items, page=page, per_page=per_page, total=total or 0)

@@ -18,23 +18,30 @@ from app.models import Goal, Mentorship
 from app.models.goals import VISIBILITY_OPEN
 from app.services.errors import Conflict
 
-NO_MENTOR = ("This goal is closed without a mentor: reopen it or invite a mentor before "
-             "adding to it.")
-FROZEN = ("This was posted while the goal was public; it cannot change while the goal is in "
-          "a closed mentorship (reopen the goal to edit it, or write in the private space).")
+NO_MENTOR = (
+    "This goal is closed without a mentor: reopen it or invite a mentor before adding to it."
+)
+FROZEN = (
+    "This was posted while the goal was public; it cannot change while the goal is in "
+    "a closed mentorship (reopen the goal to edit it, or write in the private space)."
+)
 
 
 def lock_goal(session: Session, goal_id: int) -> Goal:
     """Re-read the goal inside the caller's write transaction, locking its row."""
     return session.execute(
-        select(Goal).where(Goal.id == goal_id).with_for_update(of=Goal)
-        .execution_options(populate_existing=True)).scalar_one()
+        select(Goal)
+        .where(Goal.id == goal_id)
+        .with_for_update(of=Goal)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def live_mentorship(session: Session, goal_id: int) -> Mentorship | None:
     """The goal's mentorship that has not ended (active or paused), if any."""
-    return session.scalars(select(Mentorship).where(
-        Mentorship.goal_id == goal_id, Mentorship.state != "ended")).first()
+    return session.scalars(
+        select(Mentorship).where(Mentorship.goal_id == goal_id, Mentorship.state != "ended")
+    ).first()
 
 
 def private_mark_for(session: Session, goal_id: int | None) -> int | None:

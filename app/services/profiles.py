@@ -39,33 +39,52 @@ def _as_utc(moment: datetime) -> datetime:
 def _own_answers(viewer, user: User):
     """Ids of the user's answers the viewer can see, leaving out (like the profile's answer
     list) the asker's answers on their own anonymous questions, which would name them."""
-    return visible_answers(viewer).with_only_columns(Answer.id).where(
-        Answer.owner_id == user.id,
-        or_(anonymous_clause(viewer), Question.owner_id != Answer.owner_id))
+    return (
+        visible_answers(viewer)
+        .with_only_columns(Answer.id)
+        .where(
+            Answer.owner_id == user.id,
+            or_(anonymous_clause(viewer), Question.owner_id != Answer.owner_id),
+        )
+    )
 
 
-def reputation_history(viewer, user: User, weeks: int = CHART_WEEKS,
-                       now: datetime | None = None) -> list[Week]:
+def reputation_history(
+    viewer, user: User, weeks: int = CHART_WEEKS, now: datetime | None = None
+) -> list[Week]:
     """Reputation earned per week (oldest first) from events on posts the viewer can see.
 
     Anonymous questions count only for their asker and admins, as on the rest of the profile.
     """
     now = _as_utc(now or datetime.now(UTC))
-    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0,
-                                                           microsecond=0)
+    monday = (now - timedelta(days=now.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     first = monday - timedelta(weeks=weeks - 1)
-    questions = visible_questions(viewer).with_only_columns(Question.id).where(
-        Question.owner_id == user.id, anonymous_clause(viewer))
+    questions = (
+        visible_questions(viewer)
+        .with_only_columns(Question.id)
+        .where(Question.owner_id == user.id, anonymous_clause(viewer))
+    )
     answers = _own_answers(viewer, user)
     events: list[tuple[datetime, int]] = []
-    for value, created in db.session.execute(select(Vote.value, Vote.created_at).where(
-            Vote.question_id.in_(questions), Vote.created_at >= first)):
+    for value, created in db.session.execute(
+        select(Vote.value, Vote.created_at).where(
+            Vote.question_id.in_(questions), Vote.created_at >= first
+        )
+    ):
         events.append((created, UPVOTE_QUESTION if value == 1 else DOWNVOTE))
-    for value, created in db.session.execute(select(Vote.value, Vote.created_at).where(
-            Vote.answer_id.in_(answers), Vote.created_at >= first)):
+    for value, created in db.session.execute(
+        select(Vote.value, Vote.created_at).where(
+            Vote.answer_id.in_(answers), Vote.created_at >= first
+        )
+    ):
         events.append((created, UPVOTE_ANSWER if value == 1 else DOWNVOTE))
-    for (created,) in db.session.execute(select(HelpfulMark.created_at).where(
-            HelpfulMark.answer_id.in_(answers), HelpfulMark.created_at >= first)):
+    for (created,) in db.session.execute(
+        select(HelpfulMark.created_at).where(
+            HelpfulMark.answer_id.in_(answers), HelpfulMark.created_at >= first
+        )
+    ):
         events.append((created, HELPED_ME))
     buckets = [Week(first + timedelta(weeks=i), 0) for i in range(weeks)]
     for created, points in events:
@@ -99,17 +118,23 @@ def reputation_chart(history: list[Week], width: int = 312, height: int = 80) ->
     for i, week in enumerate(history):
         size = abs(week.points) * height / span
         y = baseline - size if week.points >= 0 else baseline
-        bars.append({"x": round(i * step + 1, 1), "y": round(y, 1),
-                     "width": round(max(step - 2, 1), 1), "height": round(size, 1),
-                     "week": week, "negative": week.points < 0})
+        bars.append(
+            {
+                "x": round(i * step + 1, 1),
+                "y": round(y, 1),
+                "width": round(max(step - 2, 1), 1),
+                "height": round(size, 1),
+                "week": week,
+                "negative": week.points < 0,
+            }
+        )
     active = [w for w in history if w.points]
     best = max(active, key=lambda w: w.points) if active else None
-    return Chart(width, height, baseline, bars, sum(w.points for w in history), best,
-                 len(history))
+    return Chart(width, height, baseline, bars, sum(w.points for w in history), best, len(history))
 
 
 def local_time(timezone: str, now: datetime | None = None) -> str | None:
-    """"14:05" in the given IANA zone, or None when the stored name is not a zone."""
+    """ "14:05" in the given IANA zone, or None when the stored name is not a zone."""
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
@@ -120,18 +145,24 @@ def local_time(timezone: str, now: datetime | None = None) -> str | None:
 def helped_count(viewer, user: User) -> int:
     """How many of the user's answers (that the viewer can see) were marked "helped me"."""
     answers = _own_answers(viewer, user)
-    return db.session.scalar(select(func.count()).select_from(HelpfulMark).where(
-        HelpfulMark.answer_id.in_(answers))) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(HelpfulMark).where(HelpfulMark.answer_id.in_(answers))
+        )
+        or 0
+    )
 
 
 def profile_extras(viewer, user: User) -> dict:
     """Template values for the profile: reputation, chart, local time, helped-me count."""
     # Others count public, named activity only: what a reader without an account sees.
     counted_as = None if public_only(viewer, user) else viewer
-    return {"shown_reputation": shown_reputation(viewer, user),
-            "rep_chart": reputation_chart(reputation_history(counted_as, user)),
-            "local_time": local_time(user.timezone),
-            "helped_count": helped_count(counted_as, user)}
+    return {
+        "shown_reputation": shown_reputation(viewer, user),
+        "rep_chart": reputation_chart(reputation_history(counted_as, user)),
+        "local_time": local_time(user.timezone),
+        "helped_count": helped_count(counted_as, user),
+    }
 
 
 # -- mentors directory --------------------------------------------------------------------------
@@ -162,8 +193,11 @@ def zones_near(offset: timedelta, hours: int, now: datetime | None = None) -> li
     """IANA zone names whose current UTC offset is within ``hours`` of ``offset``."""
     now = _as_utc(now or datetime.now(UTC))
     limit = timedelta(hours=hours)
-    return [name for name in timezone_choices()
-            if abs(now.astimezone(ZoneInfo(name)).utcoffset() - offset) <= limit]
+    return [
+        name
+        for name in timezone_choices()
+        if abs(now.astimezone(ZoneInfo(name)).utcoffset() - offset) <= limit
+    ]
 
 
 def _like(text: str) -> str:
@@ -181,8 +215,9 @@ def mentor_directory(args, page: int = 1, per_page: int = 20, viewer=None):
     """
     messages: list[str] = []
     filters: dict[str, str] = {}
-    query = select(User).where(User.mentor_available.is_(True), User.suspended_at.is_(None),
-                               User.deleted_at.is_(None))
+    query = select(User).where(
+        User.mentor_available.is_(True), User.suspended_at.is_(None), User.deleted_at.is_(None)
+    )
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         blocked_ids = blocked_ids_of(viewer)
         if blocked_ids:
@@ -197,8 +232,13 @@ def mentor_directory(args, page: int = 1, per_page: int = 20, viewer=None):
             # No "no such tag" message: that a tag exists may tell it is used on private
             # posts only (rule 7); an unknown topic simply lists nobody.
             tag_id = db.session.scalar(select(Tag.id).where(Tag.name == topic))
-            query = query.where(User.id.in_(select(user_mentor_topics.c.user_id).where(
-                user_mentor_topics.c.tag_id == (tag_id or -1))))
+            query = query.where(
+                User.id.in_(
+                    select(user_mentor_topics.c.user_id).where(
+                        user_mentor_topics.c.tag_id == (tag_id or -1)
+                    )
+                )
+            )
 
     availability = (args.get("availability") or "").strip()[:TEXT_MAX]
     if availability:
@@ -209,12 +249,19 @@ def mentor_directory(args, page: int = 1, per_page: int = 20, viewer=None):
     if text:
         filters["q"] = text
         pattern = _like(text)
-        skill_users = (select(user_skills.c.user_id).join(Tag, Tag.id == user_skills.c.tag_id)
-                       .where(Tag.name.ilike(pattern, escape="\\")))
-        query = query.where(or_(User.username.ilike(pattern, escape="\\"),
-                                User.display_name.ilike(pattern, escape="\\"),
-                                User.bio.ilike(pattern, escape="\\"),
-                                User.id.in_(skill_users)))
+        skill_users = (
+            select(user_skills.c.user_id)
+            .join(Tag, Tag.id == user_skills.c.tag_id)
+            .where(Tag.name.ilike(pattern, escape="\\"))
+        )
+        query = query.where(
+            or_(
+                User.username.ilike(pattern, escape="\\"),
+                User.display_name.ilike(pattern, escape="\\"),
+                User.bio.ilike(pattern, escape="\\"),
+                User.id.in_(skill_users),
+            )
+        )
 
     tz = (args.get("tz") or "").strip()[:64]
     if tz:
@@ -222,12 +269,15 @@ def mentor_directory(args, page: int = 1, per_page: int = 20, viewer=None):
         raw_range = (args.get("tz_range") or "2").strip()
         hours = parse_int(raw_range, minimum=0, maximum=MAX_TZ_RANGE)
         if hours is None:
-            messages.append(f"The time zone range must be 0–{MAX_TZ_RANGE} hours; "
-                            "2 hours was used.")
+            messages.append(
+                f"The time zone range must be 0–{MAX_TZ_RANGE} hours; 2 hours was used."
+            )
             hours = 2
         if offset is None:
-            messages.append(f"“{tz[:40]}” is not a time zone (try Europe/Berlin or UTC+2); "
-                            "the time zone filter was ignored.")
+            messages.append(
+                f"“{tz[:40]}” is not a time zone (try Europe/Berlin or UTC+2); "
+                "the time zone filter was ignored."
+            )
         else:
             filters["tz"], filters["tz_range"] = tz, str(hours)
             query = query.where(User.timezone.in_(zones_near(offset, hours)))

@@ -40,9 +40,11 @@ def _check_question_fields(data: dict, *, partial: bool) -> dict:
     for name in set(data) - set(QUESTION_FIELDS):
         errors.add(name, "Unknown field.")
     clean = {}
-    checks = {"title": (v.check_title, {}),
-              "body": (v.check_body, {"label": "Body"}),
-              "tags": (v.check_post_tags, {})}
+    checks = {
+        "title": (v.check_title, {}),
+        "body": (v.check_body, {"label": "Body"}),
+        "tags": (v.check_post_tags, {}),
+    }
     for name, (func_, kwargs) in checks.items():
         if name in data:
             clean[name] = errors.check(name, func_, data[name], **kwargs)
@@ -57,8 +59,9 @@ def _check_question_fields(data: dict, *, partial: bool) -> dict:
     elif anonymous and goal_id is not None:
         # A goal's questions are shown as its owner's (goal page, mentorship): asking one
         # anonymously would hide nothing, so it is refused rather than pretended.
-        errors.add("anonymous", "Questions about a goal cannot be anonymous: the goal "
-                   "names its owner.")
+        errors.add(
+            "anonymous", "Questions about a goal cannot be anonymous: the goal names its owner."
+        )
     errors.raise_if_any()
     return clean
 
@@ -74,9 +77,13 @@ def ask_question(owner: User, data: dict) -> Question:
     with write_transaction() as session:
         mark = private_mark_for(session, goal.id if goal else None)
         question = Question(
-            owner_id=owner.id, goal_id=goal.id if goal else None, title=clean["title"],
-            body=clean["body"], body_html=render_markdown(clean["body"], private=mark is not None),
-            tags=get_or_create_tags(clean["tags"]), mentorship_id=mark,
+            owner_id=owner.id,
+            goal_id=goal.id if goal else None,
+            title=clean["title"],
+            body=clean["body"],
+            body_html=render_markdown(clean["body"], private=mark is not None),
+            tags=get_or_create_tags(clean["tags"]),
+            mentorship_id=mark,
             anonymous=data.get("anonymous") is True,
         )
         session.add(question)
@@ -93,28 +100,35 @@ def edit_question(user: User, question: Question, data: dict) -> Question:
     """Edit title/body/tags of one's own question; the previous text becomes a revision."""
     require_author(user, question.owner_id, "question")
     if "goal_id" in data:
-        raise ValidationFailed("A question's goal cannot be changed.",
-                               {"goal_id": ["Cannot be changed."]})
+        raise ValidationFailed(
+            "A question's goal cannot be changed.", {"goal_id": ["Cannot be changed."]}
+        )
     if "anonymous" in data:
-        raise ValidationFailed("Whether a question is anonymous is chosen when asking.",
-                               {"anonymous": ["Cannot be changed."]})
+        raise ValidationFailed(
+            "Whether a question is anonymous is chosen when asking.",
+            {"anonymous": ["Cannot be changed."]},
+        )
     clean = _check_question_fields(data, partial=True)
     old_tags = [t.name for t in question.tags]
-    changed = (clean.get("title", question.title) != question.title
-               or clean.get("body", question.body) != question.body
-               or clean.get("tags", old_tags) != old_tags)
+    changed = (
+        clean.get("title", question.title) != question.title
+        or clean.get("body", question.body) != question.body
+        or clean.get("tags", old_tags) != old_tags
+    )
     if not changed:
         return question  # an edit that changes nothing leaves no revision
     with write_transaction() as session:
         require_editable(session, question.goal_id, question)
-        record_revision("question", question, user, title=question.title, body=question.body,
-                        tags=old_tags)
+        record_revision(
+            "question", question, user, title=question.title, body=question.body, tags=old_tags
+        )
         if "title" in clean:
             question.title = clean["title"]
         if "body" in clean:
             question.body = clean["body"]
             question.body_html = render_markdown(
-                clean["body"], private=question.mentorship_id is not None)
+                clean["body"], private=question.mentorship_id is not None
+            )
         if "tags" in clean:
             question.tags = get_or_create_tags(clean["tags"])
         question.updated_at = utcnow()
@@ -140,9 +154,13 @@ def post_answer(user: User, question: Question, body) -> Answer:
     errors.raise_if_any()
     with write_transaction() as session:
         mark = private_mark_for(session, question.goal_id)
-        answer = Answer(question_id=question.id, owner_id=user.id, body=body,
-                        body_html=render_markdown(body, private=mark is not None),
-                        mentorship_id=mark)
+        answer = Answer(
+            question_id=question.id,
+            owner_id=user.id,
+            body=body,
+            body_html=render_markdown(body, private=mark is not None),
+            mentorship_id=mark,
+        )
         session.add(answer)
         # The count is what the question's readers see: a private answer on a public-phase
         # question is not counted, so the count cannot tell that it exists.
@@ -150,8 +168,11 @@ def post_answer(user: User, question: Question, body) -> Answer:
         # Atomic increment: concurrent answers never lose a count. The activity time
         # (sort=active, feeds, API) moves only for what its readers can see (rule 7).
         if counted:
-            session.execute(update(Question).where(Question.id == question.id).values(
-                answer_count=Question.answer_count + 1, updated_at=utcnow()))
+            session.execute(
+                update(Question)
+                .where(Question.id == question.id)
+                .values(answer_count=Question.answer_count + 1, updated_at=utcnow())
+            )
         notification_events.answer_posted(session, question, answer)
     return answer
 
@@ -173,8 +194,9 @@ def edit_answer(user: User, answer: Answer, body) -> Answer:
     return answer
 
 
-def add_comment(user: User, *, question: Question | None = None,
-                answer: Answer | None = None, body) -> Comment:
+def add_comment(
+    user: User, *, question: Question | None = None, answer: Answer | None = None, body
+) -> Comment:
     """A short (≤ 600 characters) clarification on a question or an answer."""
     post = question or answer
     if _refused_by_block(user, question or answer.question, post.owner_id):
@@ -185,10 +207,14 @@ def add_comment(user: User, *, question: Question | None = None,
     with write_transaction() as session:
         goal_id = (question or answer.question).goal_id
         mark = private_mark_for(session, goal_id)
-        comment = Comment(question_id=question.id if question else None,
-                          answer_id=answer.id if answer else None, author_id=user.id,
-                          body=body, body_html=render_markdown(body, private=mark is not None),
-                          mentorship_id=mark)
+        comment = Comment(
+            question_id=question.id if question else None,
+            answer_id=answer.id if answer else None,
+            author_id=user.id,
+            body=body,
+            body_html=render_markdown(body, private=mark is not None),
+            mentorship_id=mark,
+        )
         session.add(comment)
         notification_events.comment_posted(session, comment, question or answer)
     return comment
@@ -197,25 +223,34 @@ def add_comment(user: User, *, question: Question | None = None,
 def set_answered_in(user: User, question: Question, target_id) -> Question:
     """Link to an earlier thread that answers this one (owner, or ≥ 500 reputation)."""
     if user.id != question.owner_id and user.reputation < ANSWERED_IN_REPUTATION:
-        raise Forbidden(f"Only the asker or users with {ANSWERED_IN_REPUTATION} reputation "
-                        "can link an answering thread.")
+        raise Forbidden(
+            f"Only the asker or users with {ANSWERED_IN_REPUTATION} reputation "
+            "can link an answering thread."
+        )
     if isinstance(target_id, bool) or not isinstance(target_id, int):
-        raise ValidationFailed("Give the id of the earlier question.",
-                               {"question_id": ["Must be a question id."]})
+        raise ValidationFailed(
+            "Give the id of the earlier question.", {"question_id": ["Must be a question id."]}
+        )
     target = get_question(user, target_id)
     if target.id == question.id:
-        raise ValidationFailed("A question cannot answer itself.",
-                               {"question_id": ["Must be another question."]})
+        raise ValidationFailed(
+            "A question cannot answer itself.", {"question_id": ["Must be another question."]}
+        )
     # Only an *earlier* thread can answer this one, which also rules out link cycles.
     if (target.created_at, target.id) > (question.created_at, question.id):
-        raise ValidationFailed("Link to an earlier thread.",
-                               {"question_id": ["Must be a question asked before this one."]})
+        raise ValidationFailed(
+            "Link to an earlier thread.",
+            {"question_id": ["Must be a question asked before this one."]},
+        )
     # A link is read by everyone who reads the question: it may not point into a closed
     # goal unless the question is itself private content of that goal (rule 7).
     if not can_view_question(None, target) and not (
-            question.mentorship_id is not None and question.goal_id == target.goal_id):
-        raise ValidationFailed("Link a thread that everyone who reads this one can read.",
-                               {"question_id": ["Must be a public question."]})
+        question.mentorship_id is not None and question.goal_id == target.goal_id
+    ):
+        raise ValidationFailed(
+            "Link a thread that everyone who reads this one can read.",
+            {"question_id": ["Must be a public question."]},
+        )
     with write_transaction() as session:
         # Like an edit: public-phase threads are frozen while their goal is closed.
         require_editable(session, question.goal_id, question)
@@ -233,8 +268,9 @@ def clear_answered_in(user: User, question: Question) -> Question:
     return question
 
 
-def list_questions(viewer, *, tag=None, sort="newest", owner=None, goal_id=None,
-                   page=1, per_page=20, count=True) -> Page:
+def list_questions(
+    viewer, *, tag=None, sort="newest", owner=None, goal_id=None, page=1, per_page=20, count=True
+) -> Page:
     """Questions the viewer may see: newest, by votes, or unanswered (newest first)."""
     if sort not in SORTS:
         raise ValidationFailed("Unknown sort.", {"sort": [f"One of: {', '.join(SORTS)}."]})
@@ -267,16 +303,25 @@ def answers_for_page(viewer, question: Question) -> list[Answer]:
 def comments_for(viewer, question: Question, answers: list[Answer]) -> dict:
     """Visible comments keyed by ("question", id) / ("answer", id), oldest first."""
     answer_ids = [a.id for a in answers]
-    rows = db.session.scalars(
-        select(Comment).where(
-            (Comment.question_id == question.id) | Comment.answer_id.in_(answer_ids or [-1]),
-            visible_comment_filter(viewer, question.goal),
-        ).order_by(Comment.created_at, Comment.id)
-    ).unique().all()
+    rows = (
+        db.session.scalars(
+            select(Comment)
+            .where(
+                (Comment.question_id == question.id) | Comment.answer_id.in_(answer_ids or [-1]),
+                visible_comment_filter(viewer, question.goal),
+            )
+            .order_by(Comment.created_at, Comment.id)
+        )
+        .unique()
+        .all()
+    )
     grouped: dict = {}
     for comment in rows:
-        key = ("question", comment.question_id) if comment.question_id else (
-            "answer", comment.answer_id)
+        key = (
+            ("question", comment.question_id)
+            if comment.question_id
+            else ("answer", comment.answer_id)
+        )
         grouped.setdefault(key, []).append(comment)
     return grouped
 
@@ -284,7 +329,12 @@ def comments_for(viewer, question: Question, answers: list[Answer]) -> dict:
 def list_answers(viewer, *, owner: User, page=1, per_page=20) -> Page:
     """An author's answers that the viewer may see, newest first."""
     # The asker's answers on their own anonymous question would name them: left out too.
-    query = (visible_answers(viewer).where(Answer.owner_id == owner.id, or_(
-                 anonymous_clause(viewer), Question.owner_id != Answer.owner_id))
-             .options(contains_eager(Answer.question)))
+    query = (
+        visible_answers(viewer)
+        .where(
+            Answer.owner_id == owner.id,
+            or_(anonymous_clause(viewer), Question.owner_id != Answer.owner_id),
+        )
+        .options(contains_eager(Answer.question))
+    )
     return paginate(query.order_by(Answer.created_at.desc(), Answer.id.desc()), page, per_page)

@@ -51,8 +51,11 @@ def request_password_reset(email) -> None:
 def _user_for_update(session, user_id: int) -> User | None:
     """Re-read the account locked (PostgreSQL; SQLite holds the write lock already)."""
     return session.scalars(
-        select(User).where(User.id == user_id).with_for_update(of=User)
-        .execution_options(populate_existing=True)).first()
+        select(User)
+        .where(User.id == user_id)
+        .with_for_update(of=User)
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def check_reset_token(token) -> User:
@@ -135,8 +138,9 @@ def request_email_change(user: User, password, new_email) -> str:
     address = errors.check("email", v.normalise_email, new_email)
     errors.raise_if_any()
     if address == user.email:
-        raise ValidationFailed("That is already your address.",
-                               {"email": ["That is already your address."]})
+        raise ValidationFailed(
+            "That is already your address.", {"email": ["That is already your address."]}
+        )
     with write_transaction() as session:
         queue_verification(session, user, address)
     wake_sender()

@@ -34,8 +34,10 @@ from app.models.goals import VISIBILITY_OPEN
 from app.services.errors import Conflict
 from app.services.phases import lock_goal
 
-SEALED = ("This was posted while the goal was public; votes and \"helped me\" marks on it "
-          "wait until the goal is public again.")
+SEALED = (
+    'This was posted while the goal was public; votes and "helped me" marks on it '
+    "wait until the goal is public again."
+)
 
 
 def _thread(post) -> Question:
@@ -82,14 +84,14 @@ def credit(session, post, user_id: int, points: int) -> None:
     if not points:
         return
     column = User.reputation if counts_publicly(post) else User.private_reputation
-    session.execute(update(User).where(User.id == user_id).values(
-        {column.key: column + points}))
+    session.execute(update(User).where(User.id == user_id).values({column.key: column + points}))
 
 
 def is_self(viewer, user: User) -> bool:
     """Whether the viewer is this user (signed in)."""
-    return (viewer is not None and getattr(viewer, "is_authenticated", False)
-            and viewer.id == user.id)
+    return (
+        viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.id == user.id
+    )
 
 
 def shown_reputation(viewer, user: User) -> int:
@@ -100,4 +102,3 @@ def shown_reputation(viewer, user: User) -> int:
 def public_only(viewer, user: User) -> bool:
     """Whether derived views (the chart) must count public, named activity only."""
     return not is_self(viewer, user)
-

@@ -39,9 +39,9 @@ _ANGLE_TAGS = re.compile(r"<([^<>]*)>")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
+
 class DumpError(Exception):
     """The dump folder or one of its files cannot be imported; the message says why."""
-
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ def dump_folders(data_dir) -> list[Path]:
 
 # -- reading ----------------------------------------------------------------------------------
 
+
 class Tracker:
     """Counts bytes read across files and reports them to the progress callback."""
 
@@ -120,8 +121,9 @@ class _CountingReader:
         return data
 
 
-def iter_rows(path: Path, on_read: Callable[[int], None] = lambda _n: None
-              ) -> Iterator[dict[str, str]]:
+def iter_rows(
+    path: Path, on_read: Callable[[int], None] = lambda _n: None
+) -> Iterator[dict[str, str]]:
     """Yield the attributes of every ``<row>``, clearing parsed elements as it goes."""
     opener = OPENERS.get(path.suffix)
     try:
@@ -130,7 +132,8 @@ def iter_rows(path: Path, on_read: Callable[[int], None] = lambda _n: None
             if opener is not None:
                 source = opener(source, "rb")
             parser = ET.iterparse(  # noqa: S314  (see the module docstring)
-                source, events=("start", "end"))
+                source, events=("start", "end")
+            )
             root = None
             for event, element in parser:
                 if root is None:
@@ -144,9 +147,10 @@ def iter_rows(path: Path, on_read: Callable[[int], None] = lambda _n: None
                 root.clear()
     except ET.ParseError as error:
         line, column = error.position
-        raise DumpError(f"{path.name} is not valid XML (line {line}, column {column}): "
-                        f"{_parse_reason(error)}. Nothing of the failing batch was written."
-                        ) from None
+        raise DumpError(
+            f"{path.name} is not valid XML (line {line}, column {column}): "
+            f"{_parse_reason(error)}. Nothing of the failing batch was written."
+        ) from None
     except (lzma.LZMAError, EOFError, gzip.BadGzipFile) as error:
         raise DumpError(f"{path.name} is not a valid compressed file ({error}).") from None
     except OSError as error:
@@ -158,6 +162,7 @@ def _parse_reason(error: ET.ParseError) -> str:
 
 
 # -- cleaning -------------------------------------------------------------------------------
+
 
 def site_slug(site: str) -> str:
     """A short [a-z0-9-] name for the site: the site itself, or a prefix plus a hash."""
@@ -192,7 +197,7 @@ def clean_title(raw: str | None, post_id: int) -> str:
     """One line, at most 150 characters (cut with an ellipsis)."""
     title = " ".join(CONTROL_CHARS.sub(" ", raw or "").split()) or f"Untitled question {post_id}"
     if len(title) > TITLE_MAX:
-        title = title[:TITLE_MAX - 1].rstrip() + "…"
+        title = title[: TITLE_MAX - 1].rstrip() + "…"
     return title
 
 
@@ -244,9 +249,11 @@ def parse_post(row: dict[str, str], *, question: bool) -> Post | None:
     if owner is not None and owner <= 0:  # -1 is Stack Exchange's "Community" bot
         owner = COMMUNITY
     post = Post(
-        se_id=se_id, owner=owner,
+        se_id=se_id,
+        owner=owner,
         owner_name=" ".join(CONTROL_CHARS.sub(" ", row.get("OwnerDisplayName") or "").split()),
-        score=parse_int(row.get("Score")) or 0, created_at=created,
+        score=parse_int(row.get("Score")) or 0,
+        created_at=created,
         updated_at=parse_date(row.get("LastActivityDate" if question else "LastEditDate"))
         or created,
         body=row.get("Body") or "",

@@ -222,8 +222,9 @@ def check_title(value) -> str:
     return title
 
 
-def check_body(value, *, min_length: int = 1, max_length: int = BODY_MAX,
-               label: str = "Text") -> str:
+def check_body(
+    value, *, min_length: int = 1, max_length: int = BODY_MAX, label: str = "Text"
+) -> str:
     """Markdown bodies: multi-line, within the length limits."""
     body = clean_text(value, max_length=max_length, multiline=True, label=label)
     if len(body) < min_length:

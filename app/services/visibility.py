@@ -34,6 +34,7 @@ def _viewer_id(user) -> int | None:
 
 # -- objects --------------------------------------------------------------------------------
 
+
 def viewer_is_admin(user) -> bool:
     """Whether the (signed-in) viewer holds the admin role."""
     return _viewer_id(user) is not None and bool(getattr(user, "is_admin", False))
@@ -107,8 +108,9 @@ def can_view_comment(user, comment: Comment | None) -> bool:
 
 def can_view_goal_item(user, item: Milestone | JournalEntry | None) -> bool:
     """Milestones and journal entries: their goal visible and their mark allowing."""
-    return (item is not None and can_view_goal(user, item.goal)
-            and _mark_allows(user, item, item.goal))
+    return (
+        item is not None and can_view_goal(user, item.goal) and _mark_allows(user, item, item.goal)
+    )
 
 
 class _PublicReader:
@@ -125,8 +127,12 @@ class _PublicReader:
 
 def can_view_post(user, item) -> bool:
     """The object check for a goal, question, answer or comment, whichever item is."""
-    check = {Goal: can_view_goal, Question: can_view_question, Answer: can_view_answer,
-             Comment: can_view_comment}.get(type(item))
+    check = {
+        Goal: can_view_goal,
+        Question: can_view_question,
+        Answer: can_view_answer,
+        Comment: can_view_comment,
+    }.get(type(item))
     return check is not None and check(user, item)
 
 
@@ -188,8 +194,12 @@ def can_see_asker(user, question: Question | None) -> bool:
 
 def reveals_asker(user, question: Question | None, author_id: int | None) -> bool:
     """Whether showing author_id on this question's thread would name a hidden asker."""
-    return (question is not None and author_id is not None
-            and author_id == question.owner_id and not can_see_asker(user, question))
+    return (
+        question is not None
+        and author_id is not None
+        and author_id == question.owner_id
+        and not can_see_asker(user, question)
+    )
 
 
 def asker_view(user, question: Question) -> str:
@@ -215,27 +225,33 @@ def anonymous_clause(user):
 def is_participant(user, goal: Goal) -> bool:
     """Owner or current mentor of a closed goal (who may use its private space)."""
     viewer = _viewer_id(user)
-    return (goal.visibility != VISIBILITY_OPEN and viewer is not None
-            and viewer in (goal.owner_id, goal.mentor_id))
+    return (
+        goal.visibility != VISIBILITY_OPEN
+        and viewer is not None
+        and viewer in (goal.owner_id, goal.mentor_id)
+    )
 
 
 # -- base queries ---------------------------------------------------------------------------
+
 
 def _mark_clause(model, viewer: int | None):
     """SQL for rule 2 (the goal is already joined): unmarked, or marked for this viewer."""
     if viewer is None:
         return model.mentorship_id.is_(None)
     mine = select(Mentorship.id).where(Mentorship.mentor_id == viewer).scalar_subquery()
-    return or_(model.mentorship_id.is_(None), model.mentorship_id.in_(mine),
-               Goal.owner_id == viewer)
+    return or_(
+        model.mentorship_id.is_(None), model.mentorship_id.in_(mine), Goal.owner_id == viewer
+    )
 
 
 def _goal_clause(viewer: int | None):
     """SQL for rule 1 (the goal is already joined)."""
     if viewer is None:
         return Goal.visibility == VISIBILITY_OPEN
-    return or_(Goal.visibility == VISIBILITY_OPEN, Goal.owner_id == viewer,
-               Goal.mentor_id == viewer)
+    return or_(
+        Goal.visibility == VISIBILITY_OPEN, Goal.owner_id == viewer, Goal.mentor_id == viewer
+    )
 
 
 def _thread_hidden_clause(model, author_column, user):
@@ -266,28 +282,47 @@ def visible_goals(user) -> Select:
 def visible_questions(user) -> Select:
     """Base query of the questions this user may see: every question list starts here."""
     viewer = _viewer_id(user)
-    return (select(Question).outerjoin(Goal, Question.goal_id == Goal.id)
-            .where(Question.hidden_at.is_(None),
-                   or_(_goalless(Question),
-                       and_(_goal_clause(viewer), _mark_clause(Question, viewer),
-                            Goal.hidden_at.is_(None)))))
+    return (
+        select(Question)
+        .outerjoin(Goal, Question.goal_id == Goal.id)
+        .where(
+            Question.hidden_at.is_(None),
+            or_(
+                _goalless(Question),
+                and_(
+                    _goal_clause(viewer), _mark_clause(Question, viewer), Goal.hidden_at.is_(None)
+                ),
+            ),
+        )
+    )
 
 
 def _answers_query(viewer: int | None, answer_hidden) -> Select:
     # A join, not IN (every visible question id): the database starts from the answers'
     # own filter (one author's answers) and checks only their questions.
-    return (select(Answer).join(Question, Answer.question_id == Question.id)
-            .outerjoin(Goal, Question.goal_id == Goal.id)
-            .where(answer_hidden,
-                   or_(_goalless(Question),
-                       and_(_goal_clause(viewer), _mark_clause(Question, viewer),
-                            _mark_clause(Answer, viewer)))))
+    return (
+        select(Answer)
+        .join(Question, Answer.question_id == Question.id)
+        .outerjoin(Goal, Question.goal_id == Goal.id)
+        .where(
+            answer_hidden,
+            or_(
+                _goalless(Question),
+                and_(
+                    _goal_clause(viewer),
+                    _mark_clause(Question, viewer),
+                    _mark_clause(Answer, viewer),
+                ),
+            ),
+        )
+    )
 
 
 def visible_answers(user) -> Select:
     """Base query of the answers this user may see (through their question's goal)."""
     return _answers_query(_viewer_id(user), Answer.hidden_at.is_(None)).where(
-        Question.hidden_at.is_(None), or_(Goal.id.is_(None), Goal.hidden_at.is_(None)))
+        Question.hidden_at.is_(None), or_(Goal.id.is_(None), Goal.hidden_at.is_(None))
+    )
 
 
 def thread_answers(user, question: Question) -> Select:
@@ -296,14 +331,18 @@ def thread_answers(user, question: Question) -> Select:
     Unlike the base query this keeps hidden answers for admins and their authors (shown
     with a banner); the question's own hidden state was settled by the caller's check.
     """
-    return _answers_query(_viewer_id(user), _thread_hidden_clause(
-        Answer, Answer.owner_id, user)).where(Answer.question_id == question.id)
+    return _answers_query(
+        _viewer_id(user), _thread_hidden_clause(Answer, Answer.owner_id, user)
+    ).where(Answer.question_id == question.id)
 
 
 def visible_goal_items(user, model, goal: Goal) -> Select:
     """Milestones or journal entries of a goal the user can see (the caller checked it)."""
-    return (select(model).join(Goal, model.goal_id == Goal.id)
-            .where(model.goal_id == goal.id, _mark_clause(model, _viewer_id(user))))
+    return (
+        select(model)
+        .join(Goal, model.goal_id == Goal.id)
+        .where(model.goal_id == goal.id, _mark_clause(model, _viewer_id(user)))
+    )
 
 
 def visible_comment_filter(user, goal: Goal | None):
@@ -327,20 +366,30 @@ def hidden_public_answer_count(user, author) -> int:
     not counted at all (their existence is private too).
     """
     viewer = _viewer_id(user)
-    query = (select(func.count(Answer.id)).join(Question, Answer.question_id == Question.id)
-             .join(Goal, Question.goal_id == Goal.id)
-             .where(Answer.owner_id == author.id, Goal.visibility != VISIBILITY_OPEN,
-                    Answer.mentorship_id.is_(None), Question.mentorship_id.is_(None),
-                    # Hidden by moderators: not counted either (rule 3).
-                    Answer.hidden_at.is_(None), Question.hidden_at.is_(None),
-                    Goal.hidden_at.is_(None)))
+    query = (
+        select(func.count(Answer.id))
+        .join(Question, Answer.question_id == Question.id)
+        .join(Goal, Question.goal_id == Goal.id)
+        .where(
+            Answer.owner_id == author.id,
+            Goal.visibility != VISIBILITY_OPEN,
+            Answer.mentorship_id.is_(None),
+            Question.mentorship_id.is_(None),
+            # Hidden by moderators: not counted either (rule 3).
+            Answer.hidden_at.is_(None),
+            Question.hidden_at.is_(None),
+            Goal.hidden_at.is_(None),
+        )
+    )
     if viewer is not None:
-        query = query.where(Goal.owner_id != viewer,
-                            or_(Goal.mentor_id.is_(None), Goal.mentor_id != viewer))
+        query = query.where(
+            Goal.owner_id != viewer, or_(Goal.mentor_id.is_(None), Goal.mentor_id != viewer)
+        )
     return db.session.scalar(query) or 0
 
 
 # -- fetch one, or 404 ------------------------------------------------------------------------
+
 
 def valid_id(value) -> bool:
     """Whether a caller-supplied id can name a row at all (an int within the column)."""
@@ -358,8 +407,15 @@ def get_goal(user, goal_id) -> Goal:
 def mentored(user, goal: Goal) -> bool:
     """Whether the user was (or is) the mentor of one of this goal's mentorships."""
     viewer = _viewer_id(user)
-    return viewer is not None and db.session.scalar(select(Mentorship.id).where(
-        Mentorship.goal_id == goal.id, Mentorship.mentor_id == viewer).limit(1)) is not None
+    return (
+        viewer is not None
+        and db.session.scalar(
+            select(Mentorship.id)
+            .where(Mentorship.goal_id == goal.id, Mentorship.mentor_id == viewer)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def get_space_goal(user, goal_id) -> Goal:

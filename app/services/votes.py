@@ -37,12 +37,12 @@ def _apply(session, post, old: int, new: int) -> None:
     _, model, _ = _target(post)
     if new != old:
         # SQL-side arithmetic: concurrent votes on one post never overwrite each other.
-        session.execute(update(model).where(model.id == post.id).values(
-            score=model.score + (new - old)))
+        session.execute(
+            update(model).where(model.id == post.id).values(score=model.score + (new - old))
+        )
         # Core UPDATEs bypass the flush hook: the index's vote sort needs the new score.
         enqueue(session, "answer" if model is Answer else "question", [post.id])
-        credit(session, post, post.owner_id,
-               reputation_for(post, new) - reputation_for(post, old))
+        credit(session, post, post.owner_id, reputation_for(post, new) - reputation_for(post, old))
 
 
 def cast_vote(user: User, post, value) -> int:
@@ -64,8 +64,7 @@ def cast_vote(user: User, post, value) -> int:
             except IntegrityError:
                 # Another request by the same user won the race; treat this one as a change.
                 existing = session.scalar(
-                    select(Vote).where(Vote.user_id == user.id, column == post.id)
-                    .with_for_update()
+                    select(Vote).where(Vote.user_id == user.id, column == post.id).with_for_update()
                 )
             else:
                 _apply(session, post, 0, value)

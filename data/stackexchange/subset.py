@@ -16,9 +16,24 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-KEEP = ("Id", "PostTypeId", "ParentId", "AcceptedAnswerId", "CreationDate", "Score", "Body",
-        "OwnerUserId", "OwnerDisplayName", "LastEditDate", "LastActivityDate", "Title", "Tags",
-        "AnswerCount", "CommentCount", "ContentLicense")
+KEEP = (
+    "Id",
+    "PostTypeId",
+    "ParentId",
+    "AcceptedAnswerId",
+    "CreationDate",
+    "Score",
+    "Body",
+    "OwnerUserId",
+    "OwnerDisplayName",
+    "LastEditDate",
+    "LastActivityDate",
+    "Title",
+    "Tags",
+    "AnswerCount",
+    "CommentCount",
+    "ContentLicense",
+)
 LINK_KEEP = ("Id", "CreationDate", "PostId", "RelatedPostId", "LinkTypeId")
 
 
@@ -46,21 +61,33 @@ def build_site(source: Path, dest: Path) -> tuple[int, int, int]:
     """Write the subset of one dump folder; returns (questions, answers, links) kept."""
     posts = list(_rows(source / "Posts.xml"))
     questions = {row["Id"] for row in posts if row.get("PostTypeId") == "1"}
-    answered = {row["ParentId"] for row in posts
-                if row.get("PostTypeId") == "2" and row.get("ParentId") in questions}
+    answered = {
+        row["ParentId"]
+        for row in posts
+        if row.get("PostTypeId") == "2" and row.get("ParentId") in questions
+    }
     links = list(_rows(source / "PostLinks.xml")) if (source / "PostLinks.xml").is_file() else []
     # A duplicate of a kept question stays too: its "answered in" link is the point of it.
-    duplicates = {row["PostId"] for row in links if row.get("LinkTypeId") == "3"
-                  and row.get("RelatedPostId") in answered and row.get("PostId") in questions}
-    kept = [row for row in posts if (row.get("PostTypeId") == "1"
-                                     and row["Id"] in answered | duplicates)
-            or (row.get("PostTypeId") == "2" and row.get("ParentId") in answered)]
+    duplicates = {
+        row["PostId"]
+        for row in links
+        if row.get("LinkTypeId") == "3"
+        and row.get("RelatedPostId") in answered
+        and row.get("PostId") in questions
+    }
+    kept = [
+        row
+        for row in posts
+        if (row.get("PostTypeId") == "1" and row["Id"] in answered | duplicates)
+        or (row.get("PostTypeId") == "2" and row.get("ParentId") in answered)
+    ]
     ids = {row["Id"] for row in kept}
     dest.mkdir(parents=True, exist_ok=True)
     _write(dest / "Posts.xml.xz", "posts", kept, KEEP)
     if links:
-        links = [row for row in links if row.get("PostId") in ids
-                 and row.get("RelatedPostId") in ids]
+        links = [
+            row for row in links if row.get("PostId") in ids and row.get("RelatedPostId") in ids
+        ]
         _write(dest / "PostLinks.xml.xz", "postlinks", links, LINK_KEEP)
     questions_kept = len(answered | duplicates)
     return questions_kept, len(kept) - questions_kept, len(links)

@@ -29,9 +29,9 @@ def caller(make_user, monkeypatch):
     dozens of accounts per test do not cost a deliberately slow hash each.
     """
     monkeypatch.setattr(
-        accounts, "hash_password",
-        lambda password: _test_password_hash() if password == PASSWORD else hash_password(
-            password),
+        accounts,
+        "hash_password",
+        lambda password: _test_password_hash() if password == PASSWORD else hash_password(password),
     )
 
     def build(username: str, **profile) -> dict:

@@ -20,13 +20,30 @@ from app.models import (
 from app.services import mentorship
 
 API = "/api/v1"
-GOAL = {"title": "Give my first conference talk", "description": "Ten minutes on *testing*.",
-        "tags": ["speaking", "Python"]}
-QUESTION = {"title": "How do I write a conference abstract?",
-            "body": "I have never written one. **Tips?**", "tags": ["speaking"]}
+GOAL = {
+    "title": "Give my first conference talk",
+    "description": "Ten minutes on *testing*.",
+    "tags": ["speaking", "Python"],
+}
+QUESTION = {
+    "title": "How do I write a conference abstract?",
+    "body": "I have never written one. **Tips?**",
+    "tags": ["speaking"],
+}
 ANSWER = "Start from the one thing people should remember, then work backwards."
-CONTENT_MODELS = (Goal, Milestone, JournalEntry, Question, Answer, Comment, Vote, HelpfulMark,
-                  Outcome, Revision, Tag)
+CONTENT_MODELS = (
+    Goal,
+    Milestone,
+    JournalEntry,
+    Question,
+    Answer,
+    Comment,
+    Vote,
+    HelpfulMark,
+    Outcome,
+    Revision,
+    Tag,
+)
 
 
 def count(model) -> int:

@@ -9,13 +9,30 @@ from app.extensions import db
 from app.models import ApiToken, User
 from tests.conftest import PASSWORD, api_token, bearer, csrf_token_from, login
 
-USER_FIELDS = {"id", "username", "display_name", "bio", "bio_html", "skills", "location",
-               "timezone", "mentor_available", "reputation", "created_at"}
+USER_FIELDS = {
+    "id",
+    "username",
+    "display_name",
+    "bio",
+    "bio_html",
+    "skills",
+    "location",
+    "timezone",
+    "mentor_available",
+    "reputation",
+    "created_at",
+}
 
 
 def signup(client, username="alice", email=None, password=PASSWORD):
-    return client.post("/api/v1/users", json={
-        "username": username, "email": email or f"{username}@example.org", "password": password})
+    return client.post(
+        "/api/v1/users",
+        json={
+            "username": username,
+            "email": email or f"{username}@example.org",
+            "password": password,
+        },
+    )
 
 
 def test_register_token_profile_flow(client):
@@ -33,22 +50,38 @@ def test_register_token_profile_flow(client):
     expires = datetime.fromisoformat(token["expires_at"])
     assert expires > datetime.now(UTC) + timedelta(days=29)
 
-    response = client.patch("/api/v1/users/me", headers=bearer(token["token"]), json={
-        "display_name": "Alice", "bio": "Hi **all**", "skills": ["Python", "sql"],
-        "timezone": "Europe/Berlin", "mentor_available": True, "preferred_modes": ["video"],
-        "response_time_hours": 8, "location": "Berlin", "mentor_topics": ["career"],
-        "availability": "Evenings"})
+    response = client.patch(
+        "/api/v1/users/me",
+        headers=bearer(token["token"]),
+        json={
+            "display_name": "Alice",
+            "bio": "Hi **all**",
+            "skills": ["Python", "sql"],
+            "timezone": "Europe/Berlin",
+            "mentor_available": True,
+            "preferred_modes": ["video"],
+            "response_time_hours": 8,
+            "location": "Berlin",
+            "mentor_topics": ["career"],
+            "availability": "Evenings",
+        },
+    )
     assert response.status_code == 200, response.get_json()
     me = response.get_json()
     assert me["bio_html"] == "<p>Hi <strong>all</strong></p>"
     assert me["skills"] == ["python", "sql"] and me["mentor_available"] is True
-    assert me["communication"] == {"preferred_modes": ["video"], "availability": "Evenings",
-                                   "response_time_hours": 8}
+    assert me["communication"] == {
+        "preferred_modes": ["video"],
+        "availability": "Evenings",
+        "response_time_hours": 8,
+    }
 
     public = client.get("/api/v1/users/ALICE").get_json()
     assert public["display_name"] == "Alice" and "email" not in public and "role" not in public
-    assert client.get("/api/v1/users/me", headers=bearer(token["token"])).get_json()[
-        "email"] == "alice@example.org"
+    assert (
+        client.get("/api/v1/users/me", headers=bearer(token["token"])).get_json()["email"]
+        == "alice@example.org"
+    )
 
     response = client.delete("/api/v1/tokens/current", headers=bearer(token["token"]))
     assert response.status_code == 204
@@ -75,8 +108,14 @@ def test_token_refused_without_valid_basic_credentials(client, make_user, auth):
 
 def test_malformed_authorization_headers(client, make_user):
     make_user("alice")
-    for header in ["Basic !!!notbase64", "Basic", "Bearer", "Bearer jst_nope",
-                   "Bearer " + "x" * 5000, "Digest abc"]:
+    for header in [
+        "Basic !!!notbase64",
+        "Basic",
+        "Bearer",
+        "Bearer jst_nope",
+        "Bearer " + "x" * 5000,
+        "Digest abc",
+    ]:
         response = client.post("/api/v1/tokens", headers={"Authorization": header})
         assert response.status_code == 401, header
         assert client.get("/api/v1/users/me", headers={"Authorization": header}).status_code == 401
@@ -109,21 +148,33 @@ def test_duplicate_signup_is_one_generic_409(client, make_user):
     assert db.session.scalar(select(db.func.count(User.id))) == 1
 
 
-@pytest.mark.parametrize("payload, fields", [
-    ({}, {"username", "email", "password"}),
-    ({"username": "ab", "email": "a@example.org", "password": PASSWORD}, {"username"}),
-    ({"username": "good_name", "email": "nope", "password": PASSWORD}, {"email"}),
-    ({"username": "good_name", "email": "a@example.org", "password": "short"}, {"password"}),
-    ({"username": "bad name!", "email": "a@example.org", "password": PASSWORD}, {"username"}),
-    ({"username": 12345, "email": "a@example.org", "password": PASSWORD}, {"username"}),
-    ({"username": "good_name", "email": ["a@example.org"], "password": PASSWORD}, {"email"}),
-    ({"username": "good_name", "email": "a@example.org", "password": None}, {"password"}),
-    ({"username": "good\x00name", "email": "a@example.org", "password": PASSWORD},
-     {"username"}),
-    ({"username": "good_name", "email": "a@example.org", "password": PASSWORD, "admin": True},
-     {"admin"}),
-    ({"username": "x" * 10_000, "email": "a@example.org", "password": PASSWORD}, {"username"}),
-])
+@pytest.mark.parametrize(
+    "payload, fields",
+    [
+        ({}, {"username", "email", "password"}),
+        ({"username": "ab", "email": "a@example.org", "password": PASSWORD}, {"username"}),
+        ({"username": "good_name", "email": "nope", "password": PASSWORD}, {"email"}),
+        ({"username": "good_name", "email": "a@example.org", "password": "short"}, {"password"}),
+        ({"username": "bad name!", "email": "a@example.org", "password": PASSWORD}, {"username"}),
+        ({"username": 12345, "email": "a@example.org", "password": PASSWORD}, {"username"}),
+        ({"username": "good_name", "email": ["a@example.org"], "password": PASSWORD}, {"email"}),
+        ({"username": "good_name", "email": "a@example.org", "password": None}, {"password"}),
+        (
+            {"username": "good\x00name", "email": "a@example.org", "password": PASSWORD},
+            {"username"},
+        ),
+        (
+            {
+                "username": "good_name",
+                "email": "a@example.org",
+                "password": PASSWORD,
+                "admin": True,
+            },
+            {"admin"},
+        ),
+        ({"username": "x" * 10_000, "email": "a@example.org", "password": PASSWORD}, {"username"}),
+    ],
+)
 def test_signup_validation_is_422_with_fields(client, payload, fields):
     response = client.post("/api/v1/users", json=payload)
     assert response.status_code == 422, response.get_json()
@@ -133,28 +184,32 @@ def test_signup_validation_is_422_with_fields(client, payload, fields):
     assert db.session.scalar(select(db.func.count(User.id))) == 0
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({"timezone": "Mars/Base"}, "timezone"),
-    ({"mentor_available": "yes"}, "mentor_available"),
-    ({"mentor_available": 1}, "mentor_available"),
-    ({"response_time_hours": "24"}, "response_time_hours"),
-    ({"response_time_hours": 2.5}, "response_time_hours"),
-    ({"response_time_hours": 10_000}, "response_time_hours"),
-    ({"skills": "python"}, "skills"),
-    ({"skills": ["<script>"]}, "skills"),
-    ({"preferred_modes": ["fax"]}, "preferred_modes"),
-    ({"display_name": "x" * 61}, "display_name"),
-    ({"display_name": "line\nbreak"}, "display_name"),
-    ({"bio": "x" * 5001}, "bio"),
-    ({"email": "new@example.org"}, "email"),
-    ({"username": "renamed"}, "username"),
-    ({"reputation": 1000}, "reputation"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"timezone": "Mars/Base"}, "timezone"),
+        ({"mentor_available": "yes"}, "mentor_available"),
+        ({"mentor_available": 1}, "mentor_available"),
+        ({"response_time_hours": "24"}, "response_time_hours"),
+        ({"response_time_hours": 2.5}, "response_time_hours"),
+        ({"response_time_hours": 10_000}, "response_time_hours"),
+        ({"skills": "python"}, "skills"),
+        ({"skills": ["<script>"]}, "skills"),
+        ({"preferred_modes": ["fax"]}, "preferred_modes"),
+        ({"display_name": "x" * 61}, "display_name"),
+        ({"display_name": "line\nbreak"}, "display_name"),
+        ({"bio": "x" * 5001}, "bio"),
+        ({"email": "new@example.org"}, "email"),
+        ({"username": "renamed"}, "username"),
+        ({"reputation": 1000}, "reputation"),
+    ],
+)
 def test_profile_patch_validation(client, make_user, payload, field):
     make_user("alice", display_name="Alice")
     token = api_token(client, "alice")
-    response = client.patch("/api/v1/users/me", headers=bearer(token),
-                            json={**payload, "location": "Changed"})
+    response = client.patch(
+        "/api/v1/users/me", headers=bearer(token), json={**payload, "location": "Changed"}
+    )
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["error"]["fields"]
     me = client.get("/api/v1/users/me", headers=bearer(token)).get_json()
@@ -175,8 +230,9 @@ def test_cookie_session_needs_csrf_but_bearer_does_not(client, make_user):
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
     token = csrf_token_from(client.get("/settings"))
-    response = client.patch("/api/v1/users/me", json={"location": "Oslo"},
-                            headers={"X-CSRFToken": token})
+    response = client.patch(
+        "/api/v1/users/me", json={"location": "Oslo"}, headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 200 and response.get_json()["location"] == "Oslo"
     assert client.get("/api/v1/users/me").status_code == 200  # reads need no token
     fresh = client.application.test_client()
@@ -193,8 +249,10 @@ def test_unknown_user_is_404_json(client):
 
 def test_token_endpoint_is_rate_limited(client, make_user):
     make_user("alice")
-    statuses = [client.post("/api/v1/tokens", auth=("alice", "wrong password")).status_code
-                for _ in range(11)]
+    statuses = [
+        client.post("/api/v1/tokens", auth=("alice", "wrong password")).status_code
+        for _ in range(11)
+    ]
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
     response = client.post("/api/v1/tokens", auth=("alice", PASSWORD))
     assert response.status_code == 429

@@ -53,17 +53,20 @@ def test_500_is_json_and_hides_details(app):
     assert_error(client.get("/api/v1/_test_forbidden"), 403, "forbidden")
 
 
-@pytest.mark.parametrize("data, content_type", [
-    (b"username=alice", "application/x-www-form-urlencoded"),
-    (b"plain text", "text/plain"),
-    (b'{"username": "alice"', "application/json"),
-    (b'{"username": "\xff\xfe"}', "application/json"),
-    (b"\xff\xfe\x00\x00", "application/json"),
-    (b"[1, 2, 3]", "application/json"),
-    (b'"just a string"', "application/json"),
-    (b"null", "application/json"),
-    (b"NaN", "application/json"),
-])
+@pytest.mark.parametrize(
+    "data, content_type",
+    [
+        (b"username=alice", "application/x-www-form-urlencoded"),
+        (b"plain text", "text/plain"),
+        (b'{"username": "alice"', "application/json"),
+        (b'{"username": "\xff\xfe"}', "application/json"),
+        (b"\xff\xfe\x00\x00", "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b'"just a string"', "application/json"),
+        (b"null", "application/json"),
+        (b"NaN", "application/json"),
+    ],
+)
 def test_malformed_bodies_are_400(client, data, content_type):
     response = client.post("/api/v1/users", data=data, content_type=content_type)
     assert_error(response, 400, "bad_request")
@@ -83,8 +86,10 @@ def test_deeply_nested_json_does_not_crash(client):
 
 
 def test_unicode_edge_cases_are_stored_as_text(client):
-    response = client.post("/api/v1/users", json={
-        "username": "emoji_fan", "email": "e@example.org", "password": "🎉" * 10})
+    response = client.post(
+        "/api/v1/users",
+        json={"username": "emoji_fan", "email": "e@example.org", "password": "🎉" * 10},
+    )
     assert response.status_code == 201
     response = client.post("/api/v1/tokens", auth=("emoji_fan", "🎉" * 10))
     assert response.status_code == 201

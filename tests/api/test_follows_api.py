@@ -36,10 +36,14 @@ def test_bad_input_and_auth(client, caller, make_user):
     # An unused but well-formed tag name is followed like any (rule 7: no existence oracle).
     assert client.put("/api/v1/follows/tag/unknown", headers=headers).status_code == 204
     assert client.delete("/api/v1/follows/tag/unknown", headers=headers).status_code == 204
-    for url in ("/api/v1/follows/tag/Bad%20Tag",
-                "/api/v1/follows/user/alice", "/api/v1/follows/goal/abc",
-                "/api/v1/follows/goal/0", "/api/v1/follows/goal/99999999999999999999",
-                "/api/v1/follows/question/123456"):
+    for url in (
+        "/api/v1/follows/tag/Bad%20Tag",
+        "/api/v1/follows/user/alice",
+        "/api/v1/follows/goal/abc",
+        "/api/v1/follows/goal/0",
+        "/api/v1/follows/goal/99999999999999999999",
+        "/api/v1/follows/question/123456",
+    ):
         for method in (client.put, client.delete):
             response = method(url, headers=headers)
             assert response.status_code == 404, url
@@ -55,11 +59,11 @@ def test_hidden_goal_answers_404_and_is_listed_without_title(client, caller, mak
     question = build_question(alice, goal=goal)
     bob, carol = caller("bob"), caller("carol")
     assert client.put(f"/api/v1/follows/goal/{goal.id}", headers=bob).status_code == 204
-    mentorship.accept(mentor, mentorship.invite(alice, db.session.get(Goal, goal.id),
-                                                "mentor", "Hi"))
+    mentorship.accept(
+        mentor, mentorship.invite(alice, db.session.get(Goal, goal.id), "mentor", "Hi")
+    )
     assert client.put(f"/api/v1/follows/goal/{goal.id}", headers=carol).status_code == 404
-    assert client.put(f"/api/v1/follows/question/{question.id}",
-                      headers=carol).status_code == 404
+    assert client.put(f"/api/v1/follows/question/{question.id}", headers=carol).status_code == 404
     assert client.delete(f"/api/v1/follows/goal/{goal.id}", headers=carol).status_code == 404
     items = client.get("/api/v1/follows", headers=bob).get_json()["items"]
     assert items == [{**items[0], "label": None, "visible": False}]

@@ -12,14 +12,28 @@ from tests.api.qa_helpers import (
     snapshot,
 )
 
-GOAL_FIELDS = {"id", "title", "description", "description_html", "tags", "owner", "visibility",
-               "status", "mentor", "target_date", "created_at", "updated_at", "url"}
+GOAL_FIELDS = {
+    "id",
+    "title",
+    "description",
+    "description_html",
+    "tags",
+    "owner",
+    "visibility",
+    "status",
+    "mentor",
+    "target_date",
+    "created_at",
+    "updated_at",
+    "url",
+}
 
 
 def test_goal_lifecycle_with_milestones_and_journal(client, caller):
     ada = caller("ada", display_name="Ada")
-    goal = created(client.post(f"{API}/goals", headers=ada,
-                               json={**GOAL, "target_date": "2027-03-01"}))
+    goal = created(
+        client.post(f"{API}/goals", headers=ada, json={**GOAL, "target_date": "2027-03-01"})
+    )
     assert set(goal) >= GOAL_FIELDS
     assert goal["tags"] == ["python", "speaking"]
     assert goal["owner"] == {"username": "ada", "display_name": "Ada", "reputation": 0}
@@ -30,35 +44,74 @@ def test_goal_lifecycle_with_milestones_and_journal(client, caller):
     assert datetime.fromisoformat(goal["created_at"]).utcoffset() == timedelta(0)
     gid = goal["id"]
 
-    first = created(client.post(f"{API}/goals/{gid}/milestones", headers=ada,
-                                json={"title": "Pick a topic", "due_date": "2026-12-01"}))
+    first = created(
+        client.post(
+            f"{API}/goals/{gid}/milestones",
+            headers=ada,
+            json={"title": "Pick a topic", "due_date": "2026-12-01"},
+        )
+    )
     assert first["position"] == 1 and first["done"] is False and first["done_at"] is None
-    second = created(client.post(f"{API}/goals/{gid}/milestones", headers=ada,
-                                 json={"title": "Write the abstract", "done": True}))
+    second = created(
+        client.post(
+            f"{API}/goals/{gid}/milestones",
+            headers=ada,
+            json={"title": "Write the abstract", "done": True},
+        )
+    )
     assert second["position"] == 2 and second["done"] is True and second["done_at"]
-    entry = created(client.post(f"{API}/goals/{gid}/journal", headers=ada,
-                                json={"body": "Tried a *lightning* talk at the meetup."}))
+    entry = created(
+        client.post(
+            f"{API}/goals/{gid}/journal",
+            headers=ada,
+            json={"body": "Tried a *lightning* talk at the meetup."},
+        )
+    )
     assert entry["body_html"] == "<p>Tried a <em>lightning</em> talk at the meetup.</p>"
     assert entry["author"]["username"] == "ada"
 
     detail = ok(client.get(f"{API}/goals/{gid}"))
     assert [m["title"] for m in detail["milestones"]] == ["Pick a topic", "Write the abstract"]
-    assert set(detail["milestones"][0]) == {"id", "goal_id", "title", "position", "due_date",
-                                            "done", "done_at"}
+    assert set(detail["milestones"][0]) == {
+        "id",
+        "goal_id",
+        "title",
+        "position",
+        "due_date",
+        "done",
+        "done_at",
+    }
     assert detail["progress"] == 50
     assert [j["id"] for j in detail["journal"]] == [entry["id"]]
 
-    done = ok(client.patch(f"{API}/milestones/{first['id']}", headers=ada,
-                           json={"done": True, "title": "Pick a topic (done)"}))
+    done = ok(
+        client.patch(
+            f"{API}/milestones/{first['id']}",
+            headers=ada,
+            json={"done": True, "title": "Pick a topic (done)"},
+        )
+    )
     assert done["done"] is True and done["done_at"] and done["title"] == "Pick a topic (done)"
     assert ok(client.get(f"{API}/goals/{gid}"))["progress"] == 100
-    undone = ok(client.patch(f"{API}/milestones/{first['id']}", headers=ada,
-                             json={"done": False, "due_date": None}))
+    undone = ok(
+        client.patch(
+            f"{API}/milestones/{first['id']}", headers=ada, json={"done": False, "due_date": None}
+        )
+    )
     assert undone["done"] is False and undone["done_at"] is None and undone["due_date"] is None
 
-    edited = ok(client.patch(f"{API}/goals/{gid}", headers=ada, json={
-        "title": "Give my first conference talk in 2027", "tags": ["speaking"],
-        "status": "achieved", "target_date": None}))
+    edited = ok(
+        client.patch(
+            f"{API}/goals/{gid}",
+            headers=ada,
+            json={
+                "title": "Give my first conference talk in 2027",
+                "tags": ["speaking"],
+                "status": "achieved",
+                "target_date": None,
+            },
+        )
+    )
     assert edited["status"] == "achieved" and edited["tags"] == ["speaking"]
     assert edited["target_date"] is None
     revisions = ok(client.get(f"{API}/goals/{gid}/revisions"))
@@ -72,8 +125,9 @@ def test_goal_lifecycle_with_milestones_and_journal(client, caller):
 def test_goal_permissions_403_for_visible_404_for_hidden(client, caller):
     ada, bob, cyd = caller("ada"), caller("bob"), caller("cyd")
     gid = created(client.post(f"{API}/goals", headers=ada, json=GOAL))["id"]
-    mid = created(client.post(f"{API}/goals/{gid}/milestones", headers=ada,
-                              json={"title": "Step one"}))["id"]
+    mid = created(
+        client.post(f"{API}/goals/{gid}/milestones", headers=ada, json={"title": "Step one"})
+    )["id"]
     before = snapshot()
     for method, path, body in [
         ("patch", f"/goals/{gid}", {"title": "Someone else's title"}),
@@ -116,9 +170,19 @@ def test_goal_lists_filter_and_paginate(client, caller, relaxed_posting):
     ada, bob = caller("ada"), caller("bob")
     ids = []
     for i in range(5):
-        ids.append(created(client.post(f"{API}/goals", headers=ada if i % 2 else bob, json={
-            **GOAL, "title": f"Goal number {i} to reach", "tags": ["even" if i % 2 == 0
-                                                               else "odd", "all"]}))["id"])
+        ids.append(
+            created(
+                client.post(
+                    f"{API}/goals",
+                    headers=ada if i % 2 else bob,
+                    json={
+                        **GOAL,
+                        "title": f"Goal number {i} to reach",
+                        "tags": ["even" if i % 2 == 0 else "odd", "all"],
+                    },
+                )
+            )["id"]
+        )
     ok(client.patch(f"{API}/goals/{ids[1]}", headers=ada, json={"status": "abandoned"}))
 
     page = ok(client.get(f"{API}/goals?per_page=2"))
@@ -128,12 +192,10 @@ def test_goal_lists_filter_and_paginate(client, caller, relaxed_posting):
     assert [g["id"] for g in page3["items"]] == [ids[0]]
     assert ok(client.get(f"{API}/goals?page=9"))["items"] == []
 
-    assert {g["id"] for g in ok(client.get(f"{API}/goals?tag=odd"))["items"]} == {
-        ids[1], ids[3]}
+    assert {g["id"] for g in ok(client.get(f"{API}/goals?tag=odd"))["items"]} == {ids[1], ids[3]}
     assert ok(client.get(f"{API}/goals?tag=ODD"))["total"] == 2
     assert ok(client.get(f"{API}/goals?tag=nothing"))["total"] == 0
-    assert [g["id"] for g in ok(client.get(f"{API}/goals?status=abandoned"))["items"]] == [
-        ids[1]]
+    assert [g["id"] for g in ok(client.get(f"{API}/goals?status=abandoned"))["items"]] == [ids[1]]
     assert ok(client.get(f"{API}/goals?status=active&owner=ADA"))["total"] == 1
     assert ok(client.get(f"{API}/goals?owner=nobody"))["total"] == 0
     # Empty filters count as absent.
@@ -141,11 +203,19 @@ def test_goal_lists_filter_and_paginate(client, caller, relaxed_posting):
 
 
 BAD_LIST_QUERIES = [
-    ("per_page=101", "per_page"), ("per_page=0", "per_page"), ("page=0", "page"),
-    ("page=-1", "page"), ("page=abc", "page"), ("per_page=1.5", "per_page"),
-    ("page=99999999999999999999", "page"), ("status=done", "status"),
-    ("tag=%00", "tag"), ("tag=" + "x" * 36, "tag"), ("tag=<b>", "tag"),
-    ("owner=a%00b", "owner"), ("owner=" + "x" * 31, "owner"),
+    ("per_page=101", "per_page"),
+    ("per_page=0", "per_page"),
+    ("page=0", "page"),
+    ("page=-1", "page"),
+    ("page=abc", "page"),
+    ("per_page=1.5", "per_page"),
+    ("page=99999999999999999999", "page"),
+    ("status=done", "status"),
+    ("tag=%00", "tag"),
+    ("tag=" + "x" * 36, "tag"),
+    ("tag=<b>", "tag"),
+    ("owner=a%00b", "owner"),
+    ("owner=" + "x" * 31, "owner"),
 ]
 
 
@@ -190,12 +260,18 @@ def test_goal_create_validation(client, caller):
     ada = caller("ada")
     before = snapshot()
     for payload, field in BAD_GOALS:
-        error = assert_error(client.post(f"{API}/goals", headers=ada, json=payload), 422,
-                             "validation_failed")
+        error = assert_error(
+            client.post(f"{API}/goals", headers=ada, json=payload), 422, "validation_failed"
+        )
         assert field in error["fields"], (payload, error)
     assert snapshot() == before
-    assert created(client.post(f"{API}/goals", headers=ada, json={
-        **GOAL, "title": "x" * 150, "description": "y" * 20_000, "tags": list("abcde")}))
+    assert created(
+        client.post(
+            f"{API}/goals",
+            headers=ada,
+            json={**GOAL, "title": "x" * 150, "description": "y" * 20_000, "tags": list("abcde")},
+        )
+    )
 
 
 BAD_GOAL_PATCHES = [
@@ -215,8 +291,11 @@ def test_goal_patch_validation(client, caller):
     gid = created(client.post(f"{API}/goals", headers=ada, json=GOAL))["id"]
     before = snapshot()
     for payload, field in BAD_GOAL_PATCHES:
-        response = client.patch(f"{API}/goals/{gid}", headers=ada, json={
-            **payload, "description": payload.get("description", "new")})
+        response = client.patch(
+            f"{API}/goals/{gid}",
+            headers=ada,
+            json={**payload, "description": payload.get("description", "new")},
+        )
         error = assert_error(response, 422, "validation_failed")
         assert field in error["fields"], payload
     assert snapshot() == before
@@ -240,8 +319,9 @@ BAD_MILESTONES = [
 def test_milestone_validation(client, caller):
     ada = caller("ada")
     gid = created(client.post(f"{API}/goals", headers=ada, json=GOAL))["id"]
-    mid = created(client.post(f"{API}/goals/{gid}/milestones", headers=ada,
-                              json={"title": "Ok"}))["id"]
+    mid = created(client.post(f"{API}/goals/{gid}/milestones", headers=ada, json={"title": "Ok"}))[
+        "id"
+    ]
     before = snapshot()
     for payload, field in BAD_MILESTONES:
         response = client.post(f"{API}/goals/{gid}/milestones", headers=ada, json=payload)
@@ -264,8 +344,12 @@ def test_journal_validation(client, caller):
     gid = created(client.post(f"{API}/goals", headers=ada, json=GOAL))["id"]
     before = snapshot()
     for payload, field in [
-        ({}, "body"), ({"body": ""}, "body"), ({"body": "  \n "}, "body"),
-        ({"body": "x" * 20_001}, "body"), ({"body": "nul\x00"}, "body"), ({"body": 7}, "body"),
+        ({}, "body"),
+        ({"body": ""}, "body"),
+        ({"body": "  \n "}, "body"),
+        ({"body": "x" * 20_001}, "body"),
+        ({"body": "nul\x00"}, "body"),
+        ({"body": 7}, "body"),
         ({"body": "fine", "title": "extra"}, "title"),
     ]:
         response = client.post(f"{API}/goals/{gid}/journal", headers=ada, json=payload)

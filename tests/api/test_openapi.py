@@ -15,7 +15,9 @@ def test_document_is_openapi_3_with_every_api_route(app, client):
     doc = spec(client)
     assert doc["openapi"].startswith("3.") and doc["info"]["title"] == "Journster API"
     documented = {
-        (path, method.upper()) for path, item in doc["paths"].items() for method in item
+        (path, method.upper())
+        for path, item in doc["paths"].items()
+        for method in item
         if method in {"get", "post", "put", "patch", "delete"}
     }
     served = set()
@@ -39,8 +41,9 @@ def test_request_schemas_are_the_validating_ones(client):
     assert schema["properties"]["username"]["maxLength"] == 30
     assert schema["properties"]["password"]["minLength"] == 10
     # What the document says is what the server enforces.
-    response = client.post("/api/v1/users", json={"username": "ab", "email": "a@example.org",
-                                                  "password": PASSWORD})
+    response = client.post(
+        "/api/v1/users", json={"username": "ab", "email": "a@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 422
 
 

@@ -35,17 +35,26 @@ from tests.conftest import bearer, make_app
 EXAMPLES_PER_OPERATION = 6
 # No shrinking: a failure is reported as found (shrinking a stateful API costs minutes).
 PHASES = [Phase.explicit, Phase.generate]
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance, negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 
 @pytest.fixture(scope="module")
 def fuzz_world(tmp_path_factory):
     """An app on a fresh SQLite database, a normal user's token and a few rows."""
     folder = tmp_path_factory.mktemp("fuzz")
-    app = make_app(f"sqlite:///{folder / 'fuzz.db'}", folder,
-                   # Fuzzing sends thousands of writes from one address; limits have own tests.
-                   RATELIMIT_ENABLED=False, PROPAGATE_EXCEPTIONS=False)
+    app = make_app(
+        f"sqlite:///{folder / 'fuzz.db'}",
+        folder,
+        # Fuzzing sends thousands of writes from one address; limits have own tests.
+        RATELIMIT_ENABLED=False,
+        PROPAGATE_EXCEPTIONS=False,
+    )
     with app.app_context():
         upgrade(directory="migrations")
         user = register_user("fuzzer", "fuzzer@example.org", "correct horse battery")
@@ -78,8 +87,14 @@ def fuzz_operation(operation, mode: GenerationMode, world, seen: Counter) -> str
     app, headers = world
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-              database=None, suppress_health_check=list(HealthCheck), phases=PHASES)
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=PHASES,
+    )
     def run(case):
         sent = credentials_for(operation, app, headers)
         response = case.call_and_validate(headers=sent, checks=CHECKS)
@@ -100,9 +115,12 @@ def test_every_operation_answers_as_documented(fuzz_world):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 75  # the whole API, not an empty document
     seen: Counter = Counter()
-    failures = [failure for operation in operations
-                for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-                if (failure := fuzz_operation(operation, mode, fuzz_world, seen))]
+    failures = [
+        failure
+        for operation in operations
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        if (failure := fuzz_operation(operation, mode, fuzz_world, seen))
+    ]
     assert not failures, f"{len(failures)} failing:\n\n" + "\n\n".join(failures)
     # The fuzzing reached the server both ways: successes and refusals of bad input.
     assert seen["positive", 2] > 25 and seen["negative", 4] > 100, seen

@@ -22,8 +22,10 @@ def external_images(html: str) -> list[str]:
 def rendered(value) -> str:
     """Every *_html field of an API object, joined (the sources keep the text as written)."""
     if isinstance(value, dict):
-        return " ".join(v if k.endswith("_html") and isinstance(v, str) else rendered(v)
-                        for k, v in value.items())
+        return " ".join(
+            v if k.endswith("_html") and isinstance(v, str) else rendered(v)
+            for k, v in value.items()
+        )
     if isinstance(value, list):
         return " ".join(rendered(v) for v in value)
     return ""
@@ -43,16 +45,32 @@ def test_private_api_content_has_no_third_party_images(client, pair):
     goal, question, owner, mentor = pair
     created = [
         client.post(f"{API}/goals/{goal.id}/messages", json={"body": TEXT}, headers=owner),
-        client.put(f"{API}/goals/{goal.id}/agreement", headers=mentor, json={
-            "modes": ["message"], "cadence": "weekly", "response_time_hours": 24,
-            "success_criteria": TEXT}),
-        client.post(f"{API}/goals/{goal.id}/checkins", headers=owner, json={
-            "scheduled_at": "2031-01-01T10:00:00Z", "agenda": TEXT, "notes": TEXT}),
-        client.post(f"{API}/questions", headers=owner, json={
-            "title": "A private question in the closed goal", "body": TEXT, "tags": ["x"],
-            "goal_id": goal.id}),
-        client.post(f"{API}/questions/{question.id}/answers", headers=mentor,
-                    json={"body": TEXT}),
+        client.put(
+            f"{API}/goals/{goal.id}/agreement",
+            headers=mentor,
+            json={
+                "modes": ["message"],
+                "cadence": "weekly",
+                "response_time_hours": 24,
+                "success_criteria": TEXT,
+            },
+        ),
+        client.post(
+            f"{API}/goals/{goal.id}/checkins",
+            headers=owner,
+            json={"scheduled_at": "2031-01-01T10:00:00Z", "agenda": TEXT, "notes": TEXT},
+        ),
+        client.post(
+            f"{API}/questions",
+            headers=owner,
+            json={
+                "title": "A private question in the closed goal",
+                "body": TEXT,
+                "tags": ["x"],
+                "goal_id": goal.id,
+            },
+        ),
+        client.post(f"{API}/questions/{question.id}/answers", headers=mentor, json={"body": TEXT}),
     ]
     for response in created:
         assert response.status_code in (200, 201), response.get_json()
@@ -64,8 +82,12 @@ def test_private_api_content_has_no_third_party_images(client, pair):
 
 def test_private_pages_show_no_third_party_images(app, client, pair):
     goal, _, owner, _ = pair
-    assert client.post(f"{API}/goals/{goal.id}/messages", json={"body": TEXT},
-                       headers=owner).status_code == 201
+    assert (
+        client.post(
+            f"{API}/goals/{goal.id}/messages", json={"body": TEXT}, headers=owner
+        ).status_code
+        == 201
+    )
     browser = app.test_client()
     login(browser, "mentor")
     page = browser.get(f"/goals/{goal.id}").text
@@ -74,7 +96,13 @@ def test_private_pages_show_no_third_party_images(app, client, pair):
 
 def test_public_content_keeps_its_images(client, make_user):
     headers = bearer(issue_token(make_user("ada"))[0])
-    response = client.post(f"{API}/questions", headers=headers, json={
-        "title": "A public question with a chart", "body": f"![chart]({PIXEL})",
-        "tags": ["x"]})
+    response = client.post(
+        f"{API}/questions",
+        headers=headers,
+        json={
+            "title": "A public question with a chart",
+            "body": f"![chart]({PIXEL})",
+            "tags": ["x"],
+        },
+    )
     assert response.status_code == 201 and external_images(response.get_json()["body_html"])

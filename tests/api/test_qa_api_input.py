@@ -21,15 +21,31 @@ def world(client, caller, relaxed_posting):
     """ada's goal, milestone and question; bob's answer; cyd is a bystander; ids by name."""
     who = {name: caller(name) for name in ("ada", "bob", "cyd")}
     goal = created(client.post(f"{API}/goals", headers=who["ada"], json=GOAL))
-    milestone = created(client.post(f"{API}/goals/{goal['id']}/milestones", headers=who["ada"],
-                                    json={"title": "First step"}))
-    other = created(client.post(f"{API}/questions", headers=who["cyd"],
-                                json={**QUESTION, "title": "An earlier question by cyd"}))
+    milestone = created(
+        client.post(
+            f"{API}/goals/{goal['id']}/milestones", headers=who["ada"], json={"title": "First step"}
+        )
+    )
+    other = created(
+        client.post(
+            f"{API}/questions",
+            headers=who["cyd"],
+            json={**QUESTION, "title": "An earlier question by cyd"},
+        )
+    )
     question = created(client.post(f"{API}/questions", headers=who["ada"], json=QUESTION))
-    answer = created(client.post(f"{API}/questions/{question['id']}/answers",
-                                 headers=who["bob"], json={"body": ANSWER}))
-    ids = {"goal": goal["id"], "milestone": milestone["id"], "question": question["id"],
-           "other": other["id"], "answer": answer["id"]}
+    answer = created(
+        client.post(
+            f"{API}/questions/{question['id']}/answers", headers=who["bob"], json={"body": ANSWER}
+        )
+    )
+    ids = {
+        "goal": goal["id"],
+        "milestone": milestone["id"],
+        "question": question["id"],
+        "other": other["id"],
+        "answer": answer["id"],
+    }
     return who, ids
 
 
@@ -87,8 +103,9 @@ def test_non_json_bodies_are_400(client, world, method, path, body, who):
     url, _ = resolve(ids, path, body)
     before = snapshot()
     for data, content_type in MALFORMED:
-        response = getattr(client, method)(url, headers=people[who], data=data,
-                                           content_type=content_type)
+        response = getattr(client, method)(
+            url, headers=people[who], data=data, content_type=content_type
+        )
         assert_error(response, 400, "bad_request")
     assert snapshot() == before
 
@@ -98,8 +115,9 @@ def test_unknown_fields_are_422(client, world, method, path, body, who):
     people, ids = world
     url, body = resolve(ids, path, body)
     before = snapshot()
-    response = getattr(client, method)(url, headers=people[who],
-                                       json={**body, "owner_id": 1, "score": 100})
+    response = getattr(client, method)(
+        url, headers=people[who], json={**body, "owner_id": 1, "score": 100}
+    )
     error = assert_error(response, 422, "validation_failed")
     assert set(error["fields"]) == {"owner_id", "score"}
     assert snapshot() == before
@@ -131,8 +149,7 @@ def test_null_bytes_and_control_characters_are_422(client, world, method, path, 
     text_fields = [f for f, val in body.items() if isinstance(val, str)]
     for field in text_fields:
         for bad in (body[field] + "\x00", "nul\x00" + "x" * 30, body[field] + "\x1b[31m"):
-            response = getattr(client, method)(url, headers=people[who],
-                                               json={**body, field: bad})
+            response = getattr(client, method)(url, headers=people[who], json={**body, field: bad})
             error = assert_error(response, 422, "validation_failed")
             assert field in error["fields"]
     assert snapshot() == before
@@ -141,8 +158,9 @@ def test_null_bytes_and_control_characters_are_422(client, world, method, path, 
 REQUIRED = [(m, p, b, w) for m, p, b, w in WRITES if m != "patch"]
 
 
-@pytest.mark.parametrize("method, path, body, who", REQUIRED,
-                         ids=[f"{m} {p}" for m, p, _, _ in REQUIRED])
+@pytest.mark.parametrize(
+    "method, path, body, who", REQUIRED, ids=[f"{m} {p}" for m, p, _, _ in REQUIRED]
+)
 def test_missing_fields_are_422(client, world, method, path, body, who):
     people, ids = world
     url, body = resolve(ids, path, body)
@@ -151,8 +169,7 @@ def test_missing_fields_are_422(client, world, method, path, body, who):
         kwargs = {"json": payload} if payload is not None else {}
         response = getattr(client, method)(url, headers=people[who], **kwargs)
         error = assert_error(response, 422, "validation_failed")
-        required = {f for f in body if f not in ("description", "target_date", "due_date",
-                                                  "done")}
+        required = {f for f in body if f not in ("description", "target_date", "due_date", "done")}
         assert set(error["fields"]) == required
     assert snapshot() == before
 
@@ -160,9 +177,11 @@ def test_missing_fields_are_422(client, world, method, path, body, who):
 BAD_IDS = ["99999999999", "2147483648", "123456", "0", "abc", "-1", "1.0", "%00"]
 
 
-@pytest.mark.parametrize("method, path, body, who",
-                         [w for w in WRITES if "{" in w[1]],
-                         ids=[i for w, i in zip(WRITES, WRITE_IDS, strict=True) if "{" in w[1]])
+@pytest.mark.parametrize(
+    "method, path, body, who",
+    [w for w in WRITES if "{" in w[1]],
+    ids=[i for w, i in zip(WRITES, WRITE_IDS, strict=True) if "{" in w[1]],
+)
 def test_unknown_or_malformed_ids_are_404(client, world, method, path, body, who):
     people, ids = world
     _, body = resolve(ids, path, body)
@@ -176,16 +195,28 @@ def test_unknown_or_malformed_ids_are_404(client, world, method, path, body, who
 
 def test_unknown_ids_on_reads_and_bodyless_actions_are_404(client, caller):
     ada = caller("ada")
-    for path, bad_id in itertools.product([
-        "/questions/{}", "/questions/{}/revisions", "/answers/{}", "/answers/{}/revisions",
-        "/goals/{}", "/goals/{}/revisions",
-    ], BAD_IDS):
+    for path, bad_id in itertools.product(
+        [
+            "/questions/{}",
+            "/questions/{}/revisions",
+            "/answers/{}",
+            "/answers/{}/revisions",
+            "/goals/{}",
+            "/goals/{}/revisions",
+        ],
+        BAD_IDS,
+    ):
         assert_error(client.get(API + path.format(bad_id)), 404, "not_found")
-    for (method, path), bad_id in itertools.product([
-        ("delete", "/questions/{}/votes"), ("delete", "/answers/{}/votes"),
-        ("post", "/answers/{}/helpful"), ("delete", "/answers/{}/helpful"),
-        ("delete", "/questions/{}/answered-in"),
-    ], BAD_IDS):
+    for (method, path), bad_id in itertools.product(
+        [
+            ("delete", "/questions/{}/votes"),
+            ("delete", "/answers/{}/votes"),
+            ("post", "/answers/{}/helpful"),
+            ("delete", "/answers/{}/helpful"),
+            ("delete", "/questions/{}/answered-in"),
+        ],
+        BAD_IDS,
+    ):
         response = getattr(client, method)(API + path.format(bad_id), headers=ada)
         assert_error(response, 404, "not_found")
 
@@ -217,32 +248,52 @@ def test_question_create_validation(client, caller):
     ada = caller("ada")
     before = snapshot()
     for payload, field in BAD_QUESTIONS:
-        error = assert_error(client.post(f"{API}/questions", headers=ada, json=payload), 422,
-                             "validation_failed")
+        error = assert_error(
+            client.post(f"{API}/questions", headers=ada, json=payload), 422, "validation_failed"
+        )
         assert field in error["fields"], payload
     assert snapshot() == before
 
 
 def test_question_limits_are_inclusive(client, caller):
     ada = caller("ada")
-    assert created(client.post(f"{API}/questions", headers=ada, json={
-        **QUESTION, "title": "x" * 150, "body": "y" * 20_000,
-        "tags": ["a", "b", "c", "d", "e"]}))
-    assert created(client.post(f"{API}/questions", headers=ada, json={
-        **QUESTION, "title": "x" * 10, "tags": ["c++", "c#", ".net", "a-b"]}))["tags"] == [
-        ".net", "a-b", "c#", "c++"]
+    assert created(
+        client.post(
+            f"{API}/questions",
+            headers=ada,
+            json={
+                **QUESTION,
+                "title": "x" * 150,
+                "body": "y" * 20_000,
+                "tags": ["a", "b", "c", "d", "e"],
+            },
+        )
+    )
+    assert created(
+        client.post(
+            f"{API}/questions",
+            headers=ada,
+            json={**QUESTION, "title": "x" * 10, "tags": ["c++", "c#", ".net", "a-b"]},
+        )
+    )["tags"] == [".net", "a-b", "c#", "c++"]
 
 
 def test_question_patch_validation(client, world):
     people, ids = world
     before = snapshot()
     for payload, field in [
-        ({"title": LONG_TITLE}, "title"), ({"title": SHORT_TITLE}, "title"),
-        ({"tags": []}, "tags"), ({"tags": list("abcdef")}, "tags"), ({"tags": ["b@d"]}, "tags"),
-        ({"body": "x" * 20_001}, "body"), ({"body": ""}, "body"), ({"goal_id": None}, "goal_id"),
+        ({"title": LONG_TITLE}, "title"),
+        ({"title": SHORT_TITLE}, "title"),
+        ({"tags": []}, "tags"),
+        ({"tags": list("abcdef")}, "tags"),
+        ({"tags": ["b@d"]}, "tags"),
+        ({"body": "x" * 20_001}, "body"),
+        ({"body": ""}, "body"),
+        ({"goal_id": None}, "goal_id"),
     ]:
-        response = client.patch(f"{API}/questions/{ids['question']}", headers=people["ada"],
-                                json=payload)
+        response = client.patch(
+            f"{API}/questions/{ids['question']}", headers=people["ada"], json=payload
+        )
         assert field in assert_error(response, 422, "validation_failed")["fields"], payload
     assert snapshot() == before
     assert ok(client.get(f"{API}/questions/{ids['question']}"))["title"] == QUESTION["title"]
@@ -252,14 +303,20 @@ def test_answer_length_limits(client, world):
     people, ids = world
     before = snapshot()
     for body in ("x" * 19, "   " + "x" * 19 + "\n\n", "", "x" * 20_001, "\x00" * 25):
-        for method, path, who in [("post", f"/questions/{ids['question']}/answers", "cyd"),
-                                  ("patch", f"/answers/{ids['answer']}", "bob")]:
-            response = getattr(client, method)(API + path, headers=people[who],
-                                               json={"body": body})
+        for method, path, who in [
+            ("post", f"/questions/{ids['question']}/answers", "cyd"),
+            ("patch", f"/answers/{ids['answer']}", "bob"),
+        ]:
+            response = getattr(client, method)(API + path, headers=people[who], json={"body": body})
             assert "body" in assert_error(response, 422, "validation_failed")["fields"]
     assert snapshot() == before
-    assert created(client.post(f"{API}/questions/{ids['question']}/answers",
-                               headers=people["cyd"], json={"body": "x" * 20}))
+    assert created(
+        client.post(
+            f"{API}/questions/{ids['question']}/answers",
+            headers=people["cyd"],
+            json={"body": "x" * 20},
+        )
+    )
 
 
 def test_comment_length_limits(client, world):
@@ -281,8 +338,10 @@ def test_outcome_and_journal_limits(client, world):
     before = snapshot()
     for body, (method, path) in itertools.product(
         ("", "x" * 20_001, "a\x00b"),
-        [("put", f"/questions/{ids['question']}/outcome"),
-         ("post", f"/goals/{ids['goal']}/journal")],
+        [
+            ("put", f"/questions/{ids['question']}/outcome"),
+            ("post", f"/goals/{ids['goal']}/journal"),
+        ],
     ):
         response = getattr(client, method)(API + path, headers=people["ada"], json={"body": body})
         assert "body" in assert_error(response, 422, "validation_failed")["fields"]
@@ -291,10 +350,17 @@ def test_outcome_and_journal_limits(client, world):
 
 def test_question_list_bad_query_is_422(client):
     for query, field in [
-        ("per_page=101", "per_page"), ("per_page=0", "per_page"), ("page=0", "page"),
-        ("page=abc", "page"), ("page=10001", "page"), ("per_page=-5", "per_page"),
-        ("sort=oldest", "sort"), ("tag=%00", "tag"), ("tag=a%20b", "tag"),
-        ("tag=" + "t" * 36, "tag"), ("sort=votes&per_page=1000", "per_page"),
+        ("per_page=101", "per_page"),
+        ("per_page=0", "per_page"),
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        ("page=10001", "page"),
+        ("per_page=-5", "per_page"),
+        ("sort=oldest", "sort"),
+        ("tag=%00", "tag"),
+        ("tag=a%20b", "tag"),
+        ("tag=" + "t" * 36, "tag"),
+        ("sort=votes&per_page=1000", "per_page"),
     ]:
         response = client.get(f"{API}/questions?{query}")
         assert field in assert_error(response, 422, "validation_failed")["fields"], query
@@ -302,8 +368,10 @@ def test_question_list_bad_query_is_422(client):
     assert ok(client.get(f"{API}/questions?sort=&tag=&page=&per_page="))["per_page"] == 20
 
 
-@pytest.mark.parametrize("path", ["/questions/{question}/revisions", "/answers/{answer}/revisions",
-                                  "/goals/{goal}/revisions"])
+@pytest.mark.parametrize(
+    "path",
+    ["/questions/{question}/revisions", "/answers/{answer}/revisions", "/goals/{goal}/revisions"],
+)
 def test_revision_lists_page_and_validate(client, world, path):
     _, ids = world
     url = API + path.format(**ids)
@@ -313,16 +381,26 @@ def test_revision_lists_page_and_validate(client, world, path):
         assert_error(client.get(f"{url}?{query}"), 422, "validation_failed")
 
 
-HOSTILE = ("<script>alert('x')</script> [click](javascript:alert(1)) "
-           "<img src=x onerror=alert(1)> <a href=\"JAVASCRIPT:alert(2)\" onclick=\"e()\">a</a> "
-           "<svg onload=alert(3)></svg> <iframe src=\"https://evil.example\"></iframe> "
-           "<p style=\"background:url(javascript:x)\">styled</p> **bold stays**")
+HOSTILE = (
+    "<script>alert('x')</script> [click](javascript:alert(1)) "
+    '<img src=x onerror=alert(1)> <a href="JAVASCRIPT:alert(2)" onclick="e()">a</a> '
+    '<svg onload=alert(3)></svg> <iframe src="https://evil.example"></iframe> '
+    '<p style="background:url(javascript:x)">styled</p> **bold stays**'
+)
 
 
 def assert_harmless(html: str) -> None:
     lowered = html.lower()
-    for bad in ("<script", "javascript:", "onerror", "onclick", "onload", "<iframe", "<svg",
-                "style="):
+    for bad in (
+        "<script",
+        "javascript:",
+        "onerror",
+        "onclick",
+        "onload",
+        "<iframe",
+        "<svg",
+        "style=",
+    ):
         assert bad not in lowered, (bad, html)
     assert "<strong>bold stays</strong>" in html
 
@@ -333,39 +411,59 @@ def test_hostile_markdown_comes_back_harmless(client, world):
     goal = created(client.post(f"{API}/goals", headers=ada, json={**GOAL, "description": HOSTILE}))
     assert_harmless(goal["description_html"])
     assert_harmless(ok(client.get(f"{API}/goals/{goal['id']}"))["description_html"])
-    entry = created(client.post(f"{API}/goals/{goal['id']}/journal", headers=ada,
-                                json={"body": HOSTILE}))
+    entry = created(
+        client.post(f"{API}/goals/{goal['id']}/journal", headers=ada, json={"body": HOSTILE})
+    )
     assert_harmless(entry["body_html"])
-    question = created(client.post(f"{API}/questions", headers=ada,
-                                   json={**QUESTION, "body": HOSTILE}))
+    question = created(
+        client.post(f"{API}/questions", headers=ada, json={**QUESTION, "body": HOSTILE})
+    )
     assert_harmless(question["body_html"])
-    answer = created(client.post(f"{API}/questions/{question['id']}/answers", headers=cyd,
-                                 json={"body": HOSTILE}))
+    answer = created(
+        client.post(
+            f"{API}/questions/{question['id']}/answers", headers=cyd, json={"body": HOSTILE}
+        )
+    )
     assert_harmless(answer["body_html"])
-    comment = created(client.post(f"{API}/answers/{answer['id']}/comments", headers=ada,
-                                  json={"body": HOSTILE[:590] + " **bold stays**"}))
+    comment = created(
+        client.post(
+            f"{API}/answers/{answer['id']}/comments",
+            headers=ada,
+            json={"body": HOSTILE[:590] + " **bold stays**"},
+        )
+    )
     assert_harmless(comment["body_html"])
-    outcome = client.put(f"{API}/questions/{question['id']}/outcome", headers=ada,
-                         json={"body": HOSTILE})
+    outcome = client.put(
+        f"{API}/questions/{question['id']}/outcome", headers=ada, json={"body": HOSTILE}
+    )
     assert_harmless(outcome.get_json()["body_html"])
-    edited = ok(client.patch(f"{API}/questions/{ids['question']}", headers=ada,
-                             json={"body": HOSTILE}))
+    edited = ok(
+        client.patch(f"{API}/questions/{ids['question']}", headers=ada, json={"body": HOSTILE})
+    )
     assert_harmless(edited["body_html"])
     thread = ok(client.get(f"{API}/questions/{question['id']}"))
     assert_harmless(thread["outcome"]["body_html"])
     assert_harmless(thread["answers"][0]["body_html"])
     assert_harmless(thread["answers"][0]["comments"][0]["body_html"])
     # Titles are plain text: returned as written, for clients to escape.
-    titled = created(client.post(f"{API}/questions", headers=ada,
-                                 json={**QUESTION, "title": "<b>Bold</b> & <i>sure</i>?"}))
+    titled = created(
+        client.post(
+            f"{API}/questions",
+            headers=ada,
+            json={**QUESTION, "title": "<b>Bold</b> & <i>sure</i>?"},
+        )
+    )
     assert titled["title"] == "<b>Bold</b> & <i>sure</i>?"
 
 
 def test_unicode_text_round_trips(client, world):
     people, ids = world
     body = "Zażółć gęślą jaźń — 日本語 — 🎉 emoji answer text"
-    answer = created(client.post(f"{API}/questions/{ids['question']}/answers",
-                                 headers=people["cyd"], json={"body": body}))
+    answer = created(
+        client.post(
+            f"{API}/questions/{ids['question']}/answers", headers=people["cyd"], json={"body": body}
+        )
+    )
     assert answer["body"] == body
     assert ok(client.get(f"{API}/answers/{answer['id']}"))["body"] == body
 
@@ -373,24 +471,42 @@ def test_unicode_text_round_trips(client, world):
 def test_posting_is_rate_limited_per_account_and_per_ip(client, caller, app):
     app.config["RATELIMIT_POSTING"] = "3 per minute"
     ada, bob = caller("ada"), caller("bob")
-    qid = created(client.post(f"{API}/questions", headers=ada, json=QUESTION,
-                              environ_base={"REMOTE_ADDR": "10.0.0.1"}))["id"]
+    qid = created(
+        client.post(
+            f"{API}/questions", headers=ada, json=QUESTION, environ_base={"REMOTE_ADDR": "10.0.0.1"}
+        )
+    )["id"]
     # Same account from different addresses: the account limit applies.
-    statuses = [client.post(f"{API}/questions/{qid}/comments", headers=ada, json={"body": "hi"},
-                            environ_base={"REMOTE_ADDR": f"10.0.1.{i}"}).status_code
-                for i in range(3)]
+    statuses = [
+        client.post(
+            f"{API}/questions/{qid}/comments",
+            headers=ada,
+            json={"body": "hi"},
+            environ_base={"REMOTE_ADDR": f"10.0.1.{i}"},
+        ).status_code
+        for i in range(3)
+    ]
     assert statuses == [201, 201, 429]
     # Different accounts from one address: the IP limit applies.
     statuses = []
     for i in range(4):
         who = caller(f"user{i}")
-        statuses.append(client.post(f"{API}/questions/{qid}/comments", headers=who,
-                                    json={"body": "hi"},
-                                    environ_base={"REMOTE_ADDR": "10.0.2.1"}).status_code)
+        statuses.append(
+            client.post(
+                f"{API}/questions/{qid}/comments",
+                headers=who,
+                json={"body": "hi"},
+                environ_base={"REMOTE_ADDR": "10.0.2.1"},
+            ).status_code
+        )
     assert statuses == [201, 201, 201, 429]
     before = snapshot()
-    response = client.post(f"{API}/questions/{qid}/answers", headers=ada, json={"body": ANSWER},
-                           environ_base={"REMOTE_ADDR": "10.0.3.1"})
+    response = client.post(
+        f"{API}/questions/{qid}/answers",
+        headers=ada,
+        json={"body": ANSWER},
+        environ_base={"REMOTE_ADDR": "10.0.3.1"},
+    )
     error = assert_error(response, 429, "rate_limited")
     assert error["message"] and int(response.headers["Retry-After"]) > 0
     assert snapshot() == before

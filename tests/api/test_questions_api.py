@@ -20,10 +20,31 @@ from tests.api.qa_helpers import (
 )
 from tests.conftest import csrf_token_from, login
 
-QUESTION_FIELDS = {"id", "title", "body", "body_html", "tags", "owner", "goal_id", "score",
-                   "answer_count", "outcome", "answered_in", "created_at", "url"}
-ANSWER_FIELDS = {"id", "question_id", "body", "body_html", "owner", "score", "helpful",
-                 "created_at"}
+QUESTION_FIELDS = {
+    "id",
+    "title",
+    "body",
+    "body_html",
+    "tags",
+    "owner",
+    "goal_id",
+    "score",
+    "answer_count",
+    "outcome",
+    "answered_in",
+    "created_at",
+    "url",
+}
+ANSWER_FIELDS = {
+    "id",
+    "question_id",
+    "body",
+    "body_html",
+    "owner",
+    "score",
+    "helpful",
+    "created_at",
+}
 
 
 def ask(client, headers, **fields):
@@ -31,8 +52,9 @@ def ask(client, headers, **fields):
 
 
 def answer(client, headers, qid, body=ANSWER):
-    return created(client.post(f"{API}/questions/{qid}/answers", headers=headers,
-                               json={"body": body}))
+    return created(
+        client.post(f"{API}/questions/{qid}/answers", headers=headers, json={"body": body})
+    )
 
 
 def test_broadcast_flow_end_to_end(client, caller, relaxed_posting):
@@ -40,8 +62,9 @@ def test_broadcast_flow_end_to_end(client, caller, relaxed_posting):
     bob, cyd, dan = caller("bob"), caller("cyd"), caller("dan")
     goal = created(client.post(f"{API}/goals", headers=ada, json=GOAL))
     for title in ("Pick a topic", "Submit the abstract"):
-        created(client.post(f"{API}/goals/{goal['id']}/milestones", headers=ada,
-                            json={"title": title}))
+        created(
+            client.post(f"{API}/goals/{goal['id']}/milestones", headers=ada, json={"title": title})
+        )
 
     q1 = ask(client, ada, goal_id=goal["id"], tags=["speaking", "Writing"])
     assert set(q1) >= QUESTION_FIELDS
@@ -64,41 +87,82 @@ def test_broadcast_flow_end_to_end(client, caller, relaxed_posting):
     a_dan = answer(client, dan, q1["id"], "Ask the organisers what they look for, politely.")
     assert ok(client.get(f"{API}/answers/{a_dan['id']}"))["owner"]["username"] == "dan"
 
-    c_q = created(client.post(f"{API}/questions/{q1['id']}/comments", headers=cyd,
-                              json={"body": "Which conference is it?"}))
+    c_q = created(
+        client.post(
+            f"{API}/questions/{q1['id']}/comments",
+            headers=cyd,
+            json={"body": "Which conference is it?"},
+        )
+    )
     assert c_q["question_id"] == q1["id"] and c_q["answer_id"] is None
     assert c_q["author"]["username"] == "cyd" and c_q["body_html"]
-    c_a = created(client.post(f"{API}/answers/{a_bob['id']}/comments", headers=ada,
-                              json={"body": "Thanks, trying this tonight."}))
+    c_a = created(
+        client.post(
+            f"{API}/answers/{a_bob['id']}/comments",
+            headers=ada,
+            json={"body": "Thanks, trying this tonight."},
+        )
+    )
     assert c_a["answer_id"] == a_bob["id"] and c_a["question_id"] is None
 
-    assert ok(client.post(f"{API}/answers/{a_bob['id']}/votes", headers=ada,
-                          json={"value": 1}))["score"] == 1
-    assert ok(client.post(f"{API}/answers/{a_bob['id']}/votes", headers=cyd,
-                          json={"value": 1})) == {"value": 1, "score": 2}
+    assert (
+        ok(client.post(f"{API}/answers/{a_bob['id']}/votes", headers=ada, json={"value": 1}))[
+            "score"
+        ]
+        == 1
+    )
+    assert ok(
+        client.post(f"{API}/answers/{a_bob['id']}/votes", headers=cyd, json={"value": 1})
+    ) == {"value": 1, "score": 2}
     ok(client.post(f"{API}/answers/{a_cyd['id']}/votes", headers=dan, json={"value": -1}))
     ok(client.post(f"{API}/questions/{q1['id']}/votes", headers=bob, json={"value": 1}))
 
     for aid in (a_bob["id"], a_cyd["id"]):
         marked = ok(client.post(f"{API}/answers/{aid}/helpful", headers=ada))
         assert marked["helpful"] is True
-    outcome = client.put(f"{API}/questions/{q1['id']}/outcome", headers=ada,
-                         json={"body": "Started from the takeaway: **accepted**!"})
+    outcome = client.put(
+        f"{API}/questions/{q1['id']}/outcome",
+        headers=ada,
+        json={"body": "Started from the takeaway: **accepted**!"},
+    )
     assert outcome.status_code == 201
-    assert outcome.get_json()["body_html"] == "<p>Started from the takeaway: " \
-                                              "<strong>accepted</strong>!</p>"
-    replaced = ok(client.put(f"{API}/questions/{q1['id']}/outcome", headers=ada,
-                             json={"body": "Accepted, and the talk went well."}))
+    assert (
+        outcome.get_json()["body_html"] == "<p>Started from the takeaway: "
+        "<strong>accepted</strong>!</p>"
+    )
+    replaced = ok(
+        client.put(
+            f"{API}/questions/{q1['id']}/outcome",
+            headers=ada,
+            json={"body": "Accepted, and the talk went well."},
+        )
+    )
     assert replaced["body"] == "Accepted, and the talk went well." and replaced["updated_at"]
 
-    ok(client.patch(f"{API}/questions/{q1['id']}", headers=ada,
-                    json={"title": "How do I write a good conference abstract?"}))
-    ok(client.patch(f"{API}/answers/{a_bob['id']}", headers=bob,
-                    json={"body": "Write the title last; start with the single takeaway."}))
-    linked = ok(client.put(f"{API}/questions/{q2['id']}/answered-in", headers=ada,
-                           json={"question_id": q1["id"]}))
-    assert linked["answered_in"] == {"id": q1["id"], "url": f"/questions/{q1['id']}",
-                                     "title": "How do I write a good conference abstract?"}
+    ok(
+        client.patch(
+            f"{API}/questions/{q1['id']}",
+            headers=ada,
+            json={"title": "How do I write a good conference abstract?"},
+        )
+    )
+    ok(
+        client.patch(
+            f"{API}/answers/{a_bob['id']}",
+            headers=bob,
+            json={"body": "Write the title last; start with the single takeaway."},
+        )
+    )
+    linked = ok(
+        client.put(
+            f"{API}/questions/{q2['id']}/answered-in", headers=ada, json={"question_id": q1["id"]}
+        )
+    )
+    assert linked["answered_in"] == {
+        "id": q1["id"],
+        "url": f"/questions/{q1['id']}",
+        "title": "How do I write a good conference abstract?",
+    }
 
     thread = ok(client.get(f"{API}/questions/{q1['id']}"))
     assert thread["score"] == 1 and thread["answer_count"] == 3
@@ -197,8 +261,10 @@ def test_answered_in_rules(client, caller, relaxed_posting):
     assert_error(client.put(path, headers=bob, json={"question_id": old["id"]}), 403, "forbidden")
     db.session.execute(update(User).where(User.username == "bob").values(reputation=500))
     db.session.commit()
-    assert ok(client.put(path, headers=bob, json={"question_id": old["id"]}))[
-        "answered_in"]["id"] == old["id"]
+    assert (
+        ok(client.put(path, headers=bob, json={"question_id": old["id"]}))["answered_in"]["id"]
+        == old["id"]
+    )
     assert client.delete(path, headers=bob).status_code == 204
     for body, status, code in [
         ({"question_id": q["id"]}, 422, "validation_failed"),
@@ -225,8 +291,13 @@ def test_closed_goal_hides_everything_under_it_with_404(client, caller, relaxed_
     public_q = ask(client, eve, title="A public question not under any goal")
     a = answer(client, bob, q["id"])
     ok(client.patch(f"{API}/questions/{q['id']}", headers=ada, json={"tags": ["private"]}))
-    ok(client.put(f"{API}/questions/{public_q['id']}/answered-in", headers=eve,
-                  json={"question_id": q["id"]}))
+    ok(
+        client.put(
+            f"{API}/questions/{public_q['id']}/answered-in",
+            headers=eve,
+            json={"question_id": q["id"]},
+        )
+    )
     close_goal(goal["id"], "cyd")
     before = snapshot()
     rep_before = reputation("bob")
@@ -270,17 +341,26 @@ def test_closed_goal_hides_everything_under_it_with_404(client, caller, relaxed_
         listed = ok(client.get(f"{API}/questions", headers=who))
         assert [item["id"] for item in listed["items"]] == [public_q["id"]]
         assert ok(client.get(f"{API}/questions?tag=private", headers=who))["total"] == 0
-        assert ok(client.get(f"{API}/questions/{public_q['id']}", headers=who))[
-            "answered_in"] is None
+        assert (
+            ok(client.get(f"{API}/questions/{public_q['id']}", headers=who))["answered_in"] is None
+        )
     # The owner and the mentor still see all of it.
     for who in (ada, cyd):
-        assert ok(client.get(f"{API}/questions/{q['id']}", headers=who))["answers"][0][
-            "id"] == a["id"]
+        assert (
+            ok(client.get(f"{API}/questions/{q['id']}", headers=who))["answers"][0]["id"] == a["id"]
+        )
         assert ok(client.get(f"{API}/questions", headers=who))["total"] == 2
-        assert ok(client.get(f"{API}/questions/{public_q['id']}", headers=who))[
-            "answered_in"]["id"] == q["id"]
-    assert created(client.post(f"{API}/questions/{q['id']}/answers", headers=cyd,
-                               json={"body": "As your mentor: rehearse it twice aloud."}))
+        assert (
+            ok(client.get(f"{API}/questions/{public_q['id']}", headers=who))["answered_in"]["id"]
+            == q["id"]
+        )
+    assert created(
+        client.post(
+            f"{API}/questions/{q['id']}/answers",
+            headers=cyd,
+            json={"body": "As your mentor: rehearse it twice aloud."},
+        )
+    )
 
 
 def test_questions_under_missing_or_hidden_goals(client, caller):
@@ -288,12 +368,18 @@ def test_questions_under_missing_or_hidden_goals(client, caller):
     hidden = created(client.post(f"{API}/goals", headers=cyd, json=GOAL))
     close_goal(hidden["id"], "ada")  # ada is the mentor: she sees it but does not own it
     before = snapshot()
-    assert_error(client.post(f"{API}/questions", headers=ada,
-                             json={**QUESTION, "goal_id": hidden["id"]}), 403, "forbidden")
+    assert_error(
+        client.post(f"{API}/questions", headers=ada, json={**QUESTION, "goal_id": hidden["id"]}),
+        403,
+        "forbidden",
+    )
     bob = caller("bob")
     for goal_id in (hidden["id"], 99999999999, 123456):
-        assert_error(client.post(f"{API}/questions", headers=bob,
-                                 json={**QUESTION, "goal_id": goal_id}), 404, "not_found")
+        assert_error(
+            client.post(f"{API}/questions", headers=bob, json={**QUESTION, "goal_id": goal_id}),
+            404,
+            "not_found",
+        )
     assert snapshot() == before
     assert ask(client, ada, goal_id=None)["goal_id"] is None
 
@@ -315,6 +401,5 @@ def test_empty_patch_changes_nothing(client, caller):
     before = snapshot()
     assert ok(client.patch(f"{API}/questions/{q['id']}", headers=ada, json={}))["id"] == q["id"]
     assert ok(client.patch(f"{API}/questions/{q['id']}", headers=ada))["id"] == q["id"]
-    assert_error(client.patch(f"{API}/questions/{q['id']}", headers=bob, json={}), 403,
-                 "forbidden")
+    assert_error(client.patch(f"{API}/questions/{q['id']}", headers=bob, json={}), 403, "forbidden")
     assert snapshot() == before

@@ -27,8 +27,12 @@ def reload(user_id: int) -> User:
 
 
 def ask(client, body, ip="10.2.2.2", **kwargs):
-    return client.post(f"{API}/password-resets", environ_base={"REMOTE_ADDR": ip},
-                       **({"json": body} if body is not None else {}), **kwargs)
+    return client.post(
+        f"{API}/password-resets",
+        environ_base={"REMOTE_ADDR": ip},
+        **({"json": body} if body is not None else {}),
+        **kwargs,
+    )
 
 
 def test_reset_request_answers_202_empty_identically_for_any_address(app, make_user):
@@ -43,11 +47,20 @@ def test_reset_request_answers_202_empty_identically_for_any_address(app, make_u
     assert outbox_count() == 2
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"email": None}, {"email": 5}, {"email": ["a@example.org"]}, {"email": ""},
-    {"email": "not an address"}, {"email": "\ud800@example.org"}, {"email": "x" * 300},
-    {"email": "a@example.org", "extra": 1},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"email": None},
+        {"email": 5},
+        {"email": ["a@example.org"]},
+        {"email": ""},
+        {"email": "not an address"},
+        {"email": "\ud800@example.org"},
+        {"email": "x" * 300},
+        {"email": "a@example.org", "extra": 1},
+    ],
+)
 def test_reset_request_rejects_bad_input_with_422(client, body):
     response = ask(client, body)
     assert response.status_code == 422, response.get_json()
@@ -56,15 +69,20 @@ def test_reset_request_rejects_bad_input_with_422(client, body):
 
 
 def test_reset_request_rejects_non_json_with_400(client):
-    assert ask(client, None, data="email=a@example.org",
-               content_type="application/x-www-form-urlencoded").status_code == 400
-    assert ask(client, None, data=b"{bad json", content_type="application/json"
-               ).status_code == 400
+    assert (
+        ask(
+            client,
+            None,
+            data="email=a@example.org",
+            content_type="application/x-www-form-urlencoded",
+        ).status_code
+        == 400
+    )
+    assert ask(client, None, data=b"{bad json", content_type="application/json").status_code == 400
     assert outbox_count() == 0
 
 
-def test_reset_token_sets_the_password_once_and_revokes_every_token(app, smtp, client,
-                                                                   make_user):
+def test_reset_token_sets_the_password_once_and_revokes_every_token(app, smtp, client, make_user):
     user = make_user("forgetful")
     token = api_token(client, "forgetful")
     assert ask(client, {"email": "Forgetful@Example.org"}).status_code == 202
@@ -83,8 +101,7 @@ def test_reset_token_sets_the_password_once_and_revokes_every_token(app, smtp, c
 
 
 @pytest.mark.parametrize("token", ["x", "a.b.c", "%F0%9F%92%A9", "A" * 900])
-def test_used_expired_or_altered_reset_tokens_answer_400_invalid_token(client, make_user,
-                                                                      token):
+def test_used_expired_or_altered_reset_tokens_answer_400_invalid_token(client, make_user, token):
     user = make_user("target")
     response = client.post(f"{API}/password-resets/{token}", json={"password": NEW_PASSWORD})
     assert response.status_code == 400
@@ -97,8 +114,16 @@ def test_used_expired_or_altered_reset_tokens_answer_400_invalid_token(client, m
     assert verify_password(reload(user.id).password_hash, PASSWORD)
 
 
-@pytest.mark.parametrize("body", [{}, {"password": None}, {"password": 1234567890123},
-                                  {"password": "\ud800" * 12}, {"password": "x" * 5000}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"password": None},
+        {"password": 1234567890123},
+        {"password": "\ud800" * 12},
+        {"password": "x" * 5000},
+    ],
+)
 def test_reset_with_a_bad_password_body_changes_nothing(client, make_user, body):
     user = make_user("target")
     token = account_tokens.reset_token(user)
@@ -108,8 +133,10 @@ def test_reset_with_a_bad_password_body_changes_nothing(client, make_user, body)
 
 
 def test_users_me_shows_email_verified_and_resend_works_until_verified(app, smtp, client):
-    created = client.post(f"{API}/users", json={
-        "username": "newbie", "email": "newbie@example.org", "password": PASSWORD})
+    created = client.post(
+        f"{API}/users",
+        json={"username": "newbie", "email": "newbie@example.org", "password": PASSWORD},
+    )
     assert created.status_code == 201 and created.get_json()["email_verified"] is False
     headers = bearer(api_token(client, "newbie"))
     assert client.get(f"{API}/users/me", headers=headers).get_json()["email_verified"] is False

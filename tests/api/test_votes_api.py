@@ -23,8 +23,11 @@ def thread(client, caller):
     """ada asks, bob answers; cyd is a third reader who votes."""
     people = {name: caller(name) for name in ("ada", "bob", "cyd")}
     q = created(client.post(f"{API}/questions", headers=people["ada"], json=QUESTION))
-    a = created(client.post(f"{API}/questions/{q['id']}/answers", headers=people["bob"],
-                            json={"body": ANSWER}))
+    a = created(
+        client.post(
+            f"{API}/questions/{q['id']}/answers", headers=people["bob"], json={"body": ANSWER}
+        )
+    )
     return people, q, a
 
 
@@ -38,11 +41,15 @@ def test_answer_votes_move_score_and_reputation(client, thread):
     vote = f"{API}{path}/votes"
 
     assert ok(client.post(vote, headers=people["cyd"], json={"value": 1})) == {
-        "value": 1, "score": 1}
+        "value": 1,
+        "score": 1,
+    }
     assert reputation("bob") == 10
     # Repeating the same vote changes nothing.
     assert ok(client.post(vote, headers=people["cyd"], json={"value": 1})) == {
-        "value": 1, "score": 1}
+        "value": 1,
+        "score": 1,
+    }
     assert reputation("bob") == 10 and count(Vote) == 1
     # Changing it moves both: +10 becomes -2.
     assert ok(client.post(vote, headers=people["cyd"], json={"value": -1}))["score"] == -1
@@ -93,10 +100,20 @@ def test_helped_me_gives_15_once_and_can_be_taken_back(client, caller, thread):
     assert ok(client.get(f"{API}/answers/{a['id']}"))["helpful"] is False
     # Several answers can help; marking one's own answer earns nothing.
     dan = caller("dan")
-    other = created(client.post(f"{API}/questions/{q['id']}/answers", headers=dan,
-                                json={"body": "Another angle: rehearse with a timer."}))
-    own = created(client.post(f"{API}/questions/{q['id']}/answers", headers=people["ada"],
-                              json={"body": "What I found myself in the end: practise."}))
+    other = created(
+        client.post(
+            f"{API}/questions/{q['id']}/answers",
+            headers=dan,
+            json={"body": "Another angle: rehearse with a timer."},
+        )
+    )
+    own = created(
+        client.post(
+            f"{API}/questions/{q['id']}/answers",
+            headers=people["ada"],
+            json={"body": "What I found myself in the end: practise."},
+        )
+    )
     for aid in (a["id"], other["id"], own["id"]):
         ok(client.post(f"{API}/answers/{aid}/helpful", headers=people["ada"]))
     assert reputation("bob") == 25 and reputation("dan") == 15 and reputation("ada") == 0
@@ -105,9 +122,18 @@ def test_helped_me_gives_15_once_and_can_be_taken_back(client, caller, thread):
 
 
 BAD_VOTES = [
-    {"value": 0}, {"value": 2}, {"value": -2}, {"value": "1"}, {"value": True},
-    {"value": 1.0}, {"value": None}, {}, {"value": 1, "extra": 1}, {"value": [1]},
-    {"value": 10**30}, {"value": "up"},
+    {"value": 0},
+    {"value": 2},
+    {"value": -2},
+    {"value": "1"},
+    {"value": True},
+    {"value": 1.0},
+    {"value": None},
+    {},
+    {"value": 1, "extra": 1},
+    {"value": [1]},
+    {"value": 10**30},
+    {"value": "up"},
 ]
 
 
@@ -115,16 +141,21 @@ def test_bad_votes_are_422_and_write_nothing(client, thread):
     people, q, a = thread
     before = snapshot()
     for body, path in itertools.product(
-            BAD_VOTES, (f"/questions/{q['id']}/votes", f"/answers/{a['id']}/votes")):
-        error = assert_error(client.post(API + path, headers=people["cyd"], json=body), 422,
-                             "validation_failed")
+        BAD_VOTES, (f"/questions/{q['id']}/votes", f"/answers/{a['id']}/votes")
+    ):
+        error = assert_error(
+            client.post(API + path, headers=people["cyd"], json=body), 422, "validation_failed"
+        )
         assert set(error["fields"]) <= {"value", "extra"}
     assert snapshot() == before and reputation("bob") == 0 and reputation("ada") == 0
 
 
 def test_votes_without_a_body_are_422(client, thread):
     people, q, _ = thread
-    error = assert_error(client.post(f"{API}/questions/{q['id']}/votes", headers=people["cyd"]),
-                         422, "validation_failed")
+    error = assert_error(
+        client.post(f"{API}/questions/{q['id']}/votes", headers=people["cyd"]),
+        422,
+        "validation_failed",
+    )
     assert "value" in error["fields"]
     assert count(Vote) == 0

@@ -45,9 +45,12 @@ def pytest_collection_modifyitems(config, items):
         return
     for item in items:
         if E2E_DIR in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.skip(
-                reason=f"{CHROMIUM} is missing: install Debian's chromium "
-                       "(apt-get install chromium) to run the browser tests"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"{CHROMIUM} is missing: install Debian's chromium "
+                    "(apt-get install chromium) to run the browser tests"
+                )
+            )
 
 
 def _free_port() -> int:
@@ -71,8 +74,14 @@ class Server:
         except OSError:
             return "(no log)"
 
-    def api(self, method: str, path: str, body: dict | None = None, token: str | None = None,
-            basic: tuple[str, str] | None = None) -> dict:
+    def api(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        token: str | None = None,
+        basic: tuple[str, str] | None = None,
+    ) -> dict:
         """Call the JSON API; raise with the server's answer on anything but 2xx."""
         headers = {"Accept": "application/json"}
         data = None
@@ -82,24 +91,32 @@ class Server:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if basic:
-            headers["Authorization"] = "Basic " + base64.b64encode(
-                ":".join(basic).encode()).decode()
-        request = urllib.request.Request(self.url + path, data=data, headers=headers,  # noqa: S310
-                                         method=method)
+            headers["Authorization"] = (
+                "Basic " + base64.b64encode(":".join(basic).encode()).decode()
+            )
+        request = urllib.request.Request(  # noqa: S310
+            self.url + path,
+            data=data,
+            headers=headers,
+            method=method,
+        )
         try:
             with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
                 raw = response.read()
         except urllib.error.HTTPError as error:
-            raise AssertionError(f"{method} {path} → {error.code}: {error.read()[:500]!r}") \
-                from None
+            raise AssertionError(
+                f"{method} {path} → {error.code}: {error.read()[:500]!r}"
+            ) from None
         return json.loads(raw) if raw else {}
 
     def new_user(self, prefix: str) -> tuple[str, str]:
         """Create an account through the API; return (username, token)."""
         username = unique(prefix)
-        self.api("POST", "/api/v1/users", {"username": username,
-                                           "email": f"{username}@example.org",
-                                           "password": PASSWORD})
+        self.api(
+            "POST",
+            "/api/v1/users",
+            {"username": username, "email": f"{username}@example.org", "password": PASSWORD},
+        )
         token = self.api("POST", "/api/v1/tokens", basic=(username, PASSWORD))["token"]
         return username, token
 
@@ -111,39 +128,61 @@ def _serve(work: Path, demo: bool):
     `make run` shows it (real threads, demo accounts and their goals, through the services).
     """
     port = _free_port()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("PYTEST", "FLASK_RUN"))}
-    env.update({
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DATABASE_URL": f"sqlite:///{work / 'journster.db'}",
-        "SEARCH_INDEX_DIR": str(work / "index"),
-        "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
-        "DEMO_DATA": "0",
-        "WEB_CONCURRENCY": "2",
-        "RATELIMIT_ENABLED": "0",
-        "ADMIN_EMAILS": "",
-        "SMTP_URL": "",
-        "BASE_URL": f"http://127.0.0.1:{port}",
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST", "FLASK_RUN"))
+    }
+    env.update(
+        {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "DATABASE_URL": f"sqlite:///{work / 'journster.db'}",
+            "SEARCH_INDEX_DIR": str(work / "index"),
+            "SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+            "DEMO_DATA": "0",
+            "WEB_CONCURRENCY": "2",
+            "RATELIMIT_ENABLED": "0",
+            "ADMIN_EMAILS": "",
+            "SMTP_URL": "",
+            "BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     log = work / "serve.log"
     flask = ROOT / ".venv" / "bin" / "flask"
     with log.open("wb") as out:
         # After the demo, the index and every similar list, as the search worker leaves them
         # a few seconds after `make run` starts (a newcomer's screenshots show them).
-        steps = (["db", "upgrade"], ["demo", "load"], ["search", "reindex"],
-                 ["search", "lists", "--all"])
+        steps = (
+            ["db", "upgrade"],
+            ["demo", "load"],
+            ["search", "reindex"],
+            ["search", "lists", "--all"],
+        )
         for step in steps if demo else ():
-            done = subprocess.run([str(flask), *step], env={**env, "FLASK_APP": "wsgi.py"},
-                                  cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, timeout=300, check=False)
+            done = subprocess.run(
+                [str(flask), *step],
+                env={**env, "FLASK_APP": "wsgi.py"},
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=300,
+                check=False,
+            )
             if done.returncode:
-                pytest.fail(f"flask {' '.join(step)} failed:\n"
-                            + log.read_text(errors="replace")[-3000:])
+                pytest.fail(
+                    f"flask {' '.join(step)} failed:\n" + log.read_text(errors="replace")[-3000:]
+                )
     with log.open("ab") as out:
-        process = subprocess.Popen(["make", "--no-print-directory", "-C", str(ROOT), "serve"],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "-C", str(ROOT), "serve"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     srv = Server(url=f"http://127.0.0.1:{port}", log=log)
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -157,8 +196,9 @@ def _serve(work: Path, demo: bool):
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"make serve did not answer within {START_TIMEOUT:.0f} s:\n"
-                            f"{srv.log_tail()}")
+                pytest.fail(
+                    f"make serve did not answer within {START_TIMEOUT:.0f} s:\n{srv.log_tail()}"
+                )
             time.sleep(0.25)
         yield srv
     finally:
@@ -214,11 +254,17 @@ def seeded(server: Server) -> dict:
     ]
     ids = []
     for title in titles:
-        q = server.api("POST", "/api/v1/questions", {
-            "title": title,
-            "body": f"{title} I have tried a few things and would like advice from people "
-                    "who did it before.",
-            "tags": ["public-speaking" if "speaking" in title else "learning"]}, token=token)
+        q = server.api(
+            "POST",
+            "/api/v1/questions",
+            {
+                "title": title,
+                "body": f"{title} I have tried a few things and would like advice from people "
+                "who did it before.",
+                "tags": ["public-speaking" if "speaking" in title else "learning"],
+            },
+            token=token,
+        )
         ids.append(q["id"])
     # The search worker indexes within about a second: wait until the seeds are searchable.
     deadline = time.monotonic() + 30
@@ -234,8 +280,9 @@ def seeded(server: Server) -> dict:
 
 @pytest.fixture(scope="session")
 def playwright_instance():
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed (make install)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (make install)"
+    )
     with sync_api.sync_playwright() as p:
         yield p
 
@@ -243,7 +290,8 @@ def playwright_instance():
 @pytest.fixture(scope="session")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(
-        executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
+        executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+    )
     yield browser
     browser.close()
 
@@ -251,8 +299,9 @@ def browser(playwright_instance):
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE_JS.exists():
-        pytest.skip(f"{AXE_JS.relative_to(ROOT)} is missing: run `npm ci` in tests/e2e "
-                    "(make test-e2e does)")
+        pytest.skip(
+            f"{AXE_JS.relative_to(ROOT)} is missing: run `npm ci` in tests/e2e (make test-e2e does)"
+        )
     return AXE_JS.read_text()
 
 
@@ -271,11 +320,17 @@ def docs_screenshot(page, name: str, width_name: str, height: int) -> Path:
     path = DOCS_SCREENSHOTS / f"{name}-{width_name}.png"
     width = page.viewport_size["width"]
     full = page.evaluate("() => document.documentElement.scrollHeight")
-    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="hide",
-                    clip={"x": 0, "y": 0, "width": width, "height": min(height, full)})
+    page.screenshot(
+        path=str(path),
+        full_page=True,
+        animations="disabled",
+        caret="hide",
+        clip={"x": 0, "y": 0, "width": width, "height": min(height, full)},
+    )
     with Image.open(path) as image:
-        small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT,
-                                              dither=Image.Dither.NONE)
+        small = image.convert("RGB").quantize(
+            colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
     small.save(path, optimize=True)
     return path
 

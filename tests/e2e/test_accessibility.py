@@ -33,44 +33,102 @@ def world(server, seeded) -> dict:
     api = server.api
     alice, a_token = server.new_user("axa")
     bob, b_token = server.new_user("axb")
-    open_goal = api("POST", "/api/v1/goals", {
-        "title": "Speak at a meetup without reading from notes",
-        "description": "I want to give a **ten minute** talk in spring.",
-        "tags": ["public-speaking"]}, token=a_token)
-    question = api("POST", "/api/v1/questions", {
-        "title": "How do you memorise the outline of a short talk?",
-        "body": "I lose my thread after the second slide. What worked for you?",
-        "tags": ["public-speaking"], "goal_id": open_goal["id"]}, token=a_token)
-    answer = api("POST", f"/api/v1/questions/{question['id']}/answers", {
-        "body": "Tie each section to a place in a room you know well (a memory palace)."},
-        token=b_token)
+    open_goal = api(
+        "POST",
+        "/api/v1/goals",
+        {
+            "title": "Speak at a meetup without reading from notes",
+            "description": "I want to give a **ten minute** talk in spring.",
+            "tags": ["public-speaking"],
+        },
+        token=a_token,
+    )
+    question = api(
+        "POST",
+        "/api/v1/questions",
+        {
+            "title": "How do you memorise the outline of a short talk?",
+            "body": "I lose my thread after the second slide. What worked for you?",
+            "tags": ["public-speaking"],
+            "goal_id": open_goal["id"],
+        },
+        token=a_token,
+    )
+    answer = api(
+        "POST",
+        f"/api/v1/questions/{question['id']}/answers",
+        {"body": "Tie each section to a place in a room you know well (a memory palace)."},
+        token=b_token,
+    )
     api("POST", f"/api/v1/answers/{answer['id']}/helpful", {}, token=a_token)
-    api("POST", f"/api/v1/questions/{question['id']}/comments",
-        {"body": "Did you try cue cards?"}, token=b_token)
+    api(
+        "POST",
+        f"/api/v1/questions/{question['id']}/comments",
+        {"body": "Did you try cue cards?"},
+        token=b_token,
+    )
 
-    closed_goal = api("POST", "/api/v1/goals", {
-        "title": "Run my first 10k race", "description": "Couch to 10k by June.",
-        "tags": ["running"]}, token=a_token)
-    invite = api("POST", f"/api/v1/goals/{closed_goal['id']}/mentorship-requests",
-                 {"mentor": bob, "message": "Would you coach me?"}, token=a_token)
+    closed_goal = api(
+        "POST",
+        "/api/v1/goals",
+        {
+            "title": "Run my first 10k race",
+            "description": "Couch to 10k by June.",
+            "tags": ["running"],
+        },
+        token=a_token,
+    )
+    invite = api(
+        "POST",
+        f"/api/v1/goals/{closed_goal['id']}/mentorship-requests",
+        {"mentor": bob, "message": "Would you coach me?"},
+        token=a_token,
+    )
     api("POST", f"/api/v1/mentorship-requests/{invite['id']}/accept", {}, token=b_token)
-    api("POST", f"/api/v1/goals/{closed_goal['id']}/messages",
-        {"body": "Welcome! Let us start with three runs a week."}, token=b_token)
-    api("POST", f"/api/v1/goals/{closed_goal['id']}/messages",
-        {"body": "Great, I will log them in the journal."}, token=a_token)
-    api("PUT", f"/api/v1/goals/{closed_goal['id']}/agreement", {
-        "modes": ["message", "video"], "cadence": "weekly", "response_time_hours": 48,
-        "success_criteria": "Finish the race in under 70 minutes."}, token=a_token)
+    api(
+        "POST",
+        f"/api/v1/goals/{closed_goal['id']}/messages",
+        {"body": "Welcome! Let us start with three runs a week."},
+        token=b_token,
+    )
+    api(
+        "POST",
+        f"/api/v1/goals/{closed_goal['id']}/messages",
+        {"body": "Great, I will log them in the journal."},
+        token=a_token,
+    )
+    api(
+        "PUT",
+        f"/api/v1/goals/{closed_goal['id']}/agreement",
+        {
+            "modes": ["message", "video"],
+            "cadence": "weekly",
+            "response_time_hours": 48,
+            "success_criteria": "Finish the race in under 70 minutes.",
+        },
+        token=a_token,
+    )
 
-    pending_goal = api("POST", "/api/v1/goals", {
-        "title": "Learn to cook five weeknight dinners", "description": "",
-        "tags": ["cooking"]}, token=a_token)
-    pending = api("POST", f"/api/v1/goals/{pending_goal['id']}/mentorship-requests",
-                  {"mentor": bob, "message": "You answered my cooking questions well."},
-                  token=a_token)
-    return {"alice": alice, "bob": bob, "open_goal": open_goal["id"],
-            "question": question["id"], "closed_goal": closed_goal["id"],
-            "pending": pending["id"]}
+    pending_goal = api(
+        "POST",
+        "/api/v1/goals",
+        {"title": "Learn to cook five weeknight dinners", "description": "", "tags": ["cooking"]},
+        token=a_token,
+    )
+    pending = api(
+        "POST",
+        f"/api/v1/goals/{pending_goal['id']}/mentorship-requests",
+        {"mentor": bob, "message": "You answered my cooking questions well."},
+        token=a_token,
+    )
+    return {
+        "alice": alice,
+        "bob": bob,
+        "open_goal": open_goal["id"],
+        "question": question["id"],
+        "closed_goal": closed_goal["id"],
+        "pending": pending["id"],
+    }
 
 
 # (name, who is signed in, path): the path is formatted with the world's ids and names.
@@ -108,8 +166,9 @@ def contexts(browser, server):
     def get(who_name: str | None, username: str | None, width_name: str):
         key = (who_name, width_name)
         if key not in made:
-            ctx = browser.new_context(viewport=VIEWPORTS[width_name], base_url=server.url,
-                                      bypass_csp=True)
+            ctx = browser.new_context(
+                viewport=VIEWPORTS[width_name], base_url=server.url, bypass_csp=True
+            )
             if username:
                 sign_in(ctx.new_page(), server.url, username)
             made[key] = ctx
@@ -123,21 +182,26 @@ def contexts(browser, server):
 def run_axe(page) -> dict[str, list[dict]]:
     """axe.run with the WCAG 2.0/2.1 A/AA rules: {"violations": [...], "incomplete": [...]}."""
     page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate("""async (tags) => {
+    return page.evaluate(
+        """async (tags) => {
         const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
         const shape = (list) => list.map(v => ({
             id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
             nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200),
                                       summary: n.failureSummary}))}));
         return {violations: shape(result.violations), incomplete: shape(result.incomplete)};
-    }""", WCAG_TAGS)
+    }""",
+        WCAG_TAGS,
+    )
 
 
 def blocking(results: dict[str, list[dict]]) -> list[dict]:
-    found = [dict(v, kind="violation") for v in results["violations"]
-             if v["impact"] in BLOCKING]
-    found += [dict(v, kind="incomplete") for v in results["incomplete"]
-              if v["impact"] in BLOCKING and v["id"] not in REVIEW_ONLY]
+    found = [dict(v, kind="violation") for v in results["violations"] if v["impact"] in BLOCKING]
+    found += [
+        dict(v, kind="incomplete")
+        for v in results["incomplete"]
+        if v["impact"] in BLOCKING and v["id"] not in REVIEW_ONLY
+    ]
     return found
 
 
@@ -149,7 +213,8 @@ def test_no_serious_axe_violations(contexts, world, axe_source, name, who, path,
     try:
         response = page.goto(path.format(**world))
         assert response is not None and response.status == 200, (
-            f"{path} → {response and response.status}")
+            f"{path} → {response and response.status}"
+        )
         if name == "ask":
             # The similar-threads list is filled by site.js while the title is typed: check it
             # in its filled state too.
@@ -160,7 +225,8 @@ def test_no_serious_axe_violations(contexts, world, axe_source, name, who, path,
         page.close()
     assert not found, (
         f"axe: {len(found)} serious/critical violation(s) on {name} ({path}) at "
-        f"{width_name}:\n" + json.dumps(found, indent=2, ensure_ascii=False))
+        f"{width_name}:\n" + json.dumps(found, indent=2, ensure_ascii=False)
+    )
 
 
 @pytest.mark.parametrize(("name", "who", "path"), PAGES, ids=[p[0] for p in PAGES])

@@ -80,7 +80,8 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
         form = a.locator("main form")
         form.get_by_label("Title").fill(goal_title)
         form.get_by_label("Description").fill(
-            "I speak at a meetup in three months and freeze in front of groups.")
+            "I speak at a meetup in three months and freeze in front of groups."
+        )
         form.get_by_label("Tags").fill("public-speaking, career")
         form.get_by_role("button", name="Post goal").click()
         expect(a.get_by_role("heading", level=1)).to_have_text(goal_title)
@@ -97,14 +98,16 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
         expect(similar).to_have_count(0)
         title.press_sequentially(question_title, delay=15)
         expect(similar.first).to_be_visible()
-        expect(a.locator("#similar-list")).to_contain_text("Public speaking nerves before a "
-                                                          "conference talk")
+        expect(a.locator("#similar-list")).to_contain_text(
+            "Public speaking nerves before a conference talk"
+        )
         expect(a.locator("#similar-status")).to_have_text(re.compile(r"\d+ similar threads? found"))
         # Filled by site.js as the title was typed: the form was never submitted.
         expect(a).to_have_url(re.compile(r"/ask\?goal=\d+$"))
         shots.take(a, "ask")
         form.get_by_label("Details").fill(
-            "My hands shake and I forget what comes next. Breathing exercises helped a bit.")
+            "My hands shake and I forget what comes next. Breathing exercises helped a bit."
+        )
         form.get_by_label("Tags").fill("public-speaking")
         form.get_by_role("button", name="Post question").click()
         expect(a.get_by_role("heading", level=1)).to_have_text(question_title)
@@ -115,8 +118,10 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
         register(b, base, bob)
         b.goto(question_url)
         expect(b.get_by_role("heading", level=1)).to_have_text(question_title)
-        answer_text = ("Rehearse out loud three times to a friend, then record yourself once; "
-                       "the second minute is always calmer than the first.")
+        answer_text = (
+            "Rehearse out loud three times to a friend, then record yourself once; "
+            "the second minute is always calmer than the first."
+        )
         form = b.locator("form", has=b.get_by_label("Your answer"))
         form.get_by_label("Your answer").fill(answer_text)
         form.get_by_role("button", name="Post answer").click()
@@ -136,7 +141,8 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
         # --- Search and profile pages, while everything is still public.
         a.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
         a.get_by_role("search").get_by_label("Search goals, questions and answers").fill(
-            "public speaking nerves")
+            "public speaking nerves"
+        )
         a.get_by_role("search").get_by_role("button", name="Search").click()
         # The search worker indexes within about a second; a busy machine may need a retry.
         question_path = question_url.removeprefix(base)
@@ -148,8 +154,7 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
             a.reload()
         expect(hit).to_have_text(question_title)
         shots.take(a, "search")
-        a.get_by_role("navigation", name="Main").get_by_role("link", name=alice,
-                                                            exact=True).click()
+        a.get_by_role("navigation", name="Main").get_by_role("link", name=alice, exact=True).click()
         expect(a.get_by_role("heading", level=1)).to_contain_text(alice)
         expect(a.locator("main")).to_contain_text(goal_title)
         shots.take(a, "profile")
@@ -184,7 +189,8 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
         b.get_by_role("navigation", name="Main").get_by_role("link", name="Mentorship").click()
         mentees = b.get_by_role("region", name="Mentorships in progress")
         expect(mentees.locator(".board-row", has_text=goal_title)).to_contain_text(
-            f"You mentor {alice}")
+            f"You mentor {alice}"
+        )
         expect(b.locator("main")).to_contain_text("No invites waiting for you.")
 
         # --- Private messages in the closed goal's private space.
@@ -193,8 +199,7 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
         messages = b.locator("#messages")
         messages.get_by_label("Message").fill("Happy to help. What date is your talk?")
         messages.get_by_role("button", name="Send").click()
-        expect(b.locator("#messages article.message")).to_contain_text(
-            "What date is your talk?")
+        expect(b.locator("#messages article.message")).to_contain_text("What date is your talk?")
 
         a.goto(goal_url)
         expect(a.locator("#mentorship")).to_contain_text("Closed mentorship")
@@ -212,11 +217,13 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
         anon = ctx_anon.new_page()
         response = anon.goto(goal_url)
         assert response is not None and response.status == 404, (
-            f"logged-out GET {goal_url} → {response and response.status}")
+            f"logged-out GET {goal_url} → {response and response.status}"
+        )
         expect(anon.locator("main")).not_to_contain_text(goal_title)
         response = anon.goto(question_url)
         assert response is not None and response.status == 404, (
-            f"logged-out GET {question_url} → {response and response.status}")
+            f"logged-out GET {question_url} → {response and response.status}"
+        )
         expect(anon.locator("main")).not_to_contain_text(question_title)
         anon.goto("/")
         expect(anon.locator("main")).not_to_contain_text(goal_title)
@@ -226,4 +233,5 @@ def test_open_to_closed_mentorship_journey(browser, server, seeded, width_name):
 
     assert not shots.overflows, (
         "pages scroll sideways at 360 px (document.scrollingElement.scrollWidth > innerWidth):\n"
-        + "\n".join(f"{name}: {info}" for name, info in shots.overflows.items()))
+        + "\n".join(f"{name}: {info}" for name, info in shots.overflows.items())
+    )

@@ -43,15 +43,21 @@ def story(demo_server, axe_source) -> dict:
     """The demo accounts in every mentorship state (through the API, so every rule holds)."""
     server = demo_server
     api = server.api
-    tokens = {name: api("POST", "/api/v1/tokens", basic=(name, DEMO_PASSWORD))["token"]
-              for name in ("ada", "grace", "linus")}
+    tokens = {
+        name: api("POST", "/api/v1/tokens", basic=(name, DEMO_PASSWORD))["token"]
+        for name in ("ada", "grace", "linus")
+    }
 
     def as_(name, method, path, body=None):
         return api(method, path, body, token=tokens[name])
 
     def goal(owner, title, description, tags, milestones, journal=()):
-        made = as_(owner, "POST", "/api/v1/goals",
-                   {"title": title, "description": description, "tags": tags})
+        made = as_(
+            owner,
+            "POST",
+            "/api/v1/goals",
+            {"title": title, "description": description, "tags": tags},
+        )
         for text, done in milestones:
             m = as_(owner, "POST", f"/api/v1/goals/{made['id']}/milestones", {"title": text})
             if done:
@@ -61,76 +67,171 @@ def story(demo_server, axe_source) -> dict:
         return made["id"]
 
     def mentor(owner, goal_id, who, message):
-        invite = as_(owner, "POST", f"/api/v1/goals/{goal_id}/mentorship-requests",
-                     {"mentor": who, "message": message})
+        invite = as_(
+            owner,
+            "POST",
+            f"/api/v1/goals/{goal_id}/mentorship-requests",
+            {"mentor": who, "message": message},
+        )
         return as_(who, "POST", f"/api/v1/mentorship-requests/{invite['id']}/accept")
 
     # Closed: Linus is mentored by Grace, who helped him in public first.
-    closed = goal("linus", "Land my first job as a junior developer",
-                  "Six months to a **first offer**: CV, portfolio, interviews.",
-                  ["career", "interviews"],
-                  [("Rewrite the CV around projects", True), ("Send ten applications", True),
-                   ("First technical interview", False), ("Signed offer", False)],
-                  ["Rewrote my CV with a *projects first* layout; two friends proofread it.",
-                   "Sent ten applications this week, each with a short personal note."])
-    question = as_("linus", "POST", "/api/v1/questions", {
-        "title": "How do I explain a gap year in a junior developer interview?",
-        "body": "I took a year off to care for family. How do I talk about it honestly "
-                "without it taking over the interview?",
-        "tags": ["career", "interviews"], "goal_id": closed})
-    answer = as_("grace", "POST", f"/api/v1/questions/{question['id']}/answers", {
-        "body": "Say it in one sentence, then move to what you built that year. "
-                "Interviewers remember the story, not the gap."})
+    closed = goal(
+        "linus",
+        "Land my first job as a junior developer",
+        "Six months to a **first offer**: CV, portfolio, interviews.",
+        ["career", "interviews"],
+        [
+            ("Rewrite the CV around projects", True),
+            ("Send ten applications", True),
+            ("First technical interview", False),
+            ("Signed offer", False),
+        ],
+        [
+            "Rewrote my CV with a *projects first* layout; two friends proofread it.",
+            "Sent ten applications this week, each with a short personal note.",
+        ],
+    )
+    question = as_(
+        "linus",
+        "POST",
+        "/api/v1/questions",
+        {
+            "title": "How do I explain a gap year in a junior developer interview?",
+            "body": "I took a year off to care for family. How do I talk about it honestly "
+            "without it taking over the interview?",
+            "tags": ["career", "interviews"],
+            "goal_id": closed,
+        },
+    )
+    answer = as_(
+        "grace",
+        "POST",
+        f"/api/v1/questions/{question['id']}/answers",
+        {
+            "body": "Say it in one sentence, then move to what you built that year. "
+            "Interviewers remember the story, not the gap."
+        },
+    )
     as_("linus", "POST", f"/api/v1/answers/{answer['id']}/helpful")
-    mentor("linus", closed, "grace", "Your answer about the gap year helped a lot. "
-                                     "Would you mentor me until I land a job?")
-    as_("linus", "PUT", f"/api/v1/goals/{closed}/agreement", {
-        "modes": ["message", "video"], "cadence": "Every other Tuesday, 30 minutes",
-        "response_time_hours": 48, "success_criteria": "A signed offer by **June**."})
-    as_("grace", "POST", f"/api/v1/goals/{closed}/messages",
-        {"body": "Welcome! Send me your CV and the three job ads you like most."})
-    as_("linus", "POST", f"/api/v1/goals/{closed}/messages",
-        {"body": "Done: the CV and the ads are in our shared folder. Thank you!"})
-    as_("grace", "POST", f"/api/v1/goals/{closed}/checkins", {
-        "scheduled_at": _iso(timedelta(days=-4)), "agenda": "Kick-off: goals and CV.",
-        "notes": "CV: lead with the two projects. Apply to smaller companies first."})
-    as_("grace", "POST", f"/api/v1/goals/{closed}/checkins", {
-        "scheduled_at": _iso(timedelta(days=3)),
-        "agenda": "Mock interview: *tell me about yourself*."})
+    mentor(
+        "linus",
+        closed,
+        "grace",
+        "Your answer about the gap year helped a lot. Would you mentor me until I land a job?",
+    )
+    as_(
+        "linus",
+        "PUT",
+        f"/api/v1/goals/{closed}/agreement",
+        {
+            "modes": ["message", "video"],
+            "cadence": "Every other Tuesday, 30 minutes",
+            "response_time_hours": 48,
+            "success_criteria": "A signed offer by **June**.",
+        },
+    )
+    as_(
+        "grace",
+        "POST",
+        f"/api/v1/goals/{closed}/messages",
+        {"body": "Welcome! Send me your CV and the three job ads you like most."},
+    )
+    as_(
+        "linus",
+        "POST",
+        f"/api/v1/goals/{closed}/messages",
+        {"body": "Done: the CV and the ads are in our shared folder. Thank you!"},
+    )
+    as_(
+        "grace",
+        "POST",
+        f"/api/v1/goals/{closed}/checkins",
+        {
+            "scheduled_at": _iso(timedelta(days=-4)),
+            "agenda": "Kick-off: goals and CV.",
+            "notes": "CV: lead with the two projects. Apply to smaller companies first.",
+        },
+    )
+    as_(
+        "grace",
+        "POST",
+        f"/api/v1/goals/{closed}/checkins",
+        {
+            "scheduled_at": _iso(timedelta(days=3)),
+            "agenda": "Mock interview: *tell me about yourself*.",
+        },
+    )
 
     # Paused: Ada and Grace.
-    paused = goal("ada", "Become a staff engineer within two years",
-                  "Grow from senior to staff: scope, writing, sponsorship.",
-                  ["career", "leadership"], [("Write a promotion packet draft", False)])
+    paused = goal(
+        "ada",
+        "Become a staff engineer within two years",
+        "Grow from senior to staff: scope, writing, sponsorship.",
+        ["career", "leadership"],
+        [("Write a promotion packet draft", False)],
+    )
     mentor("ada", paused, "grace", "Would you help me plan the path to staff?")
-    as_("ada", "POST", f"/api/v1/goals/{paused}/messages",
-        {"body": "Could we pause until my conference talk is done?"})
+    as_(
+        "ada",
+        "POST",
+        f"/api/v1/goals/{paused}/messages",
+        {"body": "Could we pause until my conference talk is done?"},
+    )
     as_("ada", "POST", f"/api/v1/goals/{paused}/pause")
 
     # Achieved, with a public "what I learned".
-    achieved = goal("linus", "Learn enough SQL to build my own reports",
-                    "Stop asking colleagues for every query.", ["sql", "databases"],
-                    [("SELECT and WHERE", True), ("JOINs", True), ("Window functions", True)],
-                    ["Wrote my first report with a JOIN across three tables."])
+    achieved = goal(
+        "linus",
+        "Learn enough SQL to build my own reports",
+        "Stop asking colleagues for every query.",
+        ["sql", "databases"],
+        [("SELECT and WHERE", True), ("JOINs", True), ("Window functions", True)],
+        ["Wrote my first report with a JOIN across three tables."],
+    )
     mentor("linus", achieved, "ada", "You explained window functions so well: a month?")
-    as_("ada", "POST", f"/api/v1/goals/{achieved}/messages",
-        {"body": "One report a week, written together. Deal?"})
-    as_("linus", "POST", f"/api/v1/goals/{achieved}/complete", {
-        "summary": "Window functions changed how I think about reports. **Ask for the "
-                   "shape of the output first**, then write the query."})
+    as_(
+        "ada",
+        "POST",
+        f"/api/v1/goals/{achieved}/messages",
+        {"body": "One report a week, written together. Deal?"},
+    )
+    as_(
+        "linus",
+        "POST",
+        f"/api/v1/goals/{achieved}/complete",
+        {
+            "summary": "Window functions changed how I think about reports. **Ask for the "
+            "shape of the output first**, then write the query."
+        },
+    )
 
     # Pending: Ada invites Grace on a fresh public goal.
-    pending_goal = goal("ada", "Run a half marathon in under two hours",
-                        "Training for the autumn race, four runs a week.", ["running"],
-                        [("Run 10 km without stopping", True), ("Run 15 km", False)])
-    as_("ada", "POST", f"/api/v1/goals/{pending_goal}/mentorship-requests",
-        {"mentor": "grace", "message": "You mentioned you coach runners. Would you help?"})
+    pending_goal = goal(
+        "ada",
+        "Run a half marathon in under two hours",
+        "Training for the autumn race, four runs a week.",
+        ["running"],
+        [("Run 10 km without stopping", True), ("Run 15 km", False)],
+    )
+    as_(
+        "ada",
+        "POST",
+        f"/api/v1/goals/{pending_goal}/mentorship-requests",
+        {"mentor": "grace", "message": "You mentioned you coach runners. Would you help?"},
+    )
 
     demo_question = server.api("GET", "/api/v1/questions?per_page=50&sort=newest")["items"]
-    helped = [q for q in demo_question
-              if q["title"].startswith("How do I find a beginner-friendly issue")]
-    return {"closed": closed, "paused": paused, "achieved": achieved,
-            "pending_goal": pending_goal, "thread": helped[0]["id"] if helped else None}
+    helped = [
+        q for q in demo_question if q["title"].startswith("How do I find a beginner-friendly issue")
+    ]
+    return {
+        "closed": closed,
+        "paused": paused,
+        "achieved": achieved,
+        "pending_goal": pending_goal,
+        "thread": helped[0]["id"] if helped else None,
+    }
 
 
 def check_page(page, name: str, width_name: str, problems: dict) -> None:
@@ -196,7 +297,8 @@ def test_newcomer_walk(browser, demo_server, story, width_name):
         docs_screenshot(visitor, "goal", tag, shot_height)
         visitor.goto(f"/goals/{story['achieved']}")
         expect(visitor.get_by_role("region", name="What I learned")).to_contain_text(
-            "shape of the output first")
+            "shape of the output first"
+        )
         check_page(visitor, "achieved", width_name, problems)
 
         # --- A mentor's profile: where she helped, availability, the reputation chart.
@@ -204,7 +306,8 @@ def test_newcomer_walk(browser, demo_server, story, width_name):
         bars = visitor.get_by_role("region", name="Where Grace helped")
         expect(bars.locator(".helped-bars li").first).to_be_visible()
         expect(visitor.get_by_role("region", name="Mentoring and availability")).to_contain_text(
-            "Usually replies within")
+            "Usually replies within"
+        )
         expect(visitor.get_by_role("img", name="Reputation earned per week")).to_be_visible()
         check_page(visitor, "profile", width_name, problems)
         docs_screenshot(visitor, "profile", tag, shot_height)
@@ -217,8 +320,7 @@ def test_newcomer_walk(browser, demo_server, story, width_name):
         # --- Linus signs in: the dashboard, then the private space.
         linus = linus_ctx.new_page()
         sign_in(linus, server.url, "linus", DEMO_PASSWORD)
-        linus.get_by_role("navigation", name="Main").get_by_role("link",
-                                                                 name="Mentorship").click()
+        linus.get_by_role("navigation", name="Main").get_by_role("link", name="Mentorship").click()
         live = linus.get_by_role("region", name="Mentorships in progress")
         row = live.locator(".board-row", has_text="Land my first job as a junior developer")
         expect(row).to_contain_text("Grace")
@@ -243,8 +345,11 @@ def test_newcomer_walk(browser, demo_server, story, width_name):
 
         # --- Dark mode (prefers-color-scheme) keeps the contrast too.
         if width_name == "desktop":
-            for page, path in ((visitor, f"/questions/{story['thread']}"),
-                               (linus, f"/goals/{story['closed']}"), (linus, "/mentorship")):
+            for page, path in (
+                (visitor, f"/questions/{story['thread']}"),
+                (linus, f"/goals/{story['closed']}"),
+                (linus, "/mentorship"),
+            ):
                 page.emulate_media(color_scheme="dark")
                 page.goto(path)
                 check_page(page, f"dark {path}", width_name, problems)

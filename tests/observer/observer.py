@@ -134,19 +134,20 @@ class Observer:
             shot[f"PUT follow {tag}"] = self._probe("PUT", f"{API}/follows/tag/{tag}")
             shot[f"DELETE follow {tag}"] = self._probe("DELETE", f"{API}/follows/tag/{tag}")
         for qid in s.probe_questions:
-            shot[f"vote q{qid}"] = self._probe("POST", f"{API}/questions/{qid}/votes",
-                                               {"value": 1})
-            shot[f"flag q{qid}"] = self._probe("POST", f"{API}/flags", {
-                "type": "question", "id": qid, "reason": "spam"})
+            shot[f"vote q{qid}"] = self._probe("POST", f"{API}/questions/{qid}/votes", {"value": 1})
+            shot[f"flag q{qid}"] = self._probe(
+                "POST", f"{API}/flags", {"type": "question", "id": qid, "reason": "spam"}
+            )
         for aid in s.probe_answers:
-            shot[f"vote a{aid}"] = self._probe("POST", f"{API}/answers/{aid}/votes",
-                                               {"value": 1})
-            shot[f"flag a{aid}"] = self._probe("POST", f"{API}/flags", {
-                "type": "answer", "id": aid, "reason": "spam"})
+            shot[f"vote a{aid}"] = self._probe("POST", f"{API}/answers/{aid}/votes", {"value": 1})
+            shot[f"flag a{aid}"] = self._probe(
+                "POST", f"{API}/flags", {"type": "answer", "id": aid, "reason": "spam"}
+            )
             shot[f"helpful a{aid}"] = self._probe("POST", f"{API}/answers/{aid}/helpful")
         for mid in s.probe_milestones:
-            shot[f"milestone {mid}"] = self._probe("PATCH", f"{API}/milestones/{mid}",
-                                                   {"done": True})
+            shot[f"milestone {mid}"] = self._probe(
+                "PATCH", f"{API}/milestones/{mid}", {"done": True}
+            )
 
 
 def differences(before: dict, after: dict) -> list[str]:
@@ -157,21 +158,27 @@ def differences(before: dict, after: dict) -> list[str]:
         if old == new:
             continue
         old_text, new_text = str(old), str(new)
-        at = next((i for i, (a, b) in enumerate(zip(old_text, new_text, strict=False)) if a != b),
-                  min(len(old_text), len(new_text)))
-        changed.append(f"{key}: …{old_text[max(at - 80, 0):at + 80]!r}\n    → "
-                       f"…{new_text[max(at - 80, 0):at + 80]!r}")
+        at = next(
+            (i for i, (a, b) in enumerate(zip(old_text, new_text, strict=False)) if a != b),
+            min(len(old_text), len(new_text)),
+        )
+        changed.append(
+            f"{key}: …{old_text[max(at - 80, 0) : at + 80]!r}\n    → "
+            f"…{new_text[max(at - 80, 0) : at + 80]!r}"
+        )
     return changed
 
 
-def assert_unchanged(observers: list[Observer], before: list[dict], s: Surfaces,
-                     what: str, mask=None) -> None:
+def assert_unchanged(
+    observers: list[Observer], before: list[dict], s: Surfaces, what: str, mask=None
+) -> None:
     """Snapshot again and fail with every surface that moved (``mask`` blanks, in both
     snapshots, what the scenario changes in public on purpose)."""
     mask = mask or (lambda shot: shot)
     problems = []
     for observer, old in zip(observers, before, strict=True):
         who = observer.username or "anonymous reader"
-        problems += [f"[{who}] {line}"
-                     for line in differences(mask(old), mask(observer.snapshot(s)))]
+        problems += [
+            f"[{who}] {line}" for line in differences(mask(old), mask(observer.snapshot(s)))
+        ]
     assert not problems, f"{what} is visible from outside:\n" + "\n".join(problems)

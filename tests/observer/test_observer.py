@@ -55,25 +55,33 @@ def people(app, make_user):
 
 def test_a_closed_goal_leaves_no_trace_outside(app, people):
     olivia, m1, m2, pat = (people[n] for n in ("olivia", "mentor_one", "mentor_two", "pat"))
-    goal = build_goal(olivia, "Play the Elgar cello concerto", tags=("cello",),
-                      target_date="2027-06-01")
+    goal = build_goal(
+        olivia, "Play the Elgar cello concerto", tags=("cello",), target_date="2027-06-01"
+    )
     goals.add_milestone(olivia, goal, {"title": "Learn the first movement"})
     goals.add_milestone(olivia, goal, {"title": "Play it for a teacher"})
     q0 = build_question(m1, "How do I keep a steady bow on long notes?", tags=("cello",))
     a0 = build_answer(pat, q0, ANSWER)
-    q1 = build_question(olivia, "Which edition of the Elgar concerto should I buy?",
-                        tags=("cello",), goal=goal)
+    q1 = build_question(
+        olivia, "Which edition of the Elgar concerto should I buy?", tags=("cello",), goal=goal
+    )
     a1 = build_answer(pat, q1, ANSWER + " Pat's edition advice.")
     a2 = build_answer(m1, q1, ANSWER + " Mentor one's advice.")
     votes.cast_vote(olivia, a1, 1)
     votes.cast_vote(m2, a0, 1)
     helpful.mark_helpful(m1, a0)
 
-    s = Surfaces(usernames=["olivia", "mentor_one", "mentor_two", "pat"],
-                 questions=[q0.id, q1.id], answers=[a0.id, a1.id, a2.id], goals=[goal.id],
-                 tags=["cello"], private_tags=[PRIVATE_TAG],
-                 probe_questions=_next_ids(Question, 2), probe_answers=_next_ids(Answer, 3),
-                 probe_milestones=_next_ids(Milestone, 1))
+    s = Surfaces(
+        usernames=["olivia", "mentor_one", "mentor_two", "pat"],
+        questions=[q0.id, q1.id],
+        answers=[a0.id, a1.id, a2.id],
+        goals=[goal.id],
+        tags=["cello"],
+        private_tags=[PRIVATE_TAG],
+        probe_questions=_next_ids(Question, 2),
+        probe_answers=_next_ids(Answer, 3),
+        probe_milestones=_next_ids(Milestone, 1),
+    )
     observers = [Observer(app), Observer(app, "pat")]
     before_closing = _snap(observers, s)
 
@@ -82,9 +90,15 @@ def test_a_closed_goal_leaves_no_trace_outside(app, people):
     closed = _snap(observers, s)
 
     # Inside the closed goal, with mentor one.
-    q2 = questions.ask_question(olivia, {"title": "Is my vibrato too wide in bar 12?",
-                                         "body": "Recording attached.", "goal_id": goal.id,
-                                         "tags": [PRIVATE_TAG]})
+    q2 = questions.ask_question(
+        olivia,
+        {
+            "title": "Is my vibrato too wide in bar 12?",
+            "body": "Recording attached.",
+            "goal_id": goal.id,
+            "tags": [PRIVATE_TAG],
+        },
+    )
     a3 = build_answer(m1, q2, ANSWER + " Narrower, from the forearm.")
     votes.cast_vote(olivia, a3, 1)
     helpful.mark_helpful(olivia, a3)
@@ -114,9 +128,15 @@ def test_a_closed_goal_leaves_no_trace_outside(app, people):
     a5 = build_answer(m2, q1, ANSWER + " Mentor two's private view.")
     votes.cast_vote(olivia, a5, 1)
     helpful.mark_helpful(olivia, a5)
-    q3 = questions.ask_question(olivia, {"title": "How do I memorise the cadenza fast?",
-                                         "body": "Two weeks left.", "goal_id": goal.id,
-                                         "tags": [PRIVATE_TAG]})
+    q3 = questions.ask_question(
+        olivia,
+        {
+            "title": "How do I memorise the cadenza fast?",
+            "body": "Two weeks left.",
+            "goal_id": goal.id,
+            "tags": [PRIVATE_TAG],
+        },
+    )
     votes.cast_vote(m2, q3, 1)
     goals.edit_goal(olivia, goal, {"status": "abandoned"})
     assert_unchanged(observers, closed, s, "the release and a second mentorship")
@@ -124,8 +144,13 @@ def test_a_closed_goal_leaves_no_trace_outside(app, people):
     mentorship.reopen(olivia, goal)
     # What the public sees again is what it saw before the goal closed; the goal's own
     # updated_at moves with the reopening, which is public (and so is the closing).
-    assert_unchanged(observers, before_closing, s, "the private phases, after reopening,",
-                     mask=lambda shot: _mask_goal_time(shot, goal.id))
+    assert_unchanged(
+        observers,
+        before_closing,
+        s,
+        "the private phases, after reopening,",
+        mask=lambda shot: _mask_goal_time(shot, goal.id),
+    )
 
     # The pair keeps what they earned in there, and sees it.
     db.session.expire_all()
@@ -172,16 +197,27 @@ def test_an_anonymous_asker_stays_anonymous(app, make_user):
     make_user("sam")
     qp = build_question(ben, "How do I tune a cello with worn pegs?", tags=("cello",))
     ap = build_answer(asha, qp, ANSWER)
-    qa = questions.ask_question(asha, {"title": "Am I too old to start the cello at 50?",
-                                       "body": "Be honest.", "tags": ["late-start"],
-                                       "anonymous": True})
+    qa = questions.ask_question(
+        asha,
+        {
+            "title": "Am I too old to start the cello at 50?",
+            "body": "Be honest.",
+            "tags": ["late-start"],
+            "anonymous": True,
+        },
+    )
     aa = build_answer(asha, qa, ANSWER + " (the asker adds context)")
     blocks.block(asha, "sam")
     # Lists show the anonymous question's own score, which votes move in the open; what
     # must not move is anything about its asker: profiles, user objects, names with
     # numbers on her other threads, the mentors directory and its order.
-    s = Surfaces(usernames=["asha", "ben", "cyd"], questions=[qp.id], answers=[ap.id],
-                 tags=["cello"], question_lists=False)
+    s = Surfaces(
+        usernames=["asha", "ben", "cyd"],
+        questions=[qp.id],
+        answers=[ap.id],
+        tags=["cello"],
+        question_lists=False,
+    )
     observers = [Observer(app), Observer(app, "sam")]
     before = _snap(observers, s)
 
@@ -193,11 +229,17 @@ def test_an_anonymous_asker_stays_anonymous(app, make_user):
 
     # Blocked by the asker, sam answers and comments like anyone: a refusal would name her.
     sam = observers[1]
-    response = sam.client.post(f"/api/v1/questions/{qa.id}/answers", headers=sam.headers,
-                               json={"body": ANSWER + " From sam."})
+    response = sam.client.post(
+        f"/api/v1/questions/{qa.id}/answers",
+        headers=sam.headers,
+        json={"body": ANSWER + " From sam."},
+    )
     assert response.status_code == 201, response.get_json()
-    response = sam.client.post(f"/api/v1/answers/{aa.id}/comments", headers=sam.headers,
-                               json={"body": "Thanks for the context."})
+    response = sam.client.post(
+        f"/api/v1/answers/{aa.id}/comments",
+        headers=sam.headers,
+        json={"body": "Thanks for the context."},
+    )
     assert response.status_code == 201, response.get_json()
     db.session.expire_all()
     assert asha.reputation == 0 and asha.private_reputation == 2 + 2 + 10 + 10

@@ -18,28 +18,101 @@ from tests.search.test_query import HOSTILE, random_text
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def doc(kind, n, title, body="", tags=(), author="alice", age_days=0, score=0, answers=0,
-        question_id=None, goal_id=None):
+def doc(
+    kind,
+    n,
+    title,
+    body="",
+    tags=(),
+    author="alice",
+    age_days=0,
+    score=0,
+    answers=0,
+    question_id=None,
+    goal_id=None,
+):
     """A document created age_days before T0 + 100 days."""
     return SearchDocument.make(
-        kind, n, title=title, body=body, tags=list(tags), author=author,
-        created_at=T0 + timedelta(days=100 - age_days), score=score, answer_count=answers,
-        question_id=question_id, goal_id=goal_id)
+        kind,
+        n,
+        title=title,
+        body=body,
+        tags=list(tags),
+        author=author,
+        created_at=T0 + timedelta(days=100 - age_days),
+        score=score,
+        answer_count=answers,
+        question_id=question_id,
+        goal_id=goal_id,
+    )
 
 
 CORPUS = [
-    doc("question", 1, "How do I run python tests in parallel", "pytest is slow for me",
-        tags=["python", "testing"], author="alice", age_days=5, score=7, answers=2),
-    doc("question", 2, "Deploying a flask app behind nginx", "gunicorn and python setup",
-        tags=["python", "flask"], author="bob", age_days=3, score=2, answers=0),
-    doc("answer", 3, "How do I run python tests in parallel", "use pytest-xdist for speed",
-        author="carol", age_days=4, score=12, question_id=1),
-    doc("goal", 4, "Become a confident python developer", "python every day, tests too",
-        tags=["python", "career"], author="alice", age_days=1, score=0, goal_id=4),
-    doc("question", 5, "Learning rust ownership rules", "borrow checker confuses me",
-        tags=["rust"], author="", age_days=2, score=1, answers=0),  # anonymous
-    doc("question", 6, "Secret sauce for sourdough", "python is not a snake here",
-        tags=["cooking"], author="dave", age_days=0, score=-1, answers=1),
+    doc(
+        "question",
+        1,
+        "How do I run python tests in parallel",
+        "pytest is slow for me",
+        tags=["python", "testing"],
+        author="alice",
+        age_days=5,
+        score=7,
+        answers=2,
+    ),
+    doc(
+        "question",
+        2,
+        "Deploying a flask app behind nginx",
+        "gunicorn and python setup",
+        tags=["python", "flask"],
+        author="bob",
+        age_days=3,
+        score=2,
+        answers=0,
+    ),
+    doc(
+        "answer",
+        3,
+        "How do I run python tests in parallel",
+        "use pytest-xdist for speed",
+        author="carol",
+        age_days=4,
+        score=12,
+        question_id=1,
+    ),
+    doc(
+        "goal",
+        4,
+        "Become a confident python developer",
+        "python every day, tests too",
+        tags=["python", "career"],
+        author="alice",
+        age_days=1,
+        score=0,
+        goal_id=4,
+    ),
+    doc(
+        "question",
+        5,
+        "Learning rust ownership rules",
+        "borrow checker confuses me",
+        tags=["rust"],
+        author="",
+        age_days=2,
+        score=1,
+        answers=0,
+    ),  # anonymous
+    doc(
+        "question",
+        6,
+        "Secret sauce for sourdough",
+        "python is not a snake here",
+        tags=["cooking"],
+        author="dave",
+        age_days=0,
+        score=-1,
+        answers=1,
+    ),
 ]
 
 
@@ -66,6 +139,7 @@ def test_it_is_a_search_backend(search_backend):
 
 # -- hostile input ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("text", [*HOSTILE, random_text(10_000), random_text(400, seed=3)])
 @pytest.mark.parametrize("sort", ["relevance", "newest", "votes"])
 def test_hostile_queries_never_raise(search_backend, text, sort):
@@ -85,9 +159,10 @@ def test_hostile_text_is_highlighted_escaped(search_backend, text):
 
 def test_hostile_documents_are_stored_and_found(make):
     backend = make()
-    nasty = "'; DROP TABLE search_documents; -- \\ \x00 & | ! <-> :* \"quoted\" <b>x</b>"
-    backend.index_documents([doc("question", 1, f"Walrus {nasty}", nasty, tags=["c++"],
-                                 author="o'brien")])
+    nasty = '\'; DROP TABLE search_documents; -- \\ \x00 & | ! <-> :* "quoted" <b>x</b>'
+    backend.index_documents(
+        [doc("question", 1, f"Walrus {nasty}", nasty, tags=["c++"], author="o'brien")]
+    )
     assert ids(find(backend, "walrus")) == ["question:1"]
     assert ids(find(backend, "walrus [c++]")) == ["question:1"]
     assert find(backend, "walrus user:nobody").total == 0
@@ -112,6 +187,7 @@ def test_query_language_operators_are_plain_words(search_backend):
 
 # -- filters ----------------------------------------------------------------------------
 
+
 def test_is_filter_never_returns_other_types(search_backend):
     for kind in ("question", "answer", "goal"):
         hits = find(search_backend, f"is:{kind} python tests").hits
@@ -135,7 +211,9 @@ def test_user_filter(search_backend):
     assert set(ids(find(search_backend, "user:alice"))) == {"question:1", "goal:4"}
     assert ids(find(search_backend, "user:ALICE is:goal")) == ["goal:4"]
     assert set(ids(find(search_backend, "python user:bob user:carol"))) == {
-        "question:2", "answer:3"}
+        "question:2",
+        "answer:3",
+    }
 
 
 def test_anonymous_posts_are_never_found_by_author(search_backend):
@@ -154,8 +232,13 @@ def test_unanswered_and_minimum_answers(search_backend):
 
 
 def test_a_filter_matching_nothing_finds_nothing(search_backend):
-    for text in ("python [nosuchtag]", "python user:nobody", "answers:0 is:goal",
-                 "python is:answer user:alice", "the [nosuchtag]"):
+    for text in (
+        "python [nosuchtag]",
+        "python user:nobody",
+        "answers:0 is:goal",
+        "python is:answer user:alice",
+        "the [nosuchtag]",
+    ):
         assert find(search_backend, text).total == 0, text
     assert search_backend.similar("python tests", types=("answer",)) != []
     search_backend.remove_documents(["answer:3"])
@@ -181,19 +264,26 @@ def test_stop_words_alone_find_nothing(search_backend):
 
 # -- relevance, stemming, phrases -------------------------------------------------------
 
+
 def test_title_match_beats_body_match(make):
     backend = make()
-    backend.index_documents([
-        doc("question", 1, "Notes on gardening", "I wonder about kubernetes at work"),
-        doc("question", 2, "Kubernetes at work", "Notes on gardening and plants"),
-    ])
+    backend.index_documents(
+        [
+            doc("question", 1, "Notes on gardening", "I wonder about kubernetes at work"),
+            doc("question", 2, "Kubernetes at work", "Notes on gardening and plants"),
+        ]
+    )
     assert ids(find(backend, "kubernetes")) == ["question:2", "question:1"]
 
 
 def test_stemming_matches_word_forms(make):
     backend = make()
-    backend.index_documents([doc("question", 1, "Where should I run daily", "morning plans"),
-                             doc("question", 2, "Hopping between jobs", "worries")])
+    backend.index_documents(
+        [
+            doc("question", 1, "Where should I run daily", "morning plans"),
+            doc("question", 2, "Hopping between jobs", "worries"),
+        ]
+    )
     assert ids(find(backend, "running")) == ["question:1"]
     assert ids(find(backend, "runs")) == ["question:1"]
     assert ids(find(backend, "hopped")) == ["question:2"]
@@ -210,16 +300,22 @@ def test_a_word_also_matches_its_tag(search_backend):
 
 def test_phrases_respect_word_order(make):
     backend = make()
-    backend.index_documents([doc("question", 1, "Python tests everywhere", "x"),
-                             doc("question", 2, "Tests for python", "y")])
+    backend.index_documents(
+        [
+            doc("question", 1, "Python tests everywhere", "x"),
+            doc("question", 2, "Tests for python", "y"),
+        ]
+    )
     assert ids(find(backend, '"python tests"')) == ["question:1"]
     assert set(ids(find(backend, "python tests"))) == {"question:1", "question:2"}
 
 
 def test_total_is_exact_beyond_the_page_and_phrases_need_adjacent_words(make):
     backend = make()
-    docs = [doc("question", n, f"note {n}", "alpha words here" if n % 2 else "beta alpha")
-            for n in range(1, 81)]
+    docs = [
+        doc("question", n, f"note {n}", "alpha words here" if n % 2 else "beta alpha")
+        for n in range(1, 81)
+    ]
     docs += [doc("question", 100, "red apple pie"), doc("question", 101, "apple is red")]
     backend.index_documents(docs)
     results = find(backend, "alpha", per_page=5)
@@ -260,6 +356,7 @@ def test_highlight_without_a_match_starts_the_text_escaped(search_backend):
 
 # -- sorting and pagination -------------------------------------------------------------
 
+
 def test_sort_newest(search_backend):
     results = find(search_backend, "python", sort="newest")
     assert ids(results) == ["question:6", "goal:4", "question:2", "answer:3", "question:1"]
@@ -268,9 +365,17 @@ def test_sort_newest(search_backend):
 
 def test_sort_votes(search_backend):
     assert ids(find(search_backend, "python", sort="votes")) == [
-        "answer:3", "question:1", "question:2", "goal:4", "question:6"]
+        "answer:3",
+        "question:1",
+        "question:2",
+        "goal:4",
+        "question:6",
+    ]
     assert ids(find(search_backend, "[python]", sort="votes")) == [
-        "question:1", "question:2", "goal:4"]
+        "question:1",
+        "question:2",
+        "goal:4",
+    ]
 
 
 def test_relevance_ranks_every_match_by_a_positive_score(search_backend):
@@ -282,8 +387,9 @@ def test_relevance_ranks_every_match_by_a_positive_score(search_backend):
 
 def test_pagination_totals_and_pages(make):
     backend = make()
-    backend.index_documents(doc("question", n, f"Topic number {n} about gardens", age_days=n)
-                            for n in range(1, 26))
+    backend.index_documents(
+        doc("question", n, f"Topic number {n} about gardens", age_days=n) for n in range(1, 26)
+    )
     pages = [find(backend, "gardens", sort="newest", page=p, per_page=10) for p in (1, 2, 3, 4)]
     assert [r.total for r in pages] == [25, 25, 25, 25]
     assert [len(r.hits) for r in pages] == [10, 10, 5, 0]
@@ -301,6 +407,7 @@ def test_silly_page_numbers_are_clamped(search_backend):
 
 # -- writes and privacy removals --------------------------------------------------------
 
+
 def test_remove_documents_really_removes(search_backend):
     assert search_backend.remove_documents(["question:1", "answer:3", "question:999"]) == 3
     assert find(search_backend, "xdist").total == 0
@@ -309,8 +416,9 @@ def test_remove_documents_really_removes(search_backend):
 
 
 def test_upsert_replaces_without_duplicates(search_backend):
-    search_backend.index_documents([doc("question", 2, "Deploying a django app", "uwsgi",
-                                        tags=["web"])])
+    search_backend.index_documents(
+        [doc("question", 2, "Deploying a django app", "uwsgi", tags=["web"])]
+    )
     assert find(search_backend, "flask").total == 0
     assert ids(find(search_backend, "django [web]")) == ["question:2"]
     assert find(search_backend, "django").total == 1
@@ -318,10 +426,14 @@ def test_upsert_replaces_without_duplicates(search_backend):
 
 
 def test_apply_is_one_batch_and_removal_wins(search_backend):
-    search_backend.apply([doc("goal", 9, "Ship a side project", "x"),
-                          doc("goal", 9, "Ship a bigger side project", "x"),
-                          doc("question", 6, "Still sourdough", "flour")],
-                         ["question:6", "question:5"])
+    search_backend.apply(
+        [
+            doc("goal", 9, "Ship a side project", "x"),
+            doc("goal", 9, "Ship a bigger side project", "x"),
+            doc("question", 6, "Still sourdough", "flour"),
+        ],
+        ["question:6", "question:5"],
+    )
     assert ids(find(search_backend, "bigger")) == ["goal:9"]
     assert find(search_backend, "sourdough").total == 0
     assert "question:5" not in search_backend.doc_ids()
@@ -329,10 +441,18 @@ def test_apply_is_one_batch_and_removal_wins(search_backend):
 
 def test_a_closing_goal_takes_its_documents_out_of_everything(make):
     backend = make()
-    under_goal = [doc("goal", 40, "Learn glassblowing this year", "kiln practice", goal_id=40),
-                  doc("question", 41, "Glassblowing kiln temperature", "how hot", goal_id=40),
-                  doc("answer", 42, "Glassblowing kiln temperature", "about 1100 C",
-                      question_id=41, goal_id=40)]
+    under_goal = [
+        doc("goal", 40, "Learn glassblowing this year", "kiln practice", goal_id=40),
+        doc("question", 41, "Glassblowing kiln temperature", "how hot", goal_id=40),
+        doc(
+            "answer",
+            42,
+            "Glassblowing kiln temperature",
+            "about 1100 C",
+            question_id=41,
+            goal_id=40,
+        ),
+    ]
     backend.index_documents([*under_goal, doc("question", 43, "Kiln shelves for pottery", "x")])
     assert {"goal:40", "question:41", "answer:42"} <= set(ids(find(backend, "kiln")))
     version = backend.version()
@@ -343,8 +463,9 @@ def test_a_closing_goal_takes_its_documents_out_of_everything(make):
     assert find(backend, "glassblowing").total == 0
     assert find(backend, '"glassblowing kiln"').total == 0
     for text in ("glassblowing kiln temperature", "Learn glassblowing this year"):
-        assert not {"goal:40", "question:41"} & set(ids(backend.similar(
-            text, types=("goal", "question"))))
+        assert not {"goal:40", "question:41"} & set(
+            ids(backend.similar(text, types=("goal", "question")))
+        )
     assert backend.doc_ids() == {"question:43"}
     # Reopened: the indexer upserts them again.
     backend.apply(under_goal, [])
@@ -366,8 +487,10 @@ def test_concurrent_writers_lose_nothing(make):
         for n in range(start, start + 15):
             instance.index_documents([doc("question", n, f"Concurrent post {n}", "body")])
 
-    threads = [threading.Thread(target=write, args=(first, 1)),
-               threading.Thread(target=write, args=(second, 100))]
+    threads = [
+        threading.Thread(target=write, args=(first, 1)),
+        threading.Thread(target=write, args=(second, 100)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -412,21 +535,33 @@ def test_interrupted_rebuild_keeps_the_old_documents(search_backend):
 
 # -- similar and did-you-mean -----------------------------------------------------------
 
-DECOYS = [doc("question", 100 + n, title, "filler text")
-          for n, title in enumerate([
-              "How to cook pasta al dente", "Best way to learn piano as an adult",
-              "Python decorators explained", "Running a marathon without injury",
-              "Choosing between Django and Flask", "Unit tests for a flask app",
-              "Why is my sourdough flat", "Parallel processing with multiprocessing",
-          ])]
+DECOYS = [
+    doc("question", 100 + n, title, "filler text")
+    for n, title in enumerate(
+        [
+            "How to cook pasta al dente",
+            "Best way to learn piano as an adult",
+            "Python decorators explained",
+            "Running a marathon without injury",
+            "Choosing between Django and Flask",
+            "Unit tests for a flask app",
+            "Why is my sourdough flat",
+            "Parallel processing with multiprocessing",
+        ]
+    )
+]
 
 
 @pytest.fixture
 def similar_backend(make):
     backend = make()
-    backend.index_documents([*DECOYS,
-                             doc("question", 1, "How can I run pytest tests in parallel", "x"),
-                             doc("goal", 2, "Run pytest tests in parallel every day", "x")])
+    backend.index_documents(
+        [
+            *DECOYS,
+            doc("question", 1, "How can I run pytest tests in parallel", "x"),
+            doc("goal", 2, "Run pytest tests in parallel every day", "x"),
+        ]
+    )
     return backend
 
 
@@ -438,8 +573,7 @@ def test_similar_finds_a_near_duplicate_title(similar_backend):
 
 
 def test_similar_respects_exclude_and_types(similar_backend):
-    hits = similar_backend.similar("run pytest tests in parallel",
-                                   exclude_doc_ids=["question:1"])
+    hits = similar_backend.similar("run pytest tests in parallel", exclude_doc_ids=["question:1"])
     assert "question:1" not in ids(hits)
     both = similar_backend.similar("run pytest tests in parallel", types=("question", "goal"))
     assert {"question:1", "goal:2"} <= set(ids(both))
@@ -447,8 +581,10 @@ def test_similar_respects_exclude_and_types(similar_backend):
 
 
 def test_similar_with_a_whole_post(similar_backend):
-    body = ("My test suite takes twenty minutes. " * 3) + "Can pytest run tests in parallel " \
+    body = (
+        ("My test suite takes twenty minutes. " * 3) + "Can pytest run tests in parallel "
         "on several cores, and is xdist the right plugin for parallel runs?"
+    )
     hits = similar_backend.similar("Speed up a slow test suite\n" + body, limit=5)
     assert hits[0].doc_id == "question:1"
 
@@ -456,8 +592,9 @@ def test_similar_with_a_whole_post(similar_backend):
 def test_similar_scores_can_be_fused_with_meaning(similar_backend):
     # app/search/hybrid.py divides each word score by the best one and asks for up to 30
     # candidates: scores must be positive and best first, with no duplicate posts.
-    hits = similar_backend.similar("pytest tests in parallel python", limit=30,
-                                   types=("question", "goal"))
+    hits = similar_backend.similar(
+        "pytest tests in parallel python", limit=30, types=("question", "goal")
+    )
     scores = [hit.score for hit in hits]
     assert len(hits) >= 3 and all(score > 0 for score in scores)
     assert scores == sorted(scores, reverse=True)
@@ -481,22 +618,27 @@ def test_filtered_search_and_similar_on_an_empty_index(make):
 
 def test_similar_ignores_question_words_and_words_only_the_post_has(make):
     backend = make()
-    backend.index_documents([
-        doc("question", 1, "How do I tune autovacuum thresholds in Postgres", "busiest table"),
-        doc("question", 2, "Autovacuum thresholds for a large table", "scale factor"),
-        doc("question", 3, "Why does my sourdough bread not rise", "flat loaf"),
-        doc("question", 4, "How do I know what my bread needs", "flour"),
-    ])
-    hits = backend.similar("How do I tune autovacuum thresholds in Postgres\nbusiest table",
-                           exclude_doc_ids=["question:1"])
+    backend.index_documents(
+        [
+            doc("question", 1, "How do I tune autovacuum thresholds in Postgres", "busiest table"),
+            doc("question", 2, "Autovacuum thresholds for a large table", "scale factor"),
+            doc("question", 3, "Why does my sourdough bread not rise", "flat loaf"),
+            doc("question", 4, "How do I know what my bread needs", "flour"),
+        ]
+    )
+    hits = backend.similar(
+        "How do I tune autovacuum thresholds in Postgres\nbusiest table",
+        exclude_doc_ids=["question:1"],
+    )
     assert ids(hits) == ["question:2"]
     assert backend.similar("how do I know what my") == []
 
 
 def test_suggest_fixes_a_typo_from_common_title_words(make):
     backend = make()
-    backend.index_documents(doc("question", n, f"Python question number {n}", "body")
-                            for n in range(1, 6))
+    backend.index_documents(
+        doc("question", n, f"Python question number {n}", "body") for n in range(1, 6)
+    )
     assert backend.suggest("pyhton") == "python"
     assert backend.suggest("pyhton [web] user:bob") == "python [web] user:bob"
     assert backend.suggest("python") is None

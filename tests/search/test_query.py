@@ -15,13 +15,55 @@ from app.search.documents import (
 from app.search.query import MAX_FILTER_VALUES, MAX_QUERY_CHARS, MAX_TERMS, parse_query
 
 HOSTILE = [
-    "NOT OR x", "AND", "OR OR OR", '"unbalanced', 'a "b c', '""', '"', "((((", "))))",
-    "title:x", "title:secret", "doc_id:question:1", "type:goal", "author:alice", "*", "?",
-    "pyth*", "a?c", "~2", "^3", "python^100", "[", "]", "[]", "[[python]]", "tag:", "user:",
-    "is:", "answers:", "answers:-1", "answers:99999", "is:question:goal", "\x00\x01\x02",
-    "python\x00tests", "\u202epython\u202c", "🐍 python 🚀", "مرحبا بالعالم", "שלום עולם",
-    "'; DROP TABLE questions; --", "1 OR 1=1", "<script>alert(1)</script>", "%s %d {0}",
-    "\\", "\\\\\"", "\ud800", "\uffff", " ", "", "\t\n\r",
+    "NOT OR x",
+    "AND",
+    "OR OR OR",
+    '"unbalanced',
+    'a "b c',
+    '""',
+    '"',
+    "((((",
+    "))))",
+    "title:x",
+    "title:secret",
+    "doc_id:question:1",
+    "type:goal",
+    "author:alice",
+    "*",
+    "?",
+    "pyth*",
+    "a?c",
+    "~2",
+    "^3",
+    "python^100",
+    "[",
+    "]",
+    "[]",
+    "[[python]]",
+    "tag:",
+    "user:",
+    "is:",
+    "answers:",
+    "answers:-1",
+    "answers:99999",
+    "is:question:goal",
+    "\x00\x01\x02",
+    "python\x00tests",
+    "\u202epython\u202c",
+    "🐍 python 🚀",
+    "مرحبا بالعالم",
+    "שלום עולם",
+    "'; DROP TABLE questions; --",
+    "1 OR 1=1",
+    "<script>alert(1)</script>",
+    "%s %d {0}",
+    "\\",
+    '\\\\"',
+    "\ud800",
+    "\uffff",
+    " ",
+    "",
+    "\t\n\r",
 ]
 
 
@@ -121,10 +163,17 @@ def test_unknown_operators_are_plain_words():
     assert not q.has_filters
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("relevance", "relevance"), ("newest", "newest"), ("votes", "votes"),
-    ("VOTES", "relevance"), ("created_at desc", "relevance"), ("", "relevance"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("relevance", "relevance"),
+        ("newest", "newest"),
+        ("votes", "votes"),
+        ("VOTES", "relevance"),
+        ("created_at desc", "relevance"),
+        ("", "relevance"),
+    ],
+)
 def test_sort_is_validated(given, expected):
     assert parse_query("x", sort=given).sort == expected
 
@@ -183,6 +232,7 @@ def test_hostile_input_parses(text):
 
 # -- documents --------------------------------------------------------------------------
 
+
 def test_doc_ids_round_trip():
     assert doc_id_for("answer", 7) == "answer:7"
     assert parse_doc_id("goal:3") == ("goal", 3)
@@ -203,8 +253,9 @@ def test_document_checks_its_id_and_type():
 
 def test_document_dates_become_utc():
     cet = timezone(timedelta(hours=1))
-    doc = SearchDocument.make("goal", 1, title="t", body="b",
-                              created_at=datetime(2026, 1, 1, 12, tzinfo=cet))
+    doc = SearchDocument.make(
+        "goal", 1, title="t", body="b", created_at=datetime(2026, 1, 1, 12, tzinfo=cet)
+    )
     assert doc.created_at == datetime(2026, 1, 1, 11, tzinfo=UTC)
     assert doc.created_at.tzinfo is UTC
     assert as_utc(datetime(2026, 1, 1)).tzinfo is UTC
@@ -216,8 +267,9 @@ def test_html_to_text_separates_blocks_and_decodes_entities():
 
 
 def test_html_to_text_keeps_inline_words_together_and_drops_scripts():
-    html = ("<p>un<em>break</em>able <code>x&lt;y</code></p>"
-            "<script>evil()</script><style>p{}</style>")
+    html = (
+        "<p>un<em>break</em>able <code>x&lt;y</code></p><script>evil()</script><style>p{}</style>"
+    )
     assert html_to_text(html) == "unbreakable x<y"
 
 

@@ -26,13 +26,22 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def question(n, title, body, tags=("misc",)):
-    return SearchDocument.make("question", n, title=title, body=body, tags=list(tags),
-                               author="alice", created_at=T0, question_id=n)
+    return SearchDocument.make(
+        "question",
+        n,
+        title=title,
+        body=body,
+        tags=list(tags),
+        author="alice",
+        created_at=T0,
+        question_id=n,
+    )
 
 
 def answer(n, question_id, title, body):
-    return SearchDocument.make("answer", n, title=title, body=body, author="bob",
-                               created_at=T0, question_id=question_id)
+    return SearchDocument.make(
+        "answer", n, title=title, body=body, author="bob", created_at=T0, question_id=question_id
+    )
 
 
 DOCS = [
@@ -99,16 +108,22 @@ def test_build_queries_symmetric_and_directed():
     ]
     queries, counts = build_queries(links, known)
     assert sorted((q.kind, q.source, q.target) for q in queries) == [
-        ("duplicate", "question:1", "question:2"), ("duplicate", "question:2", "question:1"),
-        ("linked", "question:2", "question:3"), ("linked", "question:3", "question:2")]
+        ("duplicate", "question:1", "question:2"),
+        ("duplicate", "question:2", "question:1"),
+        ("linked", "question:2", "question:3"),
+        ("linked", "question:3", "question:2"),
+    ]
     assert counts["linked links"] == 5 and counts["linked usable"] == 3
     assert counts["duplicate pairs"] == 1 and counts["duplicate queries"] == 2
     assert counts["linked pairs"] == 1 and counts["linked queries"] == 2
 
     directed, counts = build_queries(links, known, symmetric=False)
     assert sorted((q.kind, q.source, q.target) for q in directed) == [
-        ("duplicate", "question:2", "question:1"), ("linked", "question:1", "question:2"),
-        ("linked", "question:2", "question:3"), ("linked", "question:3", "question:2")]
+        ("duplicate", "question:2", "question:1"),
+        ("linked", "question:1", "question:2"),
+        ("linked", "question:2", "question:3"),
+        ("linked", "question:3", "question:2"),
+    ]
     assert counts["linked queries"] == 3 and counts["duplicate queries"] == 1
 
 
@@ -120,7 +135,9 @@ def test_read_links_keeps_duplicate_and_linked_rows(tmp_path):
         '  <row Id="2" PostId="30" RelatedPostId="40" LinkTypeId="3" />\n'
         '  <row Id="3" PostId="50" RelatedPostId="60" LinkTypeId="2" />\n'
         '  <row Id="4" PostId="x" RelatedPostId="60" LinkTypeId="1" />\n'
-        '</postlinks>\n', encoding="utf-8")
+        "</postlinks>\n",
+        encoding="utf-8",
+    )
     assert list(read_links(path)) == [("linked", 10, 20), ("duplicate", 30, 40)]
 
 
@@ -138,25 +155,47 @@ def test_evaluate_ranks_and_metrics(backend, corpus, mode):
 def test_answers_count_as_evidence_for_their_thread(backend, corpus):
     # Question 5's own answer (9) is left out; answer 8 brings its thread, question 6.
     # (Only a long text matches bodies: question 5's title and body make 15 terms.)
-    result = evaluate(backend, corpus, QUERIES[3:], Setting(answers=True),
-                      modes=["title+body"])
+    result = evaluate(backend, corpus, QUERIES[3:], Setting(answers=True), modes=["title+body"])
     assert result.ranks[("title+body", "linked")] == [1]
     plain = evaluate(backend, corpus, QUERIES[3:], modes=["title+body"])
     assert plain.ranks[("title+body", "linked")] == [None]
 
 
 def test_patched_sets_and_restores_module_constants():
-    before = (ws.TITLE_BOOST, wt.KEY_TERMS, wb.KEY_TERMS, wt.TITLE_KEY_TERMS,
-              wb.TITLE_KEY_TERMS, wt.COMMON_SHARE, wt.TITLE_COMMON_SHARE, ws.make_analyzer,
-              ws.document_fields)
-    setting = Setting(title_boost=7.0, key_terms=3, title_key_terms=2, common_share=0.5,
-                      title_common_share=0.4, stemming=False, index_tags=True)
+    before = (
+        ws.TITLE_BOOST,
+        wt.KEY_TERMS,
+        wb.KEY_TERMS,
+        wt.TITLE_KEY_TERMS,
+        wb.TITLE_KEY_TERMS,
+        wt.COMMON_SHARE,
+        wt.TITLE_COMMON_SHARE,
+        ws.make_analyzer,
+        ws.document_fields,
+    )
+    setting = Setting(
+        title_boost=7.0,
+        key_terms=3,
+        title_key_terms=2,
+        common_share=0.5,
+        title_common_share=0.4,
+        stemming=False,
+        index_tags=True,
+    )
     with patched(setting):
         assert (ws.TITLE_BOOST, wt.KEY_TERMS, wb.KEY_TERMS) == (7.0, 3, 3)
         assert (wt.TITLE_KEY_TERMS, wb.TITLE_KEY_TERMS) == (2, 2)
         assert (wt.COMMON_SHARE, wt.TITLE_COMMON_SHARE) == (0.5, 0.4)
         assert [t.text for t in ws.make_analyzer()("running dogs")] == ["running", "dogs"]
         assert ws.document_fields(DOCS[0])["body"] == "alpha misc"
-    assert (ws.TITLE_BOOST, wt.KEY_TERMS, wb.KEY_TERMS, wt.TITLE_KEY_TERMS,
-            wb.TITLE_KEY_TERMS, wt.COMMON_SHARE, wt.TITLE_COMMON_SHARE, ws.make_analyzer,
-            ws.document_fields) == before
+    assert (
+        ws.TITLE_BOOST,
+        wt.KEY_TERMS,
+        wb.KEY_TERMS,
+        wt.TITLE_KEY_TERMS,
+        wb.TITLE_KEY_TERMS,
+        wt.COMMON_SHARE,
+        wt.TITLE_COMMON_SHARE,
+        ws.make_analyzer,
+        ws.document_fields,
+    ) == before

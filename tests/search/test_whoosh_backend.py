@@ -25,28 +25,100 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def doc(kind, n, title, body="", tags=(), author="alice", age_days=0, score=0, answers=0,
-        question_id=None, goal_id=None):
+def doc(
+    kind,
+    n,
+    title,
+    body="",
+    tags=(),
+    author="alice",
+    age_days=0,
+    score=0,
+    answers=0,
+    question_id=None,
+    goal_id=None,
+):
     """A document created age_days before T0 + 100 days."""
     return SearchDocument.make(
-        kind, n, title=title, body=body, tags=list(tags), author=author,
-        created_at=T0 + timedelta(days=100 - age_days), score=score, answer_count=answers,
-        question_id=question_id, goal_id=goal_id)
+        kind,
+        n,
+        title=title,
+        body=body,
+        tags=list(tags),
+        author=author,
+        created_at=T0 + timedelta(days=100 - age_days),
+        score=score,
+        answer_count=answers,
+        question_id=question_id,
+        goal_id=goal_id,
+    )
 
 
 CORPUS = [
-    doc("question", 1, "How do I run python tests in parallel", "pytest is slow for me",
-        tags=["python", "testing"], author="alice", age_days=5, score=7, answers=2),
-    doc("question", 2, "Deploying a flask app behind nginx", "gunicorn and python setup",
-        tags=["python", "flask"], author="bob", age_days=3, score=2, answers=0),
-    doc("answer", 3, "How do I run python tests in parallel", "use pytest-xdist for speed",
-        author="carol", age_days=4, score=12, question_id=1),
-    doc("goal", 4, "Become a confident python developer", "python every day, tests too",
-        tags=["python", "career"], author="alice", age_days=1, score=0),
-    doc("question", 5, "Learning rust ownership rules", "borrow checker confuses me",
-        tags=["rust"], author="", age_days=2, score=1, answers=0),  # anonymous
-    doc("question", 6, "Secret sauce for sourdough", "python is not a snake here",
-        tags=["cooking"], author="dave", age_days=0, score=-1, answers=1),
+    doc(
+        "question",
+        1,
+        "How do I run python tests in parallel",
+        "pytest is slow for me",
+        tags=["python", "testing"],
+        author="alice",
+        age_days=5,
+        score=7,
+        answers=2,
+    ),
+    doc(
+        "question",
+        2,
+        "Deploying a flask app behind nginx",
+        "gunicorn and python setup",
+        tags=["python", "flask"],
+        author="bob",
+        age_days=3,
+        score=2,
+        answers=0,
+    ),
+    doc(
+        "answer",
+        3,
+        "How do I run python tests in parallel",
+        "use pytest-xdist for speed",
+        author="carol",
+        age_days=4,
+        score=12,
+        question_id=1,
+    ),
+    doc(
+        "goal",
+        4,
+        "Become a confident python developer",
+        "python every day, tests too",
+        tags=["python", "career"],
+        author="alice",
+        age_days=1,
+        score=0,
+    ),
+    doc(
+        "question",
+        5,
+        "Learning rust ownership rules",
+        "borrow checker confuses me",
+        tags=["rust"],
+        author="",
+        age_days=2,
+        score=1,
+        answers=0,
+    ),  # anonymous
+    doc(
+        "question",
+        6,
+        "Secret sauce for sourdough",
+        "python is not a snake here",
+        tags=["cooking"],
+        author="dave",
+        age_days=0,
+        score=-1,
+        answers=1,
+    ),
 ]
 
 
@@ -94,6 +166,7 @@ def test_it_is_a_search_backend(backend):
 
 # -- filters ----------------------------------------------------------------------------
 
+
 def test_cached_filters_see_new_documents(backend):
     assert ids(find(backend, "[rust]")) == ["question:5"]
     backend.index_documents([doc("goal", 60, "Write a rust web server", tags=["rust"])])
@@ -104,6 +177,7 @@ def test_cached_filters_see_new_documents(backend):
 
 # -- relevance, stemming, phrases -------------------------------------------------------
 
+
 def test_hits_carry_stored_fields_and_highlighted_titles(backend):
     hit = next(h for h in find(backend, "xdist").hits)
     assert (hit.type, hit.id, hit.question_id, hit.votes) == ("answer", 3, 1, 12)
@@ -111,7 +185,8 @@ def test_hits_carry_stored_fields_and_highlighted_titles(backend):
     assert hit.score > 0
     hit = find(backend, "flask").hits[0]
     assert hit.title_highlight == (
-        'Deploying a <mark class="match term0">flask</mark> app behind nginx')
+        'Deploying a <mark class="match term0">flask</mark> app behind nginx'
+    )
     assert hit.answer_count == 0
 
 
@@ -120,13 +195,15 @@ def test_highlights_escape_html(make):
     backend.index_documents([doc("question", 1, "<b>Bold</b> & python", "x")])
     results = find(backend, "python")
     assert results.hits[0].title_highlight == (
-        '&lt;b&gt;Bold&lt;/b&gt; &amp; <mark class="match term0">python</mark>')
+        '&lt;b&gt;Bold&lt;/b&gt; &amp; <mark class="match term0">python</mark>'
+    )
     snippet = backend.highlight("<script>alert(1)</script> running python", results.terms)
     assert "<script>" not in snippet
     assert '<mark class="match term0">python</mark>' in snippet
 
 
 # -- writes -----------------------------------------------------------------------------
+
 
 def test_remove_documents_really_removes(backend, tmp_path):
     assert backend.remove_documents(["question:1", "answer:3", "question:999"]) == 3
@@ -145,14 +222,16 @@ def test_upsert_replaces_without_duplicates(backend, tmp_path):
 
 
 def test_empty_apply_does_nothing(backend, tmp_path):
-    before = index.open_dir(str(tmp_path / "index" / (tmp_path / "index" / POINTER)
-                                .read_text().strip())).latest_generation()
+    before = index.open_dir(
+        str(tmp_path / "index" / (tmp_path / "index" / POINTER).read_text().strip())
+    ).latest_generation()
     backend.apply([], [])
     name = (tmp_path / "index" / POINTER).read_text().strip()
     assert index.open_dir(str(tmp_path / "index" / name)).latest_generation() == before
 
 
 # -- rebuild and refresh ----------------------------------------------------------------
+
 
 def test_rebuild_swaps_in_a_new_index(backend, tmp_path):
     base = tmp_path / "index"
@@ -187,8 +266,14 @@ def test_interrupted_rebuild_keeps_the_old_index(backend, tmp_path):
 
 def run_python(code: str, timeout: float = 60) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.slow
@@ -236,8 +321,9 @@ def test_writes_wait_for_a_rebuild_and_land_in_the_new_index(backend, tmp_path, 
     with pytest.raises(index.LockError):
         impatient.index_documents([doc("goal", 70, "Impatient write")])
     patient = make(writer_timeout=10)
-    writer = threading.Thread(target=patient.index_documents,
-                              args=([doc("goal", 71, "Patient write during rebuild")],))
+    writer = threading.Thread(
+        target=patient.index_documents, args=([doc("goal", 71, "Patient write during rebuild")],)
+    )
     writer.start()
     time.sleep(0.3)
     release.set()
@@ -283,8 +369,14 @@ def test_another_process_writes_while_this_one_searches(backend, tmp_path):
         print("done")
     """
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], cwd=PROJECT_ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     totals = []
     try:
         while proc.poll() is None:
@@ -300,8 +392,9 @@ def test_another_process_writes_while_this_one_searches(backend, tmp_path):
     assert "question:6" not in backend.doc_ids()
 
 
-def test_a_searcher_survives_another_instance_merging_its_files(backend, tmp_path, make,
-                                                                 monkeypatch):
+def test_a_searcher_survives_another_instance_merging_its_files(
+    backend, tmp_path, make, monkeypatch
+):
     other = make()
     for n in range(20, 35):  # several segments, so optimize() deletes files
         other.index_documents([doc("question", n, f"Segment filler {n}", "python")])

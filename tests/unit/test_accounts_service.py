@@ -86,18 +86,28 @@ def test_signin_upgrades_weak_hashes(app, make_user):
 
 def test_update_profile_renders_bio_and_creates_tags(app, make_user):
     user = make_user("alice")
-    accounts.update_profile(user, {
-        "bio": "Hello <script>x()</script>**world**", "skills": "Python, sql",
-        "mentor_topics": ["career"], "timezone": "Asia/Tokyo", "preferred_modes": ["video"],
-        "response_time_hours": 12, "mentor_available": True, "display_name": "Al 🎉",
-    })
+    accounts.update_profile(
+        user,
+        {
+            "bio": "Hello <script>x()</script>**world**",
+            "skills": "Python, sql",
+            "mentor_topics": ["career"],
+            "timezone": "Asia/Tokyo",
+            "preferred_modes": ["video"],
+            "response_time_hours": 12,
+            "mentor_available": True,
+            "display_name": "Al 🎉",
+        },
+    )
     db.session.expire_all()
     user = accounts.get_user("alice")
     assert user.bio_html == "<p>Hello <strong>world</strong></p>"
     assert [t.name for t in user.skills] == ["python", "sql"]
     assert [t.name for t in user.mentor_topics] == ["career"]
     assert (user.timezone, user.preferred_modes, user.response_time_hours) == (
-        "Asia/Tokyo", ["video"], 12
+        "Asia/Tokyo",
+        ["video"],
+        12,
     )
     assert user.mentor_available and user.display_name == "Al 🎉"
     # Tags are shared rows, not duplicated per user.
@@ -106,19 +116,22 @@ def test_update_profile_renders_bio_and_creates_tags(app, make_user):
     assert db.session.scalar(select(func.count(Tag.id))) == 3
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"timezone": "Nowhere/Land"}, "timezone"),
-    ({"display_name": "x" * 61}, "display_name"),
-    ({"display_name": "a\x00b"}, "display_name"),
-    ({"bio": "x" * 5001}, "bio"),
-    ({"skills": "ok, <bad>"}, "skills"),
-    ({"skills": [f"t{i}" for i in range(21)]}, "skills"),
-    ({"preferred_modes": ["telepathy"]}, "preferred_modes"),
-    ({"response_time_hours": 0}, "response_time_hours"),
-    ({"mentor_available": "yes"}, "mentor_available"),
-    ({"email": "new@example.org"}, "email"),
-    ({"role": "admin"}, "role"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"timezone": "Nowhere/Land"}, "timezone"),
+        ({"display_name": "x" * 61}, "display_name"),
+        ({"display_name": "a\x00b"}, "display_name"),
+        ({"bio": "x" * 5001}, "bio"),
+        ({"skills": "ok, <bad>"}, "skills"),
+        ({"skills": [f"t{i}" for i in range(21)]}, "skills"),
+        ({"preferred_modes": ["telepathy"]}, "preferred_modes"),
+        ({"response_time_hours": 0}, "response_time_hours"),
+        ({"mentor_available": "yes"}, "mentor_available"),
+        ({"email": "new@example.org"}, "email"),
+        ({"role": "admin"}, "role"),
+    ],
+)
 def test_update_profile_rejects_bad_input_and_changes_nothing(app, make_user, changes, field):
     user = make_user("alice", display_name="Alice", timezone="Europe/Paris")
     before = (user.display_name, user.timezone, user.bio, user.role, user.email)

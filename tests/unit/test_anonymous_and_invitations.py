@@ -15,8 +15,10 @@ from tests.builders import ANSWER_TEXT, build_answer, build_goal, build_question
 
 
 def ask_anonymously(owner, title="How do I ask for a raise quietly?", **extra):
-    return questions.ask_question(owner, {"title": title, "body": "Details here.",
-                                          "tags": ["career"], "anonymous": True, **extra})
+    return questions.ask_question(
+        owner,
+        {"title": title, "body": "Details here.", "tags": ["career"], "anonymous": True, **extra},
+    )
 
 
 @pytest.fixture
@@ -34,9 +36,12 @@ def test_only_the_asker_and_admins_see_who_asked(people):
     assert can_see_asker(asker, question) and can_see_asker(admin, question)
     assert not can_see_asker(None, question) and not can_see_asker(other, question)
     assert [asker_view(u, question) for u in (None, other, asker, admin)] == [
-        "hidden", "hidden", "self", "admin"]
-    assert reveals_asker(other, question, asker.id) and not reveals_asker(other, question,
-                                                                          other.id)
+        "hidden",
+        "hidden",
+        "self",
+        "admin",
+    ]
+    assert reveals_asker(other, question, asker.id) and not reveals_asker(other, question, other.id)
     public = build_question(asker, title="A question asked under my own name")
     assert public.anonymous is False and can_see_asker(None, public)
     assert asker_view(None, public) == "public"
@@ -85,11 +90,14 @@ def test_search_documents_have_no_author_for_the_anonymous_asker(people):
     assert question_document(hidden).author == ""
     assert answer_document(own).author == ""
     assert answer_document(theirs).author == "reader"
-    assert question_document(build_question(asker, title="A named question of mine")
-                             ).author == "hiddenzq"
+    assert (
+        question_document(build_question(asker, title="A named question of mine")).author
+        == "hiddenzq"
+    )
 
 
 # -- invitations ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def crowd(make_user):
@@ -114,13 +122,19 @@ def test_inviting_notifies_each_invitee_once(people, crowd):
     for user in crowd[:2]:
         [note] = notes_for(user)
         assert (note.kind, note.subject_type, note.subject_id, note.actor_id) == (
-            "answer_invitation", "question", question.id, asker.id)
+            "answer_invitation",
+            "question",
+            question.id,
+            asker.id,
+        )
     # Idempotent: inviting again creates nothing and notifies nobody twice.
-    assert invite_to_answer(asker, question, ["mentor2", "mentor3"])[0].user.username == (
-        "mentor3")
+    assert invite_to_answer(asker, question, ["mentor2", "mentor3"])[0].user.username == ("mentor3")
     assert len(notes_for(crowd[1])) == 1 and invitation_count() == 3
     assert [i.user.username for i in list_invitations(question)] == [
-        "mentor1", "mentor2", "mentor3"]
+        "mentor1",
+        "mentor2",
+        "mentor3",
+    ]
 
 
 def test_at_most_five_invitations_per_question(people, crowd):

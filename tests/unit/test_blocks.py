@@ -50,8 +50,9 @@ def test_a_blocked_user_cannot_answer_or_comment(people):
     questions.add_comment(troll, answer=answer, body="Fine here")
     assert count(Answer) == 1 and count(Comment) == 1
     # The block is one way: alice can still answer troll.
-    questions.post_answer(alice, build_question(troll, title="A question by the troll here"),
-                          ANSWER_TEXT)
+    questions.post_answer(
+        alice, build_question(troll, title="A question by the troll here"), ANSWER_TEXT
+    )
 
 
 def test_blocks_stop_invites_accepts_messages_and_suggestions(people):
@@ -90,12 +91,14 @@ def test_block_through_the_profile_page_and_the_api(app, client, people):
     page = client.get("/users/troll").text
     assert "You blocked this user" in page and "Unblock" in page
     assert client.post("/users/troll/block", data={}).status_code == 400  # no CSRF token
-    assert client.post("/users/troll/explode",
-                       data={"csrf_token": token}).status_code == 404
+    assert client.post("/users/troll/explode", data={"csrf_token": token}).status_code == 404
     api = app.test_client()
     headers = bearer(api_token(api, "troll"))
-    response = api.post(f"/api/v1/questions/{build_question(alice).id}/answers",
-                        headers=headers, json={"body": ANSWER_TEXT})
+    response = api.post(
+        f"/api/v1/questions/{build_question(alice).id}/answers",
+        headers=headers,
+        json={"body": ANSWER_TEXT},
+    )
     assert response.status_code == 403 and response.get_json()["error"]["message"]
     assert api.put("/api/v1/users/alice/block", headers=headers).status_code == 204
     assert api.put("/api/v1/users/alice/block", headers=headers).status_code == 204

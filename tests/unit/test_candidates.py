@@ -23,7 +23,7 @@ from tests.builders import build_answer, build_goal, build_question
 INTERVIEW_GOAL = {
     "title": "Pass my software engineering interviews",
     "description": "I want to prepare for coding interviews at tech companies: algorithms, "
-                   "whiteboard practice and system design rounds.",
+    "whiteboard practice and system design rounds.",
     "tags": ("interviews",),
 }
 
@@ -39,15 +39,20 @@ def fresh_goal(goal):
 
 # -- the scorer on plain data -----------------------------------------------------------------
 
+
 def test_rank_mentors_weighs_helpful_answers_in_similar_threads_and_explains():
     threads = [Thread(1, 1.0, ("interviews",)), Thread(2, 0.5, ("interviews", "python"))]
-    answers = [PostedAnswer(10, 1, 3, True, 100), PostedAnswer(10, 2, 0, True, 101),
-               PostedAnswer(10, 2, 1, True, 102),
-               PostedAnswer(11, 1, 9, False, 103),
-               PostedAnswer(12, 99, 50, True, 104)]  # not on a similar thread: ignored
+    answers = [
+        PostedAnswer(10, 1, 3, True, 100),
+        PostedAnswer(10, 2, 0, True, 101),
+        PostedAnswer(10, 2, 1, True, 102),
+        PostedAnswer(11, 1, 9, False, 103),
+        PostedAnswer(12, 99, 50, True, 104),
+    ]  # not on a similar thread: ignored
     profiles = {i: Profile(i) for i in (10, 11, 12)}
-    ranked = rank_mentors(goal_tags={"interviews"}, threads=threads, answers=answers,
-                          profiles=profiles)
+    ranked = rank_mentors(
+        goal_tags={"interviews"}, threads=threads, answers=answers, profiles=profiles
+    )
     assert [r.user_id for r in ranked] == [10, 11]
     top = ranked[0]
     assert top.reason == "3 helpful answers on [interviews, python]"
@@ -66,8 +71,14 @@ def test_rank_mentors_topics_time_zone_and_exclusions():
         5: Profile(5, mentor_topics=frozenset({"python"}), utc_offset=1.0),  # excluded
         6: Profile(6, mentor_topics=frozenset({"cooking"}), utc_offset=1.0),  # no overlap
     }
-    ranked = rank_mentors(goal_tags={"python"}, threads=[], answers=[], profiles=profiles,
-                          owner_offset=1.0, exclude={5})
+    ranked = rank_mentors(
+        goal_tags={"python"},
+        threads=[],
+        answers=[],
+        profiles=profiles,
+        owner_offset=1.0,
+        exclude={5},
+    )
     assert [r.user_id for r in ranked] == [1, 2, 3]
     assert ranked[0].reason == "mentors on your topic [python]; 2 h from your time zone"
     assert ranked[1].reason == "mentors on your topic [python]"  # 6 h: not worth a mention
@@ -77,8 +88,9 @@ def test_rank_mentors_topics_time_zone_and_exclusions():
 def test_rank_mentors_track_record_on_the_goal_tags():
     profiles = {1: Profile(1), 2: Profile(2)}
     records = {1: TagRecord(answers=4, helpful=2, votes=7, tags=("interviews",))}
-    ranked = rank_mentors(goal_tags={"interviews"}, threads=[], answers=[], profiles=profiles,
-                          tag_records=records)
+    ranked = rank_mentors(
+        goal_tags={"interviews"}, threads=[], answers=[], profiles=profiles, tag_records=records
+    )
     assert [r.user_id for r in ranked] == [1]  # no evidence at all: not recommended
     assert ranked[0].reason == "2 helpful answers on [interviews]"
 
@@ -94,20 +106,30 @@ def test_time_zone_helpers():
 
 # -- from the database and the index -------------------------------------------------------------
 
+
 @pytest.fixture
 def interviews(app, make_user):
     """A goal about interviews, and a public thread elsewhere that is very much like it."""
     owner = make_user("owner", timezone="Europe/Berlin")
     asker = make_user("asker")
-    thread = build_question(asker, title="How do I prepare for coding interviews at tech "
-                                         "companies?",
-                            body="Algorithms, whiteboard practice, system design rounds?",
-                            tags=("interviews",))
-    unrelated = build_question(asker, title="Why does my sourdough bread not rise?",
-                               body="The starter bubbles but the loaf stays flat.",
-                               tags=("baking",))
-    goal = build_goal(owner, title=INTERVIEW_GOAL["title"], tags=INTERVIEW_GOAL["tags"],
-                      description=INTERVIEW_GOAL["description"])
+    thread = build_question(
+        asker,
+        title="How do I prepare for coding interviews at tech companies?",
+        body="Algorithms, whiteboard practice, system design rounds?",
+        tags=("interviews",),
+    )
+    unrelated = build_question(
+        asker,
+        title="Why does my sourdough bread not rise?",
+        body="The starter bubbles but the loaf stays flat.",
+        tags=("baking",),
+    )
+    goal = build_goal(
+        owner,
+        title=INTERVIEW_GOAL["title"],
+        tags=INTERVIEW_GOAL["tags"],
+        description=INTERVIEW_GOAL["description"],
+    )
     return owner, asker, goal, thread, unrelated
 
 
@@ -121,8 +143,9 @@ def test_similar_thread_answerers_are_recommended_with_a_reason(interviews, make
     build_answer(owner, thread)
     build_answer(baker, unrelated)
     helpful.mark_helpful(asker, helped)
-    topical = make_user("topical", mentor_available=True, mentor_topics=["interviews"],
-                        timezone="Europe/Paris")
+    topical = make_user(
+        "topical", mentor_available=True, mentor_topics=["interviews"], timezone="Europe/Paris"
+    )
     drain(get_backend())
     ranked = candidates.mentor_candidates(owner, fresh_goal(goal))
     assert names(ranked) == ["coach", "topical"]  # never quiet (unavailable), owner, baker
@@ -140,10 +163,14 @@ def test_goal_answerers_come_first_then_recommendations(interviews, make_user):
     owner, asker, goal, thread, _ = interviews
     star = make_user("star", mentor_available=True)
     helpful.mark_helpful(asker, build_answer(star, thread))
-    votes.cast_vote(make_user("voter"), build_answer(star, thread, "A second angle: mock "
-                                                            "interviews with a friend."), 1)
-    own = build_question(owner, title="Which algorithms book should I read first?",
-                         tags=("interviews",), goal=goal)
+    votes.cast_vote(
+        make_user("voter"),
+        build_answer(star, thread, "A second angle: mock interviews with a friend."),
+        1,
+    )
+    own = build_question(
+        owner, title="Which algorithms book should I read first?", tags=("interviews",), goal=goal
+    )
     helper = make_user("helper")  # not available: still first, as an answerer on the goal
     helpful.mark_helpful(owner, build_answer(helper, own))
     drain(get_backend())
@@ -156,8 +183,12 @@ def test_goal_answerers_come_first_then_recommendations(interviews, make_user):
 
 def test_time_zone_fit_orders_equal_mentors(interviews, make_user):
     owner, _, goal, _, _ = interviews
-    for name, zone in (("far", "America/New_York"), ("near", "Europe/Helsinki"),
-                       ("same", "Europe/Paris"), ("odd", "Asia/Kolkata")):
+    for name, zone in (
+        ("far", "America/New_York"),
+        ("near", "Europe/Helsinki"),
+        ("same", "Europe/Paris"),
+        ("odd", "Asia/Kolkata"),
+    ):
         make_user(name, mentor_available=True, mentor_topics=["interviews"], timezone=zone)
     ranked = candidates.mentor_candidates(owner, fresh_goal(goal))
     assert names(ranked) == ["same", "near", "odd", "far"]
@@ -182,20 +213,23 @@ def test_never_the_owner_blocked_either_way_or_unavailable(interviews, make_user
     drain(get_backend())
     assert names(candidates.mentor_candidates(owner, fresh_goal(goal))) == ["kept"]
     blocks.unblock(owner, "pest")
-    assert sorted(names(candidates.mentor_candidates(owner, fresh_goal(goal)))) == \
-        ["kept", "pest"]
+    assert sorted(names(candidates.mentor_candidates(owner, fresh_goal(goal)))) == ["kept", "pest"]
 
 
 def test_private_content_never_makes_a_candidate(interviews, make_user):
     """An answer under a goal that has closed is no evidence for anyone else's goal."""
     owner, _, goal, _, _ = interviews
     other_owner, its_mentor = make_user("other"), make_user("its-mentor")
-    closed_goal = build_goal(other_owner, title="Get hired after coding interviews",
-                             tags=("careers",))
+    closed_goal = build_goal(
+        other_owner, title="Get hired after coding interviews", tags=("careers",)
+    )
     secret_thread = build_question(
-        other_owner, title="How do I prepare for coding interviews at tech companies fast?",
+        other_owner,
+        title="How do I prepare for coding interviews at tech companies fast?",
         body="Algorithms, whiteboard practice and system design rounds, in two weeks.",
-        tags=("careers",), goal=closed_goal)
+        tags=("careers",),
+        goal=closed_goal,
+    )
     insider = make_user("insider", mentor_available=True)
     helpful.mark_helpful(other_owner, build_answer(insider, secret_thread))
     drain(get_backend())
@@ -208,12 +242,10 @@ def test_private_content_never_makes_a_candidate(interviews, make_user):
     drain(get_backend())
     assert "insider" not in names(candidates.mentor_candidates(owner, fresh_goal(goal)))
     # The closed goal's own owner still sees answerers on their goal first, as before.
-    assert names(candidates.mentor_candidates(other_owner, fresh_goal(closed_goal)))[0] == \
-        "insider"
+    assert names(candidates.mentor_candidates(other_owner, fresh_goal(closed_goal)))[0] == "insider"
 
 
-def test_a_broken_index_still_lists_answerers_and_topic_mentors(interviews, make_user,
-                                                                monkeypatch):
+def test_a_broken_index_still_lists_answerers_and_topic_mentors(interviews, make_user, monkeypatch):
     owner, _, goal, _, _ = interviews
     make_user("topical", mentor_available=True, mentor_topics=["interviews"])
 
@@ -228,8 +260,9 @@ def test_recommendations_take_a_handful_of_queries(interviews, make_user):
     owner, asker, goal, thread, _ = interviews
     for i in range(8):
         user = make_user(f"mentor{i}", mentor_available=True, mentor_topics=["interviews"])
-        helpful.mark_helpful(asker, build_answer(user, thread, f"Practise daily, tip {i} of "
-                                                               "many good ones."))
+        helpful.mark_helpful(
+            asker, build_answer(user, thread, f"Practise daily, tip {i} of many good ones.")
+        )
     drain(get_backend())
     goal = fresh_goal(goal)
     statements = []

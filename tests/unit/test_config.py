@@ -26,8 +26,15 @@ def test_environment_variables_are_read(monkeypatch):
 
 
 def test_defaults(monkeypatch):
-    for name in ("DATABASE_URL", "SECRET_KEY", "RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI",
-                 "INVITE_TTL_SECONDS", "DEMO_DATA", "ADMIN_EMAILS"):
+    for name in (
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "RATELIMIT_ENABLED",
+        "RATELIMIT_STORAGE_URI",
+        "INVITE_TTL_SECONDS",
+        "DEMO_DATA",
+        "ADMIN_EMAILS",
+    ):
         monkeypatch.delenv(name, raising=False)
     config = Config()
     assert config.SQLALCHEMY_DATABASE_URI is None  # resolved under instance/ by the factory

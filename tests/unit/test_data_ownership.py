@@ -87,6 +87,7 @@ PHASE_TWO = ("narwhal", "pangolin", "gazebo", "tamarind")
 
 # -- export -----------------------------------------------------------------------------------
 
+
 def test_export_holds_each_party_its_own_phase_only(two_phases):
     owner, first, second, goal = two_phases
     owner_text, first_text, second_text = dump(owner), dump(first), dump(second)
@@ -114,15 +115,24 @@ def test_export_shape_and_no_secrets(make_user):
     goals.add_milestone(user, goal, {"title": "Outline the plot"})
     goals.add_journal_entry(user, goal, "Wrote the first chapter today.")
     question = build_question(user, title="How do I outline a novel plot?", goal=goal)
-    anon = questions.ask_question(user, {"title": "Is it normal to hate my first draft?",
-                                         "body": "Asking for me.", "tags": ["writing"],
-                                         "anonymous": True})
+    anon = questions.ask_question(
+        user,
+        {
+            "title": "Is it normal to hate my first draft?",
+            "body": "Asking for me.",
+            "tags": ["writing"],
+            "anonymous": True,
+        },
+    )
     received = build_answer(other, question, "Start with the ending and work back from it.")
     questions.add_comment(other, question=question, body="Which genre is it?")
     helpful.mark_helpful(user, received)
     helpful.set_outcome(user, question, "I tried the snowflake method and it worked.")
-    mine = build_answer(user, build_question(other, title="Favourite writing software?"),
-                        "I use plain text files and git for everything.")
+    mine = build_answer(
+        user,
+        build_question(other, title="Favourite writing software?"),
+        "I use plain text files and git for everything.",
+    )
     questions.edit_answer(user, mine, "I use plain text files, git and a good editor.")
     votes.cast_vote(user, received, 1)
     follows.follow(user, "tag", "writing")
@@ -142,9 +152,15 @@ def test_export_shape_and_no_secrets(make_user):
     assert by_title[question.title]["outcome"]["body"].startswith("I tried the snowflake")
     assert data["answers"][0]["body"] == "I use plain text files, git and a good editor."
     assert data["revisions"][0]["body"] == "I use plain text files and git for everything."
-    assert data["votes"] == [{"target_type": "answer", "target_id": received.id, "value": 1,
-                              "created_at": data["votes"][0]["created_at"],
-                              "updated_at": data["votes"][0]["updated_at"]}]
+    assert data["votes"] == [
+        {
+            "target_type": "answer",
+            "target_id": received.id,
+            "value": 1,
+            "created_at": data["votes"][0]["created_at"],
+            "updated_at": data["votes"][0]["updated_at"],
+        }
+    ]
     assert data["helpful_marks"]["given"][0]["answer_id"] == received.id
     assert data["received"]["answers"][0]["author"] == "reader"
     assert data["received"]["comments"][0]["body"] == "Which genre is it?"
@@ -154,8 +170,10 @@ def test_export_shape_and_no_secrets(make_user):
     # The other side: a helped-me received, a notification gate-checked text.
     other_data = export_user_data(fresh(User, other.id))
     assert other_data["helpful_marks"]["received"][0]["answer_id"] == received.id
-    assert any("answered" in n["text"] or "helped" in n["text"]
-               for n in other_data["notifications"] + data["notifications"])
+    assert any(
+        "answered" in n["text"] or "helped" in n["text"]
+        for n in other_data["notifications"] + data["notifications"]
+    )
 
 
 def test_export_of_received_content_goes_through_the_gate(make_user):
@@ -191,21 +209,32 @@ def test_export_refuses_deleted_and_suspended(make_user):
 
 # -- deletion ---------------------------------------------------------------------------------
 
+
 def counts(user_id: int) -> dict:
     db.session.commit()
     return {
-        "messages": db.session.scalar(select(func.count(Message.id)).where(
-            Message.sender_id == user_id)),
-        "tokens": db.session.scalar(select(func.count(ApiToken.id)).where(
-            ApiToken.user_id == user_id)),
-        "follows": db.session.scalar(select(func.count()).select_from(Follow).where(
-            Follow.user_id == user_id)),
-        "notifications": db.session.scalar(select(func.count(Notification.id)).where(
-            Notification.user_id == user_id)),
-        "blocks": db.session.scalar(select(func.count()).select_from(Block).where(
-            (Block.blocker_id == user_id) | (Block.blocked_id == user_id))),
-        "invitations": db.session.scalar(select(func.count()).select_from(AnswerInvitation)
-                                         .where(AnswerInvitation.user_id == user_id)),
+        "messages": db.session.scalar(
+            select(func.count(Message.id)).where(Message.sender_id == user_id)
+        ),
+        "tokens": db.session.scalar(
+            select(func.count(ApiToken.id)).where(ApiToken.user_id == user_id)
+        ),
+        "follows": db.session.scalar(
+            select(func.count()).select_from(Follow).where(Follow.user_id == user_id)
+        ),
+        "notifications": db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == user_id)
+        ),
+        "blocks": db.session.scalar(
+            select(func.count())
+            .select_from(Block)
+            .where((Block.blocker_id == user_id) | (Block.blocked_id == user_id))
+        ),
+        "invitations": db.session.scalar(
+            select(func.count())
+            .select_from(AnswerInvitation)
+            .where(AnswerInvitation.user_id == user_id)
+        ),
     }
 
 
@@ -244,10 +273,15 @@ def test_deleting_a_mentor_releases_and_removes_their_messages(two_phases, make_
     assert not verify_password(user.password_hash, PASSWORD)
     assert authenticate("second", PASSWORD) is None
     assert user_for_token(plain) is None
-    assert counts(second.id) == {"messages": 0, "tokens": 0, "follows": 0, "notifications": 0,
-                                 "blocks": 0, "invitations": 0}
-    assert (user.display_name, user.bio, user.skills, user.mentor_available) == ("", "", [],
-                                                                                 False)
+    assert counts(second.id) == {
+        "messages": 0,
+        "tokens": 0,
+        "follows": 0,
+        "notifications": 0,
+        "blocks": 0,
+        "invitations": 0,
+    }
+    assert (user.display_name, user.bio, user.skills, user.mentor_available) == ("", "", [], False)
     # Their public answer stays; the other party's messages stay, theirs are gone.
     assert db.session.get(type(answer), answer.id).owner_id == user.id
     bodies = set(db.session.scalars(select(Message.body)))
@@ -262,8 +296,11 @@ def test_deleting_a_mentor_releases_and_removes_their_messages(two_phases, make_
     with pytest.raises(NotFound):
         get_profile_user(f"deleted-{user.id}")
     # Their posts are queued for re-indexing under the new name.
-    assert db.session.scalar(select(func.count(SearchOutbox.id)).where(
-        SearchOutbox.doc_type == "answer", SearchOutbox.doc_id == answer.id))
+    assert db.session.scalar(
+        select(func.count(SearchOutbox.id)).where(
+            SearchOutbox.doc_type == "answer", SearchOutbox.doc_id == answer.id
+        )
+    )
 
 
 def test_deleting_an_owner_completes_so_the_mentor_keeps_access(two_phases):
@@ -273,8 +310,11 @@ def test_deleting_an_owner_completes_so_the_mentor_keeps_access(two_phases):
     assert goal.visibility == "closed" and goal.mentor_id == second.id
     assert goal.status == "abandoned" and goal.owner.name == "deleted user"
     assert can_view_goal(fresh(User, second.id), goal)
-    live = db.session.scalar(select(func.count(Mentorship.id)).where(
-        Mentorship.goal_id == goal.id, Mentorship.state != "ended"))
+    live = db.session.scalar(
+        select(func.count(Mentorship.id)).where(
+            Mentorship.goal_id == goal.id, Mentorship.state != "ended"
+        )
+    )
     assert live == 0
     bodies = set(db.session.scalars(select(Message.body)))
     assert bodies == {"phaseone mentor quokka", "phasetwo mentor pangolin"}
@@ -286,8 +326,9 @@ def test_deleting_an_owner_completes_so_the_mentor_keeps_access(two_phases):
 def test_pending_invites_are_withdrawn_and_declined(make_user):
     owner, mentor, other = make_user("owner"), make_user("mentor"), make_user("other")
     sent = mentorship.invite(owner, build_goal(owner), mentor.username, "Mentor me?")
-    received = mentorship.invite(other, build_goal(other, title="Climb a big mountain"),
-                                 owner.username, "Mentor me too?")
+    received = mentorship.invite(
+        other, build_goal(other, title="Climb a big mountain"), owner.username, "Mentor me too?"
+    )
     delete_account(fresh(User, owner.id), PASSWORD)
     assert fresh(MentorshipRequest, sent.id).status == "withdrawn"
     assert fresh(MentorshipRequest, received.id).status == "declined"
@@ -314,9 +355,15 @@ def test_a_taken_placeholder_name_gets_a_suffix(make_user):
 
 def test_anonymous_question_stays_anonymous_after_deletion(make_user):
     user = make_user("shy")
-    question = questions.ask_question(user, {"title": "Am I too old to learn piano?",
-                                             "body": "Honest answers.", "tags": ["music"],
-                                             "anonymous": True})
+    question = questions.ask_question(
+        user,
+        {
+            "title": "Am I too old to learn piano?",
+            "body": "Honest answers.",
+            "tags": ["music"],
+            "anonymous": True,
+        },
+    )
     delete_account(user, PASSWORD)
     question = fresh(Question, question.id)
     assert question.anonymous and question.owner.is_deleted

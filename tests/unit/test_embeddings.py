@@ -22,9 +22,16 @@ def test_the_model_loads_without_touching_the_network():
         "socket.socket.connect_ex = refuse\n"
         "socket.create_connection = refuse\n"
         "from app.search.embeddings import embed\n"
-        "print(embed(['residence permit']).shape)\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
+        "print(embed(['residence permit']).shape)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "(1, 256)" in done.stdout
 

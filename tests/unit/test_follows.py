@@ -66,10 +66,19 @@ def test_any_well_formed_tag_name_can_be_followed(people):
     assert follow_count() == 0
 
 
-@pytest.mark.parametrize("target_type, key", [
-    ("tag", "Bad Tag!"), ("tag", "x" * 36), ("goal", 999999),
-    ("goal", "abc"), ("question", "-1"), ("question", "9" * 30), ("user", "alice"), ("", "1"),
-])
+@pytest.mark.parametrize(
+    "target_type, key",
+    [
+        ("tag", "Bad Tag!"),
+        ("tag", "x" * 36),
+        ("goal", 999999),
+        ("goal", "abc"),
+        ("question", "-1"),
+        ("question", "9" * 30),
+        ("user", "alice"),
+        ("", "1"),
+    ],
+)
 def test_unknown_targets_are_not_found(people, target_type, key):
     _, bob, _ = people
     build_goal(people[0])  # the "speaking" tag exists
@@ -89,8 +98,11 @@ def test_hidden_goal_cannot_be_followed_and_its_content_leaves_the_feed(people):
     follows.follow(bob, "goal", goal.id)
     follows.follow(bob, "tag", "speaking")
     follows.follow(bob, "question", question.id)
-    assert set(feed_posts(bob)) == {("question", question.id), ("answer", answer.id),
-                                    ("question", other.id)}
+    assert set(feed_posts(bob)) == {
+        ("question", question.id),
+        ("answer", answer.id),
+        ("question", other.id),
+    }
     goal = close_goal(alice, goal, mentor)
     # Nobody outside the pair can follow it now, and the follower's feed drops all of it.
     with pytest.raises(NotFound):
@@ -117,14 +129,18 @@ def test_a_closed_goal_cannot_be_followed(people, make_user):
 def test_feed_is_newest_first_and_paginated(people):
     alice, bob, mentor = people
     question = build_question(alice)
-    answers = [build_answer(mentor, question, body=f"Answer number {i} with enough words.")
-               for i in range(3)]
+    answers = [
+        build_answer(mentor, question, body=f"Answer number {i} with enough words.")
+        for i in range(3)
+    ]
     follows.follow(bob, "question", question.id)
     page = follows.following_feed(bob, page=1, per_page=2)
     assert [i.post.id for i in page.items] == [answers[2].id, answers[1].id] and page.has_next
     page = follows.following_feed(bob, page=2, per_page=2)
-    assert [(i.kind, i.post.id) for i in page.items] == [("answer", answers[0].id),
-                                                         ("question", question.id)]
+    assert [(i.kind, i.post.id) for i in page.items] == [
+        ("answer", answers[0].id),
+        ("question", question.id),
+    ]
     assert not page.has_next
 
 
@@ -177,14 +193,16 @@ def test_local_time_and_offsets():
 
 def test_svg_template_is_well_formed(app, people):
     from flask import render_template_string
+
     alice, bob, mentor = people
     answer = build_answer(mentor, build_question(alice))
     votes.cast_vote(bob, answer, 1)
     with app.test_request_context():
-        html = render_template_string('{% include "users/_rep_chart.html" %}',
-                                      rep_chart=profiles.reputation_chart(
-                                          profiles.reputation_history(None, mentor)))
-    svg = html[html.index("<svg"):html.index("</svg>") + 6]
+        html = render_template_string(
+            '{% include "users/_rep_chart.html" %}',
+            rep_chart=profiles.reputation_chart(profiles.reputation_history(None, mentor)),
+        )
+    svg = html[html.index("<svg") : html.index("</svg>") + 6]
     root = ElementTree.fromstring(svg)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert root.find("{http://www.w3.org/2000/svg}title").text.endswith("10 in total")
@@ -193,10 +211,17 @@ def test_svg_template_is_well_formed(app, people):
 
 def test_chart_leaves_out_anonymous_questions_except_for_the_asker(people):
     from app.services import questions
+
     alice, bob, mentor = people
-    secret = questions.ask_question(alice, {"title": "A question I ask anonymously here",
-                                            "body": "Shh.", "tags": ["speaking"],
-                                            "anonymous": True})
+    secret = questions.ask_question(
+        alice,
+        {
+            "title": "A question I ask anonymously here",
+            "body": "Shh.",
+            "tags": ["speaking"],
+            "anonymous": True,
+        },
+    )
     self_answer = build_answer(alice, secret, body="Answering my own anonymous question.")
     votes.cast_vote(bob, secret, 1)
     votes.cast_vote(bob, self_answer, 1)

@@ -59,6 +59,7 @@ def close(owner, mentor, goal):
 
 # -- invites --------------------------------------------------------------------------------
 
+
 def test_invite_bad_input_changes_nothing(pair, make_user):
     owner, mentor, stranger, goal = pair
     cases = [
@@ -201,6 +202,7 @@ def test_concurrent_accept_and_withdraw_leave_one_outcome(app, pair, rival):
 
 # -- what closing means for content ---------------------------------------------------------
 
+
 def test_content_created_while_closed_is_private_forever(pair, make_user):
     owner, mentor, stranger, goal = pair
     public_q = build_question(owner, title="Which shoes for a first half marathon?", goal=goal)
@@ -260,9 +262,11 @@ def test_public_phase_content_is_frozen_while_closed(pair):
             call()
     assert fresh(Question, question.id).title != "A private new title"
     # Nor ticks, helped-me marks or votes: they would reappear on reopening (rule 7).
-    for call in (lambda: goals.update_milestone(owner, milestone, {"done": True}),
-                 lambda: helpful.mark_helpful(owner, answer),
-                 lambda: votes.cast_vote(mentor, answer, 1)):
+    for call in (
+        lambda: goals.update_milestone(owner, milestone, {"done": True}),
+        lambda: helpful.mark_helpful(owner, answer),
+        lambda: votes.cast_vote(mentor, answer, 1),
+    ):
         with pytest.raises(Conflict):
             call()
     # Status and target date may change (restored on reopening, see test_side_channels).
@@ -272,6 +276,7 @@ def test_public_phase_content_is_frozen_while_closed(pair):
 
 
 # -- lifecycle ------------------------------------------------------------------------------
+
 
 def test_pause_resume_release_reopen(pair, make_user):
     owner, mentor, stranger, goal = pair
@@ -335,6 +340,7 @@ def test_complete_with_summary_in_one_call(pair):
 
 # -- private space --------------------------------------------------------------------------
 
+
 def test_messages(pair, make_user):
     owner, mentor, stranger, goal = pair
     with pytest.raises(Conflict):
@@ -357,8 +363,7 @@ def test_messages(pair, make_user):
     close(owner, later, fresh(Goal, goal.id))
     goal = fresh(Goal, goal.id)
     private_space.send_message(later, goal, "New mentor here")
-    assert [m.body for m in private_space.list_messages(later, goal).items] == [
-        "New mentor here"]
+    assert [m.body for m in private_space.list_messages(later, goal).items] == ["New mentor here"]
     assert private_space.list_messages(owner, goal).total == 3
     assert db.session.scalar(select(func.count(Message.id))) == 3
 
@@ -367,17 +372,27 @@ def test_agreement_versions(pair):
     owner, mentor, _, goal = pair
     close(owner, mentor, goal)
     goal = fresh(Goal, goal.id)
-    data = {"modes": ["video", "message"], "cadence": "Every other Monday",
-            "response_hours": 48, "success_criteria": "Finish a half marathon under 2h"}
+    data = {
+        "modes": ["video", "message"],
+        "cadence": "Every other Monday",
+        "response_hours": 48,
+        "success_criteria": "Finish a half marathon under 2h",
+    }
     first = private_space.set_agreement(owner, goal, data)
     second = private_space.set_agreement(mentor, goal, {**data, "response_hours": 24})
     assert (first.version, second.version) == (1, 2)
     assert first.mode_list == ["message", "video"]
     assert private_space.current_agreement(goal).response_hours == 24
     assert [a.version for a in private_space.agreement_versions(goal)] == [2, 1]
-    bad = [{**data, "modes": ["carrier pigeon"]}, {**data, "modes": []},
-           {**data, "response_hours": 0}, {**data, "response_hours": "soon"},
-           {**data, "cadence": ""}, {**data, "success_criteria": ""}, {**data, "extra": 1}]
+    bad = [
+        {**data, "modes": ["carrier pigeon"]},
+        {**data, "modes": []},
+        {**data, "response_hours": 0},
+        {**data, "response_hours": "soon"},
+        {**data, "cadence": ""},
+        {**data, "success_criteria": ""},
+        {**data, "extra": 1},
+    ]
     for payload in bad:
         with pytest.raises(ValidationFailed):
             private_space.set_agreement(owner, goal, payload)
@@ -389,11 +404,15 @@ def test_checkins(pair):
     close(owner, mentor, goal)
     goal = fresh(Goal, goal.id)
     when = (utcnow() + timedelta(days=3)).isoformat()
-    checkin = private_space.add_checkin(owner, goal, {"scheduled_at": when,
-                                                      "agenda": "Review long runs"})
-    for bad in ({"scheduled_at": "tomorrow", "agenda": "x"},
-                {"scheduled_at": "2027-01-01T10:00", "agenda": "x"},  # no time zone
-                {"scheduled_at": when, "agenda": ""}, {"agenda": "x"}):
+    checkin = private_space.add_checkin(
+        owner, goal, {"scheduled_at": when, "agenda": "Review long runs"}
+    )
+    for bad in (
+        {"scheduled_at": "tomorrow", "agenda": "x"},
+        {"scheduled_at": "2027-01-01T10:00", "agenda": "x"},  # no time zone
+        {"scheduled_at": when, "agenda": ""},
+        {"agenda": "x"},
+    ):
         with pytest.raises(ValidationFailed):
             private_space.add_checkin(owner, goal, bad)
     private_space.update_checkin(mentor, goal, checkin, {"notes": "Went well; add hills."})

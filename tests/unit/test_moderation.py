@@ -95,8 +95,7 @@ def test_private_mentorship_content_cannot_be_flagged(people, make_user):
     assert count(Flag) == 0
 
 
-def test_hide_resolves_flags_logs_and_hides_from_everyone_but_admin_and_author(people,
-                                                                             make_user):
+def test_hide_resolves_flags_logs_and_hides_from_everyone_but_admin_and_author(people, make_user):
     admin, alice, bob = people
     carol = make_user("carol")
     question = build_question(alice)
@@ -105,8 +104,7 @@ def test_hide_resolves_flags_logs_and_hides_from_everyone_but_admin_and_author(p
     queue = moderation.open_flags(admin)
     assert queue.total == 1
     item = queue.items[0]
-    assert (item.count, item.reasons, item.author.username) == (2, {"spam": 1, "abuse": 1},
-                                                                "alice")
+    assert (item.count, item.reasons, item.author.username) == (2, {"spam": 1, "abuse": 1}, "alice")
     assert item.url == f"/questions/{question.id}" and item.excerpt == question.title
 
     moderation.hide(admin, "question", question.id, "spam wave")
@@ -114,13 +112,18 @@ def test_hide_resolves_flags_logs_and_hides_from_everyone_but_admin_and_author(p
     assert question.hidden_at is not None
     assert count(Flag, Flag.status == "actioned") == 2 and moderation.open_flags(admin).total == 0
     assert [(a.action, a.target_type, a.reason) for a in moderation.audit_log(admin).items] == [
-        ("hide", "question", "spam wave")]
+        ("hide", "question", "spam wave")
+    ]
     for viewer in (None, bob):
         assert not can_view_question(viewer, question)
     assert can_view_question(alice, question) and can_view_question(admin, question)
     for viewer in (None, bob, alice, admin):  # lists leave it out for everyone
-        assert question.id not in db.session.scalars(
-            visible_questions(viewer).with_only_columns(Question.id)).all()
+        assert (
+            question.id
+            not in db.session.scalars(
+                visible_questions(viewer).with_only_columns(Question.id)
+            ).all()
+        )
     with pytest.raises(Conflict, match="already hidden"):
         moderation.hide(admin, "question", question.id)
     with pytest.raises(NotFound):  # like a missing post: no "already hidden" oracle
@@ -142,8 +145,12 @@ def test_hiding_cascades_down_the_thread(people):
     comment = questions.add_comment(bob, answer=answer, body="See also the docs.")
     moderation.hide(admin, "goal", goal.id)
     db.session.expire_all()
-    for check, item in ((can_view_goal, goal), (can_view_question, question),
-                        (can_view_answer, answer), (can_view_comment, comment)):
+    for check, item in (
+        (can_view_goal, goal),
+        (can_view_question, question),
+        (can_view_answer, answer),
+        (can_view_comment, comment),
+    ):
         assert not check(None, item) and not check(bob, item)
         assert check(admin, item)
     assert can_view_question(alice, question)  # the goal's author
@@ -171,14 +178,16 @@ def test_admin_actions_are_404_for_everyone_else(people):
     question = build_question(alice)
     moderation.flag(bob, "question", question.id, "spam")
     for user in (None, alice, bob):
-        for call in (lambda u: moderation.hide(u, "question", question.id),
-                     lambda u: moderation.unhide(u, "question", question.id),
-                     lambda u: moderation.dismiss(u, "question", question.id),
-                     lambda u: moderation.suspend(u, "bob", "spam"),
-                     lambda u: moderation.unsuspend(u, "bob"),
-                     lambda u: moderation.open_flags(u),
-                     lambda u: moderation.hidden_posts(u),
-                     lambda u: moderation.audit_log(u)):
+        for call in (
+            lambda u: moderation.hide(u, "question", question.id),
+            lambda u: moderation.unhide(u, "question", question.id),
+            lambda u: moderation.dismiss(u, "question", question.id),
+            lambda u: moderation.suspend(u, "bob", "spam"),
+            lambda u: moderation.unsuspend(u, "bob"),
+            lambda u: moderation.open_flags(u),
+            lambda u: moderation.hidden_posts(u),
+            lambda u: moderation.audit_log(u),
+        ):
             with pytest.raises(NotFound):
                 call(user)
     assert count(ModerationAction) == 0 and fresh(Question, question.id).hidden_at is None
@@ -206,11 +215,13 @@ def test_suspend_rules_and_effects(people, make_user):
     admin, alice, bob = people
     plain, _ = issue_token(bob)
     version = bob.session_version
-    for args, error in (((admin, "bob", ""), ValidationFailed),
-                        ((admin, "bob", "   "), ValidationFailed),
-                        ((admin, "bob", "x" * 501), ValidationFailed),
-                        ((admin, "nobody", "spam"), NotFound),
-                        ((admin, "admin", "spam"), Forbidden)):
+    for args, error in (
+        ((admin, "bob", ""), ValidationFailed),
+        ((admin, "bob", "   "), ValidationFailed),
+        ((admin, "bob", "x" * 501), ValidationFailed),
+        ((admin, "nobody", "spam"), NotFound),
+        ((admin, "admin", "spam"), Forbidden),
+    ):
         with pytest.raises(error):
             moderation.suspend(*args)
     make_user("admin2")

@@ -25,8 +25,15 @@ def notes(user=None) -> list[tuple]:
     rows = []
     for note in db.session.scalars(query):
         recipient = db.session.get(User, note.user_id).username
-        rows.append((recipient, note.kind, note.subject_type, note.subject_id,
-                     note.actor.username if note.actor else None))
+        rows.append(
+            (
+                recipient,
+                note.kind,
+                note.subject_type,
+                note.subject_id,
+                note.actor.username if note.actor else None,
+            )
+        )
     return rows
 
 
@@ -46,6 +53,7 @@ def follow(user, target_type, target_id) -> None:
 
 
 # -- each event ---------------------------------------------------------------------------
+
 
 def test_answer_notifies_the_asker_once(people):
     question = build_question(people["asker"])
@@ -70,8 +78,10 @@ def test_comments_notify_the_post_owner(people):
     clear()
     on_question = questions.add_comment(reader, question=question, body="Which conference?")
     on_answer = questions.add_comment(asker, answer=answer, body="Thanks, which shop?")
-    assert notes() == [("asker", "comment", "comment", on_question.id, "reader"),
-                       ("mentor", "comment", "comment", on_answer.id, "asker")]
+    assert notes() == [
+        ("asker", "comment", "comment", on_question.id, "reader"),
+        ("mentor", "comment", "comment", on_answer.id, "asker"),
+    ]
 
 
 def test_helped_me_notifies_the_answerer_once(people):
@@ -95,13 +105,17 @@ def test_invite_and_each_answer_to_it_notify_the_other_party(people):
     clear()
     second = mentorship.invite(asker, goal, mentor.username, "Again, please?")
     mentorship.decline(mentor, second)
-    assert notes() == [("mentor", "invite", "request", second.id, "asker"),
-                       ("asker", "invite_declined", "request", second.id, "mentor")]
+    assert notes() == [
+        ("mentor", "invite", "request", second.id, "asker"),
+        ("asker", "invite_declined", "request", second.id, "mentor"),
+    ]
     clear()
     third = mentorship.invite(asker, goal, mentor.username, "Third time lucky?")
     mentorship.accept(mentor, third)
-    assert notes() == [("mentor", "invite", "request", third.id, "asker"),
-                       ("asker", "invite_accepted", "request", third.id, "mentor")]
+    assert notes() == [
+        ("mentor", "invite", "request", third.id, "asker"),
+        ("asker", "invite_accepted", "request", third.id, "mentor"),
+    ]
 
 
 def test_private_messages_notify_the_other_party(people):
@@ -111,8 +125,10 @@ def test_private_messages_notify_the_other_party(people):
     clear()
     one = private_space.send_message(asker, goal, "When shall we talk?")
     two = private_space.send_message(mentor, goal, "Tuesday works.")
-    assert notes() == [("mentor", "message", "message", one.id, "asker"),
-                       ("asker", "message", "message", two.id, "mentor")]
+    assert notes() == [
+        ("mentor", "message", "message", one.id, "asker"),
+        ("asker", "message", "message", two.id, "mentor"),
+    ]
     item = notification_feed.list_notifications(mentor).items[0]
     assert item.text == "asker sent you a private message on “Run a half marathon in spring”."
     assert item.url == f"/goals/{goal.id}#messages"
@@ -130,6 +146,7 @@ def test_a_failed_event_leaves_no_notification(people):
 
 # -- blocks ---------------------------------------------------------------------------------
 
+
 def test_nothing_from_a_blocked_actor(people):
     asker, mentor, reader = people["asker"], people["mentor"], people["reader"]
     question = build_question(asker)
@@ -145,9 +162,9 @@ def test_nothing_from_a_blocked_actor(people):
 
 # -- following ------------------------------------------------------------------------------
 
+
 def test_followers_of_question_goal_or_tag_hear_once_per_answer(people, make_user):
-    asker, mentor, reader, stranger = (people[n] for n in ("asker", "mentor", "reader",
-                                                           "stranger"))
+    asker, mentor, reader, stranger = (people[n] for n in ("asker", "mentor", "reader", "stranger"))
     third = make_user("third")
     goal = build_goal(asker, title="Run a half marathon in spring", tags=("running",))
     question = build_question(asker, goal=goal, tags=("running", "shoes"))
@@ -160,15 +177,18 @@ def test_followers_of_question_goal_or_tag_hear_once_per_answer(people, make_use
     follow(mentor, "tag", tag_ids["running"])  # the answerer: nothing about their own answer
     follow(asker, "question", question.id)  # the asker gets "answer", not both
     answer = build_answer(mentor, question)
-    assert sorted(notes()) == sorted([
-        ("asker", "answer", "answer", answer.id, "mentor"),
-        ("reader", "followed_answer", "answer", answer.id, "mentor"),
-        ("stranger", "followed_answer", "answer", answer.id, "mentor"),
-        ("third", "followed_answer", "answer", answer.id, "mentor"),
-    ])
+    assert sorted(notes()) == sorted(
+        [
+            ("asker", "answer", "answer", answer.id, "mentor"),
+            ("reader", "followed_answer", "answer", answer.id, "mentor"),
+            ("stranger", "followed_answer", "answer", answer.id, "mentor"),
+            ("third", "followed_answer", "answer", answer.id, "mentor"),
+        ]
+    )
     item = notification_feed.list_notifications(reader).items[0]
-    assert item.text == ("mentor answered “How do I write a conference abstract?”, "
-                         "which you follow.")
+    assert item.text == (
+        "mentor answered “How do I write a conference abstract?”, which you follow."
+    )
     assert item.url == f"/questions/{question.id}#answer-{answer.id}"
 
 
@@ -197,6 +217,7 @@ def test_private_comment_on_a_public_answer_skips_its_outsider_author(people):
 
 
 # -- reading: the gate at read time ---------------------------------------------------------
+
 
 def test_a_closed_goal_hides_title_and_actor_from_a_non_participant(people):
     asker, mentor, reader = people["asker"], people["mentor"], people["reader"]
@@ -236,14 +257,21 @@ def test_invite_text_names_the_goal_only_while_visible(people, make_user):
     mine = notification_feed.list_notifications(asker).items
     assert [i.text for i in mine] == [
         "othermentor accepted your invite to mentor “Run a half marathon in spring”.",
-        "mentor declined your invite to mentor “Run a half marathon in spring”."]
+        "mentor declined your invite to mentor “Run a half marathon in spring”.",
+    ]
 
 
 def test_anonymous_asker_is_not_named_to_the_answerer(people):
     asker, mentor = people["asker"], people["mentor"]
-    question = questions.ask_question(asker, {
-        "title": "How do I ask for a raise?", "body": "Details.", "tags": ["career"],
-        "anonymous": True})
+    question = questions.ask_question(
+        asker,
+        {
+            "title": "How do I ask for a raise?",
+            "body": "Details.",
+            "tags": ["career"],
+            "anonymous": True,
+        },
+    )
     answer = build_answer(mentor, question)
     helpful.mark_helpful(asker, answer)
     questions.add_comment(asker, answer=answer, body="Thanks, that helps.")
@@ -256,19 +284,39 @@ def test_anonymous_asker_is_not_named_to_the_answerer(people):
 
 # -- unread count and mark read -------------------------------------------------------------
 
+
 def test_mark_read_all_or_own_ids_only(people):
     asker, mentor, reader = people["asker"], people["mentor"], people["reader"]
     question = build_question(asker)
     build_answer(mentor, question)
     build_answer(reader, question, "Another view: write the abstract last, after the talk.")
     other = build_answer(asker, build_question(mentor, title="How do I prepare my slides?"))
-    mine = [n.id for n in db.session.scalars(select(Notification).where(
-        Notification.user_id == asker.id).order_by(Notification.id))]
-    theirs = db.session.scalar(select(Notification.id).where(
-        Notification.user_id == mentor.id, Notification.subject_id == other.id))
+    mine = [
+        n.id
+        for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == asker.id).order_by(Notification.id)
+        )
+    ]
+    theirs = db.session.scalar(
+        select(Notification.id).where(
+            Notification.user_id == mentor.id, Notification.subject_id == other.id
+        )
+    )
     assert notification_feed.unread_count(asker) == 2
-    for bad in ([theirs], [mine[0], theirs], [999_999], "1", [True], ["1"], [1.5], {"a": 1},
-                [0], [-3], [2**40], list(range(1, 102))):
+    for bad in (
+        [theirs],
+        [mine[0], theirs],
+        [999_999],
+        "1",
+        [True],
+        ["1"],
+        [1.5],
+        {"a": 1},
+        [0],
+        [-3],
+        [2**40],
+        list(range(1, 102)),
+    ):
         with pytest.raises(ValidationFailed):
             notification_feed.mark_read(asker, bad)
     assert notification_feed.unread_count(asker) == 2
@@ -285,12 +333,15 @@ def test_mark_read_all_or_own_ids_only(people):
 def test_list_is_newest_first_and_paginated(people):
     asker = people["asker"]
     question = build_question(asker)
-    answers = [build_answer(people[name], question, f"Answer number {i}: practise out loud.")
-               for i, name in enumerate(("mentor", "reader", "stranger"))]
+    answers = [
+        build_answer(people[name], question, f"Answer number {i}: practise out loud.")
+        for i, name in enumerate(("mentor", "reader", "stranger"))
+    ]
     first = notification_feed.list_notifications(asker, page=1, per_page=2)
     second = notification_feed.list_notifications(asker, page=2, per_page=2)
     assert first.total == 3 and [i.subject_id for i in first.items + second.items] == [
-        a.id for a in reversed(answers)]
+        a.id for a in reversed(answers)
+    ]
 
 
 def test_feed_and_email_agree_on_what_a_former_mentor_may_read(people, make_user):
@@ -308,8 +359,11 @@ def test_feed_and_email_agree_on_what_a_former_mentor_may_read(people, make_user
     mentorship.accept(later, mentorship.invite(asker, goal, later.username, "You then?"))
     db.session.expire_all()
     for user, readable in ((mentor, False), (asker, True)):
-        for note in db.session.scalars(select(Notification).where(
-                Notification.user_id == user.id, Notification.kind == "message")):
+        for note in db.session.scalars(
+            select(Notification).where(
+                Notification.user_id == user.id, Notification.kind == "message"
+            )
+        ):
             feed = notification_feed.describe(note, user)
             mail = email_delivery.describe(note, user)
             assert feed.visible is readable and (mail is not None) is readable
@@ -319,38 +373,47 @@ def test_feed_and_email_agree_on_what_a_former_mentor_may_read(people, make_user
 
 # -- @mentions ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("Ask @reader and @Stranger, or @reader again.", ["reader", "stranger"]),
-    ("mail me at someone@reader.org or see https://x.org/@reader", []),
-    ("@ab is too short, @" + "x" * 31 + " too long; (@mentor)", ["mentor"]),
-    ("", []),
-    (" ".join(f"@user{i:02d}" for i in range(15)), [f"user{i:02d}" for i in range(10)]),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Ask @reader and @Stranger, or @reader again.", ["reader", "stranger"]),
+        ("mail me at someone@reader.org or see https://x.org/@reader", []),
+        ("@ab is too short, @" + "x" * 31 + " too long; (@mentor)", ["mentor"]),
+        ("", []),
+        (" ".join(f"@user{i:02d}" for i in range(15)), [f"user{i:02d}" for i in range(10)]),
+    ],
+)
 def test_mentioned_usernames(text, expected):
     from app.services.notification_events import mentioned_usernames
+
     assert mentioned_usernames(text) == expected
 
 
 def test_mentions_in_answers_and_comments_notify_once_and_respect_blocks(people, make_user):
-    asker, mentor, reader, stranger = (people[n] for n in ("asker", "mentor", "reader",
-                                                           "stranger"))
+    asker, mentor, reader, stranger = (people[n] for n in ("asker", "mentor", "reader", "stranger"))
     question = build_question(asker)
     follow(reader, "question", question.id)
     block(stranger, "mentor")  # stranger blocked mentor: no mention from them
     answer = build_answer(mentor, question, "Ask @reader, @asker, @stranger and @nobody here.")
-    assert sorted(notes()) == sorted([
-        ("asker", "answer", "answer", answer.id, "mentor"),  # one notification, not two
-        ("reader", "mention", "answer", answer.id, "mentor"),  # mention wins over follow
-    ])
+    assert sorted(notes()) == sorted(
+        [
+            ("asker", "answer", "answer", answer.id, "mentor"),  # one notification, not two
+            ("reader", "mention", "answer", answer.id, "mentor"),  # mention wins over follow
+        ]
+    )
     clear()
     comment = questions.add_comment(reader, answer=answer, body="Thanks @asker and @mentor!")
-    assert sorted(notes()) == sorted([
-        ("mentor", "comment", "comment", comment.id, "reader"),
-        ("asker", "mention", "comment", comment.id, "reader"),
-    ])
+    assert sorted(notes()) == sorted(
+        [
+            ("mentor", "comment", "comment", comment.id, "reader"),
+            ("asker", "mention", "comment", comment.id, "reader"),
+        ]
+    )
     item = notification_feed.list_notifications(asker).items[0]
-    assert item.text == ("reader mentioned you in a comment on "
-                         "“How do I write a conference abstract?”.")
+    assert item.text == (
+        "reader mentioned you in a comment on “How do I write a conference abstract?”."
+    )
 
 
 def test_a_mention_on_a_closed_goal_does_not_reach_outsiders(people):

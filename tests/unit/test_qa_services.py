@@ -25,8 +25,12 @@ def people(make_user):
 
 def test_goal_with_milestones_journal_and_progress(app, people):
     asker, mentor, _ = people
-    goal = build_goal(asker, description="I **want** to speak", tags=["Speaking", "career"],
-                      target_date="2027-05-01")
+    goal = build_goal(
+        asker,
+        description="I **want** to speak",
+        tags=["Speaking", "career"],
+        target_date="2027-05-01",
+    )
     assert [t.name for t in goal.tags] == ["career", "speaking"]  # stored sorted
     assert goal.description_html == "<p>I <strong>want</strong> to speak</p>"
     first = goals.add_milestone(asker, goal, {"title": "Write an abstract"})
@@ -40,25 +44,30 @@ def test_goal_with_milestones_journal_and_progress(app, people):
     assert "<strong>three</strong>" in goal.journal[0].body_html
     goals.update_milestone(asker, first, {"done": False})
     assert goals.goal_contents(None, reload(Goal, goal.id))["progress"] == 0
-    for call in (lambda: goals.add_milestone(mentor, goal, {"title": "x"}),
-                 lambda: goals.update_milestone(mentor, first, {"done": True}),
-                 lambda: goals.add_journal_entry(mentor, goal, "hi"),
-                 lambda: goals.edit_goal(mentor, goal, {"title": "Hijacked goal title"})):
+    for call in (
+        lambda: goals.add_milestone(mentor, goal, {"title": "x"}),
+        lambda: goals.update_milestone(mentor, first, {"done": True}),
+        lambda: goals.add_journal_entry(mentor, goal, "hi"),
+        lambda: goals.edit_goal(mentor, goal, {"title": "Hijacked goal title"}),
+    ):
         with pytest.raises(Forbidden):
             call()
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"title": "Too short", "tags": ["a"]}, "title"),
-    ({"title": "x" * 151, "tags": ["a"]}, "title"),
-    ({"title": "A fine goal title", "tags": []}, "tags"),
-    ({"title": "A fine goal title", "tags": ["a", "b", "c", "d", "e", "f"]}, "tags"),
-    ({"title": "A fine goal title", "tags": ["bad tag!"]}, "tags"),
-    ({"title": "A fine goal title", "tags": ["a"], "description": "x" * 20_001}, "description"),
-    ({"title": "A fine goal title", "tags": ["a"], "target_date": "tomorrow"}, "target_date"),
-    ({"title": "A fine\x00goal title", "tags": ["a"]}, "title"),
-    ({"title": "A fine goal title", "tags": ["a"], "owner_id": 3}, "owner_id"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"title": "Too short", "tags": ["a"]}, "title"),
+        ({"title": "x" * 151, "tags": ["a"]}, "title"),
+        ({"title": "A fine goal title", "tags": []}, "tags"),
+        ({"title": "A fine goal title", "tags": ["a", "b", "c", "d", "e", "f"]}, "tags"),
+        ({"title": "A fine goal title", "tags": ["bad tag!"]}, "tags"),
+        ({"title": "A fine goal title", "tags": ["a"], "description": "x" * 20_001}, "description"),
+        ({"title": "A fine goal title", "tags": ["a"], "target_date": "tomorrow"}, "target_date"),
+        ({"title": "A fine\x00goal title", "tags": ["a"]}, "title"),
+        ({"title": "A fine goal title", "tags": ["a"], "owner_id": 3}, "owner_id"),
+    ],
+)
 def test_goal_validation(app, people, data, field):
     with pytest.raises(ValidationFailed) as info:
         goals.create_goal(people[0], data)
@@ -74,18 +83,22 @@ def test_question_under_a_goal_must_be_the_askers_own(app, people):
     with pytest.raises(Forbidden):
         build_question(mentor, goal=goal)
     with pytest.raises(NotFound):
-        questions.ask_question(mentor, {"title": "A question title", "body": "b",
-                                        "tags": ["a"], "goal_id": 99999})
+        questions.ask_question(
+            mentor, {"title": "A question title", "body": "b", "tags": ["a"], "goal_id": 99999}
+        )
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"title": "Short", "body": "b", "tags": ["a"]}, "title"),
-    ({"title": "A good question title", "body": "", "tags": ["a"]}, "body"),
-    ({"title": "A good question title", "body": "x" * 20_001, "tags": ["a"]}, "body"),
-    ({"title": "A good question title", "body": "b"}, "tags"),
-    ({"title": "A good question title", "body": "b", "tags": ["a"], "goal_id": "1"}, "goal_id"),
-    ({"title": ["list"], "body": "b", "tags": ["a"]}, "title"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"title": "Short", "body": "b", "tags": ["a"]}, "title"),
+        ({"title": "A good question title", "body": "", "tags": ["a"]}, "body"),
+        ({"title": "A good question title", "body": "x" * 20_001, "tags": ["a"]}, "body"),
+        ({"title": "A good question title", "body": "b"}, "tags"),
+        ({"title": "A good question title", "body": "b", "tags": ["a"], "goal_id": "1"}, "goal_id"),
+        ({"title": ["list"], "body": "b", "tags": ["a"]}, "title"),
+    ],
+)
 def test_question_validation(app, people, data, field):
     with pytest.raises(ValidationFailed) as info:
         questions.ask_question(people[0], data)
@@ -228,8 +241,12 @@ def test_answered_in_by_owner_or_500_reputation(app, people):
 
 def test_lists_sorting_filters_and_pagination(app, people):
     asker, mentor, _ = people
-    qs = [build_question(asker, title=f"Question number {i:02d} here",
-                         tags=["python" if i % 2 else "sql"]) for i in range(25)]
+    qs = [
+        build_question(
+            asker, title=f"Question number {i:02d} here", tags=["python" if i % 2 else "sql"]
+        )
+        for i in range(25)
+    ]
     build_answer(mentor, qs[3])
     votes.cast_vote(mentor, qs[7], 1)
     page = questions.list_questions(None, page=1)

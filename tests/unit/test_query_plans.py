@@ -26,15 +26,17 @@ def sqlite_only(app):
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_newest_questions_walk_the_created_at_index(sqlite_only, make_user, signed_in):
     viewer = make_user("reader") if signed_in else None
-    query = (visible_questions(viewer)
-             .order_by(Question.created_at.desc(), Question.id.desc()).limit(21))
+    query = (
+        visible_questions(viewer).order_by(Question.created_at.desc(), Question.id.desc()).limit(21)
+    )
     shown = plan(query)
     assert "ix_questions_created_at" in shown, shown
     assert "TEMP B-TREE" not in shown and "MULTI-INDEX OR" not in shown, shown
 
 
 def test_active_questions_walk_the_updated_at_index(sqlite_only):
-    query = (visible_questions(None)
-             .order_by(Question.updated_at.desc(), Question.id.desc()).limit(21))
+    query = (
+        visible_questions(None).order_by(Question.updated_at.desc(), Question.id.desc()).limit(21)
+    )
     shown = plan(query)
     assert "ix_questions_updated_at" in shown and "TEMP B-TREE" not in shown, shown

@@ -47,7 +47,12 @@ def test_fixed_window_limiter_refuses_past_the_limit(storage):
     limiter = FixedWindowRateLimiter(storage)
     item = parse("3 per minute")
     assert [limiter.hit(item, "posting", "10.0.0.1") for _ in range(5)] == [
-        True, True, True, False, False]
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
     assert limiter.hit(item, "posting", "10.0.0.2")
     reset_at, remaining = limiter.get_window_stats(item, "posting", "10.0.0.1")
     assert remaining == 0 and reset_at > time.time()

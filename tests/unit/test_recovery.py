@@ -44,6 +44,7 @@ def made_earlier(monkeypatch, seconds: int, make):
 
 # -- sign-up verification -----------------------------------------------------------------------
 
+
 def test_signup_mails_a_48h_link_that_verifies_the_address(app, smtp):
     user = accounts.register_user("newbie", "Newbie@Example.org", PASSWORD)
     assert not user.email_verified and outbox_count() == 1
@@ -61,10 +62,12 @@ def test_signup_mails_a_48h_link_that_verifies_the_address(app, smtp):
 
 def test_verification_link_expires_after_48_hours(app, monkeypatch, make_user):
     user = make_user("late", verified=False)
-    fresh = made_earlier(monkeypatch, 47 * 3600, lambda: account_tokens.verify_token(
-        user, user.email))
-    stale = made_earlier(monkeypatch, 48 * 3600 + 5, lambda: account_tokens.verify_token(
-        user, user.email))
+    fresh = made_earlier(
+        monkeypatch, 47 * 3600, lambda: account_tokens.verify_token(user, user.email)
+    )
+    stale = made_earlier(
+        monkeypatch, 48 * 3600 + 5, lambda: account_tokens.verify_token(user, user.email)
+    )
     with pytest.raises(InvalidToken):
         recovery.verify_email(stale)
     assert not reload(user.id).email_verified
@@ -72,9 +75,20 @@ def test_verification_link_expires_after_48_hours(app, monkeypatch, make_user):
     assert reload(user.id).email_verified
 
 
-@pytest.mark.parametrize("token", [
-    "", "x", "a.b.c", "\ud800", "é" * 50, "A" * 5000, None, 7, ["list"],
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "x",
+        "a.b.c",
+        "\ud800",
+        "é" * 50,
+        "A" * 5000,
+        None,
+        7,
+        ["list"],
+    ],
+)
 def test_hostile_tokens_are_invalid_and_change_nothing(app, make_user, token):
     user = make_user("target", verified=False)
     before = user.password_hash
@@ -113,14 +127,16 @@ def test_unverified_accounts_get_no_notification_mail(app, smtp, make_user):
     question = build_question(asker, title="Which stove for winter camping?")
     with write_transaction() as session:
         for user in (quiet, loud):
-            notify(session, user.id, "answer_invitation", "question", question.id,
-                   actor_id=asker.id)
+            notify(
+                session, user.id, "answer_invitation", "question", question.id, actor_id=asker.id
+            )
     report = send_immediate()
     assert [m["To"] for m in smtp.messages] == ["loud@example.org"]
     assert report.skipped == 1
 
 
 # -- password reset -----------------------------------------------------------------------------
+
 
 def test_reset_link_sets_the_password_once_and_ends_sessions_and_tokens(app, smtp, make_user):
     user = make_user("forgetful")
@@ -136,15 +152,22 @@ def test_reset_link_sets_the_password_once_and_ends_sessions_and_tokens(app, smt
     assert verify_password(user.password_hash, NEW_PASSWORD)
     assert user.session_version == version + 1
     assert user_for_token(plain) is None
-    assert db.session.scalar(select(func.count()).select_from(ApiToken).where(
-        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
+        == 0
+    )
     with pytest.raises(InvalidToken):  # single use: the password hash it was bound to is gone
         recovery.reset_password(token, "yet another passphrase")
     assert verify_password(reload(user.id).password_hash, NEW_PASSWORD)
 
 
 def test_reset_link_dies_when_the_password_changes_otherwise_and_after_an_hour(
-        app, monkeypatch, make_user):
+    app, monkeypatch, make_user
+):
     user = make_user("careful")
     token = account_tokens.reset_token(user)
     accounts.change_password(user, PASSWORD, "changed it myself ok")
@@ -176,8 +199,7 @@ def test_reset_also_verifies_the_address_and_applies_admin_emails(app, make_user
     assert user.email_verified and user.is_admin
 
 
-def test_reset_request_does_the_same_database_work_for_known_and_unknown_addresses(
-        app, make_user):
+def test_reset_request_does_the_same_database_work_for_known_and_unknown_addresses(app, make_user):
     make_user("known")
     statements: list[list[str]] = []
 
@@ -210,8 +232,10 @@ def test_reset_mail_goes_only_to_an_existing_live_account(app, smtp, make_user):
     assert outbox_count() == 0
 
 
-@pytest.mark.parametrize("email", [None, "", "not an address", "a@b@c", "\ud800@x.org",
-                                   "x" * 300 + "@example.org", 42, {"a": 1}])
+@pytest.mark.parametrize(
+    "email",
+    [None, "", "not an address", "a@b@c", "\ud800@x.org", "x" * 300 + "@example.org", 42, {"a": 1}],
+)
 def test_reset_request_rejects_what_is_not_an_address(app, email):
     with pytest.raises(ValidationFailed) as info:
         recovery.request_password_reset(email)
@@ -220,6 +244,7 @@ def test_reset_request_rejects_what_is_not_an_address(app, email):
 
 
 # -- the outbox ---------------------------------------------------------------------------------
+
 
 def test_mail_waits_in_the_outbox_while_the_server_is_down(app, smtp, make_user):
     make_user("patient")
@@ -259,6 +284,7 @@ def test_without_smtp_url_account_mail_is_written_to_the_log(app, make_user, cap
 
 
 # -- email change -------------------------------------------------------------------------------
+
 
 def test_a_new_address_replaces_the_old_only_once_its_link_is_used(app, smtp, make_user):
     user = make_user("mover", verified=False)

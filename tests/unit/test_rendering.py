@@ -30,22 +30,23 @@ def inspect(html: str) -> _Inspector:
     parser.feed(html)
     return parser
 
+
 HOSTILE = [
     "<script>alert(1)</script>",
     "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
     "[click](javascript:alert(1))",
     "[click](JaVaScRiPt:alert(1))",
     "[click](&#106;avascript:alert(1))",
-    "![x\" onerror=\"alert(1)](y)",
+    '![x" onerror="alert(1)](y)',
     "<img src=x onerror=alert(1)>",
-    "<a href=\"http://x.org\" onclick=\"alert(1)\">x</a>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
-    "<iframe src=\"https://evil.example\"></iframe>",
+    '<a href="http://x.org" onclick="alert(1)">x</a>',
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<iframe src="https://evil.example"></iframe>',
     "<svg onload=alert(1)>",
-    "<object data=\"x\"></object>",
+    '<object data="x"></object>',
     "<style>body{display:none}</style>",
     "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "<form action=\"https://evil.example\"><button>go</button></form>",
+    '<form action="https://evil.example"><button>go</button></form>',
     "<input autofocus onfocus=alert(1)>",
 ]
 
@@ -98,17 +99,20 @@ def test_empty_and_huge_inputs():
 PIXEL = "https://tracker.example/p.gif"
 
 
-@pytest.mark.parametrize("source", [
-    f"![pixel]({PIXEL})",
-    f'<img src="{PIXEL}">',
-    "![pixel](//tracker.example/p.gif)",
-    '<img src="//tracker.example/p.gif">',
-    "![pixel](/\\\\tracker.example/p.gif)",
-    '<img src="/\\tracker.example/p.gif">',
-    "![pixel](http://tracker.example/p.gif)",
-    '<img src="HTTPS://TRACKER.EXAMPLE/P.GIF">',
-    '<img srcset="https://tracker.example/p.gif 1x" src="/static/x.png">',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        f"![pixel]({PIXEL})",
+        f'<img src="{PIXEL}">',
+        "![pixel](//tracker.example/p.gif)",
+        '<img src="//tracker.example/p.gif">',
+        "![pixel](/\\\\tracker.example/p.gif)",
+        '<img src="/\\tracker.example/p.gif">',
+        "![pixel](http://tracker.example/p.gif)",
+        '<img src="HTTPS://TRACKER.EXAMPLE/P.GIF">',
+        '<img srcset="https://tracker.example/p.gif 1x" src="/static/x.png">',
+    ],
+)
 def test_private_content_loads_no_image_from_other_sites(source):
     html = render_markdown(source, private=True)
     images = re.findall(r"<img[^>]*>", html)
@@ -117,8 +121,7 @@ def test_private_content_loads_no_image_from_other_sites(source):
 
 
 def test_private_images_from_other_sites_become_links_and_local_ones_stay():
-    html = render_markdown(f"See ![my chart]({PIXEL}) and ![logo](/static/logo.png)",
-                           private=True)
+    html = render_markdown(f"See ![my chart]({PIXEL}) and ![logo](/static/logo.png)", private=True)
     assert f'<a href="{PIXEL}" rel="nofollow ugc noopener">my chart (image)</a>' in html
     assert '<img alt="logo" src="/static/logo.png">' in html
     # Public content keeps ordinary images.

@@ -49,23 +49,39 @@ def pair(app, make_user):
     """An open goal with a public question answered by an outsider and by the mentor-to-be."""
     app.config["RATELIMIT_POSTING"] = "10000 per minute"
     owner, mentor, outsider = (make_user(n) for n in ("olivia", "mentor_one", "pat"))
-    goal = build_goal(owner, "Play the Elgar cello concerto", tags=("cello",),
-                      target_date="2027-06-01")
-    question = build_question(owner, "Which edition of the Elgar should I buy?",
-                              tags=("cello",), goal=goal)
+    goal = build_goal(
+        owner, "Play the Elgar cello concerto", tags=("cello",), target_date="2027-06-01"
+    )
+    question = build_question(
+        owner, "Which edition of the Elgar should I buy?", tags=("cello",), goal=goal
+    )
     public_answer = build_answer(outsider, question, ANSWER)
-    return SimpleNamespace(owner=owner, mentor=mentor, outsider=outsider, goal=goal,
-                           question=question, public_answer=public_answer)
+    return SimpleNamespace(
+        owner=owner,
+        mentor=mentor,
+        outsider=outsider,
+        goal=goal,
+        question=question,
+        public_answer=public_answer,
+    )
 
 
 # -- anonymous askers ---------------------------------------------------------------------
 
+
 def test_votes_on_an_anonymous_question_and_the_askers_own_answer_stay_private(
-        app, make_user, client):
+    app, make_user, client
+):
     asker, voter, reader = (make_user(n) for n in ("asha", "ben", "cyd"))
-    question = questions.ask_question(asker, {"title": "Am I too old to start the cello?",
-                                              "body": "Be honest.", "tags": ["late-start"],
-                                              "anonymous": True})
+    question = questions.ask_question(
+        asker,
+        {
+            "title": "Am I too old to start the cello?",
+            "body": "Be honest.",
+            "tags": ["late-start"],
+            "anonymous": True,
+        },
+    )
     own_answer = build_answer(asker, question, ANSWER)
     votes.cast_vote(voter, question, 1)
     votes.cast_vote(voter, own_answer, 1)
@@ -89,9 +105,15 @@ def test_votes_on_an_anonymous_question_and_the_askers_own_answer_stay_private(
 
 def test_a_block_by_an_anonymous_asker_is_not_announced(app, make_user):
     asker, blocked_user = make_user("asha"), make_user("sam")
-    question = questions.ask_question(asker, {"title": "Am I too old to start the cello?",
-                                              "body": "Be honest.", "tags": ["late-start"],
-                                              "anonymous": True})
+    question = questions.ask_question(
+        asker,
+        {
+            "title": "Am I too old to start the cello?",
+            "body": "Be honest.",
+            "tags": ["late-start"],
+            "anonymous": True,
+        },
+    )
     own_answer = build_answer(asker, question, ANSWER)
     blocks.block(asker, "sam")
     # No "the asker has blocked you": the answer and comments post like anyone's...
@@ -99,8 +121,9 @@ def test_a_block_by_an_anonymous_asker_is_not_announced(app, make_user):
     questions.add_comment(blocked_user, question=question, body="What is your goal?")
     questions.add_comment(blocked_user, answer=own_answer, body="Good point.")
     # ...and the blocker hears nothing of them.
-    assert db.session.scalar(select(Notification.id).where(
-        Notification.user_id == asker.id)) is None
+    assert (
+        db.session.scalar(select(Notification.id).where(Notification.user_id == asker.id)) is None
+    )
     assert answer.id is not None
     # A named asker's block still refuses, with the reason.
     named = build_question(asker, "How do I tune worn cello pegs?", tags=("cello",))
@@ -110,16 +133,30 @@ def test_a_block_by_an_anonymous_asker_is_not_announced(app, make_user):
 
 # -- closed goals: reputation, scores, notifications ------------------------------------------
 
+
 def test_private_phase_reputation_counts_for_its_owner_only(app, pair, client, make_user):
     owner, mentor, outsider, goal = pair.owner, pair.mentor, pair.outsider, pair.goal
     rival = make_user("rival", **MENTOR)
-    votes.cast_vote(owner, build_answer(rival, build_question(
-        outsider, "How do I keep a steady bow on long notes?", tags=("cello",)), ANSWER), 1)
+    votes.cast_vote(
+        owner,
+        build_answer(
+            rival,
+            build_question(outsider, "How do I keep a steady bow on long notes?", tags=("cello",)),
+            ANSWER,
+        ),
+        1,
+    )
     update_profile(mentor, MENTOR)
     _close(owner, goal, mentor)
-    private_q = questions.ask_question(owner, {"title": "Is my vibrato too wide in bar 12?",
-                                               "body": "Listen.", "goal_id": goal.id,
-                                               "tags": ["cello"]})
+    private_q = questions.ask_question(
+        owner,
+        {
+            "title": "Is my vibrato too wide in bar 12?",
+            "body": "Listen.",
+            "goal_id": goal.id,
+            "tags": ["cello"],
+        },
+    )
     private_a = build_answer(mentor, private_q, ANSWER)
     votes.cast_vote(owner, private_a, 1)
     helpful.mark_helpful(owner, private_a)
@@ -128,8 +165,14 @@ def test_private_phase_reputation_counts_for_its_owner_only(app, pair, client, m
     assert (mentor.reputation, mentor.private_reputation) == (0, 25)
     assert (owner.reputation, owner.private_reputation) == (0, 2)
     # The mentor is notified (they can see it); the mark's private, so is its score.
-    assert db.session.scalar(select(Notification.kind).where(
-        Notification.user_id == mentor.id, Notification.kind == "helpful")) == "helpful"
+    assert (
+        db.session.scalar(
+            select(Notification.kind).where(
+                Notification.user_id == mentor.id, Notification.kind == "helpful"
+            )
+        )
+        == "helpful"
+    )
     # Public order: rival (10 public) stays above the mentor (25 private).
     page = client.get("/mentors").get_data(as_text=True)
     assert page.index("rival") < page.index("mentor_one")
@@ -143,13 +186,21 @@ def test_private_phase_reputation_counts_for_its_owner_only(app, pair, client, m
 
 def test_public_phase_posts_are_frozen_for_votes_and_marks_while_closed(app, pair, client):
     owner, mentor, outsider, goal, question, public_answer = (
-        pair.owner, pair.mentor, pair.outsider, pair.goal, pair.question, pair.public_answer)
+        pair.owner,
+        pair.mentor,
+        pair.outsider,
+        pair.goal,
+        pair.question,
+        pair.public_answer,
+    )
     votes.cast_vote(owner, public_answer, 1)
     _close(owner, goal, mentor)
     token = bearer(api_token(client, "olivia"))
-    for method, url, body in (("POST", f"/answers/{public_answer.id}/votes", {"value": -1}),
-                              ("DELETE", f"/answers/{public_answer.id}/votes", None),
-                              ("POST", f"/answers/{public_answer.id}/helpful", None)):
+    for method, url, body in (
+        ("POST", f"/answers/{public_answer.id}/votes", {"value": -1}),
+        ("DELETE", f"/answers/{public_answer.id}/votes", None),
+        ("POST", f"/answers/{public_answer.id}/helpful", None),
+    ):
         response = client.open(API + url, method=method, json=body, headers=token)
         assert response.status_code == 409, (url, response.get_json())
         assert response.get_json()["error"]["message"] == SEALED
@@ -164,17 +215,23 @@ def test_public_phase_posts_are_frozen_for_votes_and_marks_while_closed(app, pai
     assert f"/answers/{public_answer.id}/helpful" not in page
     assert f"/answers/{private_answer.id}/vote" in page
     assert f"/answers/{private_answer.id}/helpful" in page
-    outsider, = _fresh(outsider)
+    (outsider,) = _fresh(outsider)
     assert outsider.reputation == 10  # the public vote cast while open stays, unchanged
     # Nothing reached the outsider: no "helped me" notification, nor email.
-    assert db.session.scalar(select(Notification.id).where(
-        Notification.user_id == outsider.id, Notification.kind == "helpful")) is None
+    assert (
+        db.session.scalar(
+            select(Notification.id).where(
+                Notification.user_id == outsider.id, Notification.kind == "helpful"
+            )
+        )
+        is None
+    )
     mentorship.reopen(owner, goal)
     body = client.get(f"{API}/answers/{public_answer.id}").get_json()
     assert (body["score"], body["helpful"]) == (1, False)
     # Open again: votes count in public as before.
     votes.cast_vote(mentor, public_answer, 1)
-    outsider, = _fresh(outsider)
+    (outsider,) = _fresh(outsider)
     assert outsider.reputation == 20
 
 
@@ -182,28 +239,45 @@ def test_helped_me_notifies_only_an_author_who_can_see_the_answer(app, pair, mak
     owner, mentor, goal = pair.owner, pair.mentor, pair.goal
     second = make_user("mentor_two")
     _close(owner, goal, mentor)
-    private_q = questions.ask_question(owner, {"title": "Is my vibrato too wide in bar 12?",
-                                               "body": "Listen.", "goal_id": goal.id,
-                                               "tags": ["cello"]})
+    private_q = questions.ask_question(
+        owner,
+        {
+            "title": "Is my vibrato too wide in bar 12?",
+            "body": "Listen.",
+            "goal_id": goal.id,
+            "tags": ["cello"],
+        },
+    )
     first_phase_answer = build_answer(mentor, private_q, ANSWER)
     mentorship.release(mentor, goal)
     _close(owner, goal, second)
     # Mentor one no longer sees the goal: the mark is kept (and counts for them, privately)
     # but tells them nothing of what happens in the second mentorship.
     assert helpful.mark_helpful(owner, first_phase_answer)
-    assert db.session.scalar(select(Notification.id).where(
-        Notification.user_id == mentor.id, Notification.kind == "helpful")) is None
+    assert (
+        db.session.scalar(
+            select(Notification.id).where(
+                Notification.user_id == mentor.id, Notification.kind == "helpful"
+            )
+        )
+        is None
+    )
     (mentor,) = _fresh(mentor)
     assert (mentor.reputation, mentor.private_reputation) == (0, 15)
 
 
 # -- a reopened goal shows no trace ----------------------------------------------------------
 
+
 def test_a_private_answer_does_not_move_the_questions_activity_time(app, pair, client):
     owner, mentor, outsider, goal, question = (
-        pair.owner, pair.mentor, pair.outsider, pair.goal, pair.question)
-    other = build_question(outsider, "How do I keep a steady bow on long notes?",
-                           tags=("cello",))
+        pair.owner,
+        pair.mentor,
+        pair.outsider,
+        pair.goal,
+        pair.question,
+    )
+    other = build_question(outsider, "How do I keep a steady bow on long notes?", tags=("cello",))
     _close(owner, goal, mentor)
     db.session.refresh(question)
     before = question.updated_at
@@ -244,19 +318,29 @@ def test_milestone_positions_status_and_target_date_after_reopen(app, pair, clie
 
 def test_answered_in_links_are_frozen_while_closed_and_never_point_inside(app, pair, client):
     owner, mentor, outsider, goal, question = (
-        pair.owner, pair.mentor, pair.outsider, pair.goal, pair.question)
+        pair.owner,
+        pair.mentor,
+        pair.outsider,
+        pair.goal,
+        pair.question,
+    )
     earlier = build_question(outsider, "How do I choose a cello edition?", tags=("cello",))
-    later = build_question(owner, "Which cello edition for a beginner, again?",
-                           tags=("cello",))
+    later = build_question(owner, "Which cello edition for a beginner, again?", tags=("cello",))
     _close(owner, goal, mentor)
     # The question was asked after "earlier": only the freeze stops the link.
     question.created_at = earlier.created_at.replace(year=earlier.created_at.year + 1)
     db.session.commit()
     with pytest.raises(Conflict):
         questions.set_answered_in(owner, question, earlier.id)
-    private_q = questions.ask_question(owner, {"title": "Is my vibrato too wide in bar 12?",
-                                               "body": "Listen.", "goal_id": goal.id,
-                                               "tags": ["cello"]})
+    private_q = questions.ask_question(
+        owner,
+        {
+            "title": "Is my vibrato too wide in bar 12?",
+            "body": "Listen.",
+            "goal_id": goal.id,
+            "tags": ["cello"],
+        },
+    )
     later.created_at = private_q.created_at.replace(year=private_q.created_at.year + 1)
     db.session.commit()
     # A public thread may not link into the closed goal (even by someone who sees it).
@@ -269,6 +353,7 @@ def test_answered_in_links_are_frozen_while_closed_and_never_point_inside(app, p
 
 
 # -- smaller oracles -----------------------------------------------------------------------
+
 
 def test_a_second_mentor_sees_only_their_own_history(app, pair, make_user, client):
     owner, mentor, goal = pair.owner, pair.mentor, pair.goal
@@ -285,8 +370,7 @@ def test_a_second_mentor_sees_only_their_own_history(app, pair, make_user, clien
     assert "mentor_one" not in page
 
 
-def test_the_invite_page_hides_a_goal_that_closed_with_someone_else(app, pair, make_user,
-                                                                   client):
+def test_the_invite_page_hides_a_goal_that_closed_with_someone_else(app, pair, make_user, client):
     owner, mentor, outsider, goal = pair.owner, pair.mentor, pair.outsider, pair.goal
     declined = mentorship.invite(owner, goal, "pat", "Would you mentor me?")
     mentorship.decline(outsider, declined)
@@ -303,9 +387,15 @@ def test_the_invite_page_hides_a_goal_that_closed_with_someone_else(app, pair, m
 def test_tags_used_only_on_private_posts_look_like_any_other_name(app, pair, client):
     owner, mentor, goal = pair.owner, pair.mentor, pair.goal
     _close(owner, goal, mentor)
-    questions.ask_question(owner, {"title": "Is my vibrato too wide in bar 12?",
-                                   "body": "Listen.", "goal_id": goal.id,
-                                   "tags": ["zqprivonly"]})
+    questions.ask_question(
+        owner,
+        {
+            "title": "Is my vibrato too wide in bar 12?",
+            "body": "Listen.",
+            "goal_id": goal.id,
+            "tags": ["zqprivonly"],
+        },
+    )
     token = bearer(api_token(client, "pat"))
     for tag in ("zqprivonly", "zqneverused"):
         assert client.put(f"{API}/follows/tag/{tag}", headers=token).status_code == 204
@@ -323,10 +413,14 @@ def test_flagging_a_hidden_post_answers_like_a_missing_one(app, pair, make_user,
     db.session.commit()
     moderation.hide(admin, "answer", public_answer.id)
     token = bearer(api_token(client, "mentor_one"))
-    hidden = client.post(f"{API}/flags", headers=token,
-                         json={"type": "answer", "id": public_answer.id, "reason": "spam"})
-    missing = client.post(f"{API}/flags", headers=token,
-                          json={"type": "answer", "id": 999999, "reason": "spam"})
+    hidden = client.post(
+        f"{API}/flags",
+        headers=token,
+        json={"type": "answer", "id": public_answer.id, "reason": "spam"},
+    )
+    missing = client.post(
+        f"{API}/flags", headers=token, json={"type": "answer", "id": 999999, "reason": "spam"}
+    )
     assert hidden.status_code == missing.status_code == 404
     assert hidden.get_json() == missing.get_json()
 
@@ -342,8 +436,7 @@ def test_opening_a_notification_by_get_changes_nothing(app, pair, client):
     page = client.get("/notifications")
     html = page.get_data(as_text=True)
     assert f'action="/notifications/{note.id}"' in html  # a button, no JavaScript needed
-    response = client.post(f"/notifications/{note.id}",
-                           data={"csrf_token": csrf_token_from(page)})
+    response = client.post(f"/notifications/{note.id}", data={"csrf_token": csrf_token_from(page)})
     assert response.status_code == 302 and f"/questions/{question.id}" in response.location
     db.session.refresh(note)
     assert note.read_at is not None
@@ -368,5 +461,4 @@ def test_a_former_mentor_keeps_their_phases_messages(app, pair, client, end):
     assert (goal.title in page) == (end == "reopen")
     # Nobody else gets anything there.
     other = bearer(api_token(client, "pat"))
-    assert client.get(f"{API}/goals/{goal.id}/messages", headers=other).status_code in (
-        403, 404)
+    assert client.get(f"{API}/goals/{goal.id}/messages", headers=other).status_code in (403, 404)

@@ -6,18 +6,37 @@ from app.services import validation as v
 from app.services.errors import ValidationFailed
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("alice", "alice"), ("Alice_01", "alice_01"), ("  bob-x ", "bob-x"), ("abc", "abc"),
-    ("a" * 30, "a" * 30),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("alice", "alice"),
+        ("Alice_01", "alice_01"),
+        ("  bob-x ", "bob-x"),
+        ("abc", "abc"),
+        ("a" * 30, "a" * 30),
+    ],
+)
 def test_username_accepted_and_lowercased(raw, expected):
     assert v.normalise_username(raw) == expected
 
 
-@pytest.mark.parametrize("raw", [
-    "ab", "a" * 31, "al ice", "alice!", "ālice", "alice\x00", "", 42, None, ["alice"],
-    "al\u202eice", "alice.b",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ab",
+        "a" * 31,
+        "al ice",
+        "alice!",
+        "ālice",
+        "alice\x00",
+        "",
+        42,
+        None,
+        ["alice"],
+        "al\u202eice",
+        "alice.b",
+    ],
+)
 def test_username_rejected(raw):
     with pytest.raises(ValidationFailed):
         v.normalise_username(raw)
@@ -31,8 +50,9 @@ def test_email_lowercased_and_syntax_only():
     )
 
 
-@pytest.mark.parametrize("raw", ["", "plain", "a@", "@b.org", "a@b@c.org", "a\x00@b.org",
-                                 "a" * 250 + "@b.org", 5, None])
+@pytest.mark.parametrize(
+    "raw", ["", "plain", "a@", "@b.org", "a@b@c.org", "a\x00@b.org", "a" * 250 + "@b.org", 5, None]
+)
 def test_email_rejected(raw):
     with pytest.raises(ValidationFailed):
         v.normalise_email(raw)
@@ -64,7 +84,10 @@ def test_clean_text_limits_and_control_characters():
 
 def test_tags_normalised_deduplicated_and_limited():
     assert v.normalise_tags("Python, c++ , C#,python  node.js", max_count=5) == [
-        "python", "c++", "c#", "node.js"
+        "python",
+        "c++",
+        "c#",
+        "node.js",
     ]
     assert v.normalise_tags(["A", "b"], max_count=5) == ["a", "b"]
     assert v.normalise_tags("", max_count=5) == []
@@ -105,13 +128,36 @@ def test_field_errors_collects_every_field():
     assert set(info.value.fields) == {"username", "email"}
 
 
-@pytest.mark.parametrize("value, expected", [
-    (1, 1), ("1", 1), (" 42 ", 42), ("2147483647", 2**31 - 1), (2**31 - 1, 2**31 - 1),
-    ("0", None), (0, None), ("-1", None), ("2147483648", None), (2**31, None),
-    ("²", None), ("١", None), ("12²", None), ("1.0", None), ("1e3", None), ("+1", None),
-    ("1 2", None), ("", None), (None, None), (True, None), (1.0, None), ([1], None),
-    ("9" * 19, None), ("9" * 5000, None), ("\x001", None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (1, 1),
+        ("1", 1),
+        (" 42 ", 42),
+        ("2147483647", 2**31 - 1),
+        (2**31 - 1, 2**31 - 1),
+        ("0", None),
+        (0, None),
+        ("-1", None),
+        ("2147483648", None),
+        (2**31, None),
+        ("²", None),
+        ("١", None),
+        ("12²", None),
+        ("1.0", None),
+        ("1e3", None),
+        ("+1", None),
+        ("1 2", None),
+        ("", None),
+        (None, None),
+        (True, None),
+        (1.0, None),
+        ([1], None),
+        ("9" * 19, None),
+        ("9" * 5000, None),
+        ("\x001", None),
+    ],
+)
 def test_parse_id_accepts_only_ascii_ids_in_the_column_range(value, expected):
     assert v.parse_id(value) == expected
 

@@ -16,8 +16,12 @@ from app.services.mentor_record import helped_by_tag
 from app.services.mentorship_board import board, reply_status
 from tests.builders import build_answer, build_goal, build_question
 
-AGREEMENT = {"modes": ["message"], "cadence": "weekly", "response_hours": 24,
-             "success_criteria": "A finished race."}
+AGREEMENT = {
+    "modes": ["message"],
+    "cadence": "weekly",
+    "response_hours": 24,
+    "success_criteria": "A finished race.",
+}
 
 
 @pytest.fixture
@@ -33,6 +37,7 @@ def close(owner, mentor, goal):
 
 
 # -- lists ----------------------------------------------------------------------------------
+
 
 def test_excerpt_is_plain_text_cut_at_a_word():
     html = "<p>Tom &amp; Jerry <strong>run</strong></p><p>every day</p><pre>x</pre>"
@@ -89,9 +94,12 @@ def test_question_cards_never_show_a_private_answer(pair):
 
 # -- goal journey ---------------------------------------------------------------------------
 
+
 def test_milestone_line_marks_the_next_step():
-    ms = [Milestone(title=t, done=d, position=i)
-          for i, (t, d) in enumerate([("a", True), ("b", False), ("c", True), ("d", False)])]
+    ms = [
+        Milestone(title=t, done=d, position=i)
+        for i, (t, d) in enumerate([("a", True), ("b", False), ("c", True), ("d", False)])
+    ]
     line = milestone_line(ms)
     assert [s.state for s in line.steps] == ["done", "next", "done", "todo"]
     assert [s.number for s in line.steps] == [1, 2, 3, 4]
@@ -113,10 +121,12 @@ def test_next_checkin_is_the_first_from_now(pair):
     owner, mentor, _stranger, goal = pair
     close(owner, mentor, goal)
     now = utcnow()
-    later = private_space.add_checkin(owner, goal, {"scheduled_at": now + timedelta(days=9),
-                                                    "agenda": "Review"})
-    soon = private_space.add_checkin(owner, goal, {"scheduled_at": now + timedelta(days=2),
-                                                   "agenda": "Plan"})
+    later = private_space.add_checkin(
+        owner, goal, {"scheduled_at": now + timedelta(days=9), "agenda": "Review"}
+    )
+    soon = private_space.add_checkin(
+        owner, goal, {"scheduled_at": now + timedelta(days=2), "agenda": "Plan"}
+    )
     db.session.commit()
     checkins = private_space.list_checkins(owner, goal)
     assert next_checkin(checkins, now) == soon
@@ -125,6 +135,7 @@ def test_next_checkin_is_the_first_from_now(pair):
 
 
 # -- who owes a reply -----------------------------------------------------------------------
+
 
 def test_reply_status_follows_the_latest_message(pair):
     owner, mentor, _stranger, goal = pair
@@ -148,8 +159,9 @@ def test_board_rows_for_both_roles(pair, make_user):
     ms = close(owner, mentor, goal)
     private_space.set_agreement(owner, goal, AGREEMENT)
     private_space.send_message(owner, goal, "Hello, shall we start?")
-    checkin = private_space.add_checkin(mentor, goal, {
-        "scheduled_at": utcnow() + timedelta(days=1), "agenda": "First plan"})
+    checkin = private_space.add_checkin(
+        mentor, goal, {"scheduled_at": utcnow() + timedelta(days=1), "agenda": "First plan"}
+    )
     other_goal = build_goal(mentor, title="Learn to swim a full kilometre", tags=("swimming",))
     pending = mentorship.invite(mentor, other_goal, owner.username, "Could you help me?")
     db.session.commit()
@@ -183,26 +195,34 @@ def test_board_lists_past_mentorships_without_private_titles(pair):
 
 # -- where a mentor helped ------------------------------------------------------------------
 
+
 def test_helped_by_tag_counts_public_named_activity_only(pair, make_user):
     owner, mentor, stranger, goal = pair
     asker = make_user("asker")
-    for title, tags in [("How do I pace a long run?", ("running",)),
-                        ("What should I eat before a race?", ("running", "food")),
-                        ("Which stove for camping trips?", ("food",))]:
+    for title, tags in [
+        ("How do I pace a long run?", ("running",)),
+        ("What should I eat before a race?", ("running", "food")),
+        ("Which stove for camping trips?", ("food",)),
+    ]:
         question = build_question(asker, title=title, tags=tags)
         helpful.mark_helpful(asker, build_answer(mentor, question))
     unmarked = build_question(asker, title="How do I stretch after running?", tags=("yoga",))
     build_answer(mentor, unmarked)
     # Inside a closed goal: never counted, not even for the mentor or the owner.
-    private_q = build_question(owner, title="How do I train for hills?", tags=("hills",),
-                               goal=goal)
+    private_q = build_question(owner, title="How do I train for hills?", tags=("hills",), goal=goal)
     db.session.commit()
     close(owner, mentor, goal)
     helpful.mark_helpful(owner, build_answer(mentor, private_q))
     # The anonymous asker's own answer on their own question would name them.
-    anon_q = questions.ask_question(stranger, {
-        "title": "Is a marathon too much in year one?", "body": "Honest views please.",
-        "tags": ["secret"], "anonymous": True})
+    anon_q = questions.ask_question(
+        stranger,
+        {
+            "title": "Is a marathon too much in year one?",
+            "body": "Honest views please.",
+            "tags": ["secret"],
+            "anonymous": True,
+        },
+    )
     helpful.mark_helpful(stranger, build_answer(stranger, anon_q))
     db.session.commit()
 

@@ -37,27 +37,43 @@ def anonymous_thread(app, make_user):
     db.session.commit()
     asker = app.test_client()
     login(asker, MARKER)
-    response = post_form(asker, "/ask", {"title": TITLE, "body": "Salary talk is scary.",
-                                         "tags": "career", "anonymous": "y"})
+    response = post_form(
+        asker,
+        "/ask",
+        {"title": TITLE, "body": "Salary talk is scary.", "tags": "career", "anonymous": "y"},
+    )
     assert response.status_code == 302
     question = latest_question()
     assert question.anonymous
     url = f"/questions/{question.id}"
     post_form(asker, f"{url}/comments", {"body": "Clarifying: I work remotely."}, page=url)
     post_form(asker, f"{url}/answers", {"body": SELF_ANSWER}, page=url)
-    post_form(asker, f"{url}/edit", {"title": TITLE, "body": "Salary talk is scary!",
-                                     "tags": "career"})
-    questions.post_answer(helper, db.session.get(Question, question.id),
-                          "Write down your achievements before the meeting.")
+    post_form(
+        asker, f"{url}/edit", {"title": TITLE, "body": "Salary talk is scary!", "tags": "career"}
+    )
+    questions.post_answer(
+        helper,
+        db.session.get(Question, question.id),
+        "Write down your achievements before the meeting.",
+    )
     drain(get_backend())
     return question, asker
 
 
 def public_urls(question) -> list[str]:
-    return [f"/questions/{question.id}", f"/questions/{question.id}/revisions", "/",
-            "/questions", "/questions?sort=votes", "/tags/career",
-            "/feeds/questions.atom", "/feeds/tags/career.atom", "/search?q=raise+manager",
-            "/search?q=quietly+is:answer", "/search?q=replying+myself"]
+    return [
+        f"/questions/{question.id}",
+        f"/questions/{question.id}/revisions",
+        "/",
+        "/questions",
+        "/questions?sort=votes",
+        "/tags/career",
+        "/feeds/questions.atom",
+        "/feeds/tags/career.atom",
+        "/search?q=raise+manager",
+        "/search?q=quietly+is:answer",
+        "/search?q=replying+myself",
+    ]
 
 
 def test_the_public_never_sees_the_anonymous_asker(app, make_user, anonymous_thread):
@@ -111,14 +127,17 @@ def test_anonymous_is_refused_for_a_goal_question(app, make_user):
     login(client, "owner")
     assert 'name="anonymous"' in client.get("/ask").text
     assert 'name="anonymous"' not in client.get(f"/ask?goal={goal.id}").text
-    response = post_form(client, f"/ask?goal={goal.id}", {
-        "title": TITLE, "body": "x", "tags": "career", "goal_id": str(goal.id),
-        "anonymous": "y"})
+    response = post_form(
+        client,
+        f"/ask?goal={goal.id}",
+        {"title": TITLE, "body": "x", "tags": "career", "goal_id": str(goal.id), "anonymous": "y"},
+    )
     assert response.status_code == 422 and "cannot be anonymous" in response.text
     assert latest_question() is None
 
 
 # -- invitations --------------------------------------------------------------------------
+
 
 def test_the_asker_invites_people_from_the_question_page(app, make_user):
     asker_user = make_user("asker")
@@ -129,19 +148,22 @@ def test_the_asker_invites_people_from_the_question_page(app, make_user):
     asker = app.test_client()
     login(asker, "asker")
     assert "Invite people to answer" in asker.get(url).text
-    response = post_form(asker, f"{url}/invitations", {"usernames": "mentor1, @Mentor2"},
-                         page=url)
+    response = post_form(asker, f"{url}/invitations", {"usernames": "mentor1, @Mentor2"}, page=url)
     assert response.status_code == 302
     page = asker.get(url).text
     assert "/users/mentor1" in page and "/users/mentor2" in page
     db.session.commit()
-    assert {n.user_id for n in db.session.scalars(select(Notification).where(
-        Notification.kind == "answer_invitation"))} >= {asker_user.id + 1, asker_user.id + 2}
-    bad = post_form(asker, f"{url}/invitations", {"usernames": "mentor3 nobody_here"},
-                    page=url)
+    assert {
+        n.user_id
+        for n in db.session.scalars(
+            select(Notification).where(Notification.kind == "answer_invitation")
+        )
+    } >= {asker_user.id + 1, asker_user.id + 2}
+    bad = post_form(asker, f"{url}/invitations", {"usernames": "mentor3 nobody_here"}, page=url)
     assert bad.status_code == 422 and "nobody_here" in bad.text
-    six = post_form(asker, f"{url}/invitations",
-                    {"usernames": "mentor3 a1x b1x c1x d1x e1x"}, page=url)
+    six = post_form(
+        asker, f"{url}/invitations", {"usernames": "mentor3 a1x b1x c1x d1x e1x"}, page=url
+    )
     assert six.status_code == 422
     blocks.block(make_user("grumpy"), "asker")
     blocked = post_form(asker, f"{url}/invitations", {"usernames": "grumpy"}, page=url)
@@ -153,8 +175,10 @@ def test_the_asker_invites_people_from_the_question_page(app, make_user):
     login(other, "mentor3")
     page = other.get(url).text
     assert "Invite people to answer" not in page
-    assert post_form(other, f"{url}/invitations", {"usernames": "mentor1"},
-                     page=url).status_code == 403
+    assert (
+        post_form(other, f"{url}/invitations", {"usernames": "mentor1"}, page=url).status_code
+        == 403
+    )
 
 
 def test_a_closed_goal_question_takes_no_invitations(app, make_user):

@@ -12,10 +12,16 @@ from tests.conftest import PASSWORD, csrf_token_from, login, post_form
 
 
 def register(client, username="alice", email=None, password=PASSWORD, confirm=None):
-    return post_form(client, "/register", {
-        "username": username, "email": email or f"{username}@example.org",
-        "password": password, "confirm": confirm if confirm is not None else password,
-    })
+    return post_form(
+        client,
+        "/register",
+        {
+            "username": username,
+            "email": email or f"{username}@example.org",
+            "password": password,
+            "confirm": confirm if confirm is not None else password,
+        },
+    )
 
 
 def test_register_signs_in_and_opens_settings(client):
@@ -103,18 +109,22 @@ def test_logout_needs_post_with_csrf(client, make_user):
     assert client.get("/settings").status_code == 302
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/users/alice", "/users/alice"),
-    ("https://evil.example/", "/"),
-    ("//evil.example/x", "/"),
-    ("/\\evil.example", "/"),
-    ("javascript:alert(1)", "/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/users/alice", "/users/alice"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_next_accepts_only_local_paths(client, make_user, target, expected):
     make_user("alice")
     token = csrf_token_from(client.get("/login"))
     response = client.post(
-        "/login", query_string={"next": target},
+        "/login",
+        query_string={"next": target},
         data={"csrf_token": token, "login": "alice", "password": PASSWORD},
     )
     assert response.status_code == 302
@@ -148,8 +158,12 @@ def test_cookies_are_secure_over_https(app, make_user):
     page = client.get("/login", base_url=base)
     token = csrf_token_from(page)
     # Over HTTPS, Flask-WTF also insists on a same-origin Referer.
-    response = client.post("/login", base_url=base, headers={"Referer": base + "/login"}, data={
-        "csrf_token": token, "login": "alice", "password": PASSWORD, "remember": "y"})
+    response = client.post(
+        "/login",
+        base_url=base,
+        headers={"Referer": base + "/login"},
+        data={"csrf_token": token, "login": "alice", "password": PASSWORD, "remember": "y"},
+    )
     assert response.status_code == 302
     cookies = response.headers.getlist("Set-Cookie")
     assert {c.split("=")[0] for c in cookies} == {"journster_session", "journster_remember"}

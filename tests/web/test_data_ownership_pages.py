@@ -48,8 +48,10 @@ def test_download_my_data(client, alice, make_user):
     private_space.send_message(alice, goal, "secret word quetzal")
     response = client.get("/settings/export")
     assert response.status_code == 200
-    assert re.fullmatch(r'attachment; filename="journster-alice-\d{4}-\d\d-\d\d\.json"',
-                        response.headers["Content-Disposition"])
+    assert re.fullmatch(
+        r'attachment; filename="journster-alice-\d{4}-\d\d-\d\d\.json"',
+        response.headers["Content-Disposition"],
+    )
     assert response.headers["Cache-Control"] == "no-store"
     data = json.loads(response.data)
     assert data["profile"]["display_name"] == "Alice Liddell"
@@ -62,8 +64,12 @@ def test_download_needs_sign_in(client):
 
 
 def test_bad_confirmation_deletes_nothing(client, alice):
-    cases = [delete_form(password="wrong password!"), delete_form(username="bob"),
-             delete_form(password=""), delete_form(username="")]
+    cases = [
+        delete_form(password="wrong password!"),
+        delete_form(username="bob"),
+        delete_form(password=""),
+        delete_form(username=""),
+    ]
     for data in cases:
         response = post_form(client, "/settings/delete", data, page="/settings")
         assert response.status_code == 422, data
@@ -79,12 +85,16 @@ def test_bad_confirmation_deletes_nothing(client, alice):
 def test_delete_account_end_to_end(client, alice, make_user, app):
     coach = make_user("coach")
     goal = build_goal(alice, title="Learn to juggle five balls")
-    question = build_question(alice, title="How long to learn a three-ball cascade?",
-                              body="Total beginner, aardvark.")
+    question = build_question(
+        alice, title="How long to learn a three-ball cascade?", body="Total beginner, aardvark."
+    )
     answer = build_answer(coach, question)
     questions.add_comment(alice, answer=answer, body="Thanks, that helps a lot!")
-    mine = build_answer(alice, build_question(coach, title="Best juggling balls to buy?"),
-                        "Beanbags do not roll away; start with those, trust me.")
+    mine = build_answer(
+        alice,
+        build_question(coach, title="Best juggling balls to buy?"),
+        "Beanbags do not roll away; start with those, trust me.",
+    )
     questions.edit_answer(alice, mine, "Beanbags do not roll away; start with three of those.")
     mentorship.accept(coach, mentorship.invite(alice, goal, "coach", "Mentor me?"))
     private_space.send_message(alice, goal, "alice private words")
@@ -112,8 +122,14 @@ def test_delete_account_end_to_end(client, alice, make_user, app):
     assert bodies == {"coach private words"}
 
     # Every page that names the author says "deleted user", without a profile link.
-    for url in (f"/questions/{question.id}", f"/questions/{mine.question_id}", "/",
-                "/questions", f"/answers/{mine.id}/revisions", f"/users/{coach.username}"):
+    for url in (
+        f"/questions/{question.id}",
+        f"/questions/{mine.question_id}",
+        "/",
+        "/questions",
+        f"/answers/{mine.id}/revisions",
+        f"/users/{coach.username}",
+    ):
         page = client.get(url)
         assert page.status_code == 200, url
         text = page.get_data(as_text=True)
@@ -128,8 +144,11 @@ def test_delete_account_end_to_end(client, alice, make_user, app):
     login(client, "coach")
     notes = client.get("/notifications").get_data(as_text=True)
     assert "deleted user commented" in notes and "Alice" not in notes
-    actors = {item["actor"]["username"] for item in client.get(
-        "/api/v1/notifications").get_json()["items"] if item["actor"]}
+    actors = {
+        item["actor"]["username"]
+        for item in client.get("/api/v1/notifications").get_json()["items"]
+        if item["actor"]
+    }
     assert actors == {"deleted user"}
     goal_page = client.get(f"/goals/{goal.id}").get_data(as_text=True)
     assert "deleted user" in goal_page and "coach private words" in goal_page
@@ -137,12 +156,10 @@ def test_delete_account_end_to_end(client, alice, make_user, app):
 
     # Search still finds the posts.
     drain(get_backend())
-    assert f"/questions/{question.id}" in client.get("/search?q=aardvark").get_data(
-        as_text=True)
+    assert f"/questions/{question.id}" in client.get("/search?q=aardvark").get_data(as_text=True)
     hits = client.get("/search?q=beanbags").get_data(as_text=True)
     assert f"/questions/{mine.question_id}" in hits
-    assert db.session.scalar(select(func.count(Answer.id)).where(
-        Answer.owner_id == alice.id)) == 1
+    assert db.session.scalar(select(func.count(Answer.id)).where(Answer.owner_id == alice.id)) == 1
     assert db.session.get(Question, question.id).owner_id == alice.id
 
 

@@ -17,14 +17,12 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture
 def people(make_user):
-    return (make_user("alice"), make_user("bob", timezone="Asia/Kolkata"),
-            make_user("mentor"))
+    return (make_user("alice"), make_user("bob", timezone="Asia/Kolkata"), make_user("mentor"))
 
 
 def click(client, page: str, action: str, target_type: str, key) -> object:
     token = csrf_token_from(client.get(page))
-    return client.post(f"/{action}/{target_type}/{key}",
-                       data={"csrf_token": token, "next": page})
+    return client.post(f"/{action}/{target_type}/{key}", data={"csrf_token": token, "next": page})
 
 
 def test_follow_buttons_on_tag_goal_and_question_pages(client, people):
@@ -32,10 +30,13 @@ def test_follow_buttons_on_tag_goal_and_question_pages(client, people):
     goal = build_goal(alice)
     question = build_question(alice, goal=goal)
     answer = build_answer(mentor, question)
-    pages = {"tag": ("/tags/speaking", "speaking"), "goal": (f"/goals/{goal.id}", goal.id),
-             "question": (f"/questions/{question.id}", question.id)}
+    pages = {
+        "tag": ("/tags/speaking", "speaking"),
+        "goal": (f"/goals/{goal.id}", goal.id),
+        "question": (f"/questions/{question.id}", question.id),
+    }
     for page, _ in pages.values():
-        assert "action=\"/follow/" not in client.get(page).text  # anonymous: no button
+        assert 'action="/follow/' not in client.get(page).text  # anonymous: no button
     login(client, "bob")
     for target_type, (page, key) in pages.items():
         html = client.get(page).text
@@ -68,8 +69,9 @@ def test_bad_follow_requests_never_fail_with_500(client, people):
     assert client.post(f"/follow/goal/{goal.id}", data={}).status_code == 400  # no CSRF
     # An off-site "next" is ignored.
     token = csrf_token_from(client.get(page))
-    response = client.post(f"/follow/goal/{goal.id}",
-                           data={"csrf_token": token, "next": "https://evil.example/"})
+    response = client.post(
+        f"/follow/goal/{goal.id}", data={"csrf_token": token, "next": "https://evil.example/"}
+    )
     assert response.headers["Location"].endswith(page)
     assert client.get("/following?page=abc").status_code in (400, 422)
 
@@ -90,8 +92,9 @@ def test_closed_goal_content_disappears_from_the_feed(client, people):
     click(client, "/tags/speaking", "follow", "tag", "speaking")
     feed = client.get("/following").text
     assert question.title in feed and public.title in feed
-    mentorship.accept(mentor, mentorship.invite(alice, db.session.get(Goal, goal.id),
-                                                "mentor", "Hi"))
+    mentorship.accept(
+        mentor, mentorship.invite(alice, db.session.get(Goal, goal.id), "mentor", "Hi")
+    )
     feed = client.get("/following").text
     assert public.title in feed
     for secret in (question.title, goal.title, f"answer-{answer.id}", f"/goals/{goal.id}"):
@@ -114,12 +117,12 @@ def test_profile_shows_chart_local_time_and_helped_count(client, people):
     assert re.search(r"local time <span class=\"local-time\">\d\d:\d\d</span>", html)
     assert "1 answer marked “helped me”" in html
     start = html.index('<svg xmlns="http://www.w3.org/2000/svg" class="rep-chart"')
-    root = ElementTree.fromstring(html[start:html.index("</svg>", start) + 6])
+    root = ElementTree.fromstring(html[start : html.index("</svg>", start) + 6])
     assert root.get("role") == "img" and "35 in total" in root.get("aria-label")
     assert "35 in total" in root.find(f"{SVG}title").text
     assert [r.find(f"{SVG}title").text.endswith("+35") for r in root.iter(f"{SVG}rect")] == [True]
     assert "+35 reputation in the last 26 weeks" in html
     empty = client.get("/users/mentor").text
     start = empty.index('<svg xmlns="http://www.w3.org/2000/svg" class="rep-chart"')
-    ElementTree.fromstring(empty[start:empty.index("</svg>", start) + 6])
+    ElementTree.fromstring(empty[start : empty.index("</svg>", start) + 6])
     assert "No reputation earned" in empty and "helped me”." not in empty

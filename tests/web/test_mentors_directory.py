@@ -11,19 +11,40 @@ from tests.conftest import PASSWORD, login
 def cheap_hashes(monkeypatch):
     """Users here share one real hash of the test password (dozens of accounts per test)."""
     real = accounts.hash_password
-    monkeypatch.setattr(accounts, "hash_password", lambda password: (
-        _test_password_hash() if password == PASSWORD else real(password)))
+    monkeypatch.setattr(
+        accounts,
+        "hash_password",
+        lambda password: _test_password_hash() if password == PASSWORD else real(password),
+    )
 
 
 @pytest.fixture
 def mentors(make_user):
-    make_user("ana", display_name="Ana Silva", mentor_available=True,
-              mentor_topics=["python", "databases"], skills=["sql"], timezone="Europe/Lisbon",
-              availability="Weekday evenings", bio="I tune *PostgreSQL* for fun.")
-    make_user("bert", mentor_available=True, mentor_topics=["interviews"],
-              skills=["python"], timezone="Europe/Berlin", availability="Weekends")
-    make_user("chen", mentor_available=True, mentor_topics=["python"],
-              timezone="Asia/Shanghai", availability="Mornings 100% of the time")
+    make_user(
+        "ana",
+        display_name="Ana Silva",
+        mentor_available=True,
+        mentor_topics=["python", "databases"],
+        skills=["sql"],
+        timezone="Europe/Lisbon",
+        availability="Weekday evenings",
+        bio="I tune *PostgreSQL* for fun.",
+    )
+    make_user(
+        "bert",
+        mentor_available=True,
+        mentor_topics=["interviews"],
+        skills=["python"],
+        timezone="Europe/Berlin",
+        availability="Weekends",
+    )
+    make_user(
+        "chen",
+        mentor_available=True,
+        mentor_topics=["python"],
+        timezone="Asia/Shanghai",
+        availability="Mornings 100% of the time",
+    )
     make_user("dora", mentor_available=False, mentor_topics=["python"], timezone="UTC")
 
 
@@ -31,22 +52,25 @@ def names(html: str) -> set[str]:
     return {name for name in ("ana", "bert", "chen", "dora") if f"@{name}<" in html}
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", {"ana", "bert", "chen"}),
-    ("?topic=python", {"ana", "chen"}),
-    ("?topic=PYTHON", {"ana", "chen"}),
-    ("?availability=evenings", {"ana"}),
-    ("?availability=100%25", {"chen"}),
-    ("?availability=_", set()),
-    ("?q=silva", {"ana"}),
-    ("?q=postgresql", {"ana"}),
-    ("?q=python", {"bert"}),  # a skill
-    ("?tz=Europe/Berlin&tz_range=0", {"bert"}),
-    ("?tz=Europe/Berlin&tz_range=1", {"ana", "bert"}),
-    ("?tz=UTC%2B8&tz_range=0", {"chen"}),
-    ("?tz=%2B08:00&tz_range=1", {"chen"}),
-    ("?tz=Europe/Berlin&tz_range=12&topic=python&availability=e", {"ana", "chen"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", {"ana", "bert", "chen"}),
+        ("?topic=python", {"ana", "chen"}),
+        ("?topic=PYTHON", {"ana", "chen"}),
+        ("?availability=evenings", {"ana"}),
+        ("?availability=100%25", {"chen"}),
+        ("?availability=_", set()),
+        ("?q=silva", {"ana"}),
+        ("?q=postgresql", {"ana"}),
+        ("?q=python", {"bert"}),  # a skill
+        ("?tz=Europe/Berlin&tz_range=0", {"bert"}),
+        ("?tz=Europe/Berlin&tz_range=1", {"ana", "bert"}),
+        ("?tz=UTC%2B8&tz_range=0", {"chen"}),
+        ("?tz=%2B08:00&tz_range=1", {"chen"}),
+        ("?tz=Europe/Berlin&tz_range=12&topic=python&availability=e", {"ana", "chen"}),
+    ],
+)
 def test_filters(client, mentors, query, expected):
     response = client.get("/mentors" + query)
     assert response.status_code == 200
@@ -60,14 +84,17 @@ def test_an_unknown_topic_lists_nobody_without_saying_the_tag_is_unknown(client,
     assert "No tag named" not in response.text and 'role="alert"' not in response.text
 
 
-@pytest.mark.parametrize("query, message", [
-    ("?topic=Bad%20Tag!", "is not a tag name"),
-    ("?tz=Mars/Base", "is not a time zone"),
-    ("?tz=UTC%2B99", "is not a time zone"),
-    ("?tz=Europe/Berlin&tz_range=abc", "must be 0–12 hours"),
-    ("?tz=Europe/Berlin&tz_range=-3", "must be 0–12 hours"),
-    ("?tz=%00", "is not a time zone"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("?topic=Bad%20Tag!", "is not a tag name"),
+        ("?tz=Mars/Base", "is not a time zone"),
+        ("?tz=UTC%2B99", "is not a time zone"),
+        ("?tz=Europe/Berlin&tz_range=abc", "must be 0–12 hours"),
+        ("?tz=Europe/Berlin&tz_range=-3", "must be 0–12 hours"),
+        ("?tz=%00", "is not a time zone"),
+    ],
+)
 def test_bad_filters_are_explained_not_fatal(client, mentors, query, message):
     response = client.get("/mentors" + query)
     assert response.status_code == 200

@@ -52,32 +52,46 @@ def test_owner_sees_ranked_candidates_and_invites(world):
     assert 'href="/users/mentor"' in page
     for other in ("mentor", "stranger", "anonymous"):
         assert "Invite a mentor" not in c[other].get(goal_url(goal)).text
-    response = submit(c["owner"], f"{goal_url(goal)}/invite",
-                      {"invite-mentor": "mentor", "invite-message": "Would you mentor me?"},
-                      goal_url(goal))
+    response = submit(
+        c["owner"],
+        f"{goal_url(goal)}/invite",
+        {"invite-mentor": "mentor", "invite-message": "Would you mentor me?"},
+        goal_url(goal),
+    )
     assert response.status_code == 302
     page = c["owner"].get(goal_url(goal)).text
     assert "Invite sent to" in page and "Withdraw invite" in page
     assert "Invite a mentor" not in page
 
 
-@pytest.mark.parametrize(("mentor", "message", "error"), [
-    ("owner", "Hi", "You cannot mentor your own goal."),
-    ("ghost", "Hi", "No user with that name."),
-    ("mentor", "", "This field is required."),
-])
+@pytest.mark.parametrize(
+    ("mentor", "message", "error"),
+    [
+        ("owner", "Hi", "You cannot mentor your own goal."),
+        ("ghost", "Hi", "No user with that name."),
+        ("mentor", "", "This field is required."),
+    ],
+)
 def test_invite_bad_input_shows_form_errors(world, mentor, message, error):
     goal, _, _, c = world
-    response = submit(c["owner"], f"{goal_url(goal)}/invite",
-                      {"invite-mentor": mentor, "invite-message": message}, goal_url(goal))
+    response = submit(
+        c["owner"],
+        f"{goal_url(goal)}/invite",
+        {"invite-mentor": mentor, "invite-message": message},
+        goal_url(goal),
+    )
     assert response.status_code == 422 and error in response.text
     assert db.session.query(MentorshipRequest).count() == 0
 
 
 def test_invite_on_someone_elses_goal_is_refused(world):
     goal, _, _, c = world
-    response = submit(c["stranger"], f"{goal_url(goal)}/invite",
-                      {"invite-mentor": "mentor", "invite-message": "Hi"}, goal_url(goal))
+    response = submit(
+        c["stranger"],
+        f"{goal_url(goal)}/invite",
+        {"invite-mentor": "mentor", "invite-message": "Hi"},
+        goal_url(goal),
+    )
     assert response.status_code in (403, 422)
     assert db.session.query(MentorshipRequest).count() == 0
 
@@ -127,24 +141,37 @@ def test_private_space_messages_agreement_checkins(world):
     mentorship.accept(request.mentor, request)
     db.session.commit()
     url = goal_url(goal)
-    assert submit(c["owner"], f"{url}/messages", {"message-body": "zqx hello mentor"},
-                  url).status_code == 302
+    assert (
+        submit(c["owner"], f"{url}/messages", {"message-body": "zqx hello mentor"}, url).status_code
+        == 302
+    )
     empty = submit(c["owner"], f"{url}/messages", {"message-body": ""}, url)
     assert empty.status_code == 422 and "This field is required." in empty.text
     huge = submit(c["owner"], f"{url}/messages", {"message-body": "x" * 5001}, url)
     assert huge.status_code == 422
     assert db.session.query(Message).count() == 1
-    agreement = {"agreement-modes": ["video", "message"], "agreement-cadence": "Every Monday",
-                 "agreement-response_hours": "24",
-                 "agreement-success_criteria": "Sub-two-hour half marathon"}
+    agreement = {
+        "agreement-modes": ["video", "message"],
+        "agreement-cadence": "Every Monday",
+        "agreement-response_hours": "24",
+        "agreement-success_criteria": "Sub-two-hour half marathon",
+    }
     assert submit(c["mentor"], f"{url}/agreement", agreement, url).status_code == 302
-    bad = submit(c["mentor"], f"{url}/agreement",
-                 {**agreement, "agreement-response_hours": "0"}, url)
+    bad = submit(
+        c["mentor"], f"{url}/agreement", {**agreement, "agreement-response_hours": "0"}, url
+    )
     assert bad.status_code == 422
     plan = {"checkin-scheduled_at": "2027-03-01T18:30", "checkin-agenda": "Review the plan"}
     assert submit(c["owner"], f"{url}/checkins", plan, url).status_code == 302
-    assert submit(c["owner"], f"{url}/checkins", {"checkin-scheduled_at": "soon",
-                                                  "checkin-agenda": "x"}, url).status_code == 422
+    assert (
+        submit(
+            c["owner"],
+            f"{url}/checkins",
+            {"checkin-scheduled_at": "soon", "checkin-agenda": "x"},
+            url,
+        ).status_code
+        == 422
+    )
     page = c["mentor"].get(url).text
     assert "zqx hello mentor" in page and "Every Monday" in page and "Review the plan" in page
     assert "Version 1 of 1" in page and "2027-03-01 18:30 UTC" in page
@@ -166,8 +193,12 @@ def test_lifecycle_buttons_and_published_summary(world):
     assert "(paused)" in c["owner"].get(url).text
     button(c["owner"], f"{url}/mentorship/resume", url)
     assert "(paused)" not in c["owner"].get(url).text
-    response = submit(c["owner"], f"{url}/mentorship/complete",
-                      {"summary-summary": "Slow **easy** runs built my base."}, url)
+    response = submit(
+        c["owner"],
+        f"{url}/mentorship/complete",
+        {"summary-summary": "Slow **easy** runs built my base."},
+        url,
+    )
     assert response.status_code == 302
     page = c["anonymous"].get(url)
     assert page.status_code == 200 and "<strong>easy</strong>" in page.text
@@ -189,8 +220,10 @@ def test_release_then_reopen(world):
     assert "Reopen to the public" in c["owner"].get(url).text
     button(c["owner"], f"{url}/mentorship/reopen", url)
     assert c["anonymous"].get(url).status_code == 200
-    assert c["owner"].post(f"{url}/mentorship/explode",
-                           data={"csrf_token": "x"}).status_code in (400, 404)
+    assert c["owner"].post(f"{url}/mentorship/explode", data={"csrf_token": "x"}).status_code in (
+        400,
+        404,
+    )
 
 
 def test_profile_counts_answers_hidden_by_a_closed_goal(world):
@@ -208,10 +241,16 @@ def test_published_summary_is_searchable_and_private_content_is_not(world):
     goal, _, _, c = world
     request = mentorship.invite(goal.owner, goal, "mentor", "Please?")
     mentorship.accept(request.mentor, request)
-    private = build_question(goal.owner, title="Private zqxkneepain question in mentorship",
-                             goal=db.session.get(Goal, goal.id))
-    mentorship.complete(goal.owner, db.session.get(Goal, goal.id),
-                        "Tempo zqxfartlek sessions twice a week changed everything.")
+    private = build_question(
+        goal.owner,
+        title="Private zqxkneepain question in mentorship",
+        goal=db.session.get(Goal, goal.id),
+    )
+    mentorship.complete(
+        goal.owner,
+        db.session.get(Goal, goal.id),
+        "Tempo zqxfartlek sessions twice a week changed everything.",
+    )
     backend = get_backend()
     drain(backend)
     found = c["anonymous"].get("/api/v1/search?q=zqxfartlek").get_json()["items"]
@@ -231,7 +270,11 @@ def test_summary_form_after_completing_without_one(world):
     assert page.count("Publish what I learned") == 1
     assert f'action="/goals/{goal.id}/summary"' in page
     assert "Publish what I learned" not in c["mentor"].get(url).text
-    response = submit(c["owner"], f"/goals/{goal.id}/summary",
-                      {"summary-summary": "Consistency beat **intensity**."}, url)
+    response = submit(
+        c["owner"],
+        f"/goals/{goal.id}/summary",
+        {"summary-summary": "Consistency beat **intensity**."},
+        url,
+    )
     assert response.status_code == 302
     assert "<strong>intensity</strong>" in c["anonymous"].get(url).text

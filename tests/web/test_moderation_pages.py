@@ -36,16 +36,25 @@ def count(model, *where) -> int:
 
 
 def flag(client, kind, target_id, reason="spam", details="", page="/", next_url=None):
-    return post_form(client, "/flags", {"type": kind, "id": str(target_id), "reason": reason,
-                                        "details": details, "next": next_url or page},
-                     page=page)
+    return post_form(
+        client,
+        "/flags",
+        {
+            "type": kind,
+            "id": str(target_id),
+            "reason": reason,
+            "details": details,
+            "next": next_url or page,
+        },
+        page=page,
+    )
 
 
 def test_flag_buttons_show_to_others_only_and_work_without_js(site):
     clients, goal, question, answer, comment = site
     url = f"/questions/{question.id}"
     bob_page = clients["bob"].get(url).text
-    assert 'name="type" value="question"' in bob_page and "<details class=\"flag\">" in bob_page
+    assert 'name="type" value="question"' in bob_page and '<details class="flag">' in bob_page
     assert f'id="flag-question-{question.id}-reason"' in bob_page
     assert f'id="flag-answer-{answer.id}-reason"' not in bob_page  # his own answer
     page = audit(bob_page)
@@ -83,8 +92,9 @@ def test_flag_bad_input_is_a_clear_error(site):
     assert no_csrf.status_code == 400
     anon = clients["anon"]
     token = csrf_token_from(anon.get("/login"))
-    response = anon.post("/flags", data={"csrf_token": token, "type": "answer",
-                                         "id": answer.id, "reason": "spam"})
+    response = anon.post(
+        "/flags", data={"csrf_token": token, "type": "answer", "id": answer.id, "reason": "spam"}
+    )
     assert response.status_code == 302 and "/login" in response.location
     assert count(Flag) == 0
 
@@ -95,8 +105,9 @@ def test_admin_area_is_404_for_everyone_else(site):
         for path in ("/admin/flags", "/admin/hidden", "/admin/log", "/admin/users/bob"):
             assert clients[name].get(path).status_code == 404, (name, path)
         token = csrf_token_from(clients[name].get("/login" if name == "anon" else "/"))
-        response = clients[name].post(f"/admin/posts/question/{question.id}/hide",
-                                      data={"csrf_token": token})
+        response = clients[name].post(
+            f"/admin/posts/question/{question.id}/hide", data={"csrf_token": token}
+        )
         assert response.status_code == 404
     assert "Moderation</a>" not in clients["alice"].get("/").text
     assert "Moderation</a>" in clients["admin"].get("/").text
@@ -115,8 +126,12 @@ def test_queue_hide_banner_unhide_and_log(site):
     page = audit(text)
     assert all(labelled or field_id in page.label_for for field_id, labelled in page.fields)
 
-    response = post_form(admin, f"/admin/posts/question/{question.id}/hide",
-                         {"reason": "advert", "next": "/admin/flags"}, page="/admin/flags")
+    response = post_form(
+        admin,
+        f"/admin/posts/question/{question.id}/hide",
+        {"reason": "advert", "next": "/admin/flags"},
+        page="/admin/flags",
+    )
     assert response.status_code == 302
     assert "No open flags" in admin.get("/admin/flags").text
     url = f"/questions/{question.id}"
@@ -132,12 +147,17 @@ def test_queue_hide_banner_unhide_and_log(site):
     assert "hide" in log and "advert" in log
 
     # Hiding twice: a clear message, not an error page.
-    response = post_form(admin, f"/admin/posts/question/{question.id}/hide", {},
-                         page="/admin/flags")
+    response = post_form(
+        admin, f"/admin/posts/question/{question.id}/hide", {}, page="/admin/flags"
+    )
     assert response.status_code == 302
     assert "already hidden" in admin.get("/admin/flags").text
-    post_form(admin, f"/admin/posts/question/{question.id}/unhide", {"next": "/admin/hidden"},
-              page="/admin/hidden")
+    post_form(
+        admin,
+        f"/admin/posts/question/{question.id}/unhide",
+        {"next": "/admin/hidden"},
+        page="/admin/hidden",
+    )
     assert clients["anon"].get(url).status_code == 200
     assert "Hidden by moderators" not in clients["alice"].get(url).text
     assert admin.post(f"/admin/posts/nonsense/{question.id}/hide").status_code in (400, 404)
@@ -180,8 +200,9 @@ def test_suspend_and_unsuspend_through_the_user_page(site, app):
     response = post_form(admin, "/admin/users/bob", {"action": "explode", "reason": "x"})
     assert response.status_code == 400
     assert not db.session.scalar(select(User).where(User.username == "bob")).is_suspended
-    response = post_form(admin, "/admin/users/bob",
-                         {"action": "suspend", "reason": "Spamming answers"})
+    response = post_form(
+        admin, "/admin/users/bob", {"action": "suspend", "reason": "Spamming answers"}
+    )
     assert response.status_code == 302
     assert "Spamming answers" in admin.get("/admin/users/bob").text
     # Every session of bob's ended at once; signing in says why (after the password).
@@ -197,8 +218,9 @@ def test_suspend_and_unsuspend_through_the_user_page(site, app):
 
     post_form(admin, "/admin/users/bob", {"action": "unsuspend", "reason": "appeal"})
     assert login(again, "bob").status_code == 302
-    assert [a.action for a in db.session.scalars(
-        select(ModerationAction).order_by(ModerationAction.id))] == ["suspend", "unsuspend"]
+    assert [
+        a.action for a in db.session.scalars(select(ModerationAction).order_by(ModerationAction.id))
+    ] == ["suspend", "unsuspend"]
     assert admin.get("/admin/users/nobody-here").status_code == 404
     assert 'href="/admin/users/bob"' in admin.get("/admin/log").text
 

@@ -58,8 +58,7 @@ def test_list_links_and_unread_badge(world):
 
 def test_opening_one_marks_it_read_and_follows_its_link(world):
     _, question, answer, _, _, c = world
-    note_id = db.session.scalar(db.select(Notification.id).where(
-        Notification.kind == "helpful"))
+    note_id = db.session.scalar(db.select(Notification.id).where(Notification.kind == "helpful"))
     # A GET follows the link and changes nothing; the list's button (a POST) marks it read.
     response = c["reader"].get(f"/notifications/{note_id}")
     assert response.status_code == 302
@@ -99,14 +98,15 @@ def test_closed_goal_hides_the_thread_from_the_outsider(world):
     assert "Which shoes" not in html and "half marathon" not in html
     assert html.count("something you can no longer see") == 2
     assert nav_count(html) == "2"
-    note_id = db.session.scalar(db.select(Notification.id).where(
-        Notification.kind == "helpful"))
+    note_id = db.session.scalar(db.select(Notification.id).where(Notification.kind == "helpful"))
     response = c["reader"].get(f"/notifications/{note_id}")
     assert response.headers["Location"].endswith("/notifications")
     # The participants still see it all.
     assert "Which shoes" in c["asker"].get("/notifications").text
-    assert "accepted your invite to mentor “Run a half marathon" in c["asker"].get(
-        "/notifications").text
+    assert (
+        "accepted your invite to mentor “Run a half marathon"
+        in c["asker"].get("/notifications").text
+    )
 
 
 def test_bad_page_numbers_are_not_errors(world):

@@ -84,9 +84,18 @@ def test_403_and_500_pages(app):
 
 def test_csrf_is_required_on_every_form(client, make_user):
     make_user("alice")
-    for url, data in [("/register", {"username": "bob", "email": "b@example.org",
-                                     "password": "x" * 12, "confirm": "x" * 12}),
-                      ("/login", {"login": "alice", "password": "x" * 12})]:
+    for url, data in [
+        (
+            "/register",
+            {
+                "username": "bob",
+                "email": "b@example.org",
+                "password": "x" * 12,
+                "confirm": "x" * 12,
+            },
+        ),
+        ("/login", {"login": "alice", "password": "x" * 12}),
+    ]:
         response = client.post(url, data=data)
         assert response.status_code == 400 and "form expired" in response.text
     assert db.session.scalar(db.select(db.func.count(User.id))) == 1
@@ -99,30 +108,48 @@ def test_oversized_form_body_is_refused_with_413(client):
 
 def test_invalid_utf8_and_control_characters_do_not_crash(client):
     response = client.post(
-        "/register", data=b"username=%FF%FE&email=%C3%28&password=\xff\xfe",
+        "/register",
+        data=b"username=%FF%FE&email=%C3%28&password=\xff\xfe",
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 400  # no CSRF token: refused cleanly
-    response = post_form(client, "/register", {
-        "username": "ab\x00cd", "email": "a\x00@example.org",
-        "password": "pass\x00word12", "confirm": "pass\x00word12"})
+    response = post_form(
+        client,
+        "/register",
+        {
+            "username": "ab\x00cd",
+            "email": "a\x00@example.org",
+            "password": "pass\x00word12",
+            "confirm": "pass\x00word12",
+        },
+    )
     assert response.status_code == 422
     assert client.get("/users/%FF%FE").status_code == 404
     assert client.get("/login?next=%FF%00").status_code == 200
     assert db.session.scalar(db.select(db.func.count(User.id))) == 0
 
 
-@pytest.mark.parametrize("username, email", [
-    ("x" * 31, "long@example.org"),
-    ("bob", "b" * 250 + "@example.org"),
-    ("bob ", "bob@example.org"),
-    ("🎉🎉🎉", "emoji@example.org"),
-    ("\u202ebob", "rtl@example.org"),
-])
+@pytest.mark.parametrize(
+    "username, email",
+    [
+        ("x" * 31, "long@example.org"),
+        ("bob", "b" * 250 + "@example.org"),
+        ("bob ", "bob@example.org"),
+        ("🎉🎉🎉", "emoji@example.org"),
+        ("\u202ebob", "rtl@example.org"),
+    ],
+)
 def test_overlong_or_odd_signup_fields_are_refused(client, username, email):
-    response = post_form(client, "/register", {
-        "username": username, "email": email, "password": "long password", "confirm":
-        "long password"})
+    response = post_form(
+        client,
+        "/register",
+        {
+            "username": username,
+            "email": email,
+            "password": "long password",
+            "confirm": "long password",
+        },
+    )
     if username == "bob ":
         assert response.status_code == 302  # surrounding spaces are trimmed, not an error
     else:
@@ -135,14 +162,28 @@ def test_qa_pages_are_accessible_and_hardened(app, make_user):
     goal = build_goal(owner, description="Some *text*")
     question = build_question(owner, goal=goal)
     build_answer(make_user("bob"), question)
-    pages = ["/", "/questions", "/goals", f"/goals/{goal.id}", f"/questions/{question.id}",
-             "/tags/speaking", f"/questions/{question.id}/revisions",
-             f"/goals/{goal.id}/revisions", "/users/alice"]
+    pages = [
+        "/",
+        "/questions",
+        "/goals",
+        f"/goals/{goal.id}",
+        f"/questions/{question.id}",
+        "/tags/speaking",
+        f"/questions/{question.id}/revisions",
+        f"/goals/{goal.id}/revisions",
+        "/users/alice",
+    ]
     anonymous = app.test_client()
     for url in pages:
         check_page(anonymous.get(url))
     client = app.test_client()
     login(client, "alice")
-    for url in [*pages, "/ask", "/goals/new", f"/goals/{goal.id}/edit",
-                f"/questions/{question.id}/edit", f"/ask?goal={goal.id}"]:
+    for url in [
+        *pages,
+        "/ask",
+        "/goals/new",
+        f"/goals/{goal.id}/edit",
+        f"/questions/{question.id}/edit",
+        f"/ask?goal={goal.id}",
+    ]:
         check_page(client.get(url))

@@ -14,8 +14,12 @@ from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import login
 from tests.html_audit import audit
 
-AGREEMENT = {"modes": ["message"], "cadence": "Weekly on Mondays", "response_hours": 24,
-             "success_criteria": "A finished race."}
+AGREEMENT = {
+    "modes": ["message"],
+    "cadence": "Weekly on Mondays",
+    "response_hours": 24,
+    "success_criteria": "A finished race.",
+}
 
 
 @pytest.fixture
@@ -24,9 +28,13 @@ def world(app, make_user):
     mentor = make_user("mentor", display_name="Marta")
     make_user("stranger")
     goal = build_goal(owner, title="Run a half marathon in spring", tags=("running",))
-    question = build_question(owner, title="Which shoes for a first half marathon?",
-                              body="I run **three** times a week on roads.", goal=goal,
-                              tags=("running", "gear"))
+    question = build_question(
+        owner,
+        title="Which shoes for a first half marathon?",
+        body="I run **three** times a week on roads.",
+        goal=goal,
+        tags=("running", "gear"),
+    )
     answer = build_answer(mentor, question, "Get fitted at a running shop; try three pairs.")
     helpful.mark_helpful(owner, answer)
     db.session.commit()
@@ -40,9 +48,9 @@ def world(app, make_user):
 
 def summary_row(page: str, title: str) -> str:
     """The list row of the thread with this title (up to the next row or the list's end)."""
-    rest = page[page.index(title):]
+    rest = page[page.index(title) :]
     ends = [i for i in (rest.find('<li class="summary'), rest.find("</ol>")) if i >= 0]
-    return rest[:min(ends)]
+    return rest[: min(ends)]
 
 
 def close(goal):
@@ -81,21 +89,21 @@ def test_a_private_helped_answer_never_shows_in_lists(world):
     """Written and marked while the goal was closed: after reopening, outsiders' lists show
     the public question without the mark or the answer time (rule 3, rule 7)."""
     goal, _q, _a, c = world
-    question = build_question(goal.owner, title="How long should my longest run be?",
-                              goal=goal)
+    question = build_question(goal.owner, title="How long should my longest run be?", goal=goal)
     db.session.commit()
     close(goal)
-    private = build_answer(db.session.merge(goal).mentor, question,
-                           "Twenty kilometres, three weeks before the race.")
+    private = build_answer(
+        db.session.merge(goal).mentor, question, "Twenty kilometres, three weeks before the race."
+    )
     helpful.mark_helpful(goal.owner, private)
     mentorship.reopen(goal.owner, goal)
     db.session.commit()
     for who in ("anonymous", "stranger"):
         page = c[who].get(f"/goals/{goal.id}").text
-        row = summary_row(page[page.index('id="questions"'):], question.title)
+        row = summary_row(page[page.index('id="questions"') :], question.title)
         assert "helped the asker" not in row and "last answer" not in row, who
     owner_page = c["owner"].get(f"/goals/{goal.id}").text
-    owner_list = owner_page[owner_page.index('id="questions"'):]
+    owner_list = owner_page[owner_page.index('id="questions"') :]
     assert "helped the asker" in summary_row(owner_list, question.title)
 
 
@@ -147,8 +155,11 @@ def test_dashboard_shows_both_roles_and_who_owes_a_reply(world, make_user):
     assert "You mentor" in mentor_board and "You owe a reply" in mentor_board
     assert "(agreed: within 24 h)" in mentor_board and '<li class="board-row owes">' in mentor_board
     owner_board = c["owner"].get("/mentorship").text
-    assert "mentors you" in owner_board and "Waiting for <strong><bdi>Marta</bdi></strong>" \
-        in owner_board and "You owe a reply" not in owner_board
+    assert (
+        "mentors you" in owner_board
+        and "Waiting for <strong><bdi>Marta</bdi></strong>" in owner_board
+        and "You owe a reply" not in owner_board
+    )
     assert c["anonymous"].get("/mentorship").status_code == 302  # sign in first
     assert "Run a half marathon" not in c["stranger"].get("/mentorship").text
 
@@ -156,8 +167,8 @@ def test_dashboard_shows_both_roles_and_who_owes_a_reply(world, make_user):
 def test_mentor_profile_shows_where_they_helped_from_public_activity(world):
     goal, _question, _answer, c = world
     public = c["anonymous"].get("/users/mentor").text
-    bars = public[public.index("Where <bdi>Marta</bdi> helped"):]
-    bars = bars[:bars.index("</section>")]
+    bars = public[public.index("Where <bdi>Marta</bdi> helped") :]
+    bars = bars[: bars.index("</section>")]
     assert re.findall(r'class="tag" href="/tags/([a-z]+)"', bars) == ["gear", "running"]
     assert '<rect x="0" y="0" width="100" height="10" rx="2"/>' in bars
     # Once the goal is closed, its thread counts for nobody, not even on the owner's view.

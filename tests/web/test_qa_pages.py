@@ -28,31 +28,52 @@ def test_full_journey_through_the_pages(app, make_user):
         login(client, f"mentor{i}")
     login(asker, "asker")
 
-    response = post_form(asker, "/goals/new", {
-        "title": "Give my first conference talk", "description": "I want to **speak**.",
-        "tags": "speaking, career", "target_date": "2027-05-01"})
+    response = post_form(
+        asker,
+        "/goals/new",
+        {
+            "title": "Give my first conference talk",
+            "description": "I want to **speak**.",
+            "tags": "speaking, career",
+            "target_date": "2027-05-01",
+        },
+    )
     assert response.status_code == 302
     goal = latest(Goal)
     for title in ("Write an abstract", "Submit to a conference"):
-        post_form(asker, f"/goals/{goal.id}/milestones", {"title": title},
-                  page=f"/goals/{goal.id}")
+        post_form(asker, f"/goals/{goal.id}/milestones", {"title": title}, page=f"/goals/{goal.id}")
     milestone = latest(Milestone)
     post_form(asker, f"/milestones/{milestone.id}/toggle", {}, page=f"/goals/{goal.id}")
-    post_form(asker, f"/goals/{goal.id}/journal", {"body": "Drafted two abstracts."},
-              page=f"/goals/{goal.id}")
+    post_form(
+        asker,
+        f"/goals/{goal.id}/journal",
+        {"body": "Drafted two abstracts."},
+        page=f"/goals/{goal.id}",
+    )
     page = asker.get(f"/goals/{goal.id}").text
     assert "Write an abstract" in page and 'value="50"' in page and "Drafted two" in page
 
-    response = post_form(asker, f"/ask?goal={goal.id}", {
-        "title": "How do I write a conference abstract?", "body": "What works?",
-        "tags": "speaking", "goal_id": str(goal.id)})
+    response = post_form(
+        asker,
+        f"/ask?goal={goal.id}",
+        {
+            "title": "How do I write a conference abstract?",
+            "body": "What works?",
+            "tags": "speaking",
+            "goal_id": str(goal.id),
+        },
+    )
     assert response.status_code == 302
     question = latest(Question)
     assert question.goal_id == goal.id
     url = f"/questions/{question.id}"
     for client in mentors:
-        response = post_form(client, f"{url}/answers",
-                             {"body": "Lead with the problem, then the takeaway."}, page=url)
+        response = post_form(
+            client,
+            f"{url}/answers",
+            {"body": "Lead with the problem, then the takeaway."},
+            page=url,
+        )
         assert response.status_code == 302
     first, second = db.session.scalars(select(Answer).order_by(Answer.id)).all()
     post_form(mentors[0], f"{url}/comments", {"body": "Which conference?"}, page=url)
@@ -62,13 +83,22 @@ def test_full_journey_through_the_pages(app, make_user):
     for answer in (first, second):
         post_form(asker, f"/answers/{answer.id}/helpful", {"action": "mark"}, page=url)
     post_form(asker, f"{url}/outcome", {"body": "Submitted; got accepted!"}, page=url)
-    post_form(asker, f"{url}/edit", {"title": "How do I write a great abstract?",
-                                     "body": "What works?", "tags": "speaking"})
+    post_form(
+        asker,
+        f"{url}/edit",
+        {"title": "How do I write a great abstract?", "body": "What works?", "tags": "speaking"},
+    )
 
     reader = app.test_client()  # anonymous reader sees everything
     page = reader.get(url).text
-    for text in ("How do I write a great abstract?", "Lead with the problem", "Which conference?",
-                 "Thanks!", "Submitted; got accepted!", "Helped the asker"):
+    for text in (
+        "How do I write a great abstract?",
+        "Lead with the problem",
+        "Which conference?",
+        "Thanks!",
+        "Submitted; got accepted!",
+        "Helped the asker",
+    ):
         assert text in page
     assert page.count("✓ Helped the asker") == 2
     history = reader.get(f"{url}/revisions").text
@@ -76,10 +106,18 @@ def test_full_journey_through_the_pages(app, make_user):
     db.session.commit()
     assert db.session.scalar(select(User.reputation).where(User.username == "mentor1")) == 25
     assert db.session.scalar(select(User.reputation).where(User.username == "asker")) == 2
-    for path in ("/", "/questions", "/goals", "/tags/speaking", "/users/asker",
-                 "/users/mentor0", f"/goals/{goal.id}"):
-        assert "great abstract" in reader.get(path).text or "conference talk" in reader.get(
-            path).text, path
+    for path in (
+        "/",
+        "/questions",
+        "/goals",
+        "/tags/speaking",
+        "/users/asker",
+        "/users/mentor0",
+        f"/goals/{goal.id}",
+    ):
+        assert (
+            "great abstract" in reader.get(path).text or "conference talk" in reader.get(path).text
+        ), path
 
 
 def test_answers_are_ordered_helpful_then_score(app, make_user, client):
@@ -103,20 +141,31 @@ def test_permissions_on_pages(app, make_user):
     assert client.get(f"/goals/{goal.id}/edit").status_code == 403
     assert client.get(f"/questions/{question.id}/edit").status_code == 403
     assert client.get(f"/ask?goal={goal.id}").status_code == 403
-    assert post_form(client, f"/goals/{goal.id}/journal", {"body": "x"},
-                     page=f"/goals/{goal.id}").status_code == 403
-    assert post_form(client, f"/answers/{answer.id}/helpful", {},
-                     page=f"/questions/{question.id}").status_code == 403
-    assert post_form(client, f"/answers/{answer.id}/vote", {"value": "1"},
-                     page=f"/questions/{question.id}").status_code == 403
+    assert (
+        post_form(
+            client, f"/goals/{goal.id}/journal", {"body": "x"}, page=f"/goals/{goal.id}"
+        ).status_code
+        == 403
+    )
+    assert (
+        post_form(
+            client, f"/answers/{answer.id}/helpful", {}, page=f"/questions/{question.id}"
+        ).status_code
+        == 403
+    )
+    assert (
+        post_form(
+            client, f"/answers/{answer.id}/vote", {"value": "1"}, page=f"/questions/{question.id}"
+        ).status_code
+        == 403
+    )
     owner_client = app.test_client()
     login(owner_client, "owner")
     assert owner_client.get(f"/answers/{answer.id}/edit").status_code == 403
     anonymous = app.test_client()
     assert anonymous.get("/ask").status_code == 302
     assert anonymous.get(f"/answers/{answer.id}/edit").status_code == 302
-    for path in ("/goals/999", "/questions/999", "/answers/999/revisions",
-                 "/goals/999/revisions"):
+    for path in ("/goals/999", "/questions/999", "/answers/999/revisions", "/goals/999/revisions"):
         assert anonymous.get(path).status_code == 404
     db.session.commit()
     assert db.session.get(Answer, answer.id).score == 0
@@ -142,10 +191,19 @@ def test_hostile_text_is_stored_and_rendered_harmless(app, make_user, payload):
     assert response.status_code == 302, response.text[:2000]
     question = latest(Question)
     assert question.body == payload.strip()
-    post_form(client, f"/questions/{question.id}/answers",
-              {"body": "Answer text: " + payload}, page=f"/questions/{question.id}")
-    for path in (f"/questions/{question.id}", "/", "/questions", "/users/asker",
-                 f"/questions/{question.id}/revisions"):
+    post_form(
+        client,
+        f"/questions/{question.id}/answers",
+        {"body": "Answer text: " + payload},
+        page=f"/questions/{question.id}",
+    )
+    for path in (
+        f"/questions/{question.id}",
+        "/",
+        "/questions",
+        "/users/asker",
+        f"/questions/{question.id}/revisions",
+    ):
         page = client.get(path).text
         parsed = audit(page)
         assert parsed.inline_scripts == 0 and parsed.handlers == []
@@ -159,8 +217,9 @@ def test_form_errors_keep_input_and_write_nothing(app, make_user):
     make_user("asker")
     client = app.test_client()
     login(client, "asker")
-    response = post_form(client, "/ask", {"title": "Short", "body": "body text",
-                                          "tags": "a, b, c, d, e, f"})
+    response = post_form(
+        client, "/ask", {"title": "Short", "body": "body text", "tags": "a, b, c, d, e, f"}
+    )
     assert response.status_code == 422
     assert "Title must be at least 10 characters." in response.text
     assert 'value="Short"' in response.text
@@ -172,8 +231,9 @@ def test_form_errors_keep_input_and_write_nothing(app, make_user):
     assert response.status_code == 422 and "between 20 and 20000" in response.text
     response = post_form(client, f"{url}/comments", {"body": "c" * 601}, page=url)
     assert response.status_code == 422
-    response = post_form(client, f"{url}/answers", {"body": "nul\x00byte in an answer text"},
-                         page=url)
+    response = post_form(
+        client, f"{url}/answers", {"body": "nul\x00byte in an answer text"}, page=url
+    )
     assert response.status_code == 422 and "control characters" in response.text
     response = post_form(client, f"{url}/vote", {"value": "7"}, page=url)
     assert response.status_code == 422
@@ -190,8 +250,9 @@ def test_big_bodies_are_accepted(app, make_user):
     client = app.test_client()
     login(client, "asker")
     body = ("A long paragraph of real words. " * 700)[:19_999] + "!"
-    response = post_form(client, "/ask", {"title": "A question with a long body",
-                                          "body": body, "tags": "long"})
+    response = post_form(
+        client, "/ask", {"title": "A question with a long body", "body": body, "tags": "long"}
+    )
     assert response.status_code == 302
     assert len(latest(Question).body) == 20_000
 
@@ -250,6 +311,8 @@ def test_posting_is_rate_limited(app, make_user):
     client = app.test_client()
     login(client, "asker")
     url = f"/questions/{question.id}"
-    statuses = [post_form(client, f"{url}/comments", {"body": f"comment {i}"}, page=url)
-                .status_code for i in range(31)]
+    statuses = [
+        post_form(client, f"{url}/comments", {"body": f"comment {i}"}, page=url).status_code
+        for i in range(31)
+    ]
     assert statuses[:30] == [302] * 30 and statuses[30] == 429

@@ -25,8 +25,7 @@ def reload(user_id: int) -> User:
 
 
 def ask_reset(client, email, ip="10.1.1.1"):
-    return post_form(client, "/password/forgot", {"email": email},
-                     environ_base={"REMOTE_ADDR": ip})
+    return post_form(client, "/password/forgot", {"email": email}, environ_base={"REMOTE_ADDR": ip})
 
 
 def test_login_page_links_to_forgot_password(client):
@@ -40,16 +39,29 @@ def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(app, m
         client = app.test_client()
         response = ask_reset(client, email, ip=f"10.1.1.{number + 1}")
         page = client.get("/login")
-        answers.append((response.status_code, response.headers["Location"],
-                        page.text.replace(csrf_token_from(page), "")))
+        answers.append(
+            (
+                response.status_code,
+                response.headers["Location"],
+                page.text.replace(csrf_token_from(page), ""),
+            )
+        )
     assert answers[0] == answers[1]
     assert answers[0][:2] == (302, "/login")
     assert "If an account has that address" in answers[0][2]
     assert outbox_count() == 2
 
 
-@pytest.mark.parametrize("email", ["", "not an address", "x" * 300 + "@example.org",
-                                   "nul\x00@example.org", "\u202eevil@example.org"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "",
+        "not an address",
+        "x" * 300 + "@example.org",
+        "nul\x00@example.org",
+        "\u202eevil@example.org",
+    ],
+)
 def test_forgot_password_rejects_what_is_not_an_address(client, email):
     response = ask_reset(client, email)
     assert response.status_code == 422
@@ -98,15 +110,29 @@ def test_bad_reset_links_answer_400_and_change_nothing(client, make_user, token)
     refused = 404 if token == "%00" else 400
     assert client.get(f"/password/reset/{token}").status_code == refused
     page = client.get("/password/forgot")
-    response = client.post(f"/password/reset/{token}", data={
-        "csrf_token": csrf_token_from(page), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        f"/password/reset/{token}",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == refused
     assert verify_password(reload(user.id).password_hash, PASSWORD)
 
 
 def test_signup_sends_a_verification_link_that_a_button_confirms(app, smtp, client):
-    post_form(client, "/register", {"username": "newbie", "email": "newbie@example.org",
-                                    "password": PASSWORD, "confirm": PASSWORD})
+    post_form(
+        client,
+        "/register",
+        {
+            "username": "newbie",
+            "email": "newbie@example.org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+        },
+    )
     settings = client.get("/settings")
     assert "not confirmed yet" in settings.text
     deliver()
@@ -135,8 +161,9 @@ def test_settings_resend_and_change_address(app, smtp, client, make_user):
     login(client, "mover")
     resend = post_form(client, "/settings/email/verification", {}, page="/settings")
     assert resend.status_code == 302 and outbox_count() == 2
-    wrong = post_form(client, "/settings/email", {"email": "new@example.org",
-                                                  "password": "not my password"})
+    wrong = post_form(
+        client, "/settings/email", {"email": "new@example.org", "password": "not my password"}
+    )
     assert wrong.status_code == 422 and outbox_count() == 2
     for bad in ("", "nope", "mover@example.org", "\x00@x.org"):
         response = post_form(client, "/settings/email", {"email": bad, "password": PASSWORD})

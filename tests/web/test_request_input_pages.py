@@ -40,8 +40,10 @@ def test_flagging_a_post_whose_id_is_not_an_id_changes_nothing(client, ada, make
     question = build_question(make_user("bob"))
     page = f"/questions/{question.id}"
     token = csrf_token_from(client.get(page))
-    response = client.post("/flags", data={"csrf_token": token, "type": "question", "id": value,
-                                           "reason": "spam", "next": page})
+    response = client.post(
+        "/flags",
+        data={"csrf_token": token, "type": "question", "id": value, "reason": "spam", "next": page},
+    )
     assert response.status_code in (404, 422)
     assert db.session.scalar(select(func.count()).select_from(Flag)) == 0
 
@@ -62,7 +64,8 @@ def test_page_ids_beyond_ascii_or_the_column_are_404(client, ada, segment):
 def test_nul_in_a_form_field_is_refused_and_nothing_is_saved(client, ada, make_user):
     question = build_question(make_user("bob"))
     page = f"/questions/{question.id}"
-    response = post_form(client, f"{page}/answers", {"body": "An answer long enough \x00 here"},
-                         page=page)
+    response = post_form(
+        client, f"{page}/answers", {"body": "An answer long enough \x00 here"}, page=page
+    )
     assert response.status_code == 422 and "control characters" in response.text
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 0

@@ -47,16 +47,19 @@ def test_settings_saves_every_profile_field(client, alice):
     assert 'value="Alice A."' in page and "python, sql" in page
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("profile-timezone", "Mars/Base", "Choose a time zone"),
-    ("profile-display_name", "x" * 61, "longer than 60"),
-    ("profile-display_name", "bad\x00name", "control characters"),
-    ("profile-bio", "x" * 5001, "longer than 5000"),
-    ("profile-skills", "ok, <b>", "Tags use"),
-    ("profile-response_time_hours", "soon", "Not a valid integer"),
-    ("profile-response_time_hours", "0", "between 1 and 720"),
-    ("profile-preferred_modes", "telepathy", "not a valid choice"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("profile-timezone", "Mars/Base", "Choose a time zone"),
+        ("profile-display_name", "x" * 61, "longer than 60"),
+        ("profile-display_name", "bad\x00name", "control characters"),
+        ("profile-bio", "x" * 5001, "longer than 5000"),
+        ("profile-skills", "ok, <b>", "Tags use"),
+        ("profile-response_time_hours", "soon", "Not a valid integer"),
+        ("profile-response_time_hours", "0", "between 1 and 720"),
+        ("profile-preferred_modes", "telepathy", "not a valid choice"),
+    ],
+)
 def test_bad_profile_input_shows_error_and_changes_nothing(client, alice, field, value, message):
     response = post_form(client, "/settings", {**PROFILE, field: value})
     assert response.status_code == 422
@@ -69,13 +72,27 @@ def test_password_change_keeps_this_session_and_ends_others(app, client, alice):
     other_device = app.test_client()
     login(other_device, "alice")
     assert other_device.get("/settings").status_code == 200
-    wrong = post_form(client, "/settings", {
-        "password-current_password": "not my password", "password-new_password": "a new password",
-        "password-confirm": "a new password", "password-submit": "1"})
+    wrong = post_form(
+        client,
+        "/settings",
+        {
+            "password-current_password": "not my password",
+            "password-new_password": "a new password",
+            "password-confirm": "a new password",
+            "password-submit": "1",
+        },
+    )
     assert wrong.status_code == 422 and "Current password is wrong." in wrong.text
-    response = post_form(client, "/settings", {
-        "password-current_password": PASSWORD, "password-new_password": "a new password",
-        "password-confirm": "a new password", "password-submit": "1"})
+    response = post_form(
+        client,
+        "/settings",
+        {
+            "password-current_password": PASSWORD,
+            "password-new_password": "a new password",
+            "password-confirm": "a new password",
+            "password-submit": "1",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/settings").status_code == 200
     assert other_device.get("/settings").status_code == 302  # signed out
@@ -83,17 +100,31 @@ def test_password_change_keeps_this_session_and_ends_others(app, client, alice):
 
 
 def test_password_change_mismatch_and_short(client, alice):
-    response = post_form(client, "/settings", {
-        "password-current_password": PASSWORD, "password-new_password": "short",
-        "password-confirm": "different", "password-submit": "1"})
+    response = post_form(
+        client,
+        "/settings",
+        {
+            "password-current_password": PASSWORD,
+            "password-new_password": "short",
+            "password-confirm": "different",
+            "password-submit": "1",
+        },
+    )
     assert response.status_code == 422
     assert "Passwords do not match." in response.text
     assert "between 10 and 256" in response.text
 
 
 def test_profile_page_is_public_and_never_shows_email(client, make_user):
-    make_user("alice", display_name="Alice <b>A</b>", bio="Hi **there**", skills=["python"],
-              timezone="Asia/Tokyo", mentor_available=True, mentor_topics=["career"])
+    make_user(
+        "alice",
+        display_name="Alice <b>A</b>",
+        bio="Hi **there**",
+        skills=["python"],
+        timezone="Asia/Tokyo",
+        mentor_available=True,
+        mentor_topics=["career"],
+    )
     page = client.get("/users/ALICE")
     assert page.status_code == 200
     assert "alice@example.org" not in page.text

@@ -12,22 +12,29 @@ class FlagForm(FlaskForm):
     type = HiddenField()
     id = HiddenField()
     next = HiddenField()
-    reason = SelectField("Why should moderators look at this?",
-                         choices=[SelectChoice(r, REASON_LABELS[r]) for r in FLAG_REASONS],
-                         validate_choice=False)
-    details = TextAreaField("Details (optional)", validators=[Optional(),
-                            Length(max=DETAILS_MAX)],
-                            description=f"At most {DETAILS_MAX} characters.")
+    reason = SelectField(
+        "Why should moderators look at this?",
+        choices=[SelectChoice(r, REASON_LABELS[r]) for r in FLAG_REASONS],
+        validate_choice=False,
+    )
+    details = TextAreaField(
+        "Details (optional)",
+        validators=[Optional(), Length(max=DETAILS_MAX)],
+        description=f"At most {DETAILS_MAX} characters.",
+    )
 
 
 class ReasonForm(FlaskForm):
     """Hide, unhide, dismiss: an optional note for the audit log."""
 
     next = HiddenField()
-    reason = TextAreaField("Note for the log (optional)",
-                           validators=[Optional(), Length(max=DETAILS_MAX)])
+    reason = TextAreaField(
+        "Note for the log (optional)", validators=[Optional(), Length(max=DETAILS_MAX)]
+    )
 
 
 class SuspendForm(FlaskForm):
-    reason = TextAreaField("Reason (shown to the user when they try to sign in)",
-                           validators=[DataRequired(), Length(max=SUSPEND_REASON_MAX)])
+    reason = TextAreaField(
+        "Reason (shown to the user when they try to sign in)",
+        validators=[DataRequired(), Length(max=SUSPEND_REASON_MAX)],
+    )

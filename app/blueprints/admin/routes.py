@@ -28,8 +28,7 @@ def can_flag(post) -> bool:
     if viewer is None or viewer.is_suspended:
         return False
     author_id = getattr(post, "author_id", None) or getattr(post, "owner_id", None)
-    return (author_id != viewer.id and is_public_post(post)
-            and not hidden_by_moderators(post))
+    return author_id != viewer.id and is_public_post(post) and not hidden_by_moderators(post)
 
 
 @bp.app_template_global("hidden_by_moderators")
@@ -55,8 +54,13 @@ def flag():
     if not form.validate_on_submit():
         return render_template("admin/flag.html", form=form, back=back), 422
     try:
-        moderation.flag(viewer, form.type.data, parse_id(form.id.data), form.reason.data,
-                        form.details.data or "")
+        moderation.flag(
+            viewer,
+            form.type.data,
+            parse_id(form.id.data),
+            form.reason.data,
+            form.details.data or "",
+        )
     except ValidationFailed as error:
         apply_service_error(form, error)
         return render_template("admin/flag.html", form=form, back=back), 422
@@ -75,8 +79,12 @@ def flags():
     viewer = current_viewer()
     moderation.require_admin(viewer)
     page, _ = page_args(request.args.get("page"))
-    return render_template("admin/flags.html", queue=moderation.open_flags(viewer, page),
-                           form=ReasonForm(formdata=None), reason_labels=moderation.REASON_LABELS)
+    return render_template(
+        "admin/flags.html",
+        queue=moderation.open_flags(viewer, page),
+        form=ReasonForm(formdata=None),
+        reason_labels=moderation.REASON_LABELS,
+    )
 
 
 def _after_action(message: str):
@@ -112,8 +120,11 @@ def hidden():
     viewer = current_viewer()
     moderation.require_admin(viewer)
     page, _ = page_args(request.args.get("page"))
-    return render_template("admin/hidden.html", posts=moderation.hidden_posts(viewer, page),
-                           form=ReasonForm(formdata=None))
+    return render_template(
+        "admin/hidden.html",
+        posts=moderation.hidden_posts(viewer, page),
+        form=ReasonForm(formdata=None),
+    )
 
 
 @bp.route("/admin/users/<username>", methods=["GET", "POST"])
@@ -153,5 +164,6 @@ def log():
     moderation.require_admin(viewer)
     page, _ = page_args(request.args.get("page"))
     actions = moderation.audit_log(viewer, page)
-    return render_template("admin/log.html", actions=actions,
-                           names=moderation.usernames_for(actions.items))
+    return render_template(
+        "admin/log.html", actions=actions, names=moderation.usernames_for(actions.items)
+    )

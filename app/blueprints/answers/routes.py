@@ -58,7 +58,8 @@ def edit(answer_id: int):
             flash("Answer updated.", "success")
             return redirect(_thread_url(answer.question_id, answer.id))
     return render_template("answers/edit.html", form=form, answer=answer), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.post("/questions/<int:question_id>/comments", defaults={"answer_id": None})
@@ -74,8 +75,8 @@ def comment(question_id: int | None, answer_id: int | None):
     if form.validate_on_submit():
         try:
             question_service.add_comment(
-                viewer, question=None if answer else question, answer=answer,
-                body=form.body.data)
+                viewer, question=None if answer else question, answer=answer, body=form.body.data
+            )
         except ValidationFailed as error:
             apply_service_error(form, error)
         else:
@@ -121,8 +122,12 @@ def helpful(answer_id: int):
 @bp.get("/answers/<int:answer_id>/revisions")
 def revisions(answer_id: int):
     answer = get_answer(current_viewer(), answer_id)
-    return render_template("revisions.html", kind="answer", post=answer,
-                           current={"title": None, "body": answer.body, "tags": []},
-                           revisions=list_revisions("answer", answer.id),
-                           anonymous_asker=answer.question,
-                           back=_thread_url(answer.question_id, answer.id))
+    return render_template(
+        "revisions.html",
+        kind="answer",
+        post=answer,
+        current={"title": None, "body": answer.body, "tags": []},
+        revisions=list_revisions("answer", answer.id),
+        anonymous_asker=answer.question,
+        back=_thread_url(answer.question_id, answer.id),
+    )

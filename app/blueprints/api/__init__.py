@@ -40,8 +40,15 @@ def register_api(app: Flask) -> None:
             "security": [{"bearerAuth": []}, {}],
         },
     )
-    for blueprint in (users_blp, goals_blp, questions_blp, answers_blp, search_blp,
-                      mentorship_blp, notifications_blp):
+    for blueprint in (
+        users_blp,
+        goals_blp,
+        questions_blp,
+        answers_blp,
+        search_blp,
+        mentorship_blp,
+        notifications_blp,
+    ):
         api.register_blueprint(blueprint)
     api.register_blueprint(follows_blp)
     api.register_blueprint(moderation_blp)

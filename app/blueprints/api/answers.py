@@ -26,7 +26,7 @@ from app.services.revisions import list_revisions
 from app.services.visibility import get_answer, get_question
 from app.services.votes import cast_vote, withdraw_vote
 
-blp = make_blueprint("api_answers", "Answers, \"helped me\" marks, votes and comments.")
+blp = make_blueprint("api_answers", 'Answers, "helped me" marks, votes and comments.')
 
 _HIDDEN = "Hidden, or no such answer."
 
@@ -68,8 +68,11 @@ def patch_answer(data, answer_id):
 @blp.response(200, AnswerSchema)
 @blp.alt_response(403, description="Only the person who asked can mark answers.")
 @blp.alt_response(404, description=_HIDDEN)
-@blp.alt_response(409, description="Public-phase post of a goal that is closed now: "
-                                     "votes and marks wait until it reopens.")
+@blp.alt_response(
+    409,
+    description="Public-phase post of a goal that is closed now: "
+    "votes and marks wait until it reopens.",
+)
 def mark_answer_helpful(answer_id):
     """The asker marks the answer "helped me" (+15 reputation to its author); idempotent."""
     user = require_user()
@@ -83,8 +86,11 @@ def mark_answer_helpful(answer_id):
 @blp.response(204)
 @blp.alt_response(403, description="Only the person who asked can unmark answers.")
 @blp.alt_response(404, description=_HIDDEN)
-@blp.alt_response(409, description="Public-phase post of a goal that is closed now: "
-                                     "votes and marks wait until it reopens.")
+@blp.alt_response(
+    409,
+    description="Public-phase post of a goal that is closed now: "
+    "votes and marks wait until it reopens.",
+)
 def unmark_answer_helpful(answer_id):
     """Take back a "helped me" mark (and its reputation); idempotent."""
     user = require_user()
@@ -112,8 +118,11 @@ def create_answer_comment(data, answer_id):
 @blp.response(200, VoteResultSchema)
 @blp.alt_response(403, description="Nobody votes on their own post.")
 @blp.alt_response(404, description=_HIDDEN)
-@blp.alt_response(409, description="Public-phase post of a goal that is closed now: "
-                                     "votes and marks wait until it reopens.")
+@blp.alt_response(
+    409,
+    description="Public-phase post of a goal that is closed now: "
+    "votes and marks wait until it reopens.",
+)
 def vote_answer(data, answer_id):
     """Vote +1 or -1 (repeating a vote changes nothing; the other value changes it)."""
     user = require_user()
@@ -127,8 +136,11 @@ def vote_answer(data, answer_id):
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description=_HIDDEN)
-@blp.alt_response(409, description="Public-phase post of a goal that is closed now: "
-                                     "votes and marks wait until it reopens.")
+@blp.alt_response(
+    409,
+    description="Public-phase post of a goal that is closed now: "
+    "votes and marks wait until it reopens.",
+)
 def withdraw_answer_vote(answer_id):
     """Withdraw one's vote (nothing happens when there was none)."""
     user = require_user()

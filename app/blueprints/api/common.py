@@ -32,9 +32,10 @@ def _require_json_body() -> None:
     """A request body, when present, must be a JSON object (400 otherwise)."""
     if request.method not in _BODY_METHODS:
         return
-    has_body = bool(request.content_length) or "chunked" in request.headers.get(
-        "Transfer-Encoding", ""
-    ).lower()
+    has_body = (
+        bool(request.content_length)
+        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    )
     if not has_body:
         return
     if not request.is_json:
@@ -121,8 +122,9 @@ def page_of(items: list, args: dict) -> Page:
     """One page (args: page, per_page) of an already loaded list, in the SPEC list shape."""
     page, per_page = args["page"], args["per_page"]
     start = (page - 1) * per_page
-    return Page(items=items[start:start + per_page], page=page, per_page=per_page,
-                total=len(items))
+    return Page(
+        items=items[start : start + per_page], page=page, per_page=per_page, total=len(items)
+    )
 
 
 class Proxy:

@@ -18,18 +18,25 @@ class FollowSchema(Schema):
     target_type = fields.String(metadata={"enum": list(FOLLOW_TARGETS)})
     target_id = fields.Integer()
     key = fields.String(metadata=_KEY_DOC)
-    label = fields.String(allow_none=True, metadata={
-        "description": "Tag name or title; null when the goal or question is hidden now."})
+    label = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Tag name or title; null when the goal or question is hidden now."
+        },
+    )
     visible = fields.Boolean()
     created_at = fields.DateTime()
 
 
-FollowPageSchema = Schema.from_dict({
-    "items": fields.List(fields.Nested(FollowSchema)),
-    "page": fields.Integer(),
-    "per_page": fields.Integer(),
-    "total": fields.Integer(),
-}, name="FollowPage")
+FollowPageSchema = Schema.from_dict(
+    {
+        "items": fields.List(fields.Nested(FollowSchema)),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+        "total": fields.Integer(),
+    },
+    name="FollowPage",
+)
 
 
 @blp.route("/follows", methods=["GET"])

@@ -45,8 +45,13 @@ def list_goals(args):
     SPEC §3 lists public goals only, so the caller's own closed goals are not listed here.
     """
     return goal_service.list_goals(
-        None, tag=args.get("tag"), status=args.get("status"),
-        owner=args.get("owner"), page=args["page"], per_page=args["per_page"])
+        None,
+        tag=args.get("tag"),
+        status=args.get("status"),
+        owner=args.get("owner"),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
 
 
 @blp.route("/goals", methods=["POST"])
@@ -129,4 +134,3 @@ def goal_revisions(args, goal_id):
     """Earlier versions of the goal's title, description and tags, newest first."""
     goal = get_goal(current_api_user(), goal_id)
     return page_of(list_revisions("goal", goal.id), args)
-

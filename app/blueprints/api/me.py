@@ -11,14 +11,20 @@ blp = make_blueprint("api_me", "The caller's data: export and account deletion."
 
 
 class DeleteAccountArgs(Schema):
-    password = fields.String(required=True, validate=validate.Length(max=1000), metadata={
-        "description": "The account's current password, to confirm."})
+    password = fields.String(
+        required=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "The account's current password, to confirm."},
+    )
 
 
 @blp.route("/me/export", methods=["GET"])
 @authenticated(blp)
-@blp.response(200, description="A JSON file (attachment) with everything the caller wrote "
-                               "or received, private content included.")
+@blp.response(
+    200,
+    description="A JSON file (attachment) with everything the caller wrote "
+    "or received, private content included.",
+)
 @blp.alt_response(403, description="The account is suspended.")
 def export_me():
     """Download all the caller's data as JSON (schema_version, generated_at, ...)."""

@@ -34,6 +34,7 @@ _CONFLICT = "Not possible in the goal's current state (the message says why)."
 
 # -- invites --------------------------------------------------------------------------------
 
+
 @blp.route("/goals/<int:goal_id>/mentor-candidates", methods=["GET"])
 @authenticated(blp)
 @blp.response(200, CandidateListSchema)
@@ -43,10 +44,18 @@ def mentor_candidates(goal_id):
     """Ranked candidates with a one-line reason: answerers on this goal first."""
     user = require_user()
     items = candidate_service.mentor_candidates(user, get_goal(user, goal_id))
-    return {"items": [
-        {**item, "username": item["user"].username, "score": len(items) - rank,
-         "helpful_on_goal": item["helpful"], "votes_on_goal": item["votes"]}
-        for rank, item in enumerate(items)]}
+    return {
+        "items": [
+            {
+                **item,
+                "username": item["user"].username,
+                "score": len(items) - rank,
+                "helpful_on_goal": item["helpful"],
+                "votes_on_goal": item["votes"],
+            }
+            for rank, item in enumerate(items)
+        ]
+    }
 
 
 @blp.route("/goals/<int:goal_id>/mentorship-requests", methods=["POST"])
@@ -59,8 +68,7 @@ def mentor_candidates(goal_id):
 def create_request(data, goal_id):
     """Invite one user to mentor your goal, with a message (one pending invite per goal)."""
     user = require_user()
-    return mentorship_service.invite(user, get_goal(user, goal_id), data["mentor"],
-                                     data["message"])
+    return mentorship_service.invite(user, get_goal(user, goal_id), data["mentor"], data["message"])
 
 
 @blp.route("/mentorship-requests/<int:request_id>", methods=["GET"])
@@ -106,6 +114,7 @@ def withdraw_request(request_id):
 
 # -- lifecycle ------------------------------------------------------------------------------
 
+
 def _lifecycle(action: str, doc: str):
     def view(goal_id):
         user = require_user()
@@ -116,9 +125,14 @@ def _lifecycle(action: str, doc: str):
     view.__name__ = f"goal_{action}"
     view.__doc__ = doc
     return blp.route(f"/goals/<int:goal_id>/{action}", methods=["POST"])(
-        authenticated(blp)(blp.response(200, GoalSchema)(
-            blp.alt_response(409, description=_CONFLICT)(
-                blp.alt_response(404, description=_HIDDEN)(view)))))
+        authenticated(blp)(
+            blp.response(200, GoalSchema)(
+                blp.alt_response(409, description=_CONFLICT)(
+                    blp.alt_response(404, description=_HIDDEN)(view)
+                )
+            )
+        )
+    )
 
 
 _lifecycle("pause", "Either party pauses the mentorship.")
@@ -153,6 +167,7 @@ def publish_summary(data, goal_id):
 
 # -- private space --------------------------------------------------------------------------
 
+
 @blp.route("/goals/<int:goal_id>/messages", methods=["GET"])
 @authenticated(blp)
 @blp.arguments(PageArgs, location="query")
@@ -161,8 +176,9 @@ def publish_summary(data, goal_id):
 def list_messages(args, goal_id):
     """The private message thread, oldest first."""
     user = require_user()
-    return private_space.list_messages(user, get_space_goal(user, goal_id), args["page"],
-                                       args["per_page"])
+    return private_space.list_messages(
+        user, get_space_goal(user, goal_id), args["page"], args["per_page"]
+    )
 
 
 @blp.route("/goals/<int:goal_id>/messages", methods=["POST"])

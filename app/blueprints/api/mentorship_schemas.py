@@ -12,8 +12,9 @@ class RequestSchema(Schema):
     protege = fields.Nested(UserRefSchema)
     mentor = fields.Nested(UserRefSchema)
     message = fields.String()
-    status = fields.String(metadata={"enum": ["pending", "accepted", "declined", "withdrawn",
-                                              "expired"]})
+    status = fields.String(
+        metadata={"enum": ["pending", "accepted", "declined", "withdrawn", "expired"]}
+    )
     created_at = fields.DateTime(format="iso")
     expires_at = fields.DateTime(format="iso")
 
@@ -35,10 +36,12 @@ class CandidateSchema(Schema):
     username = fields.String()
     user = fields.Nested(UserRefSchema)
     reason = fields.String()
-    score = fields.Integer(metadata={
-        "description": "Rank score, higher first (the items come in this order)."})
-    helpful_on_goal = fields.Integer(metadata={"description": "\"Helped me\" marks on this "
-                                                              "goal's answers."})
+    score = fields.Integer(
+        metadata={"description": "Rank score, higher first (the items come in this order)."}
+    )
+    helpful_on_goal = fields.Integer(
+        metadata={"description": '"Helped me" marks on this goal\'s answers.'}
+    )
     votes_on_goal = fields.Integer(metadata={"description": "Net votes on this goal's answers."})
     helpful = fields.Integer()
     votes = fields.Integer()
@@ -50,9 +53,13 @@ class CandidateListSchema(Schema):
 
 
 class CompleteArgs(Schema):
-    summary = fields.String(validate=validate.Length(max=40_000), metadata={
-        "description": "Optional \"what I learned\": publishing it makes the goal's public "
-                       "history public again (private-phase content stays private)."})
+    summary = fields.String(
+        validate=validate.Length(max=40_000),
+        metadata={
+            "description": 'Optional "what I learned": publishing it makes the goal\'s public '
+            "history public again (private-phase content stays private)."
+        },
+    )
 
 
 class SummaryArgs(Schema):
@@ -88,10 +95,10 @@ class AgreementSchema(Schema):
     version = fields.Integer()
     modes = fields.Function(lambda a: a.mode_list, metadata={"type": "array"})
     cadence = fields.String()
-    response_time_hours = fields.Function(lambda a: a.response_hours,
-                                          metadata={"type": "integer"})
-    response_hours = fields.Integer(metadata={"description": "Same as response_time_hours "
-                                                             "(earlier name)."})
+    response_time_hours = fields.Function(lambda a: a.response_hours, metadata={"type": "integer"})
+    response_hours = fields.Integer(
+        metadata={"description": "Same as response_time_hours (earlier name)."}
+    )
     success_criteria = fields.String()
     success_html = fields.String()
     author = fields.Nested(UserRefSchema)
@@ -99,13 +106,19 @@ class AgreementSchema(Schema):
 
 
 class AgreementArgs(Schema):
-    modes = fields.List(fields.String(validate=validate.Length(max=20)), required=True,
-                        validate=validate.Length(max=10))
+    modes = fields.List(
+        fields.String(validate=validate.Length(max=20)),
+        required=True,
+        validate=validate.Length(max=10),
+    )
     cadence = fields.String(required=True, validate=validate.Length(max=1000))
-    response_time_hours = fields.Integer(strict=True, metadata={
-        "description": "Expected response time in hours (1–720); required."})
-    response_hours = fields.Integer(strict=True, metadata={
-        "description": "Earlier name of response_time_hours: send one of the two."})
+    response_time_hours = fields.Integer(
+        strict=True, metadata={"description": "Expected response time in hours (1–720); required."}
+    )
+    response_hours = fields.Integer(
+        strict=True,
+        metadata={"description": "Earlier name of response_time_hours: send one of the two."},
+    )
     success_criteria = fields.String(required=True, validate=validate.Length(max=20_000))
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)

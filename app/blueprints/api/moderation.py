@@ -16,26 +16,30 @@ from app.services.errors import NotFound
 blp = make_blueprint("api_moderation", "Flagging posts; moderation for admins.")
 
 _ADMIN_404 = "Not an admin, or no such (public) post, flag or user."
-_PLURALS = {"goals": "goal", "questions": "question", "answers": "answer",
-            "comments": "comment"}
+_PLURALS = {"goals": "goal", "questions": "question", "answers": "answer", "comments": "comment"}
 
 
 class FlagCreateSchema(Schema):
     type = fields.String(required=True, metadata={"enum": list(FLAG_TARGETS)})
     id = fields.Integer(required=True, strict=True)
     reason = fields.String(required=True, metadata={"enum": list(FLAG_REASONS)})
-    details = fields.String(load_default="", validate=validate.Length(
-        max=moderation.DETAILS_MAX))
+    details = fields.String(load_default="", validate=validate.Length(max=moderation.DETAILS_MAX))
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(load_default="", validate=validate.Length(
-        max=moderation.SUSPEND_REASON_MAX), metadata={"description": "Note for the log."})
+    reason = fields.String(
+        load_default="",
+        validate=validate.Length(max=moderation.SUSPEND_REASON_MAX),
+        metadata={"description": "Note for the log."},
+    )
 
 
 class SuspendSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(
-        1, moderation.SUSPEND_REASON_MAX), metadata={"description": "Shown to the user."})
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(1, moderation.SUSPEND_REASON_MAX),
+        metadata={"description": "Shown to the user."},
+    )
 
 
 class UsernameSchema(Schema):
@@ -59,8 +63,9 @@ class FlaggedPostSchema(Schema):
     count = fields.Integer()
     reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
     flags = fields.List(fields.Nested(FlagSchema))
-    excerpt = fields.String(allow_none=True, metadata={
-        "description": "null when the post is gone or no longer public."})
+    excerpt = fields.String(
+        allow_none=True, metadata={"description": "null when the post is gone or no longer public."}
+    )
     url = fields.String(allow_none=True)
     author = fields.Nested(UsernameSchema, allow_none=True)
     hidden = fields.Boolean()
@@ -95,21 +100,38 @@ class ActionSchema(Schema):
 
 
 def _page_schema(item_schema, name: str):
-    return Schema.from_dict({
-        "items": fields.List(fields.Nested(item_schema)), "page": fields.Integer(),
-        "per_page": fields.Integer(), "total": fields.Integer()}, name=name)
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+        name=name,
+    )
 
 
 def _as_item(post: moderation.FlaggedPost) -> dict:
-    return {"target_type": post.target_type, "target_id": post.target_id, "count": post.count,
-            "reasons": post.reasons, "flags": post.flags,
-            "excerpt": post.excerpt if post.target else None,
-            "url": post.url or None, "author": post.author, "hidden": post.hidden}
+    return {
+        "target_type": post.target_type,
+        "target_id": post.target_id,
+        "count": post.count,
+        "reasons": post.reasons,
+        "flags": post.flags,
+        "excerpt": post.excerpt if post.target else None,
+        "url": post.url or None,
+        "author": post.author,
+        "hidden": post.hidden,
+    }
 
 
 def _hidden_state(target_type: str, target) -> dict:
-    return {"type": target_type, "id": target.id, "hidden": target.hidden_at is not None,
-            "hidden_at": target.hidden_at}
+    return {
+        "type": target_type,
+        "id": target.id,
+        "hidden": target.hidden_at is not None,
+        "hidden_at": target.hidden_at,
+    }
 
 
 @blp.route("/flags", methods=["POST"])
@@ -122,8 +144,9 @@ def _hidden_state(target_type: str, target) -> dict:
 @blp.alt_response(409, description="You already flagged it, or moderators hid it already.")
 def create_flag(data):
     """Flag a public post for the moderators (once per post)."""
-    return moderation.flag(require_user(), data["type"], data["id"], data["reason"],
-                           data["details"])
+    return moderation.flag(
+        require_user(), data["type"], data["id"], data["reason"], data["details"]
+    )
 
 
 @blp.route("/admin/flags", methods=["GET"])
@@ -153,8 +176,7 @@ def list_hidden(args):
 def _post_action(action: str, target_type: str, target_id: int, data: dict) -> dict:
     if target_type not in FLAG_TARGETS:
         raise NotFound("No such post type.")
-    target = getattr(moderation, action)(require_user(), target_type, target_id,
-                                         data["reason"])
+    target = getattr(moderation, action)(require_user(), target_type, target_id, data["reason"])
     return _hidden_state(target_type, target)
 
 

@@ -18,8 +18,9 @@ class _UnreadFlag(fields.Boolean):
 
 
 class NotificationArgsSchema(PageArgsSchema):
-    unread = _UnreadFlag(load_default=False, metadata={
-        "description": "1: only unread notifications."})
+    unread = _UnreadFlag(
+        load_default=False, metadata={"description": "1: only unread notifications."}
+    )
 
 
 class ActorSchema(Schema):
@@ -28,16 +29,28 @@ class ActorSchema(Schema):
 
 class NotificationSchema(Schema):
     id = fields.Integer()
-    kind = fields.String(metadata={"description": "answer, comment, helpful, invite, "
-                                   "invite_accepted, invite_declined, invite_withdrawn, "
-                                   "message, followed_answer, and the like."})
-    actor = fields.Nested(ActorSchema, allow_none=True, metadata={
-        "description": "Who did it; null when unknown, anonymous, or no longer visible."})
+    kind = fields.String(
+        metadata={
+            "description": "answer, comment, helpful, invite, "
+            "invite_accepted, invite_declined, invite_withdrawn, "
+            "message, followed_answer, and the like."
+        }
+    )
+    actor = fields.Nested(
+        ActorSchema,
+        allow_none=True,
+        metadata={"description": "Who did it; null when unknown, anonymous, or no longer visible."},
+    )
     subject_type = fields.String()
-    subject_id = fields.Integer(allow_none=True, metadata={
-        "description": "null when the subject is no longer visible to the caller."})
-    text = fields.String(metadata={"description": "One line; no title or text of a subject "
-                                                  "the caller can no longer see."})
+    subject_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "null when the subject is no longer visible to the caller."},
+    )
+    text = fields.String(
+        metadata={
+            "description": "One line; no title or text of a subject the caller can no longer see."
+        }
+    )
     url = fields.String(allow_none=True)
     read = fields.Boolean()
     created_at = fields.DateTime(format="iso")
@@ -52,10 +65,11 @@ class NotificationPageSchema(Schema):
 
 
 class MarkReadArgs(Schema):
-    ids = fields.List(fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1)),
-                      validate=validate.Length(max=notification_feed.MAX_IDS),
-                      metadata={"description": "The caller's own notification ids; "
-                                               "omit to mark all read."})
+    ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1)),
+        validate=validate.Length(max=notification_feed.MAX_IDS),
+        metadata={"description": "The caller's own notification ids; omit to mark all read."},
+    )
 
 
 class UnreadSchema(Schema):
@@ -70,9 +84,15 @@ def list_notifications(args):
     """The caller's notifications, newest first, with the unread count."""
     user = require_user()
     page = notification_feed.list_notifications(
-        user, unread_only=args["unread"], page=args["page"], per_page=args["per_page"])
-    return {"items": page.items, "page": page.page, "per_page": page.per_page,
-            "total": page.total, "unread": notification_feed.unread_count(user)}
+        user, unread_only=args["unread"], page=args["page"], per_page=args["per_page"]
+    )
+    return {
+        "items": page.items,
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "unread": notification_feed.unread_count(user),
+    }
 
 
 @blp.route("/notifications/read", methods=["POST"])
@@ -86,5 +106,3 @@ def mark_read(data):
     """
     user = require_user()
     return {"unread": notification_feed.mark_read(user, data.get("ids"))}
-
-

@@ -21,23 +21,33 @@ _USERNAME_FILTER_RE = r"^[A-Za-z0-9_-]*$"
 
 def _title(required: bool) -> fields.String:
     return fields.String(
-        required=required, validate=validate.Length(v.TITLE_MIN, v.TITLE_MAX),
+        required=required,
+        validate=validate.Length(v.TITLE_MIN, v.TITLE_MAX),
         metadata={"description": f"{v.TITLE_MIN}–{v.TITLE_MAX} characters on one line."},
     )
 
 
 def _tags(required: bool) -> fields.List:
     return fields.List(
-        fields.String(validate=validate.Length(1, v.TAG_MAX)), required=required,
+        fields.String(validate=validate.Length(1, v.TAG_MAX)),
+        required=required,
         validate=validate.Length(v.POST_TAGS_MIN, v.POST_TAGS_MAX),
         metadata={"description": "1–5 tags of a-z 0-9 + # . - (stored lowercase)."},
     )
 
 
-def _markdown(required: bool, *, min_length: int = 0, max_length: int = v.BODY_MAX,
-              description: str = "Markdown.") -> fields.String:
-    return fields.String(required=required, validate=validate.Length(min_length, max_length),
-                         metadata={"description": description})
+def _markdown(
+    required: bool,
+    *,
+    min_length: int = 0,
+    max_length: int = v.BODY_MAX,
+    description: str = "Markdown.",
+) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=validate.Length(min_length, max_length),
+        metadata={"description": description},
+    )
 
 
 def _date() -> fields.Date:
@@ -80,31 +90,44 @@ class BodySchema(Schema):
 
 
 class AnswerBodySchema(Schema):
-    body = _markdown(True, min_length=v.ANSWER_MIN,
-                     description=f"Markdown, {v.ANSWER_MIN}–{v.BODY_MAX} characters.")
+    body = _markdown(
+        True,
+        min_length=v.ANSWER_MIN,
+        description=f"Markdown, {v.ANSWER_MIN}–{v.BODY_MAX} characters.",
+    )
 
 
 class CommentBodySchema(Schema):
-    body = _markdown(True, min_length=1, max_length=v.COMMENT_MAX,
-                     description=f"Markdown, 1–{v.COMMENT_MAX} characters.")
+    body = _markdown(
+        True,
+        min_length=1,
+        max_length=v.COMMENT_MAX,
+        description=f"Markdown, 1–{v.COMMENT_MAX} characters.",
+    )
 
 
 class QuestionCreateSchema(Schema):
     title = _title(True)
     body = _markdown(True, min_length=1, description="Markdown, 1–20,000 characters.")
     tags = _tags(True)
-    goal_id = fields.Integer(strict=True, allow_none=True,
-                             metadata={"description": "One of the caller's own goals."})
-    anonymous = StrictBoolean(metadata={
-        "description": "Ask anonymously: others see \"anonymous protégé\", never the asker. "
-                       "Not allowed together with goal_id (422)."})
+    goal_id = fields.Integer(
+        strict=True, allow_none=True, metadata={"description": "One of the caller's own goals."}
+    )
+    anonymous = StrictBoolean(
+        metadata={
+            "description": 'Ask anonymously: others see "anonymous protégé", never the asker. '
+            "Not allowed together with goal_id (422)."
+        }
+    )
 
 
 class InvitationCreateSchema(Schema):
     usernames = fields.List(
-        fields.String(validate=validate.Length(1, 100)), required=True,
+        fields.String(validate=validate.Length(1, 100)),
+        required=True,
         validate=validate.Length(1, 5),
-        metadata={"description": "1–5 usernames to invite (at most 5 per question in all)."})
+        metadata={"description": "1–5 usernames to invite (at most 5 per question in all)."},
+    )
 
 
 class QuestionPatchSchema(Schema):
@@ -116,8 +139,9 @@ class QuestionPatchSchema(Schema):
 
 
 class AnsweredInSchema(Schema):
-    question_id = fields.Integer(strict=True, required=True,
-                                 metadata={"description": "The earlier question's id."})
+    question_id = fields.Integer(
+        strict=True, required=True, metadata={"description": "The earlier question's id."}
+    )
 
 
 class VoteSchema(Schema):
@@ -136,17 +160,18 @@ class PageArgsSchema(Schema):
 
 
 class GoalListArgsSchema(PageArgsSchema):
-    tag = fields.String(validate=[validate.Length(max=v.TAG_MAX),
-                                  validate.Regexp(_TAG_FILTER_RE)])
+    tag = fields.String(validate=[validate.Length(max=v.TAG_MAX), validate.Regexp(_TAG_FILTER_RE)])
     status = fields.String(validate=validate.OneOf(STATUSES))
-    owner = fields.String(validate=[validate.Length(max=v.USERNAME_MAX),
-                                    validate.Regexp(_USERNAME_FILTER_RE)],
-                          metadata={"description": "Username."})
+    owner = fields.String(
+        validate=[validate.Length(max=v.USERNAME_MAX), validate.Regexp(_USERNAME_FILTER_RE)],
+        metadata={"description": "Username."},
+    )
 
 
 class QuestionListArgsSchema(PageArgsSchema):
-    tag = fields.String(validate=[validate.Length(max=v.TAG_MAX),
-                                  validate.Regexp(_TAG_FILTER_RE)])
-    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS),
-                         metadata={"description": "unanswered: only questions without "
-                                                  "answers, newest first."})
+    tag = fields.String(validate=[validate.Length(max=v.TAG_MAX), validate.Regexp(_TAG_FILTER_RE)])
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "unanswered: only questions without answers, newest first."},
+    )

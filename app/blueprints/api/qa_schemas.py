@@ -23,15 +23,22 @@ class UserRefSchema(Schema):
     """A post's author, as shown next to names ("deleted user" once the account is deleted)."""
 
     username = fields.Function(public_username, metadata={"type": "string"})
-    display_name = fields.Function(lambda user: user.name if user.is_deleted
-                                   else user.display_name, metadata={"type": "string"})
+    display_name = fields.Function(
+        lambda user: user.name if user.is_deleted else user.display_name,
+        metadata={"type": "string"},
+    )
     reputation = fields.Integer()
 
 
-_USER_REF_OR_NULL = {"type": "object", "nullable": True,
-                     "properties": {"username": {"type": "string"},
-                                    "display_name": {"type": "string"},
-                                    "reputation": {"type": "integer"}}}
+_USER_REF_OR_NULL = {
+    "type": "object",
+    "nullable": True,
+    "properties": {
+        "username": {"type": "string"},
+        "display_name": {"type": "string"},
+        "reputation": {"type": "integer"},
+    },
+}
 
 
 def _author_ref(question, author):
@@ -55,8 +62,9 @@ class GoalSchema(Schema):
     created_at = fields.DateTime(format="iso")
     updated_at = fields.DateTime(format="iso")
     url = fields.Method("_url", metadata={"type": "string"})
-    summary = fields.String(allow_none=True, metadata={
-        "description": "\"What I learned\", once published on completion."})
+    summary = fields.String(
+        allow_none=True, metadata={"description": '"What I learned", once published on completion.'}
+    )
     summary_html = fields.String(allow_none=True)
 
     def _tags(self, goal) -> list[str]:
@@ -114,22 +122,33 @@ class QuestionSchema(Schema):
     body = fields.String()
     body_html = fields.String()
     tags = fields.Method("_tags", metadata=_STRINGS)
-    owner = fields.Method("_owner", metadata={
-        **_USER_REF_OR_NULL,
-        "description": "The asker; null on an anonymous question unless you asked it "
-                       "(or are an admin)."})
-    anonymous = fields.Boolean(metadata={"description": "Asked anonymously: the public sees "
-                                                        "\"anonymous protégé\"."})
+    owner = fields.Method(
+        "_owner",
+        metadata={
+            **_USER_REF_OR_NULL,
+            "description": "The asker; null on an anonymous question unless you asked it "
+            "(or are an admin).",
+        },
+    )
+    anonymous = fields.Boolean(
+        metadata={"description": 'Asked anonymously: the public sees "anonymous protégé".'}
+    )
     goal_id = fields.Integer(allow_none=True)
     score = fields.Integer()
     answer_count = fields.Integer()
     outcome = fields.Nested(OutcomeSchema, allow_none=True)
     answered_in = fields.Method(
         "_answered_in",
-        metadata={"description": "The earlier thread that answers this one, or null.",
-                  "type": "object", "nullable": True,
-                  "properties": {"id": {"type": "integer"}, "title": {"type": "string"},
-                                 "url": {"type": "string"}}},
+        metadata={
+            "description": "The earlier thread that answers this one, or null.",
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "id": {"type": "integer"},
+                "title": {"type": "string"},
+                "url": {"type": "string"},
+            },
+        },
     )
     created_at = fields.DateTime(format="iso")
     updated_at = fields.DateTime(format="iso")
@@ -158,8 +177,10 @@ class CommentSchema(Schema):
     id = fields.Integer()
     question_id = fields.Integer(allow_none=True)
     answer_id = fields.Integer(allow_none=True)
-    author = fields.Method("_author", metadata={
-        **_USER_REF_OR_NULL, "description": "null when it is the anonymous asker."})
+    author = fields.Method(
+        "_author",
+        metadata={**_USER_REF_OR_NULL, "description": "null when it is the anonymous asker."},
+    )
     body = fields.String()
     body_html = fields.String()
     created_at = fields.DateTime(format="iso")
@@ -173,10 +194,12 @@ class AnswerSchema(Schema):
     question_id = fields.Integer()
     body = fields.String()
     body_html = fields.String()
-    owner = fields.Method("_owner", metadata={
-        **_USER_REF_OR_NULL, "description": "null when it is the anonymous asker."})
+    owner = fields.Method(
+        "_owner",
+        metadata={**_USER_REF_OR_NULL, "description": "null when it is the anonymous asker."},
+    )
     score = fields.Integer()
-    helpful = fields.Boolean(metadata={"description": "Marked \"helped me\" by the asker."})
+    helpful = fields.Boolean(metadata={"description": 'Marked "helped me" by the asker.'})
     created_at = fields.DateTime(format="iso")
     updated_at = fields.DateTime(format="iso")
     url = fields.Method("_url", metadata={"type": "string"})
@@ -212,9 +235,15 @@ class RevisionSchema(Schema):
     """The text of a post as it was before one edit."""
 
     id = fields.Integer()
-    editor = fields.Method("_editor", metadata={
-        "type": "object", "nullable": True, "properties": {"username": {"type": "string"}},
-        "description": "null when it is the anonymous asker."})
+    editor = fields.Method(
+        "_editor",
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "properties": {"username": {"type": "string"}},
+            "description": "null when it is the anonymous asker.",
+        },
+    )
     created_at = fields.DateTime(format="iso")
     title = fields.String(allow_none=True)
     body = fields.String()
@@ -242,20 +271,29 @@ class InvitationSchema(Schema):
 
 
 class InvitationListSchema(Schema):
-    items = fields.List(fields.Nested(InvitationSchema), metadata={
-        "description": "Every invitation of the question, oldest first."})
-    invited = fields.List(fields.String(), metadata={
-        "description": "Usernames this request invited (already invited ones are skipped)."})
+    items = fields.List(
+        fields.Nested(InvitationSchema),
+        metadata={"description": "Every invitation of the question, oldest first."},
+    )
+    invited = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Usernames this request invited (already invited ones are skipped)."
+        },
+    )
 
 
 def _page_schema(name: str, item_schema: type[Schema]) -> type[Schema]:
     """The SPEC §3 list shape {"items", "page", "per_page", "total"} of one item schema."""
-    return Schema.from_dict({
-        "items": fields.List(fields.Nested(item_schema)),
-        "page": fields.Integer(),
-        "per_page": fields.Integer(),
-        "total": fields.Integer(),
-    }, name=name)
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+        name=name,
+    )
 
 
 GoalPageSchema = _page_schema("GoalPage", GoalSchema)

@@ -60,8 +60,12 @@ def thread(question):
 def list_questions(args):
     """Questions the caller may see: newest, by votes, or unanswered (newest first)."""
     return question_service.list_questions(
-        current_api_user(), tag=args.get("tag"), sort=args["sort"], page=args["page"],
-        per_page=args["per_page"])
+        current_api_user(),
+        tag=args.get("tag"),
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
 
 
 @blp.route("/questions", methods=["POST"])
@@ -164,8 +168,11 @@ def create_question_comment(data, question_id):
 @blp.response(200, VoteResultSchema)
 @blp.alt_response(403, description="Nobody votes on their own post.")
 @blp.alt_response(404, description=_HIDDEN)
-@blp.alt_response(409, description="Public-phase post of a goal that is closed now: "
-                                     "votes and marks wait until it reopens.")
+@blp.alt_response(
+    409,
+    description="Public-phase post of a goal that is closed now: "
+    "votes and marks wait until it reopens.",
+)
 def vote_question(data, question_id):
     """Vote +1 or -1 (repeating a vote changes nothing; the other value changes it)."""
     user = require_user()
@@ -179,8 +186,11 @@ def vote_question(data, question_id):
 @authenticated(blp)
 @blp.response(204)
 @blp.alt_response(404, description=_HIDDEN)
-@blp.alt_response(409, description="Public-phase post of a goal that is closed now: "
-                                     "votes and marks wait until it reopens.")
+@blp.alt_response(
+    409,
+    description="Public-phase post of a goal that is closed now: "
+    "votes and marks wait until it reopens.",
+)
 def withdraw_question_vote(question_id):
     """Withdraw one's vote (nothing happens when there was none)."""
     user = require_user()
@@ -203,20 +213,28 @@ def question_revisions(args, question_id):
 @authenticated(blp)
 @blp.arguments(InvitationCreateSchema)
 @blp.response(201, InvitationListSchema, description="New invitations were sent.")
-@blp.alt_response(200, schema=InvitationListSchema,
-                  description="Everyone named was already invited: nothing changed.")
+@blp.alt_response(
+    200,
+    schema=InvitationListSchema,
+    description="Everyone named was already invited: nothing changed.",
+)
 @blp.alt_response(403, description="Only the asker can invite.")
 @blp.alt_response(404, description=_HIDDEN)
 @blp.alt_response(409, description="The question is private to a closed mentorship.")
-@blp.alt_response(422, description="Unknown usernames (named), yourself, blocked users, "
-                                   "or more than 5 invitations in all.")
+@blp.alt_response(
+    422,
+    description="Unknown usernames (named), yourself, blocked users, "
+    "or more than 5 invitations in all.",
+)
 def create_invitations(data, question_id):
     """Invite up to 5 named users in all to answer a public question (they are notified)."""
     user = require_user()
     question = get_question(user, question_id)
     created = invite_to_answer(user, question, data["usernames"])
-    body = {"items": list_invitations(question),
-            "invited": [invitation.user.username for invitation in created]}
+    body = {
+        "items": list_invitations(question),
+        "invited": [invitation.user.username for invitation in created],
+    }
     return body if created else (body, 200)
 
 

@@ -15,8 +15,9 @@ class ResetRequestSchema(Schema):
 
 
 class NewPasswordSchema(Schema):
-    password = fields.String(required=True, load_only=True,
-                             validate=validate.Length(v.PASSWORD_MIN, v.PASSWORD_MAX))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(v.PASSWORD_MIN, v.PASSWORD_MAX)
+    )
 
 
 class EmptySchema(Schema):
@@ -26,8 +27,12 @@ class EmptySchema(Schema):
 @blp.route("/password-resets", methods=["POST"])
 @password_reset_limit
 @blp.arguments(ResetRequestSchema)
-@blp.response(202, EmptySchema, description="Always the same answer, in the same time: if "
-                                             "an account has this address, a link is mailed.")
+@blp.response(
+    202,
+    EmptySchema,
+    description="Always the same answer, in the same time: if "
+    "an account has this address, a link is mailed.",
+)
 @blp.alt_response(429, description="Too many reset requests (per IP and per address).")
 def create_password_reset(data):
     """Mail a single-use link (1 h) to set a new password, if an account has this address."""
@@ -38,10 +43,10 @@ def create_password_reset(data):
 @blp.route("/password-resets/<token>", methods=["POST"])
 @password_check_limit
 @blp.arguments(NewPasswordSchema)
-@blp.response(204, description="Password set; every session and API token of the account "
-                               "has ended.")
-@blp.alt_response(400, description='The link is used, expired or altered: code '
-                                   '"invalid_token".')
+@blp.response(
+    204, description="Password set; every session and API token of the account has ended."
+)
+@blp.alt_response(400, description='The link is used, expired or altered: code "invalid_token".')
 @blp.alt_response(429, description="Too many password checks (per IP and per account).")
 def use_password_reset(data, token):
     """Set a new password with the token from the reset link (works once)."""

@@ -19,7 +19,9 @@ class ErrorBodySchema(Schema):
     code = fields.String(required=True, metadata={"example": "validation_failed"})
     message = fields.String(required=True)
     field_errors = fields.Dict(
-        data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String()),
         metadata={"description": "Messages per input field name (422 only)."},
     )
 
@@ -32,7 +34,8 @@ class ErrorSchema(Schema):
 
 class UserCreateSchema(Schema):
     username = fields.String(
-        required=True, validate=validate.Length(v.USERNAME_MIN, v.USERNAME_MAX),
+        required=True,
+        validate=validate.Length(v.USERNAME_MIN, v.USERNAME_MAX),
         metadata={"description": "3–30 characters of a-z 0-9 _ - (stored lowercase)."},
     )
     email = fields.String(required=True, validate=validate.Length(1, v.EMAIL_MAX))
@@ -88,14 +91,22 @@ class PrivateUserSchema(UserSchema):
     """The caller's own profile: adds the email address and role."""
 
     email = fields.String()
-    email_verified = fields.Boolean(metadata={
-        "description": "Whether the address is confirmed; until then no notification mail."})
+    email_verified = fields.Boolean(
+        metadata={
+            "description": "Whether the address is confirmed; until then no notification mail."
+        }
+    )
     role = fields.String()
-    reputation = fields.Integer(attribute="total_reputation", metadata={
-        "description": "Public plus private reputation (earned on anonymous questions and "
-                       "inside closed goals); others see only the public part."})
-    public_reputation = fields.Integer(attribute="reputation", metadata={
-        "description": "The reputation everyone else sees."})
+    reputation = fields.Integer(
+        attribute="total_reputation",
+        metadata={
+            "description": "Public plus private reputation (earned on anonymous questions and "
+            "inside closed goals); others see only the public part."
+        },
+    )
+    public_reputation = fields.Integer(
+        attribute="reputation", metadata={"description": "The reputation everyone else sees."}
+    )
     email_mode = fields.String(metadata={"enum": list(EMAIL_MODES)})
 
 
@@ -104,14 +115,19 @@ class ProfilePatchSchema(Schema):
 
     display_name = fields.String(validate=validate.Length(max=v.DISPLAY_NAME_MAX))
     bio = fields.String(validate=validate.Length(max=v.BIO_MAX))
-    skills = fields.List(fields.String(validate=validate.Length(1, v.TAG_MAX)),
-                         validate=validate.Length(max=v.SKILLS_MAX))
+    skills = fields.List(
+        fields.String(validate=validate.Length(1, v.TAG_MAX)),
+        validate=validate.Length(max=v.SKILLS_MAX),
+    )
     location = fields.String(validate=validate.Length(max=v.LOCATION_MAX))
-    timezone = fields.String(validate=validate.Length(max=64),
-                             metadata={"description": "IANA name, e.g. Europe/Berlin."})
+    timezone = fields.String(
+        validate=validate.Length(max=64), metadata={"description": "IANA name, e.g. Europe/Berlin."}
+    )
     mentor_available = StrictBoolean()
-    mentor_topics = fields.List(fields.String(validate=validate.Length(1, v.TAG_MAX)),
-                                validate=validate.Length(max=v.SKILLS_MAX))
+    mentor_topics = fields.List(
+        fields.String(validate=validate.Length(1, v.TAG_MAX)),
+        validate=validate.Length(max=v.SKILLS_MAX),
+    )
     preferred_modes = fields.List(fields.String(validate=validate.OneOf(v.CONTACT_MODES)))
     availability = fields.String(validate=validate.Length(max=v.AVAILABILITY_MAX))
     response_time_hours = fields.Integer(
@@ -119,8 +135,10 @@ class ProfilePatchSchema(Schema):
     )
     email_mode = fields.String(
         validate=validate.OneOf(EMAIL_MODES),
-        metadata={"description": "Email copies of notifications: off, immediate, or a daily "
-                                 "or weekly digest."},
+        metadata={
+            "description": "Email copies of notifications: off, immediate, or a daily "
+            "or weekly digest."
+        },
     )
 
 

@@ -44,10 +44,19 @@ class SearchPage(Schema):
 def search(args):
     """Search words, "phrases", [tag], user:name, is:type, answers:0; hits re-checked."""
     results, suggestion = search_posts(
-        args["q"], doc_type=args.get("type"), tag=args.get("tag"), sort=args["sort"],
-        page=args["page"], per_page=args["per_page"])
-    body = {"items": results.items, "page": results.page, "per_page": results.per_page,
-            "total": results.total}
+        args["q"],
+        doc_type=args.get("type"),
+        tag=args.get("tag"),
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    body = {
+        "items": results.items,
+        "page": results.page,
+        "per_page": results.per_page,
+        "total": results.total,
+    }
     if suggestion:
         body["suggestion"] = suggestion
     return body
@@ -56,8 +65,9 @@ def search(args):
 class SimilarArgs(Schema):
     text = fields.String(required=True, validate=validate.Length(max=10_000))
     limit = fields.Integer(load_default=5, validate=validate.Range(1, MAX_LIMIT))
-    exclude = fields.Integer(validate=validate.Range(min=1),
-                             metadata={"description": "A question id to leave out."})
+    exclude = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "A question id to leave out."}
+    )
 
 
 class SimilarItem(Schema):
@@ -82,6 +92,7 @@ class SimilarPage(Schema):
 @blp.response(200, SimilarPage)
 def similar(args):
     """Public questions similar to a title being typed (or any text); shorter than 4 → []."""
-    items = similar_to_text(args["text"], limit=args["limit"],
-                            exclude_question_id=args.get("exclude"))
+    items = similar_to_text(
+        args["text"], limit=args["limit"], exclude_question_id=args.get("exclude")
+    )
     return {"items": items, "page": 1, "per_page": args["limit"], "total": len(items)}

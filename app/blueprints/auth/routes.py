@@ -64,8 +64,11 @@ def register():
             apply_service_error(form, error)
         else:
             _start_session(user, remember=False)
-            flash(f"Welcome to Journster, {user.username}! We sent a link to {user.email}: "
-                  "open it to confirm your address.", "success")
+            flash(
+                f"Welcome to Journster, {user.username}! We sent a link to {user.email}: "
+                "open it to confirm your address.",
+                "success",
+            )
             return redirect(url_for("users.settings"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
@@ -111,8 +114,10 @@ def logout():
     return redirect(url_for("main.index"))
 
 
-SENT_RESET = ("If an account has that address, we sent it a link to set a new password. "
-              "It works once, for an hour. Check your spam folder if nothing arrives.")
+SENT_RESET = (
+    "If an account has that address, we sent it a link to set a new password. "
+    "It works once, for an hour. Check your spam folder if nothing arrives."
+)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -151,12 +156,18 @@ def reset_password_page(token: str):
             reset_password(token, form.password.data)
             logout_user()
             session.clear()
-            flash("Your new password is set, and you are signed out everywhere. "
-                  "Sign in with it.", "success")
+            flash(
+                "Your new password is set, and you are signed out everywhere. Sign in with it.",
+                "success",
+            )
             return redirect(url_for("auth.login"))
     except InvalidToken as error:
-        return _token_page("auth/link_invalid.html", 400, message=error.message,
-                           again=url_for("auth.forgot_password"))
+        return _token_page(
+            "auth/link_invalid.html",
+            400,
+            message=error.message,
+            again=url_for("auth.forgot_password"),
+        )
     except ServiceError as error:
         apply_service_error(form, error)
     status = 422 if form.is_submitted() else 200
@@ -171,10 +182,15 @@ def verify_email_page(token: str):
         try:
             user = verify_email(token)
         except ServiceError as error:  # invalid link (400), address taken meanwhile (409)
-            return _token_page("auth/link_invalid.html", error.status, message=error.message,
-                               again=url_for("users.email_settings"))
+            return _token_page(
+                "auth/link_invalid.html",
+                error.status,
+                message=error.message,
+                again=url_for("users.email_settings"),
+            )
         flash(f"Thank you: {user.email} is confirmed.", "success")
-        return redirect(url_for("users.settings" if current_user.is_authenticated
-                                else "auth.login"))
+        return redirect(
+            url_for("users.settings" if current_user.is_authenticated else "auth.login")
+        )
     status = 422 if form.is_submitted() else 200
     return _token_page("auth/verify_email.html", status, form=form, token=token)

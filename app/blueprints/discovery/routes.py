@@ -13,8 +13,11 @@ from app.services.validation import parse_id
 
 bp = Blueprint("discovery", __name__)
 
-_TARGET_PAGES = {"tag": ("tags.show", "tag"), "goal": ("goals.show", "goal_id"),
-                 "question": ("questions.show", "question_id")}
+_TARGET_PAGES = {
+    "tag": ("tags.show", "tag"),
+    "goal": ("goals.show", "goal_id"),
+    "question": ("questions.show", "question_id"),
+}
 
 
 @bp.app_template_global()
@@ -43,10 +46,15 @@ def follow_action(action: str, target_type: str, key: str):
         follows.follow(current_viewer(), target_type, key)
     else:
         follows.unfollow(current_viewer(), target_type, key)
-    flash(f"You follow this {target_type} now." if action == "follow"
-          else f"You no longer follow this {target_type}.", "success")
-    fallback = (url_for("discovery.following") if action == "unfollow"
-                else _target_url(target_type, key))
+    flash(
+        f"You follow this {target_type} now."
+        if action == "follow"
+        else f"You no longer follow this {target_type}.",
+        "success",
+    )
+    fallback = (
+        url_for("discovery.following") if action == "unfollow" else _target_url(target_type, key)
+    )
     return redirect(safe_next(request.form.get("next"), fallback))
 
 
@@ -56,16 +64,23 @@ def following():
     """Recent public questions and answers in what I follow, and the list of what I follow."""
     viewer = current_viewer()
     page, _ = page_args(request.args.get("page"))
-    return render_template("discovery/following.html",
-                           feed=follows.following_feed(viewer, page=page),
-                           followed=follows.list_follows(viewer).items)
+    return render_template(
+        "discovery/following.html",
+        feed=follows.following_feed(viewer, page=page),
+        followed=follows.list_follows(viewer).items,
+    )
 
 
 @bp.get("/mentors")
 def mentors():
     """Mentors who are available, filtered by topic, availability, time zone and text."""
     page, _ = page_args(request.args.get("page"))
-    results, filters, messages = mentor_directory(request.args, page=page,
-                                                 viewer=current_viewer())
-    return render_template("discovery/mentors.html", results=results, filters=filters,
-                           messages=messages, args=request.args, max_tz_range=MAX_TZ_RANGE)
+    results, filters, messages = mentor_directory(request.args, page=page, viewer=current_viewer())
+    return render_template(
+        "discovery/mentors.html",
+        results=results,
+        filters=filters,
+        messages=messages,
+        args=request.args,
+        max_tz_range=MAX_TZ_RANGE,
+    )

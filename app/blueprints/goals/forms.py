@@ -9,19 +9,30 @@ from app.services import validation as v
 
 
 class GoalForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=v.TITLE_MAX)],
-                        description=f"{v.TITLE_MIN}–{v.TITLE_MAX} characters: what do you "
-                                    "want to achieve?")
+    title = StringField(
+        "Title",
+        validators=[DataRequired(), Length(max=v.TITLE_MAX)],
+        description=f"{v.TITLE_MIN}–{v.TITLE_MAX} characters: what do you want to achieve?",
+    )
     description = TextAreaField(
-        "Description", validators=[Length(max=v.BODY_MAX)],
-        description="Markdown. Where you are now, what you have tried, what success looks like.")
-    tags = StringField("Tags", validators=[DataRequired()],
-                       description="1–5 tags separated by commas, e.g. public-speaking, career.")
+        "Description",
+        validators=[Length(max=v.BODY_MAX)],
+        description="Markdown. Where you are now, what you have tried, what success looks like.",
+    )
+    tags = StringField(
+        "Tags",
+        validators=[DataRequired()],
+        description="1–5 tags separated by commas, e.g. public-speaking, career.",
+    )
     target_date = DateField("Target date", validators=[Optional()])
 
     def goal_data(self) -> dict:
-        return {"title": self.title.data, "description": self.description.data or "",
-                "tags": self.tags.data or "", "target_date": self.target_date.data}
+        return {
+            "title": self.title.data,
+            "description": self.description.data or "",
+            "tags": self.tags.data or "",
+            "target_date": self.target_date.data,
+        }
 
 
 class GoalEditForm(GoalForm):
@@ -32,11 +43,15 @@ class GoalEditForm(GoalForm):
 
 
 class MilestoneForm(FlaskForm):
-    title = StringField("New milestone", validators=[DataRequired(),
-                                                     Length(max=v.MILESTONE_TITLE_MAX)])
+    title = StringField(
+        "New milestone", validators=[DataRequired(), Length(max=v.MILESTONE_TITLE_MAX)]
+    )
     due_date = DateField("Due date", validators=[Optional()])
 
 
 class JournalForm(FlaskForm):
-    body = TextAreaField("Progress update", validators=[DataRequired(), Length(max=v.BODY_MAX)],
-                         description="Markdown. What did you try? What happened?")
+    body = TextAreaField(
+        "Progress update",
+        validators=[DataRequired(), Length(max=v.BODY_MAX)],
+        description="Markdown. What did you try? What happened?",
+    )

@@ -43,7 +43,8 @@ def new():
             flash("Goal posted. Add milestones, then broadcast your first question.", "success")
             return redirect(url_for("goals.show", goal_id=goal.id))
     return render_template("goals/form.html", form=form, goal=None), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
 def render_goal(goal, *, milestone_form=None, journal_form=None, panel_forms=None, status=200):
@@ -54,12 +55,17 @@ def render_goal(goal, *, milestone_form=None, journal_form=None, panel_forms=Non
     is_owner = viewer is not None and viewer.id == goal.owner_id
     contents = goal_service.goal_contents(viewer, goal)
     return render_template(
-        "goals/show.html", goal=goal, questions=questions, is_owner=is_owner,
-        line=milestone_line(contents["milestones"]), **contents,
+        "goals/show.html",
+        goal=goal,
+        questions=questions,
+        is_owner=is_owner,
+        line=milestone_line(contents["milestones"]),
+        **contents,
         m=goal_panel(viewer, goal, **(panel_forms or {})),
         milestone_form=milestone_form or MilestoneForm(formdata=None),
         journal_form=journal_form or JournalForm(formdata=None),
-        action_form=ActionForm(formdata=None), similar=similar_to_goal(goal),
+        action_form=ActionForm(formdata=None),
+        similar=similar_to_goal(goal),
     ), status
 
 
@@ -74,9 +80,15 @@ def show(goal_id: int):
 def edit(goal_id: int):
     """Edit one's own goal (earlier text stays in the history)."""
     goal = get_goal(current_viewer(), goal_id)
-    form = GoalEditForm(data={
-        "title": goal.title, "description": goal.description, "target_date": goal.target_date,
-        "tags": ", ".join(t.name for t in goal.tags), "status": goal.status})
+    form = GoalEditForm(
+        data={
+            "title": goal.title,
+            "description": goal.description,
+            "target_date": goal.target_date,
+            "tags": ", ".join(t.name for t in goal.tags),
+            "status": goal.status,
+        }
+    )
     goal_service.require_goal_owner(current_viewer(), goal)
     if form.validate_on_submit():
         try:
@@ -87,7 +99,8 @@ def edit(goal_id: int):
             flash("Goal updated.", "success")
             return redirect(url_for("goals.show", goal_id=goal.id))
     return render_template("goals/form.html", form=form, goal=goal), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.post("/goals/<int:goal_id>/milestones")
@@ -99,8 +112,9 @@ def add_milestone(goal_id: int):
     form = MilestoneForm()
     if form.validate_on_submit():
         try:
-            goal_service.add_milestone(current_viewer(), goal, {
-                "title": form.title.data, "due_date": form.due_date.data})
+            goal_service.add_milestone(
+                current_viewer(), goal, {"title": form.title.data, "due_date": form.due_date.data}
+            )
         except ValidationFailed as error:
             apply_service_error(form, error)
         else:
@@ -138,8 +152,12 @@ def add_journal(goal_id: int):
 @bp.get("/goals/<int:goal_id>/revisions")
 def revisions(goal_id: int):
     goal = get_goal(current_viewer(), goal_id)
-    current = {"title": goal.title, "body": goal.description,
-               "tags": [t.name for t in goal.tags]}
-    return render_template("revisions.html", kind="goal", post=goal, current=current,
-                           revisions=list_revisions("goal", goal.id),
-                           back=url_for("goals.show", goal_id=goal.id))
+    current = {"title": goal.title, "body": goal.description, "tags": [t.name for t in goal.tags]}
+    return render_template(
+        "revisions.html",
+        kind="goal",
+        post=goal,
+        current=current,
+        revisions=list_revisions("goal", goal.id),
+        back=url_for("goals.show", goal_id=goal.id),
+    )

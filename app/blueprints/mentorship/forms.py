@@ -28,52 +28,77 @@ class _Prefixed(FlaskForm):
 
 class InviteForm(_Prefixed):
     prefix_name = "invite"
-    mentor = StringField("Username of the mentor", validators=[DataRequired(), Length(max=30)],
-                         description="Pick someone from the suggestions above or type a username.",
-                         render_kw={"autocomplete": "off"})
-    message = TextAreaField("Message", validators=[DataRequired(), Length(max=INVITE_MAX)],
-                            description="Why them, and what you hope to achieve together.")
+    mentor = StringField(
+        "Username of the mentor",
+        validators=[DataRequired(), Length(max=30)],
+        description="Pick someone from the suggestions above or type a username.",
+        render_kw={"autocomplete": "off"},
+    )
+    message = TextAreaField(
+        "Message",
+        validators=[DataRequired(), Length(max=INVITE_MAX)],
+        description="Why them, and what you hope to achieve together.",
+    )
 
 
 class MessageForm(_Prefixed):
     prefix_name = "message"
-    body = TextAreaField("Message", validators=[DataRequired(), Length(max=MESSAGE_MAX)],
-                         description="Markdown. Only you two can read it.")
+    body = TextAreaField(
+        "Message",
+        validators=[DataRequired(), Length(max=MESSAGE_MAX)],
+        description="Markdown. Only you two can read it.",
+    )
 
 
 class AgreementForm(_Prefixed):
     prefix_name = "agreement"
-    modes = MultiCheckboxField("How you will meet",
-                               choices=[SelectChoice(m, m.capitalize()) for m in v.CONTACT_MODES])
-    cadence = StringField("How often", validators=[DataRequired(), Length(max=CADENCE_MAX)],
-                          description="For example: every other Monday, 30 minutes.")
+    modes = MultiCheckboxField(
+        "How you will meet", choices=[SelectChoice(m, m.capitalize()) for m in v.CONTACT_MODES]
+    )
+    cadence = StringField(
+        "How often",
+        validators=[DataRequired(), Length(max=CADENCE_MAX)],
+        description="For example: every other Monday, 30 minutes.",
+    )
     response_hours = IntegerField(
         "Expected response time (hours)",
-        validators=[DataRequired(), NumberRange(1, v.RESPONSE_TIME_MAX_HOURS)])
+        validators=[DataRequired(), NumberRange(1, v.RESPONSE_TIME_MAX_HOURS)],
+    )
     success_criteria = TextAreaField(
-        "What success looks like", validators=[DataRequired(), Length(max=CRITERIA_MAX)])
+        "What success looks like", validators=[DataRequired(), Length(max=CRITERIA_MAX)]
+    )
 
     def agreement_data(self) -> dict:
-        return {"modes": self.modes.data or [], "cadence": self.cadence.data,
-                "response_hours": self.response_hours.data,
-                "success_criteria": self.success_criteria.data}
+        return {
+            "modes": self.modes.data or [],
+            "cadence": self.cadence.data,
+            "response_hours": self.response_hours.data,
+            "success_criteria": self.success_criteria.data,
+        }
 
 
 class CheckInForm(_Prefixed):
     prefix_name = "checkin"
-    scheduled_at = DateTimeLocalField("When (your time zone)", format="%Y-%m-%dT%H:%M",
-                                      validators=[DataRequired()])
+    scheduled_at = DateTimeLocalField(
+        "When (your time zone)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
     agenda = TextAreaField("Agenda", validators=[DataRequired(), Length(max=AGENDA_MAX)])
 
 
 class NotesForm(_Prefixed):
     prefix_name = "notes"
-    notes = TextAreaField("Notes afterwards", validators=[Length(max=NOTES_MAX)],
-                          description="What you talked about, what comes next.")
+    notes = TextAreaField(
+        "Notes afterwards",
+        validators=[Length(max=NOTES_MAX)],
+        description="What you talked about, what comes next.",
+    )
 
 
 class SummaryForm(_Prefixed):
     prefix_name = "summary"
-    summary = TextAreaField("What I learned", validators=[Optional(), Length(max=v.BODY_MAX)],
-                            description="Markdown. Publishing it makes this goal and its public "
-                                        "questions public again; private content stays private.")
+    summary = TextAreaField(
+        "What I learned",
+        validators=[Optional(), Length(max=v.BODY_MAX)],
+        description="Markdown. Publishing it makes this goal and its public "
+        "questions public again; private content stays private.",
+    )

@@ -20,8 +20,9 @@ def _actions(viewer, goal, phase) -> list[tuple[str, str]]:
         return []
     is_owner = viewer.id == goal.owner_id
     if phase is None:
-        return [("reopen", "Reopen to the public")] if is_owner and goal.visibility != "open" \
-            else []
+        return (
+            [("reopen", "Reopen to the public")] if is_owner and goal.visibility != "open" else []
+        )
     if viewer.id not in (phase.protege_id, phase.mentor_id):
         return []
     actions = [("pause", "Pause")] if phase.state == "active" else [("resume", "Resume")]
@@ -36,27 +37,46 @@ def goal_panel(viewer, goal, **forms) -> dict:
     """Template values for the goal page's mentorship sections (forms with errors passed in)."""
     is_owner = viewer is not None and viewer.id == goal.owner_id
     phase = mentorship.current_mentorship(goal)
-    panel = {"phase": phase, "pending": None, "candidates": [], "space": None,
-             "can_invite": False, "actions": _actions(viewer, goal, phase),
-             "can_publish": is_owner and phase is None and goal.status == "achieved"
-             and goal.summary_published_at is None and goal.visibility != "open",
-             "invite_form": forms.get("invite_form") or InviteForm(formdata=None),
-             "summary_form": forms.get("summary_form") or SummaryForm(formdata=None)}
+    panel = {
+        "phase": phase,
+        "pending": None,
+        "candidates": [],
+        "space": None,
+        "can_invite": False,
+        "actions": _actions(viewer, goal, phase),
+        "can_publish": is_owner
+        and phase is None
+        and goal.status == "achieved"
+        and goal.summary_published_at is None
+        and goal.visibility != "open",
+        "invite_form": forms.get("invite_form") or InviteForm(formdata=None),
+        "summary_form": forms.get("summary_form") or SummaryForm(formdata=None),
+    }
     if is_owner:
         panel["pending"] = mentorship.pending_invite(goal)
-        panel["can_invite"] = (phase is None and goal.status == "active"
-                               and panel["pending"] is None
-                               and (goal.visibility == "open" or goal.mentor_id is None))
+        panel["can_invite"] = (
+            phase is None
+            and goal.status == "active"
+            and panel["pending"] is None
+            and (goal.visibility == "open" or goal.mentor_id is None)
+        )
         if panel["can_invite"]:
             panel["candidates"] = candidates.mentor_candidates(viewer, goal)
     if is_participant(viewer, goal):
         panel["partner"] = space_partner(viewer, goal.owner, goal.mentor)
         panel["now"] = now = utcnow()
         current = private_space.current_agreement(goal)
-        agreement_form = forms.get("agreement_form") or AgreementForm(formdata=None, data={
-            "modes": current.mode_list, "cadence": current.cadence,
-            "response_hours": current.response_hours,
-            "success_criteria": current.success_criteria} if current else None)
+        agreement_form = forms.get("agreement_form") or AgreementForm(
+            formdata=None,
+            data={
+                "modes": current.mode_list,
+                "cadence": current.cadence,
+                "response_hours": current.response_hours,
+                "success_criteria": current.success_criteria,
+            }
+            if current
+            else None,
+        )
         checkins = private_space.list_checkins(viewer, goal)
         notes_forms = forms.get("notes_forms") or {}
         panel["space"] = {
@@ -69,8 +89,10 @@ def goal_panel(viewer, goal, **forms) -> dict:
             "message_form": forms.get("message_form") or MessageForm(formdata=None),
             "agreement_form": agreement_form,
             "checkin_form": forms.get("checkin_form") or CheckInForm(formdata=None),
-            "notes_forms": {c.id: notes_forms.get(c.id) or NotesForm(
-                formdata=None, data={"notes": c.notes}, prefix=f"notes-{c.id}")
-                for c in checkins},
+            "notes_forms": {
+                c.id: notes_forms.get(c.id)
+                or NotesForm(formdata=None, data={"notes": c.notes}, prefix=f"notes-{c.id}")
+                for c in checkins
+            },
         }
     return panel

@@ -24,12 +24,18 @@ from app.services.visibility import can_view_goal, get_goal, get_space_goal
 
 bp = Blueprint("mentorship", __name__)
 
-REQUEST_ACTIONS = {"accept": mentorship.accept, "decline": mentorship.decline,
-                   "withdraw": mentorship.withdraw}
-LIFECYCLE = {"pause": "Mentorship paused.", "resume": "Mentorship resumed.",
-             "release": "You stepped back from this mentorship.",
-             "reopen": "The goal is public again; private-phase content stays private.",
-             "complete": "Congratulations: goal achieved."}
+REQUEST_ACTIONS = {
+    "accept": mentorship.accept,
+    "decline": mentorship.decline,
+    "withdraw": mentorship.withdraw,
+}
+LIFECYCLE = {
+    "pause": "Mentorship paused.",
+    "resume": "Mentorship resumed.",
+    "release": "You stepped back from this mentorship.",
+    "reopen": "The goal is public again; private-phase content stays private.",
+    "complete": "Congratulations: goal achieved.",
+}
 
 
 def _to_goal(goal_id: int, anchor: str | None = None):
@@ -40,9 +46,11 @@ def _to_goal(goal_id: int, anchor: str | None = None):
 @login_required
 def dashboard():
     """Both roles at once: invites, live mentorships (next check-in, who owes a reply), past."""
-    return render_template("mentorship/dashboard.html",
-                           board=mentorship_board.board(current_viewer()),
-                           action_form=ActionForm(formdata=None))
+    return render_template(
+        "mentorship/dashboard.html",
+        board=mentorship_board.board(current_viewer()),
+        action_form=ActionForm(formdata=None),
+    )
 
 
 @bp.get("/mentorship/requests/<int:request_id>")
@@ -54,10 +62,12 @@ def show_request(request_id: int):
     # The goal's title while the invite is pending (the owner shows it to the invitee), then
     # only while the viewer may see the goal (the gate): an invitee who declined loses it
     # once the goal closes with someone else.
-    return render_template("mentorship/request.html", invite=request,
-                           goal_visible=(request.status == "pending"
-                                         or can_view_goal(viewer, request.goal)),
-                           action_form=ActionForm(formdata=None))
+    return render_template(
+        "mentorship/request.html",
+        invite=request,
+        goal_visible=(request.status == "pending" or can_view_goal(viewer, request.goal)),
+        action_form=ActionForm(formdata=None),
+    )
 
 
 @bp.post("/mentorship/requests/<int:request_id>/<action>")
@@ -75,8 +85,7 @@ def respond(request_id: int, action: str):
             flash(error.message, "error")
         else:
             if action == "accept":
-                flash("You are now this goal's mentor. Only the two of you can see it.",
-                      "success")
+                flash("You are now this goal's mentor. Only the two of you can see it.", "success")
                 return _to_goal(request.goal_id)
             flash(f"Invite {request.status}.", "success")
     return redirect(url_for("mentorship.dashboard"))
@@ -173,8 +182,12 @@ def messages(goal_id: int):
         page = private_space.list_messages(viewer, goal, page=1, per_page=100)
     except ServiceError:
         raise NotFound("No such goal.") from None
-    return render_template("mentorship/messages.html", goal=goal, messages=page,
-                           goal_visible=can_view_goal(viewer, goal))
+    return render_template(
+        "mentorship/messages.html",
+        goal=goal,
+        messages=page,
+        goal_visible=can_view_goal(viewer, goal),
+    )
 
 
 @bp.post("/goals/<int:goal_id>/messages")
@@ -182,18 +195,26 @@ def messages(goal_id: int):
 @login_required
 def send_message(goal_id: int):
     """Post to the private thread."""
-    return _space_form(goal_id, MessageForm, "message_form",
-                       lambda user, goal, form: private_space.send_message(
-                           user, goal, form.body.data), "messages")
+    return _space_form(
+        goal_id,
+        MessageForm,
+        "message_form",
+        lambda user, goal, form: private_space.send_message(user, goal, form.body.data),
+        "messages",
+    )
 
 
 @bp.post("/goals/<int:goal_id>/agreement")
 @login_required
 def agreement(goal_id: int):
     """Save a new version of the mentoring agreement."""
-    return _space_form(goal_id, AgreementForm, "agreement_form",
-                       lambda user, goal, form: private_space.set_agreement(
-                           user, goal, form.agreement_data()), "agreement")
+    return _space_form(
+        goal_id,
+        AgreementForm,
+        "agreement_form",
+        lambda user, goal, form: private_space.set_agreement(user, goal, form.agreement_data()),
+        "agreement",
+    )
 
 
 def _add_checkin(user, goal, form) -> None:
@@ -220,7 +241,12 @@ def checkin_notes(goal_id: int, checkin_id: int):
     checkin = private_space.get_checkin(goal, checkin_id)
     if checkin is None:
         raise NotFound("No such check-in.")
-    return _space_form(goal_id, partial(NotesForm, prefix=f"notes-{checkin.id}"),
-                       lambda form: {"notes_forms": {checkin.id: form}},
-                       lambda user, goal, form: private_space.update_checkin(
-                           user, goal, checkin, {"notes": form.notes.data or ""}), "checkins")
+    return _space_form(
+        goal_id,
+        partial(NotesForm, prefix=f"notes-{checkin.id}"),
+        lambda form: {"notes_forms": {checkin.id: form}},
+        lambda user, goal, form: private_space.update_checkin(
+            user, goal, checkin, {"notes": form.notes.data or ""}
+        ),
+        "checkins",
+    )

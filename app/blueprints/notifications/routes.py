@@ -19,11 +19,16 @@ def index():
     viewer = current_viewer()
     page, _ = page_args(request.args.get("page"))
     unread_only = request.args.get("unread") == "1"
-    notes = notification_feed.list_notifications(viewer, unread_only=unread_only, page=page,
-                                                 per_page=30, count=False)
-    return render_template("notifications/index.html", notes=notes, unread_only=unread_only,
-                           unread=notification_feed.unread_count(viewer),
-                           action_form=ActionForm(formdata=None))
+    notes = notification_feed.list_notifications(
+        viewer, unread_only=unread_only, page=page, per_page=30, count=False
+    )
+    return render_template(
+        "notifications/index.html",
+        notes=notes,
+        unread_only=unread_only,
+        unread=notification_feed.unread_count(viewer),
+        action_form=ActionForm(formdata=None),
+    )
 
 
 def _subject_url(viewer, notification_id: int) -> tuple:

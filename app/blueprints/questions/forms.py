@@ -9,18 +9,25 @@ from app.services import validation as v
 
 class QuestionForm(FlaskForm):
     title = StringField(
-        "Title", validators=[DataRequired(), Length(max=v.TITLE_MAX)],
+        "Title",
+        validators=[DataRequired(), Length(max=v.TITLE_MAX)],
         description=f"{v.TITLE_MIN}–{v.TITLE_MAX} characters. Ask one specific question.",
-        render_kw={"autocomplete": "off"})
-    body = TextAreaField("Details", validators=[DataRequired(), Length(max=v.BODY_MAX)],
-                         description="Markdown. What have you tried? What would help?")
-    tags = StringField("Tags", validators=[DataRequired()],
-                       description="1–5 tags separated by commas.")
+        render_kw={"autocomplete": "off"},
+    )
+    body = TextAreaField(
+        "Details",
+        validators=[DataRequired(), Length(max=v.BODY_MAX)],
+        description="Markdown. What have you tried? What would help?",
+    )
+    tags = StringField(
+        "Tags", validators=[DataRequired()], description="1–5 tags separated by commas."
+    )
     goal_id = HiddenField()
     anonymous = BooleanField(
         "Ask anonymously",
         description="Others see “anonymous protégé”; only you and the site's admins see "
-                    "that you asked. Not for questions about a goal.")
+        "that you asked. Not for questions about a goal.",
+    )
 
     def question_data(self) -> dict:
         data = {"title": self.title.data, "body": self.body.data, "tags": self.tags.data or ""}
@@ -34,9 +41,11 @@ class QuestionForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     usernames = StringField(
-        "Invite people to answer", validators=[DataRequired()],
+        "Invite people to answer",
+        validators=[DataRequired()],
         description="Up to 5 usernames in all, separated by commas or spaces.",
-        render_kw={"autocomplete": "off"})
+        render_kw={"autocomplete": "off"},
+    )
 
     def username_list(self) -> list[str]:
         return [name for name in (self.usernames.data or "").replace(",", " ").split() if name]
@@ -44,22 +53,28 @@ class InviteForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     body = TextAreaField(
-        "Your answer", validators=[DataRequired(), Length(v.ANSWER_MIN, v.BODY_MAX)],
-        description=f"Markdown, at least {v.ANSWER_MIN} characters. Share what worked for you.")
+        "Your answer",
+        validators=[DataRequired(), Length(v.ANSWER_MIN, v.BODY_MAX)],
+        description=f"Markdown, at least {v.ANSWER_MIN} characters. Share what worked for you.",
+    )
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField("Add a comment", validators=[DataRequired(),
-                                                      Length(max=v.COMMENT_MAX)],
-                         description=f"Up to {v.COMMENT_MAX} characters: ask for "
-                                     "clarification or suggest an improvement.")
+    body = TextAreaField(
+        "Add a comment",
+        validators=[DataRequired(), Length(max=v.COMMENT_MAX)],
+        description=f"Up to {v.COMMENT_MAX} characters: ask for "
+        "clarification or suggest an improvement.",
+    )
 
 
 class OutcomeForm(FlaskForm):
-    body = TextAreaField("What did you try, and what happened?",
-                         validators=[DataRequired(), Length(max=v.BODY_MAX)])
+    body = TextAreaField(
+        "What did you try, and what happened?", validators=[DataRequired(), Length(max=v.BODY_MAX)]
+    )
 
 
 class AnsweredInForm(FlaskForm):
-    question_id = IntegerField("Id of the earlier question",
-                               validators=[Optional(), NumberRange(min=1)])
+    question_id = IntegerField(
+        "Id of the earlier question", validators=[Optional(), NumberRange(min=1)]
+    )

@@ -34,8 +34,7 @@ def index():
     """All public questions: newest, most votes, or unanswered."""
     page, _ = page_args(request.args.get("page"))
     sort = request.args.get("sort", "newest")
-    questions = question_service.list_questions(current_viewer(), sort=sort, page=page,
-                                               count=False)
+    questions = question_service.list_questions(current_viewer(), sort=sort, page=page, count=False)
     return render_template("questions/list.html", questions=questions, sort=sort)
 
 
@@ -68,17 +67,28 @@ def ask():
             flash("Question posted.", "success")
             return redirect(url_for("questions.show", question_id=question.id))
     return render_template("questions/ask.html", form=form, goal=goal), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
-def render_thread(question, *, answer_form=None, comment_forms=None, outcome_form=None,
-                  link_form=None, invite_form=None, status=200):
+def render_thread(
+    question,
+    *,
+    answer_form=None,
+    comment_forms=None,
+    outcome_form=None,
+    link_form=None,
+    invite_form=None,
+    status=200,
+):
     """The thread page; forms that failed validation come back with their messages."""
     viewer = current_viewer()
     answers = question_service.answers_for_page(viewer, question)
     is_asker = viewer is not None and viewer.id == question.owner_id
     return render_template(
-        "questions/show.html", question=question, answers=answers,
+        "questions/show.html",
+        question=question,
+        answers=answers,
         comments=question_service.comments_for(viewer, question, answers),
         my_votes=votes_on_thread(viewer, question, answers),
         sealed=sealed_posts(question, answers),
@@ -88,19 +98,25 @@ def render_thread(question, *, answer_form=None, comment_forms=None, outcome_for
         invite_form=invite_form or InviteForm(formdata=None),
         can_invite=is_asker and can_view_question(None, question),
         max_invitations=MAX_INVITATIONS,
-        can_link=viewer is not None and (
+        can_link=viewer is not None
+        and (
             viewer.id == question.owner_id
-            or viewer.reputation >= question_service.ANSWERED_IN_REPUTATION),
+            or viewer.reputation >= question_service.ANSWERED_IN_REPUTATION
+        ),
         answer_form=answer_form or AnswerForm(formdata=None),
         comment_forms=comment_forms or {},
         new_comment_form=CommentForm(formdata=None),
-        outcome_form=outcome_form or OutcomeForm(
-            formdata=None, data={"body": question.outcome.body if question.outcome else ""}),
+        outcome_form=outcome_form
+        or OutcomeForm(
+            formdata=None, data={"body": question.outcome.body if question.outcome else ""}
+        ),
         link_form=link_form or AnsweredInForm(formdata=None),
-        action_form=ActionForm(formdata=None), similar=similar_to_question(question),
+        action_form=ActionForm(formdata=None),
+        similar=similar_to_question(question),
         # The linked thread may be hidden from this viewer (a goal that closed since).
-        answered_in=question.answered_in if can_view_question(
-            viewer, question.answered_in) else None,
+        answered_in=question.answered_in
+        if can_view_question(viewer, question.answered_in)
+        else None,
     ), status
 
 
@@ -117,8 +133,13 @@ def edit(question_id: int):
     viewer = current_viewer()
     question = get_question(viewer, question_id)
     question_service.require_author(viewer, question.owner_id, "question")
-    form = QuestionForm(data={"title": question.title, "body": question.body,
-                              "tags": ", ".join(t.name for t in question.tags)})
+    form = QuestionForm(
+        data={
+            "title": question.title,
+            "body": question.body,
+            "tags": ", ".join(t.name for t in question.tags),
+        }
+    )
     if form.validate_on_submit():
         data = form.question_data()
         data.pop("goal_id", None)
@@ -130,7 +151,8 @@ def edit(question_id: int):
             flash("Question updated.", "success")
             return redirect(url_for("questions.show", question_id=question.id))
     return render_template("questions/edit.html", form=form, question=question), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.post("/questions/<int:question_id>/outcome")
@@ -147,8 +169,7 @@ def outcome(question_id: int):
             apply_service_error(form, error)
         else:
             flash("Outcome saved: thank you for passing it on.", "success")
-            return redirect(url_for("questions.show", question_id=question.id,
-                                    _anchor="outcome"))
+            return redirect(url_for("questions.show", question_id=question.id, _anchor="outcome"))
     return render_thread(question, outcome_form=form, status=422)
 
 
@@ -169,10 +190,11 @@ def invite(question_id: int):
             form.usernames.errors = [*form.usernames.errors, error.message]
         else:
             names = ", ".join(i.user.username for i in created)
-            flash(f"Invited {names} to answer." if created
-                  else "They were already invited.", "success")
-            return redirect(url_for("questions.show", question_id=question.id,
-                                    _anchor="invite"))
+            flash(
+                f"Invited {names} to answer." if created else "They were already invited.",
+                "success",
+            )
+            return redirect(url_for("questions.show", question_id=question.id, _anchor="invite"))
     return render_thread(question, invite_form=form, status=422)
 
 
@@ -201,9 +223,17 @@ def answered_in(question_id: int):
 @bp.get("/questions/<int:question_id>/revisions")
 def revisions(question_id: int):
     question = get_question(current_viewer(), question_id)
-    current = {"title": question.title, "body": question.body,
-               "tags": [t.name for t in question.tags]}
-    return render_template("revisions.html", kind="question", post=question, current=current,
-                           revisions=list_revisions("question", question.id),
-                           anonymous_asker=question,
-                           back=url_for("questions.show", question_id=question.id))
+    current = {
+        "title": question.title,
+        "body": question.body,
+        "tags": [t.name for t in question.tags],
+    }
+    return render_template(
+        "revisions.html",
+        kind="question",
+        post=question,
+        current=current,
+        revisions=list_revisions("question", question.id),
+        anonymous_asker=question,
+        back=url_for("questions.show", question_id=question.id),
+    )

@@ -18,5 +18,11 @@ def index():
     sort = request.args.get("sort") or "relevance"
     doc_type = request.args.get("type") or None
     results, suggestion = search_posts(q, doc_type=doc_type, sort=sort, page=page)
-    return render_template("search/index.html", q=q, results=results, suggestion=suggestion,
-                           sort=sort, doc_type=doc_type)
+    return render_template(
+        "search/index.html",
+        q=q,
+        results=results,
+        suggestion=suggestion,
+        sort=sort,
+        doc_type=doc_type,
+    )

@@ -29,5 +29,4 @@ def show(tag: str):
     sort = request.args.get("sort", "newest")
     questions = list_questions(viewer, tag=tag, sort=sort, page=page, count=False)
     goals = list_goals(viewer, tag=tag, page=1, per_page=10)
-    return render_template("tags/show.html", tag=tag, questions=questions, goals=goals,
-                           sort=sort)
+    return render_template("tags/show.html", tag=tag, questions=questions, goals=goals, sort=sort)

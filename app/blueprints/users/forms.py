@@ -59,10 +59,12 @@ class ProfileForm(FlaskForm):
     )
     email_mode = SelectField(
         "Email notifications",
-        choices=[SelectChoice("off", "Off (only on the site)"),
-                 SelectChoice("immediate", "Immediately, one email each"),
-                 SelectChoice("daily", "Daily digest"),
-                 SelectChoice("weekly", "Weekly digest")],
+        choices=[
+            SelectChoice("off", "Off (only on the site)"),
+            SelectChoice("immediate", "Immediately, one email each"),
+            SelectChoice("daily", "Daily digest"),
+            SelectChoice("weekly", "Weekly digest"),
+        ],
         description="Copies of your notifications by email. Every email has an unsubscribe link.",
     )
 
@@ -89,7 +91,8 @@ class ProfileForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired()],
+        "Current password",
+        validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = new_password_field("New password")
@@ -98,11 +101,13 @@ class PasswordForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(
-        "Password", validators=[DataRequired(message="Enter your password.")],
+        "Password",
+        validators=[DataRequired(message="Enter your password.")],
         render_kw={"autocomplete": "current-password"},
     )
     confirm_username = StringField(
-        "Type your username to confirm", validators=[DataRequired(message="Type your username.")],
+        "Type your username to confirm",
+        validators=[DataRequired(message="Type your username.")],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
 

@@ -33,7 +33,8 @@ def profile(username: str):
     viewer = current_viewer()
     page, _ = page_args(request.args.get("page"))
     return render_template(
-        "users/profile.html", user=user,
+        "users/profile.html",
+        user=user,
         goals=list_goals(viewer, owner=user.username, page=1, per_page=10),
         questions=list_questions(viewer, owner=user, page=page, per_page=10),
         answers=list_answers(viewer, owner=user, page=page, per_page=10),
@@ -58,8 +59,12 @@ def block_action(username: str, action: str):
         except ServiceError as error:
             flash(error.message, "error")
         else:
-            flash(f"You {action}ed {other.username}." if action == "block"
-                  else f"You unblocked {other.username}.", "success")
+            flash(
+                f"You {action}ed {other.username}."
+                if action == "block"
+                else f"You unblocked {other.username}.",
+                "success",
+            )
     return redirect(url_for("users.profile", username=username))
 
 
@@ -89,7 +94,8 @@ def settings():
     profile_submitted = is_post and "profile-submit" in request.form
     password_submitted = is_post and "password-submit" in request.form
     profile_form = ProfileForm(
-        prefix="profile", formdata=request.form if profile_submitted else None,
+        prefix="profile",
+        formdata=request.form if profile_submitted else None,
         data=_profile_form_data(user),
     )
     password_form = PasswordForm(
@@ -118,7 +124,9 @@ def settings():
             return redirect(url_for("users.settings"))
     status = 422 if is_post else 200
     return render_template(
-        "users/settings.html", profile_form=profile_form, password_form=password_form,
+        "users/settings.html",
+        profile_form=profile_form,
+        password_form=password_form,
         delete_form=DeleteAccountForm(formdata=None, username=user.username),
     ), status
 
@@ -147,8 +155,11 @@ def email_settings():
         except ServiceError as error:
             apply_service_error(form, error)
         else:
-            flash(f"We sent a link to {address}. Your address changes when you open it; "
-                  f"until then mail goes to {user.email}.", "info")
+            flash(
+                f"We sent a link to {address}. Your address changes when you open it; "
+                f"until then mail goes to {user.email}.",
+                "info",
+            )
             return redirect(url_for("users.settings"))
     status = 422 if form.is_submitted() else 200
     return render_template("users/email.html", form=form, user=user), status
