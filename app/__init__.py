@@ -33,6 +33,9 @@ from app.cli import (
     users_cli,
 )
 from app.config import Config
+from app.core.transaction import configure_sqlite_engine
+from app.core.validation import CONTACT_MODES, parse_id, parse_int
+from app.core.visibility import asker_view, reveals_asker
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models import User
@@ -44,9 +47,6 @@ from app.security import register_security
 from app.services.account_mail import register_account_mailer
 from app.services.accounts import account_usable
 from app.services.listing import ago, excerpt, question_cards
-from app.services.transaction import configure_sqlite_engine
-from app.services.validation import CONTACT_MODES, parse_id, parse_int
-from app.services.visibility import asker_view, reveals_asker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
 from app.cli_progress import on_terminal, progress_bar
+from app.core.errors import ServiceError
 from app.search.indexer import run_worker
 from app.search.nodes import run_node_worker
 from app.search.service import (
@@ -29,7 +30,6 @@ from app.services.demo import (
     ensure_demo_content,
     ensure_demo_users,
 )
-from app.services.errors import ServiceError
 from app.services.importer import (
     DumpError,
     ImportSummary,

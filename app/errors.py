@@ -4,7 +4,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.services.errors import ServiceError
+from app.core.errors import ServiceError
 
 ERROR_CODES = {
     400: "bad_request",

@@ -15,7 +15,7 @@ a view or service that forgets either answers 500. So every request passes here 
   SQLite), so a path id is always safe to look up.
 
 Numbers inside query, form and JSON values go through ``parse_int``/``parse_id`` in
-app/services/validation.py, the one number parser.
+app/core/validation.py, the one number parser.
 """
 
 import re
@@ -25,8 +25,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-from app.services.errors import ValidationFailed
-from app.services.validation import parse_id
+from app.core.errors import ValidationFailed
+from app.core.validation import parse_id
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

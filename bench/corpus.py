@@ -10,8 +10,8 @@ from itertools import accumulate
 from pathlib import Path
 from random import Random
 
+from app.core.validation import TAG_MAX, TAG_RE, TITLE_MAX, TITLE_MIN
 from app.rendering import render_markdown
-from app.services.validation import TAG_MAX, TAG_RE, TITLE_MAX, TITLE_MIN
 
 _PRE = re.compile(r"<pre[^>]*>(.*?)</pre>", re.S)
 _TAG = re.compile(r"<[^>]+>")

@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import Answer, Notification, User
 from app.models.base import utcnow
@@ -24,7 +25,6 @@ from app.services.email_delivery import MAX_PERMANENT_FAILURES, send_digests, se
 from app.services.mail import Mail, MailError, build_message, parse_smtp_url, unsubscribe_token
 from app.services.notifications import notify
 from app.services.nudges import run_nudges
-from app.services.transaction import write_transaction
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import PASSWORD, api_token, bearer, login, post_form
 

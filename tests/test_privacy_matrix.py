@@ -40,6 +40,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
+from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.models import Answer, Goal, Question
 from app.models.base import utcnow
@@ -48,7 +49,6 @@ from app.search.indexer import drain
 from app.search.query import parse_query
 from app.search.service import get_backend
 from app.services import goals, helpful, mentorship, private_space, questions
-from app.services.errors import ValidationFailed
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import api_token, bearer, login
 
@@ -62,7 +62,7 @@ NEVER = "zqxnevermatchesanything"  # a word no content has: measures how pages e
 SIMILAR_WORDS = "pangolin habitat"  # shared by the goal's questions and the other thread
 
 
-# -- the rules, as the test states them (independently of app/services/visibility.py) -------
+# -- the rules, as the test states them (independently of app/core/visibility.py) -------
 
 
 @dataclass

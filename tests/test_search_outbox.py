@@ -2,10 +2,10 @@
 
 from sqlalchemy import delete, select
 
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import Goal, SearchOutbox
 from app.services import goals, questions, votes
-from app.services.transaction import write_transaction
 from tests.builders import build_answer, build_goal, build_question
 
 

@@ -4,9 +4,9 @@ import threading
 
 from sqlalchemy import select
 
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import User
-from app.services.transaction import write_transaction
 
 THREADS, ROUNDS = 8, 25
 

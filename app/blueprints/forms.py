@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.services import validation as v
-from app.services.errors import ServiceError
+from app.core import validation as v
+from app.core.errors import ServiceError
 
 
 def apply_service_error(form: FlaskForm, error: ServiceError) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from app.services.validation import parse_id
+from app.core.validation import parse_id
 
 DOC_TYPES = ("question", "answer", "goal")
 

@@ -14,18 +14,18 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
-from app.models import Answer, Goal, Question, SearchOutbox
-from app.search import similar_store, vectors
-from app.search.backend import SearchBackend
-from app.search.documents import SearchDocument, doc_id_for, html_to_text
-from app.services.transaction import write_transaction
-from app.services.visibility import (
+from app.core.transaction import write_transaction
+from app.core.visibility import (
     can_view_answer,
     can_view_goal,
     can_view_question,
     reveals_asker,
 )
+from app.extensions import db
+from app.models import Answer, Goal, Question, SearchOutbox
+from app.search import similar_store, vectors
+from app.search.backend import SearchBackend
+from app.search.documents import SearchDocument, doc_id_for, html_to_text
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500

@@ -8,6 +8,10 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import null
 
+from app.core.errors import ValidationFailed
+from app.core.pagination import Page
+from app.core.transaction import write_transaction
+from app.core.visibility import visible_answers, visible_goals, visible_questions
 from app.extensions import db
 from app.models import Answer, Goal, Question
 from app.search import vectors
@@ -20,10 +24,6 @@ from app.search.postgres_backend import PostgresBackend
 from app.search.query import parse_query
 from app.search.result_cache import cached_search
 from app.search.whoosh_backend import WhooshBackend
-from app.services.errors import ValidationFailed
-from app.services.pagination import Page
-from app.services.transaction import write_transaction
-from app.services.visibility import visible_answers, visible_goals, visible_questions
 
 # Keyed by (pid, where): a backend opened before a fork must not be reused after it.
 log = logging.getLogger(__name__)

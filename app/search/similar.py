@@ -11,6 +11,7 @@ import logging
 
 from sqlalchemy import null, select
 
+from app.core.visibility import visible_goals, visible_questions
 from app.extensions import db
 from app.models import Goal, Question
 from app.search import hybrid
@@ -18,7 +19,6 @@ from app.search.documents import doc_id_for, html_to_text
 from app.search.result_cache import remembered
 from app.search.service import get_backend, search_ready
 from app.search.similar_store import stored
-from app.services.visibility import visible_goals, visible_questions
 
 log = logging.getLogger(__name__)
 MIN_TEXT_CHARS = 4  # shorter titles match too much to be worth a lookup

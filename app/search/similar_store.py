@@ -30,10 +30,10 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, tuple_, update
 
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import SimilarList
 from app.models.base import utcnow
-from app.services.transaction import write_transaction
 
 LIST_TYPES = ("question", "goal")  # posts with a list beside them
 CHANGED = datetime(2000, 1, 1, tzinfo=UTC)

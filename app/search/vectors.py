@@ -20,11 +20,11 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import PostVector
 from app.search.documents import SearchDocument
 from app.search.embeddings import DIM, embed
-from app.services.transaction import write_transaction
 
 log = logging.getLogger(__name__)
 VECTOR_TYPES = ("question", "goal")

@@ -23,6 +23,8 @@ import secrets
 
 from sqlalchemy import delete, or_, select, update
 
+from app.core.errors import NotFound, ValidationFailed
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import (
     Answer,
@@ -42,9 +44,7 @@ from app.models.base import utcnow
 from app.search.outbox import enqueue
 from app.services import mentorship as mentorships
 from app.services.accounts import get_user
-from app.services.errors import NotFound, ValidationFailed
 from app.services.passwords import burn_verification_time, verify_password
-from app.services.transaction import write_transaction
 
 DELETED_NAME = "deleted user"
 # Not a hash any hasher produces: verify_password() is always False for it.

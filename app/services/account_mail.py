@@ -20,12 +20,12 @@ from flask import Flask, current_app
 from markupsafe import Markup
 from sqlalchemy import delete, select, update
 
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import AccountMail, User
 from app.models.base import utcnow
 from app.services.account_tokens import RESET_MAX_AGE, reset_token, verify_token
 from app.services.mail import Mail, Mailer, MailError, absolute_url
-from app.services.transaction import write_transaction
 
 log = logging.getLogger("journster.account_mail")
 

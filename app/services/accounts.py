@@ -4,14 +4,15 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from app.core import validation as v
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.models.users import ROLE_ADMIN
 from app.rendering import render_markdown
-from app.services import validation as v
 from app.services.account_mail import queue_verification, wake_sender
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.passwords import (
     burn_verification_time,
     hash_password,
@@ -20,7 +21,6 @@ from app.services.passwords import (
 )
 from app.services.tags import get_or_create_tags
 from app.services.tokens import revoke_all_tokens
-from app.services.transaction import write_transaction
 
 # One message for "username taken" and "email taken", so sign-up does not reveal which.
 SIGNUP_CONFLICT_MESSAGE = "That username or email address cannot be used. Try another."

@@ -7,11 +7,11 @@ the other) or ``blocked_either_way`` (invites and mentorships need both to be wi
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import ValidationFailed
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import Block, User
 from app.services.accounts import get_user
-from app.services.errors import ValidationFailed
-from app.services.transaction import write_transaction
 
 
 def blocked(blocker_id: int, other_id: int) -> bool:

@@ -35,6 +35,7 @@ from flask import current_app
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
+from app.core.visibility import visible_answers, visible_questions
 from app.extensions import db
 from app.models import Answer, Goal, HelpfulMark, Question, User
 from app.models.questions import question_tags
@@ -42,7 +43,6 @@ from app.models.tags import Tag, user_mentor_topics, user_skills
 from app.search.documents import doc_id_for, html_to_text
 from app.services.blocks import blocked_ids_of
 from app.services.goals import require_goal_owner
-from app.services.visibility import visible_answers, visible_questions
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,17 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
+from app.core.errors import Forbidden, NotFound
+from app.core.visibility import (
+    can_view_answer,
+    can_view_comment,
+    can_view_goal,
+    can_view_question,
+    reveals_asker,
+    thread_of,
+    visible_answers,
+    visible_goal_items,
+)
 from app.extensions import db
 from app.models import (
     Agreement,
@@ -37,18 +48,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.account_deletion import public_username
-from app.services.errors import Forbidden, NotFound
 from app.services.notification_feed import describe
-from app.services.visibility import (
-    can_view_answer,
-    can_view_comment,
-    can_view_goal,
-    can_view_question,
-    reveals_asker,
-    thread_of,
-    visible_answers,
-    visible_goal_items,
-)
 
 SCHEMA_VERSION = 1
 

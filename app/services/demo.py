@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import Goal, Question
 from app.models.base import utcnow
@@ -23,7 +24,6 @@ from app.services.accounts import find_user_by_login, register_user, update_prof
 from app.services.demo_builder import ask_alone, create_goal, names_in
 from app.services.demo_clock import DemoClock
 from app.services.passwords import hash_password
-from app.services.transaction import write_transaction
 
 DEMO_PASSWORD = "journster-demo"  # noqa: S105  (published in the README on purpose)
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"

@@ -21,6 +21,8 @@ from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.core.transaction import write_transaction
+from app.core.visibility import reveals_asker
 from app.extensions import db
 from app.models import Notification, Question, User
 from app.models.base import utcnow
@@ -33,8 +35,6 @@ from app.services.mail import (
     unsubscribe_url,
 )
 from app.services.notification_subjects import visible_subject
-from app.services.transaction import write_transaction
-from app.services.visibility import reveals_asker
 
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 # Cron runs drift by seconds: a digest is due a little before the full period has passed.

@@ -14,16 +14,11 @@ from sqlalchemy import delete, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
-from app.extensions import db
-from app.models import Answer, Goal, Question, Tag, User
-from app.models.questions import question_tags
-from app.models.social import FOLLOW_TARGETS, Follow
-from app.services.errors import NotFound
-from app.services.pagination import Page
-from app.services.tags import get_or_create_tags
-from app.services.transaction import write_transaction
-from app.services.validation import TAG_MAX, TAG_RE, parse_id
-from app.services.visibility import (
+from app.core.errors import NotFound
+from app.core.pagination import Page
+from app.core.transaction import write_transaction
+from app.core.validation import TAG_MAX, TAG_RE, parse_id
+from app.core.visibility import (
     can_view_goal,
     can_view_question,
     get_goal,
@@ -31,6 +26,11 @@ from app.services.visibility import (
     visible_answers,
     visible_questions,
 )
+from app.extensions import db
+from app.models import Answer, Goal, Question, Tag, User
+from app.models.questions import question_tags
+from app.models.social import FOLLOW_TARGETS, Follow
+from app.services.tags import get_or_create_tags
 
 
 @dataclass

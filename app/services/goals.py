@@ -2,19 +2,19 @@
 
 from sqlalchemy import func, select
 
+from app.core import validation as v
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.pagination import Page, paginate
+from app.core.transaction import write_transaction
+from app.core.visibility import visible_goal_items, visible_goals
 from app.extensions import db
 from app.models import Goal, JournalEntry, Milestone, User
 from app.models.base import utcnow
 from app.models.goals import STATUSES, VISIBILITY_OPEN, goal_tags
 from app.rendering import render_markdown
-from app.services import validation as v
-from app.services.errors import Conflict, Forbidden, ValidationFailed
-from app.services.pagination import Page, paginate
 from app.services.phases import FROZEN, lock_goal, private_mark_for, require_editable
 from app.services.revisions import record_revision
 from app.services.tags import get_or_create_tags, tag_filter
-from app.services.transaction import write_transaction
-from app.services.visibility import visible_goal_items, visible_goals
 
 GOAL_FIELDS = ("title", "description", "tags", "target_date")
 

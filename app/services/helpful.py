@@ -3,16 +3,16 @@
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from app.core import validation as v
+from app.core.errors import Forbidden
+from app.core.transaction import write_transaction
+from app.core.visibility import can_view_answer
 from app.models import Answer, HelpfulMark, Outcome, Question, User
 from app.models.base import utcnow
 from app.rendering import render_markdown
-from app.services import validation as v
-from app.services.errors import Forbidden
 from app.services.notifications import notify
 from app.services.phases import require_editable
 from app.services.reputation import credit, require_not_sealed
-from app.services.transaction import write_transaction
-from app.services.visibility import can_view_answer
 from app.services.votes import HELPED_ME
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import bindparam, case, select, update
 
+from app.core.transaction import write_transaction
+from app.core.validation import USERNAME_MAX
 from app.models import Answer, HelpfulMark, Question, User
 from app.rendering import render_markdown
 from app.services.stackexchange_dump import (
@@ -37,8 +39,6 @@ from app.services.stackexchange_dump import (
     site_slug,
 )
 from app.services.tags import get_or_create_tags
-from app.services.transaction import write_transaction
-from app.services.validation import USERNAME_MAX
 from app.services.votes import HELPED_ME, UPVOTE_ANSWER, UPVOTE_QUESTION
 
 # Re-exported: the CLI and tests reach the reader through this module.

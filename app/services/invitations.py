@@ -10,13 +10,13 @@ twice). Each new invitee is notified in the same transaction that stores the inv
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.transaction import write_transaction
+from app.core.visibility import can_view_question
 from app.extensions import db
 from app.models import AnswerInvitation, Question, User
 from app.services.blocks import blocked_either_way
-from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.services.notifications import notify
-from app.services.transaction import write_transaction
-from app.services.visibility import can_view_question
 
 MAX_INVITATIONS = 5
 _FIELD = "usernames"

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import nh3
 from sqlalchemy import func
 
+from app.core.visibility import visible_answers
 from app.extensions import db
 from app.models import Answer, HelpfulMark
-from app.services.visibility import visible_answers
 
 EXCERPT_LENGTH = 180
 _SPACE = re.compile(r"\s+")

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_
 
+from app.core.visibility import anonymous_clause, visible_answers
 from app.extensions import db
 from app.models import Answer, HelpfulMark, Question, Tag, User
 from app.models.questions import question_tags
-from app.services.visibility import anonymous_clause, visible_answers
 
 TOP_TAGS = 8
 

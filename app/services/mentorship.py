@@ -11,14 +11,15 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from app.core import validation as v
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import Goal, GoalEvent, Mentorship, MentorshipRequest, User
 from app.models.base import utcnow
 from app.models.goals import VISIBILITY_CLOSED, VISIBILITY_OPEN
 from app.rendering import render_markdown
-from app.services import validation as v
 from app.services.blocks import blocked_either_way
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.goals import require_goal_owner
 from app.services.notifications import notify
 from app.services.phases import (
@@ -27,7 +28,6 @@ from app.services.phases import (
     remember_public_fields,
     restore_public_fields,
 )
-from app.services.transaction import write_transaction
 
 MESSAGE_MAX = 2000
 SUMMARY_MAX = 20_000

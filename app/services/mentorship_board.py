@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
+from app.core.visibility import can_view_goal
 from app.extensions import db
 from app.models import (
     Agreement,
@@ -23,7 +24,6 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.goals import VISIBILITY_OPEN
-from app.services.visibility import can_view_goal
 
 PAST_LIMIT = 50
 

@@ -1,7 +1,7 @@
 """Moderation: users flag public posts; admins hide/unhide posts, dismiss flags, suspend users.
 
 Every admin action writes one ModerationAction row (the audit log) in the same transaction.
-Who sees a hidden post is rule 3 of the privacy gate (app/services/visibility.py); this
+Who sees a hidden post is rule 3 of the privacy gate (app/core/visibility.py); this
 module only sets ``hidden_at``. Only public posts can be flagged or hidden, so moderators
 never read private mentorship content.
 """
@@ -11,18 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
-from app.models import Answer, Comment, Goal, Question, User
-from app.models.base import utcnow
-from app.models.moderation import FLAG_REASONS, FLAG_TARGETS, Flag, ModerationAction
-from app.search.documents import html_to_text
-from app.services import validation as v
-from app.services.accounts import get_user
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.pagination import Page, paginate
-from app.services.tokens import revoke_all_tokens
-from app.services.transaction import write_transaction
-from app.services.visibility import (
+from app.core import validation as v
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.pagination import Page, paginate
+from app.core.transaction import write_transaction
+from app.core.visibility import (
     can_view_post,
     hidden_by_moderators,
     is_public_post,
@@ -30,6 +23,13 @@ from app.services.visibility import (
     valid_id,
     viewer_is_admin,
 )
+from app.extensions import db
+from app.models import Answer, Comment, Goal, Question, User
+from app.models.base import utcnow
+from app.models.moderation import FLAG_REASONS, FLAG_TARGETS, Flag, ModerationAction
+from app.search.documents import html_to_text
+from app.services.accounts import get_user
+from app.services.tokens import revoke_all_tokens
 
 MODELS = {"goal": Goal, "question": Question, "answer": Answer, "comment": Comment}
 REASON_LABELS = {

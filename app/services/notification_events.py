@@ -12,10 +12,10 @@ import re
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.core.visibility import can_view_answer, can_view_comment
 from app.models import Answer, Comment, Follow, Question, User
 from app.models.questions import question_tags
 from app.services.notifications import notify
-from app.services.visibility import can_view_answer, can_view_comment
 
 # "@name" not inside a word, an email address or a URL path; usernames are [a-z0-9_-]{3,30}.
 MENTION_RE = re.compile(r"(?<![\w@/.-])@([A-Za-z0-9_-]{3,30})(?![\w-])")

@@ -16,14 +16,14 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from app.core.errors import ValidationFailed
+from app.core.pagination import Page, paginate
+from app.core.transaction import write_transaction
+from app.core.visibility import reveals_asker
 from app.extensions import db
 from app.models import Notification, Question, User
 from app.models.base import utcnow
-from app.services.errors import ValidationFailed
 from app.services.notification_subjects import Subject, visible_subject
-from app.services.pagination import Page, paginate
-from app.services.transaction import write_transaction
-from app.services.visibility import reveals_asker
 
 MAX_IDS = 100  # ids per mark-read request
 ANONYMOUS = "anonymous protégé"

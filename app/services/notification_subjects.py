@@ -7,6 +7,13 @@ about what a reader may still see.
 
 from dataclasses import dataclass
 
+from app.core.visibility import (
+    can_view_answer,
+    can_view_comment,
+    can_view_goal,
+    can_view_question,
+    thread_of,
+)
 from app.extensions import db
 from app.models import (
     Answer,
@@ -21,13 +28,6 @@ from app.models import (
     User,
 )
 from app.services.private_space import can_read_space_item
-from app.services.visibility import (
-    can_view_answer,
-    can_view_comment,
-    can_view_goal,
-    can_view_question,
-    thread_of,
-)
 
 _MODELS = {
     "question": Question,

@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import CheckIn, Mentorship, Message
 from app.models.base import utcnow
 from app.services.mentorship_board import reply_status
 from app.services.notifications import notify
-from app.services.transaction import write_transaction
 
 REMIND_BEFORE = timedelta(days=1)
 

@@ -14,9 +14,9 @@ serialised already), so a post racing an accept or a reopen sees one consistent 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.errors import Conflict
 from app.models import Goal, Mentorship
 from app.models.goals import VISIBILITY_OPEN
-from app.services.errors import Conflict
 
 NO_MENTOR = (
     "This goal is closed without a mentor: reopen it or invite a mentor before adding to it."

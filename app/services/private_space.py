@@ -11,19 +11,19 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from app.core import validation as v
+from app.core.errors import Conflict, Forbidden, ValidationFailed
+from app.core.pagination import Page, paginate
+from app.core.transaction import write_transaction
+from app.core.visibility import mentored
 from app.extensions import db
 from app.models import Agreement, CheckIn, Goal, Mentorship, Message, User
 from app.models.base import utcnow
 from app.models.goals import VISIBILITY_OPEN
 from app.rendering import render_markdown
-from app.services import validation as v
 from app.services.blocks import blocked
-from app.services.errors import Conflict, Forbidden, ValidationFailed
 from app.services.notifications import notify
-from app.services.pagination import Page, paginate
 from app.services.phases import live_mentorship
-from app.services.transaction import write_transaction
-from app.services.visibility import mentored
 
 MESSAGE_MAX = 5000
 CADENCE_MAX = 200

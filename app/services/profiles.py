@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, or_, select
 
+from app.core.pagination import paginate
+from app.core.validation import TAG_MAX, TAG_RE, parse_int, timezone_choices
+from app.core.visibility import anonymous_clause, visible_answers, visible_questions
 from app.extensions import db
 from app.models import Answer, HelpfulMark, Question, Tag, User, Vote
 from app.models.tags import user_mentor_topics, user_skills
 from app.services.blocks import blocked_ids_of
-from app.services.pagination import paginate
 from app.services.reputation import public_only, shown_reputation
-from app.services.validation import TAG_MAX, TAG_RE, parse_int, timezone_choices
-from app.services.visibility import anonymous_clause, visible_answers, visible_questions
 from app.services.votes import DOWNVOTE, HELPED_ME, UPVOTE_ANSWER, UPVOTE_QUESTION
 
 CHART_WEEKS = 26

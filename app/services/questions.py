@@ -3,21 +3,11 @@
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
-from app.extensions import db
-from app.models import Answer, Comment, Question, User
-from app.models.base import utcnow
-from app.models.questions import question_tags
-from app.rendering import render_markdown
-from app.services import notification_events
-from app.services import validation as v
-from app.services.blocks import blocked
-from app.services.errors import Forbidden, ValidationFailed
-from app.services.pagination import Page, paginate
-from app.services.phases import private_mark_for, require_editable
-from app.services.revisions import record_revision
-from app.services.tags import get_or_create_tags, tag_filter
-from app.services.transaction import write_transaction
-from app.services.visibility import (
+from app.core import validation as v
+from app.core.errors import Forbidden, ValidationFailed
+from app.core.pagination import Page, paginate
+from app.core.transaction import write_transaction
+from app.core.visibility import (
     anonymous_clause,
     can_view_question,
     get_goal,
@@ -28,6 +18,16 @@ from app.services.visibility import (
     visible_comment_filter,
     visible_questions,
 )
+from app.extensions import db
+from app.models import Answer, Comment, Question, User
+from app.models.base import utcnow
+from app.models.questions import question_tags
+from app.rendering import render_markdown
+from app.services import notification_events
+from app.services.blocks import blocked
+from app.services.phases import private_mark_for, require_editable
+from app.services.revisions import record_revision
+from app.services.tags import get_or_create_tags, tag_filter
 
 QUESTION_FIELDS = ("title", "body", "tags", "goal_id", "anonymous")
 SORTS = ("newest", "votes", "unanswered", "active")

@@ -6,10 +6,12 @@ Every rule here has one function; web and API views only parse input and call th
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.core import validation as v
+from app.core.errors import Conflict, ServiceError, ValidationFailed
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from app.services import validation as v
 from app.services.account_mail import queue_reset, queue_verification, wake_sender
 from app.services.account_tokens import (
     read_reset_token,
@@ -17,10 +19,8 @@ from app.services.account_tokens import (
     reset_token_matches,
 )
 from app.services.accounts import grant_listed_admin
-from app.services.errors import Conflict, ServiceError, ValidationFailed
 from app.services.passwords import hash_password, verify_password
 from app.services.tokens import revoke_all_tokens
-from app.services.transaction import write_transaction
 
 INVALID_LINK = "This link is invalid, expired or already used. Ask for a new one."
 ADDRESS_TAKEN = "That email address cannot be used. Try another."

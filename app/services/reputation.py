@@ -29,9 +29,9 @@ public, named activity; the owner sees everything.
 
 from sqlalchemy import update
 
+from app.core.errors import Conflict
 from app.models import Answer, Question, User
 from app.models.goals import VISIBILITY_OPEN
-from app.services.errors import Conflict
 from app.services.phases import lock_goal
 
 SEALED = (

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.services.validation import TAG_MAX, TITLE_MAX
+from app.core.validation import TAG_MAX, TITLE_MAX
 
 POSTS_FILE, LINKS_FILE = "Posts.xml", "PostLinks.xml"
 # Plain first: a folder holding both reads the plain file.

@@ -7,10 +7,10 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import ApiToken, User
 from app.models.base import utcnow
-from app.services.transaction import write_transaction
 
 TOKEN_PREFIX = "jst_"  # noqa: S105
 # Update last_used_at at most this often, so reads do not become writes on every request.

@@ -6,13 +6,13 @@ Which counter a vote moves (public or private reputation) is ruled in app/servic
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import Forbidden, ValidationFailed
+from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import Answer, Question, User, Vote
 from app.models.base import utcnow
 from app.search.outbox import enqueue
-from app.services.errors import Forbidden, ValidationFailed
 from app.services.reputation import credit, require_not_sealed
-from app.services.transaction import write_transaction
 
 UPVOTE_ANSWER, UPVOTE_QUESTION, DOWNVOTE, HELPED_ME = 10, 2, -2, 15
 

@@ -19,10 +19,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import ServiceError
 from app.extensions import db
 from app.models import Answer, Milestone, Question
 from app.services import blocks, goals, helpful, mentorship, private_space, questions, votes
-from app.services.errors import ServiceError
 from tests.builders import build_answer, build_goal, build_question
 from tests.observer.observer import Observer, Surfaces, assert_unchanged
 

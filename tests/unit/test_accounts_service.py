@@ -6,11 +6,11 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import ApiToken, Tag, User
 from app.models.base import utcnow
 from app.services import account_tokens, accounts, recovery
-from app.services.errors import Conflict, NotFound, ValidationFailed
 from app.services.passwords import verify_password
 from app.services.tokens import issue_token, revoke_token, user_for_token
 from tests.conftest import PASSWORD

@@ -3,14 +3,14 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.visibility import asker_view, can_see_asker, get_question, reveals_asker
 from app.extensions import db
 from app.models import AnswerInvitation, Goal, Notification, Question
 from app.models.users import ROLE_ADMIN
 from app.search.indexer import answer_document, question_document
 from app.services import blocks, questions
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.services.invitations import MAX_INVITATIONS, invite_to_answer, list_invitations
-from app.services.visibility import asker_view, can_see_asker, get_question, reveals_asker
 from tests.builders import ANSWER_TEXT, build_answer, build_goal, build_question
 
 

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Answer, Block, Comment, Goal, MentorshipRequest, Message
 from app.services import blocks, candidates, mentorship, private_space, questions
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tests.builders import ANSWER_TEXT, build_answer, build_goal, build_question
 from tests.conftest import api_token, bearer, csrf_token_from, login
 

@@ -6,6 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.transaction import write_transaction
+from app.core.visibility import can_view_goal
 from app.extensions import db
 from app.models import (
     AnswerInvitation,
@@ -37,11 +40,8 @@ from app.services import (
 from app.services.account_deletion import delete_account, get_profile_user
 from app.services.accounts import authenticate, register_user
 from app.services.data_export import SCHEMA_VERSION, export_user_data
-from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.passwords import verify_password
 from app.services.tokens import issue_token, user_for_token
-from app.services.transaction import write_transaction
-from app.services.visibility import can_view_goal
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import PASSWORD
 

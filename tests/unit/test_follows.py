@@ -6,10 +6,10 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import NotFound
 from app.extensions import db
 from app.models import Follow, Goal
 from app.services import follows, mentorship, profiles, votes
-from app.services.errors import NotFound
 from app.services.helpful import mark_helpful
 from tests.builders import build_answer, build_goal, build_question
 

@@ -6,6 +6,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.visibility import (
+    can_view_answer,
+    can_view_goal,
+    can_view_question,
+    get_question,
+    visible_answers,
+    visible_questions,
+)
 from app.extensions import db
 from app.models import (
     Goal,
@@ -27,15 +36,6 @@ from app.services import (
     private_space,
     questions,
     votes,
-)
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.visibility import (
-    can_view_answer,
-    can_view_goal,
-    can_view_question,
-    get_question,
-    visible_answers,
-    visible_questions,
 )
 from tests.builders import ANSWER_TEXT, build_answer, build_goal, build_question
 

@@ -3,13 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import ApiToken, Question, User
-from app.models.moderation import Flag, ModerationAction
-from app.services import accounts, candidates, mentorship, moderation, questions
-from app.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.services.tokens import issue_token, user_for_token
-from app.services.visibility import (
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.visibility import (
     can_view_answer,
     can_view_comment,
     can_view_goal,
@@ -18,6 +13,11 @@ from app.services.visibility import (
     visible_goals,
     visible_questions,
 )
+from app.extensions import db
+from app.models import ApiToken, Question, User
+from app.models.moderation import Flag, ModerationAction
+from app.services import accounts, candidates, mentorship, moderation, questions
+from app.services.tokens import issue_token, user_for_token
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import PASSWORD
 

@@ -8,11 +8,11 @@ has become hidden (its goal closed since) no longer shows its title or text.
 import pytest
 from sqlalchemy import select
 
+from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.models import Follow, Notification, Tag, User
 from app.services import helpful, mentorship, notification_feed, private_space, questions
 from app.services.blocks import block
-from app.services.errors import ValidationFailed
 from tests.builders import build_answer, build_goal, build_question
 
 

@@ -4,12 +4,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.visibility import get_question
 from app.extensions import db
 from app.models import Answer, Comment, Goal, Question, Revision, User, Vote
 from app.services import goals, helpful, questions, votes
-from app.services.errors import Forbidden, NotFound, ValidationFailed
 from app.services.revisions import list_revisions
-from app.services.visibility import get_question
 from tests.builders import ANSWER_TEXT, build_answer, build_goal, build_question
 
 

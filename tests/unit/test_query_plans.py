@@ -7,9 +7,9 @@ At 150k posts a list that sorts every visible question by hand costs ~250 ms ins
 import pytest
 from sqlalchemy import text
 
+from app.core.visibility import visible_questions
 from app.extensions import db
 from app.models import Question
-from app.services.visibility import visible_questions
 
 
 def plan(query) -> str:

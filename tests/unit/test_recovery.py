@@ -6,11 +6,11 @@ import pytest
 from itsdangerous import TimestampSigner
 from sqlalchemy import event, func, select
 
+from app.core.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import AccountMail, ApiToken, User
 from app.services import account_tokens, accounts, recovery
 from app.services.account_mail import send_account_mail
-from app.services.errors import Conflict, ValidationFailed
 from app.services.passwords import verify_password
 from app.services.recovery import InvalidToken
 from app.services.tokens import issue_token, user_for_token
@@ -116,9 +116,9 @@ def test_tokens_of_one_kind_or_another_secret_do_not_work_as_the_other(app, make
 
 
 def test_unverified_accounts_get_no_notification_mail(app, smtp, make_user):
+    from app.core.transaction import write_transaction
     from app.services.email_delivery import send_immediate
     from app.services.notifications import notify
-    from app.services.transaction import write_transaction
     from tests.builders import build_question
 
     quiet = make_user("quiet", verified=False, email_mode="immediate")

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
+from app.core.errors import Conflict, ServiceError, ValidationFailed
 from app.extensions import db
 from app.models import GoalEvent, Notification
 from app.services import (
@@ -24,7 +25,6 @@ from app.services import (
     votes,
 )
 from app.services.accounts import update_profile
-from app.services.errors import Conflict, ServiceError, ValidationFailed
 from app.services.reputation import SEALED
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import api_token, bearer, csrf_token_from, login

@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.services import validation as v
-from app.services.errors import ValidationFailed
+from app.core import validation as v
+from app.core.errors import ValidationFailed
 
 
 @pytest.mark.parametrize(

@@ -9,14 +9,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from app.blueprints.admin.forms import FlagForm, ReasonForm, SuspendForm
 from app.blueprints.forms import apply_service_error, current_viewer
+from app.core.errors import NotFound, ServiceError, ValidationFailed
+from app.core.pagination import page_args
+from app.core.validation import parse_id
+from app.core.visibility import hidden_by_moderators, is_public_post
 from app.models.moderation import FLAG_TARGETS
 from app.ratelimits import flag_limit
 from app.security import safe_next
 from app.services import moderation
-from app.services.errors import NotFound, ServiceError, ValidationFailed
-from app.services.pagination import page_args
-from app.services.validation import parse_id
-from app.services.visibility import hidden_by_moderators, is_public_post
 
 bp = Blueprint("admin", __name__)
 

@@ -6,12 +6,12 @@ from flask_login import login_required
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.questions.forms import AnswerForm, CommentForm
 from app.blueprints.questions.routes import render_thread
+from app.core.errors import ValidationFailed
+from app.core.visibility import get_answer, get_question
 from app.ratelimits import posting_limit, vote_limit
 from app.services import questions as question_service
-from app.services.errors import ValidationFailed
 from app.services.helpful import mark_helpful, unmark_helpful
 from app.services.revisions import list_revisions
-from app.services.visibility import get_answer, get_question
 from app.services.votes import cast_vote, withdraw_vote
 
 bp = Blueprint("answers", __name__)

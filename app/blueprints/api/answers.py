@@ -19,11 +19,11 @@ from app.blueprints.api.qa_schemas import (
     RevisionPageSchema,
     VoteResultSchema,
 )
+from app.core.visibility import get_answer, get_question
 from app.ratelimits import posting_limit, vote_limit
 from app.services import questions as question_service
 from app.services.helpful import mark_helpful, unmark_helpful
 from app.services.revisions import list_revisions
-from app.services.visibility import get_answer, get_question
 from app.services.votes import cast_vote, withdraw_vote
 
 blp = make_blueprint("api_answers", 'Answers, "helped me" marks, votes and comments.')

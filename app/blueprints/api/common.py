@@ -8,9 +8,9 @@ from flask_smorest import Blueprint
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Unauthorized
 
+from app.core.pagination import Page
 from app.extensions import csrf
 from app.services.accounts import account_usable
-from app.services.pagination import Page
 from app.services.tokens import user_for_token
 
 API_PREFIX = "/api/v1"

@@ -25,10 +25,10 @@ from app.blueprints.api.qa_schemas import (
     MilestoneSchema,
     RevisionPageSchema,
 )
+from app.core.visibility import get_goal, get_milestone
 from app.ratelimits import posting_limit
 from app.services import goals as goal_service
 from app.services.revisions import list_revisions
-from app.services.visibility import get_goal, get_milestone
 
 blp = make_blueprint("api_goals", "Goals with their milestones and progress journal.")
 

@@ -19,12 +19,12 @@ from app.blueprints.api.mentorship_schemas import (
     SummaryArgs,
 )
 from app.blueprints.api.qa_schemas import GoalSchema
+from app.core.errors import NotFound, ValidationFailed
+from app.core.visibility import get_goal, get_space_goal
 from app.ratelimits import message_limit, posting_limit
 from app.services import candidates as candidate_service
 from app.services import mentorship as mentorship_service
 from app.services import private_space
-from app.services.errors import NotFound, ValidationFailed
-from app.services.visibility import get_goal, get_space_goal
 
 blp = make_blueprint("api_mentorship", "Closed one-to-one mentorships on goals.")
 

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.blueprints.api.qa_schemas import UserRefSchema
-from app.services.pagination import MAX_PER_PAGE
+from app.core.pagination import MAX_PER_PAGE
 
 
 class RequestSchema(Schema):

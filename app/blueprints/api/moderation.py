@@ -8,10 +8,10 @@ from marshmallow import Schema, fields, validate
 
 from app.blueprints.api.common import authenticated, make_blueprint, require_user
 from app.blueprints.api.qa_args import PageArgsSchema
+from app.core.errors import NotFound
 from app.models.moderation import FLAG_REASONS, FLAG_TARGETS
 from app.ratelimits import flag_limit
 from app.services import moderation
-from app.services.errors import NotFound
 
 blp = make_blueprint("api_moderation", "Flagging posts; moderation for admins.")
 

@@ -8,9 +8,9 @@ Unknown JSON fields are refused (422); unknown query parameters are ignored.
 from marshmallow import Schema, fields, pre_load, validate
 
 from app.blueprints.api.schemas import StrictBoolean
+from app.core import validation as v
+from app.core.pagination import MAX_PAGE, MAX_PER_PAGE
 from app.models.goals import STATUSES
-from app.services import validation as v
-from app.services.pagination import MAX_PAGE, MAX_PER_PAGE
 from app.services.questions import SORTS
 
 # "*", not "+": an empty filter (?tag=) means no filter (PageArgsSchema drops it), and the

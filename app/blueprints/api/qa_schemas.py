@@ -6,10 +6,10 @@ Input schemas live in qa_args.py. Times are ISO 8601 UTC; ``url`` is the HTML pa
 from flask import g
 from marshmallow import Schema, fields
 
+from app.core.visibility import can_view_question, reveals_asker, thread_of
 from app.extensions import db
 from app.models import Answer, Question
 from app.services.account_deletion import public_username
-from app.services.visibility import can_view_question, reveals_asker, thread_of
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 

@@ -29,12 +29,12 @@ from app.blueprints.api.qa_schemas import (
     RevisionPageSchema,
     VoteResultSchema,
 )
+from app.core.visibility import get_question
 from app.ratelimits import posting_limit, vote_limit
 from app.services import questions as question_service
 from app.services.helpful import set_outcome
 from app.services.invitations import invite_to_answer, list_invitations, require_asker
 from app.services.revisions import list_revisions
-from app.services.visibility import get_question
 from app.services.votes import cast_vote, withdraw_vote
 
 blp = make_blueprint("api_questions", "Questions, outcomes, links to answering threads.")

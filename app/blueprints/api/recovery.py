@@ -3,8 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from app.blueprints.api.common import authenticated, make_blueprint, require_user
+from app.core import validation as v
 from app.ratelimits import password_check_limit, password_reset_limit, verification_mail_limit
-from app.services import validation as v
 from app.services.recovery import request_password_reset, resend_verification, reset_password
 
 blp = make_blueprint("api_recovery", "Password reset and email verification.")

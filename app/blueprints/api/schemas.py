@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from app.services import validation as v
+from app.core import validation as v
 from app.services.accounts import EMAIL_MODES
 
 

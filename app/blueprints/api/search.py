@@ -3,10 +3,10 @@
 from marshmallow import Schema, fields, validate
 
 from app.blueprints.api.common import make_blueprint
+from app.core.pagination import MAX_PER_PAGE
 from app.ratelimits import search_limit, similar_limit
 from app.search.service import SORTS, search_posts
 from app.search.similar import MAX_LIMIT, similar_to_text
-from app.services.pagination import MAX_PER_PAGE
 
 blp = make_blueprint("api_search", "Search public posts and find similar threads.")
 

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.blueprints.forms import new_password_field, repeat_password_field
-from app.services import validation as v
+from app.core import validation as v
 
 
 class RegisterForm(FlaskForm):

@@ -20,6 +20,7 @@ from app.blueprints.auth.forms import (
     ResetPasswordForm,
 )
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
+from app.core.errors import Forbidden, ServiceError
 from app.ratelimits import (
     password_check_limit,
     password_reset_limit,
@@ -29,7 +30,6 @@ from app.ratelimits import (
 )
 from app.security import safe_next
 from app.services.accounts import authenticate, end_sessions, register_user
-from app.services.errors import Forbidden, ServiceError
 from app.services.recovery import (
     InvalidToken,
     check_reset_token,

@@ -4,12 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from app.blueprints.forms import ActionForm, current_viewer
+from app.core.pagination import page_args
+from app.core.validation import parse_id
 from app.ratelimits import follow_limit
 from app.security import safe_next
 from app.services import follows
-from app.services.pagination import page_args
 from app.services.profiles import MAX_TZ_RANGE, mentor_directory
-from app.services.validation import parse_id
 
 bp = Blueprint("discovery", __name__)
 

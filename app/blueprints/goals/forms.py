@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core import validation as v
 from app.models.goals import STATUSES
-from app.services import validation as v
 
 
 class GoalForm(FlaskForm):

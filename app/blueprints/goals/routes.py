@@ -6,15 +6,15 @@ from flask_login import login_required
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.goals.forms import GoalEditForm, GoalForm, JournalForm, MilestoneForm
 from app.blueprints.mentorship.panel import goal_panel
+from app.core.errors import ValidationFailed
+from app.core.pagination import page_args
+from app.core.visibility import get_goal, get_milestone
 from app.ratelimits import posting_limit
 from app.search.similar import similar_to_goal
 from app.services import goals as goal_service
-from app.services.errors import ValidationFailed
 from app.services.journey import milestone_line
-from app.services.pagination import page_args
 from app.services.questions import list_questions
 from app.services.revisions import list_revisions
-from app.services.visibility import get_goal, get_milestone
 
 bp = Blueprint("goals", __name__)
 

@@ -3,8 +3,8 @@
 from flask import Blueprint, render_template, request
 
 from app.blueprints.forms import current_viewer
+from app.core.pagination import page_args
 from app.services.goals import list_goals
-from app.services.pagination import page_args
 from app.services.questions import list_questions
 
 bp = Blueprint("main", __name__)

@@ -5,7 +5,7 @@ from wtforms import DateTimeLocalField, IntegerField, SelectChoice, StringField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.blueprints.users.forms import MultiCheckboxField
-from app.services import validation as v
+from app.core import validation as v
 from app.services.mentorship import MESSAGE_MAX as INVITE_MAX
 from app.services.private_space import (
     AGENDA_MAX,

@@ -8,10 +8,10 @@ from app.blueprints.mentorship.forms import (
     NotesForm,
     SummaryForm,
 )
+from app.core.visibility import is_participant
 from app.models.base import utcnow
 from app.services import candidates, mentorship, private_space
 from app.services.journey import next_checkin, space_partner
-from app.services.visibility import is_participant
 
 
 def _actions(viewer, goal, phase) -> list[tuple[str, str]]:

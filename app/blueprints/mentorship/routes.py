@@ -17,10 +17,10 @@ from app.blueprints.mentorship.forms import (
     NotesForm,
     SummaryForm,
 )
+from app.core.errors import NotFound, ServiceError, ValidationFailed
+from app.core.visibility import can_view_goal, get_goal, get_space_goal
 from app.ratelimits import message_limit, posting_limit
 from app.services import mentorship, mentorship_board, private_space
-from app.services.errors import NotFound, ServiceError, ValidationFailed
-from app.services.visibility import can_view_goal, get_goal, get_space_goal
 
 bp = Blueprint("mentorship", __name__)
 

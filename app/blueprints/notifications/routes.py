@@ -5,9 +5,9 @@ from flask_login import login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.blueprints.forms import ActionForm, current_viewer
+from app.core.errors import NotFound
+from app.core.pagination import page_args
 from app.services import notification_feed
-from app.services.errors import NotFound
-from app.services.pagination import page_args
 
 bp = Blueprint("notifications", __name__)
 

@@ -12,18 +12,18 @@ from app.blueprints.questions.forms import (
     OutcomeForm,
     QuestionForm,
 )
+from app.core.errors import ServiceError, ValidationFailed
+from app.core.pagination import page_args
+from app.core.validation import parse_id
+from app.core.visibility import can_view_question, get_goal, get_question
 from app.ratelimits import SIMILAR_CHECK, posting_limit, similar_check_limit
 from app.search.similar import similar_to_question, similar_to_text
 from app.services import questions as question_service
-from app.services.errors import ServiceError, ValidationFailed
 from app.services.goals import require_goal_owner
 from app.services.helpful import set_outcome
 from app.services.invitations import MAX_INVITATIONS, invite_to_answer, list_invitations
-from app.services.pagination import page_args
 from app.services.reputation import sealed_posts
 from app.services.revisions import list_revisions
-from app.services.validation import parse_id
-from app.services.visibility import can_view_question, get_goal, get_question
 from app.services.votes import votes_on_thread
 
 bp = Blueprint("questions", __name__)

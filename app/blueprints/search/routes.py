@@ -2,9 +2,9 @@
 
 from flask import Blueprint, render_template, request
 
+from app.core.pagination import page_args
 from app.ratelimits import search_limit
 from app.search.service import search_posts
-from app.services.pagination import page_args
 
 bp = Blueprint("search", __name__)
 

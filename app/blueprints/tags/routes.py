@@ -3,11 +3,11 @@
 from flask import Blueprint, render_template, request
 
 from app.blueprints.forms import current_viewer
-from app.services.errors import NotFound
+from app.core.errors import NotFound
+from app.core.pagination import page_args
+from app.core.validation import TAG_MAX, TAG_RE
 from app.services.goals import list_goals
-from app.services.pagination import page_args
 from app.services.questions import list_questions
-from app.services.validation import TAG_MAX, TAG_RE
 
 bp = Blueprint("tags", __name__)
 

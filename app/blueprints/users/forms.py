@@ -21,7 +21,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.blueprints.forms import new_password_field, repeat_password_field
-from app.services import validation as v
+from app.core import validation as v
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -7,21 +7,21 @@ from app.blueprints.auth.forms import ChangeEmailForm
 from app.blueprints.downloads import export_download
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
 from app.blueprints.users.forms import DeleteAccountForm, PasswordForm, ProfileForm
+from app.core.errors import ServiceError
+from app.core.pagination import page_args
+from app.core.visibility import hidden_public_answer_count
 from app.extensions import csrf, db
 from app.models import User
 from app.ratelimits import block_limit, password_check_limit, verification_mail_limit
 from app.services.account_deletion import delete_account, get_profile_user
 from app.services.accounts import change_password, update_profile
 from app.services.blocks import block, blocked, unblock
-from app.services.errors import ServiceError
 from app.services.goals import list_goals
 from app.services.mail import read_unsubscribe_token
 from app.services.mentor_record import helped_by_tag
-from app.services.pagination import page_args
 from app.services.profiles import profile_extras
 from app.services.questions import list_answers, list_questions
 from app.services.recovery import request_email_change, resend_verification
-from app.services.visibility import hidden_public_answer_count
 
 bp = Blueprint("users", __name__)
 

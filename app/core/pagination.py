@@ -5,9 +5,9 @@ from math import ceil
 
 from sqlalchemy import Select, func, select
 
+from app.core.errors import ValidationFailed
+from app.core.validation import parse_int
 from app.extensions import db
-from app.services.errors import ValidationFailed
-from app.services.validation import parse_int
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100

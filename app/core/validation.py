@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError
 from email_validator import validate_email as _validate_email
 
-from app.services.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 
 USERNAME_MIN, USERNAME_MAX = 3, 30
 USERNAME_RE = re.compile(r"[a-z0-9_-]+")

@@ -21,11 +21,11 @@ Hidden things answer 404, never 403. The object checks (``can_view_*``) and the 
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from app.core.errors import NotFound
+from app.core.validation import parse_id
 from app.extensions import db
 from app.models import Answer, Comment, Goal, JournalEntry, Mentorship, Milestone, Question
 from app.models.goals import VISIBILITY_OPEN
-from app.services.errors import NotFound
-from app.services.validation import parse_id
 
 
 def _viewer_id(user) -> int | None:

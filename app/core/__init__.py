@@ -1,0 +1,1 @@
+"""Foundations below services and search: the privacy gate, errors, transactions, paging, limits."""
