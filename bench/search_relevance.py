@@ -154,6 +154,7 @@ class Setting:
     query_tags: bool = False  # title+body text plus the question's tags
     index_tags: bool = False  # tags appended to every indexed body (index time)
     hybrid: bool = False  # words and meaning fused as the app does (app/search/hybrid.py)
+    fusion: tuple[tuple[str, float], ...] = ()  # hybrid constants overridden (name, value)
 
     @property
     def index_key(self) -> tuple:
@@ -170,6 +171,7 @@ class Setting:
             + (" +tags in query" if self.query_tags else "")
             + (" +tags indexed" if self.index_tags else "")
             + (" +meaning (hybrid)" if self.hybrid else "")
+            + "".join(f" {name}={value:g}" for name, value in self.fusion)
         )
 
 
@@ -205,6 +207,10 @@ def patched(setting: Setting) -> Iterator[None]:
             _fields_with_tags(ws.document_fields) if setting.index_tags else None,
         ),
     ]
+    if setting.fusion:
+        from app.search import hybrid
+
+        targets += [(hybrid, name, value) for name, value in setting.fusion]
     saved = [(module, name, getattr(module, name)) for module, name, _ in targets]
     try:
         for module, name, value in targets:
@@ -399,6 +405,14 @@ def sweep_settings() -> list[Setting]:
     return settings
 
 
+def fusion_settings() -> list[Setting]:
+    """Hybrid with other word weights (titles and whole posts) and cosine floors."""
+    grid = [("TITLE_WORD_WEIGHT", w) for w in (0.5, 1.5, 2.0, 3.0)]
+    grid += [("WORD_WEIGHT", w) for w in (0.25, 0.75, 1.0, 1.5)]
+    grid += [("MIN_COSINE", c) for c in (0.4, 0.5)]
+    return [Setting(f"hybrid {n}={v:g}", hybrid=True, fusion=((n, v),)) for n, v in grid]
+
+
 def _p95(samples: Sequence[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] if ordered else 0.0
@@ -418,6 +432,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--directed", action="store_true", help="ask only from the linking post to the linked one"
     )
     parser.add_argument("--sweep", action="store_true", help="also measure alternatives")
+    parser.add_argument(
+        "--fusion",
+        action="store_true",
+        help="also measure hybrid fusion weights (app/search/hybrid.py)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="relevance-") as base:
         workdir = Path(base)
@@ -433,6 +452,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         backends: dict[tuple, WhooshBackend] = {}
         settings = sweep_settings() if args.sweep else [Setting()]
         settings.append(Setting("hybrid", hybrid=True))
+        if args.fusion:
+            settings += fusion_settings()
         summary = []
         for setting in settings:
             if setting.index_key not in backends:

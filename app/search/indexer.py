@@ -100,6 +100,22 @@ BUILDERS = {
 }
 
 
+def _loads() -> dict:
+    """What building a document and the gate read of each post, loaded in a few queries
+    (lazy loads of each answer's question and goal were a third of an indexing round)."""
+    return {
+        "goal": (Goal, [selectinload(Goal.tags)]),
+        "question": (Question, [selectinload(Question.tags), selectinload(Question.goal)]),
+        "answer": (
+            Answer,
+            [
+                selectinload(Answer.question).selectinload(Question.tags),
+                selectinload(Answer.question).selectinload(Question.goal),
+            ],
+        ),
+    }
+
+
 def documents_for(keys: Iterable[tuple[str, int]]) -> tuple[list[SearchDocument], list[str]]:
     """Current public documents for these posts, and the doc ids to remove."""
     by_type: dict[str, set[int]] = {}
@@ -109,8 +125,11 @@ def documents_for(keys: Iterable[tuple[str, int]]) -> tuple[list[SearchDocument]
     for doc_type, ids in by_type.items():
         if doc_type not in MODELS:
             continue
-        model = MODELS[doc_type]
-        found = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+        model, options = _loads()[doc_type]
+        found = {
+            row.id: row
+            for row in db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))
+        }
         build, public = BUILDERS[doc_type]
         for object_id in ids:
             row = found.get(object_id)
@@ -175,18 +194,7 @@ def all_public_documents(
     batch: int = 1000, types: Iterable[str] = tuple(MODELS)
 ) -> Iterator[SearchDocument]:
     """Every public post (of these types) as a document, streamed (for a full rebuild)."""
-    loads = {
-        "goal": (Goal, [selectinload(Goal.tags)]),
-        "question": (Question, [selectinload(Question.tags), selectinload(Question.goal)]),
-        "answer": (
-            Answer,
-            [
-                selectinload(Answer.question).selectinload(Question.tags),
-                selectinload(Answer.question).selectinload(Question.goal),
-            ],
-        ),
-    }
-    for doc_type, (model, options) in loads.items():
+    for doc_type, (model, options) in _loads().items():
         if doc_type not in types:
             continue
         build, public = BUILDERS[doc_type]
