@@ -262,7 +262,10 @@ def ranked_threads(
     if setting.hybrid:  # needs an app context whose database holds the corpus's vectors
         from app.search import hybrid
 
-        keys = hybrid.lookup(text, K, [query.source], ("question",), backend=backend)
+        # As the app does: the stored list beside a page (whole post) counts answers too.
+        keys = hybrid.lookup(
+            text, K, [query.source], ("question",), backend=backend, answers=mode != "title"
+        )
         return [f"{kind}:{object_id}" for kind, object_id, _ in keys]
     if not setting.answers:
         hits = backend.similar(text, limit=K, exclude_doc_ids=[query.source])

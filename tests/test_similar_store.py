@@ -228,3 +228,27 @@ def test_sync_reports_and_repairs_missing_and_extra_lists(posts):
     refresh_lists(None)
     assert listed("question", posts["bread"].id) is not None
     assert db.session.scalar(select(SimilarList).where(SimilarList.doc_id == 999_999)) is None
+
+
+def test_a_stored_list_counts_answers_as_evidence_for_their_thread(app, make_user, posts):
+    """Words found only in a thread's answer still bring the thread; own answers never do."""
+    from app.search.similar import list_keys
+
+    app.config["SIMILAR_HYBRID"] = False  # words alone: the answers' part of the lookup
+    asker, helper = make_user("asker2"), make_user("helper2")
+    loaf = build_question(
+        asker,
+        title="Dense loaf every single time",
+        body="Nothing I change makes a difference to it.",
+        tags=("baking",),
+    )
+    build_answer(
+        helper, loaf, body="Your levain hydration is too low: feed the levain twice daily."
+    )
+    build_answer(
+        helper, posts["bread"], body="Check the levain hydration before you shape the dough."
+    )
+    drain(get_backend())
+    keys = [(kind, object_id) for kind, object_id, _ in list_keys("question", posts["bread"])]
+    assert ("question", loaf.id) in keys
+    assert ("question", posts["bread"].id) not in keys  # its own answer leads nowhere

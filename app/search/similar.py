@@ -80,13 +80,15 @@ def _public_items(
     return items
 
 
-def _lookup(text: str, limit: int, exclude: list[str], types) -> list[tuple[str, int, float]]:
+def _lookup(
+    text: str, limit: int, exclude: list[str], types, *, answers: bool = False
+) -> list[tuple[str, int, float]]:
     """(type, id, score) of the index's best matches; [] when the index cannot answer."""
     if not search_ready():  # this node's index is being rebuilt: no list beats a partial one
         return []
     try:
         # Words and meaning fused (app/search/hybrid.py); words only with SIMILAR_HYBRID=0.
-        return hybrid.lookup(text, limit + SLACK, exclude, types)
+        return hybrid.lookup(text, limit + SLACK, exclude, types, answers=answers)
     except Exception:  # a broken index must not break the page that shows the list
         log.exception("similar-threads lookup failed")
         return []
@@ -136,10 +138,12 @@ def _goal_exclude(goal: Goal) -> list[str]:
 
 def list_keys(kind: str, row) -> list[tuple[str, int, float]]:
     """Compute the list beside a post, for storing (the indexer only: never on a page view)."""
+    # Answers count as evidence for their thread here (off the request path: it costs more).
     if kind == "question":
-        return _lookup(_question_text(row), STORED, [doc_id_for("question", row.id)], ("question",))
+        exclude = [doc_id_for("question", row.id)]
+        return _lookup(_question_text(row), STORED, exclude, ("question",), answers=True)
     # A goal: public goals and questions like it, leaving out the goal's own questions.
-    return _lookup(_goal_text(row), STORED, _goal_exclude(row), ("goal", "question"))
+    return _lookup(_goal_text(row), STORED, _goal_exclude(row), ("goal", "question"), answers=True)
 
 
 def similar_to_question(question: Question) -> list[dict]:
