@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.blueprints.users.forms import MultiCheckboxField
+from app.blueprints.forms import MultiCheckboxField
 from app.core import validation as v
 from app.services.mentorship import MESSAGE_MAX as INVITE_MAX
 from app.services.private_space import (
