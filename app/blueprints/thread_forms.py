@@ -1,7 +1,4 @@
-"""Forms on the question thread page: answer, comment, outcome, link, invite (shape only).
-
-Shared by the questions and answers blueprints, which both render that page.
-"""
+"""Forms on the question thread page: answer, comment, outcome, link, invite (shape only)."""
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
