@@ -42,6 +42,7 @@ from app.models import User
 from app.models.base import alembic_render_item
 from app.request_input import register_request_input
 from app.search.background import register_background_indexer
+from app.search.outbox import register_search_outbox
 from app.search.similar_refresh import register_similar_refresh
 from app.security import register_security
 from app.services.account_mail import register_account_mailer
@@ -62,6 +63,7 @@ def create_app(config: object | None = None) -> Flask:
     app.config.from_object(config if config is not None else Config())
     register_instance_defaults(app)
     register_database(app)
+    register_search_outbox(app)
     register_extensions(app)
     register_request_input(app)  # before the blueprints: their <int:…> routes use its converter
     register_blueprints(app)

@@ -63,3 +63,13 @@ def test_rolled_back_changes_queue_nothing(app, make_user):
     except RuntimeError:
         pass
     assert queued() == set()  # ...and it rolled back with the goal
+
+
+def test_a_change_is_queued_once_however_many_apps_are_built(app, other_app, make_user):
+    other_app()  # create_app() again in this process: the flush listener is not added twice
+    asker = make_user("asker")
+    clear()
+    goal = build_goal(asker)
+    db.session.commit()
+    rows = db.session.scalars(select(SearchOutbox.doc_id).where(SearchOutbox.doc_type == "goal"))
+    assert list(rows) == [goal.id]

@@ -1,9 +1,10 @@
-"""Helpers shared by the web blueprints: service errors on forms, the viewer."""
+"""Helpers shared by the web blueprints: service errors on forms, shared fields, the viewer."""
 
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import PasswordField, SelectMultipleField
 from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core import validation as v
 from app.core.errors import ServiceError
@@ -38,6 +39,13 @@ def repeat_password_field(of: str, label: str = "Repeat password") -> PasswordFi
         validators=[DataRequired(), EqualTo(of, message="Passwords do not match.")],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes (works without JavaScript, each with its own label)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class ActionForm(FlaskForm):

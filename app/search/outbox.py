@@ -5,13 +5,16 @@ naming them; the indexer process later re-reads each named row and updates or re
 document. Because the rows commit (or roll back) with the change itself, a crash between the
 commit and the index update loses nothing: the rows are still there for the next run.
 Changes made with Core UPDATE statements (vote scores) call ``enqueue`` explicitly.
+``register_search_outbox`` (a step of create_app) attaches the flush listener.
 """
 
 from itertools import chain
 
+from flask import Flask
 from sqlalchemy import event, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
+from app.extensions import db
 from app.models import Answer, Goal, Question, SearchOutbox
 from app.models.base import utcnow
 
@@ -62,7 +65,6 @@ def _changed(obj, *names) -> bool:
     return any(state.attrs[name].history.has_changes() for name in names)
 
 
-@event.listens_for(Session, "after_flush")
 def _queue_index_updates(session: Session, _flush_context) -> None:
     """Turn this flush's goal/question/answer changes into outbox rows."""
     pending: set[tuple[str, int]] = set()
@@ -98,3 +100,11 @@ def _queue_index_updates(session: Session, _flush_context) -> None:
         ],
     )
     _enqueue_children(connection, goals, questions)
+
+
+def register_search_outbox(app: Flask) -> None:
+    """Queue index updates from every flush of the database session (listener added once)."""
+    # db.session's sessionmaker, and so the listener, is shared by every app of the process:
+    # a second create_app() (the tests build many) must not queue each change twice.
+    if not event.contains(db.session, "after_flush", _queue_index_updates):
+        event.listen(db.session, "after_flush", _queue_index_updates)

@@ -4,8 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
-from app.blueprints.questions.forms import AnswerForm, CommentForm
-from app.blueprints.questions.routes import render_thread
+from app.blueprints.thread_forms import AnswerForm, CommentForm
+from app.blueprints.thread_page import render_thread
 from app.core.errors import ValidationFailed
 from app.core.visibility import get_answer, get_question
 from app.ratelimits import posting_limit, vote_limit

@@ -55,17 +55,3 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = new_password_field("New password")
     confirm = repeat_password_field("password", "Repeat new password")
-
-
-class ChangeEmailForm(FlaskForm):
-    email = EmailField(
-        "New email address",
-        validators=[DataRequired(), Length(max=v.EMAIL_MAX)],
-        description="We send a link there; your address changes when you open it.",
-        render_kw={"autocomplete": "email"},
-    )
-    password = PasswordField(
-        "Current password",
-        validators=[DataRequired(), Length(max=v.PASSWORD_MAX)],
-        render_kw={"autocomplete": "current-password"},
-    )

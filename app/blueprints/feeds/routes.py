@@ -2,7 +2,7 @@
 
 from flask import Blueprint, make_response, render_template, url_for
 
-from app.blueprints.tags.routes import check_tag_name
+from app.blueprints.views import check_tag_name
 from app.services.questions import list_questions
 
 bp = Blueprint("feeds", __name__)

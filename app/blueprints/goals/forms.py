@@ -1,4 +1,4 @@
-"""Goal, milestone and journal forms (shape only; services check the rules)."""
+"""Goal forms: new and edit (shape only; services check the rules)."""
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
@@ -40,18 +40,3 @@ class GoalEditForm(GoalForm):
 
     def goal_data(self) -> dict:
         return {**super().goal_data(), "status": self.status.data}
-
-
-class MilestoneForm(FlaskForm):
-    title = StringField(
-        "New milestone", validators=[DataRequired(), Length(max=v.MILESTONE_TITLE_MAX)]
-    )
-    due_date = DateField("Due date", validators=[Optional()])
-
-
-class JournalForm(FlaskForm):
-    body = TextAreaField(
-        "Progress update",
-        validators=[DataRequired(), Length(max=v.BODY_MAX)],
-        description="Markdown. What did you try? What happened?",
-    )

@@ -4,16 +4,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
-from app.blueprints.goals.forms import GoalEditForm, GoalForm, JournalForm, MilestoneForm
-from app.blueprints.mentorship.panel import goal_panel
+from app.blueprints.goal_page import render_goal
+from app.blueprints.goal_page_forms import JournalForm, MilestoneForm
+from app.blueprints.goals.forms import GoalEditForm, GoalForm
 from app.core.errors import ValidationFailed
 from app.core.pagination import page_args
 from app.core.visibility import get_goal, get_milestone
 from app.ratelimits import posting_limit
-from app.search.similar import similar_to_goal
 from app.services import goals as goal_service
-from app.services.journey import milestone_line
-from app.services.questions import list_questions
 from app.services.revisions import list_revisions
 
 bp = Blueprint("goals", __name__)
@@ -45,28 +43,6 @@ def new():
     return render_template("goals/form.html", form=form, goal=None), (
         422 if form.is_submitted() else 200
     )
-
-
-def render_goal(goal, *, milestone_form=None, journal_form=None, panel_forms=None, status=200):
-    """The goal page; forms with errors are passed back in to show their messages."""
-    viewer = current_viewer()
-    page, _ = page_args(request.args.get("page"))
-    questions = list_questions(viewer, goal_id=goal.id, page=page)
-    is_owner = viewer is not None and viewer.id == goal.owner_id
-    contents = goal_service.goal_contents(viewer, goal)
-    return render_template(
-        "goals/show.html",
-        goal=goal,
-        questions=questions,
-        is_owner=is_owner,
-        line=milestone_line(contents["milestones"]),
-        **contents,
-        m=goal_panel(viewer, goal, **(panel_forms or {})),
-        milestone_form=milestone_form or MilestoneForm(formdata=None),
-        journal_form=journal_form or JournalForm(formdata=None),
-        action_form=ActionForm(formdata=None),
-        similar=similar_to_goal(goal),
-    ), status
 
 
 @bp.get("/goals/<int:goal_id>")

@@ -8,8 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
-from app.blueprints.goals.routes import render_goal
-from app.blueprints.mentorship.forms import (
+from app.blueprints.goal_page import render_goal
+from app.blueprints.goal_page_forms import (
     AgreementForm,
     CheckInForm,
     InviteForm,

@@ -3,28 +3,21 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
-from app.blueprints.questions.forms import (
-    AnsweredInForm,
-    AnswerForm,
-    CommentForm,
-    InviteForm,
-    OutcomeForm,
-    QuestionForm,
-)
+from app.blueprints.forms import apply_service_error, current_viewer
+from app.blueprints.questions.forms import QuestionForm
+from app.blueprints.thread_forms import AnsweredInForm, InviteForm, OutcomeForm
+from app.blueprints.thread_page import render_thread
 from app.core.errors import ServiceError, ValidationFailed
 from app.core.pagination import page_args
 from app.core.validation import parse_id
-from app.core.visibility import can_view_question, get_goal, get_question
+from app.core.visibility import get_goal, get_question
 from app.ratelimits import SIMILAR_CHECK, posting_limit, similar_check_limit
-from app.search.similar import similar_to_question, similar_to_text
+from app.search.similar import similar_to_text
 from app.services import questions as question_service
 from app.services.goals import require_goal_owner
 from app.services.helpful import set_outcome
-from app.services.invitations import MAX_INVITATIONS, invite_to_answer, list_invitations
-from app.services.reputation import sealed_posts
+from app.services.invitations import invite_to_answer
 from app.services.revisions import list_revisions
-from app.services.votes import votes_on_thread
 
 bp = Blueprint("questions", __name__)
 
@@ -69,55 +62,6 @@ def ask():
     return render_template("questions/ask.html", form=form, goal=goal), (
         422 if form.is_submitted() else 200
     )
-
-
-def render_thread(
-    question,
-    *,
-    answer_form=None,
-    comment_forms=None,
-    outcome_form=None,
-    link_form=None,
-    invite_form=None,
-    status=200,
-):
-    """The thread page; forms that failed validation come back with their messages."""
-    viewer = current_viewer()
-    answers = question_service.answers_for_page(viewer, question)
-    is_asker = viewer is not None and viewer.id == question.owner_id
-    return render_template(
-        "questions/show.html",
-        question=question,
-        answers=answers,
-        comments=question_service.comments_for(viewer, question, answers),
-        my_votes=votes_on_thread(viewer, question, answers),
-        sealed=sealed_posts(question, answers),
-        is_asker=is_asker,
-        # Invitations to answer: only the asker sees who was invited (and the form).
-        invitations=list_invitations(question) if is_asker else [],
-        invite_form=invite_form or InviteForm(formdata=None),
-        can_invite=is_asker and can_view_question(None, question),
-        max_invitations=MAX_INVITATIONS,
-        can_link=viewer is not None
-        and (
-            viewer.id == question.owner_id
-            or viewer.reputation >= question_service.ANSWERED_IN_REPUTATION
-        ),
-        answer_form=answer_form or AnswerForm(formdata=None),
-        comment_forms=comment_forms or {},
-        new_comment_form=CommentForm(formdata=None),
-        outcome_form=outcome_form
-        or OutcomeForm(
-            formdata=None, data={"body": question.outcome.body if question.outcome else ""}
-        ),
-        link_form=link_form or AnsweredInForm(formdata=None),
-        action_form=ActionForm(formdata=None),
-        similar=similar_to_question(question),
-        # The linked thread may be hidden from this viewer (a goal that closed since).
-        answered_in=question.answered_in
-        if can_view_question(viewer, question.answered_in)
-        else None,
-    ), status
 
 
 @bp.get("/questions/<int:question_id>")

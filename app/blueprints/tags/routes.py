@@ -3,21 +3,12 @@
 from flask import Blueprint, render_template, request
 
 from app.blueprints.forms import current_viewer
-from app.core.errors import NotFound
+from app.blueprints.views import check_tag_name
 from app.core.pagination import page_args
-from app.core.validation import TAG_MAX, TAG_RE
 from app.services.goals import list_goals
 from app.services.questions import list_questions
 
 bp = Blueprint("tags", __name__)
-
-
-def check_tag_name(tag: str) -> str:
-    """A tag from a URL: lowercase and in the tag grammar, else 404."""
-    tag = tag.lower()
-    if len(tag) > TAG_MAX or not TAG_RE.fullmatch(tag):
-        raise NotFound("No such tag.")
-    return tag
 
 
 @bp.get("/tags/<tag>")

@@ -1,13 +1,13 @@
-"""Profile and password forms for /settings."""
+"""Profile, password, email and account-deletion forms for /settings."""
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    EmailField,
     IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -18,17 +18,9 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.blueprints.forms import new_password_field, repeat_password_field
+from app.blueprints.forms import MultiCheckboxField, new_password_field, repeat_password_field
 from app.core import validation as v
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A set of checkboxes (works without JavaScript, each with its own label)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ProfileForm(FlaskForm):
@@ -119,3 +111,17 @@ class DeleteAccountForm(FlaskForm):
         """The typed name must be this account's, so a stray click deletes nothing."""
         if (field.data or "").strip().lower() != self.username:
             raise ValidationError("That is not your username.")
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Length(max=v.EMAIL_MAX)],
+        description="We send a link there; your address changes when you open it.",
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=v.PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -3,10 +3,14 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.blueprints.auth.forms import ChangeEmailForm
 from app.blueprints.downloads import export_download
 from app.blueprints.forms import ActionForm, apply_service_error, current_viewer
-from app.blueprints.users.forms import DeleteAccountForm, PasswordForm, ProfileForm
+from app.blueprints.users.forms import (
+    ChangeEmailForm,
+    DeleteAccountForm,
+    PasswordForm,
+    ProfileForm,
+)
 from app.core.errors import ServiceError
 from app.core.pagination import page_args
 from app.core.visibility import hidden_public_answer_count

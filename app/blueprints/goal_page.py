@@ -1,17 +1,26 @@
-"""What the goal page shows about mentorship, for one viewer (assembled from services)."""
+"""The goal page and its mentorship panel, rendered by the goals and mentorship blueprints."""
 
-from app.blueprints.mentorship.forms import (
+from flask import render_template, request
+
+from app.blueprints.forms import ActionForm, current_viewer
+from app.blueprints.goal_page_forms import (
     AgreementForm,
     CheckInForm,
     InviteForm,
+    JournalForm,
     MessageForm,
+    MilestoneForm,
     NotesForm,
     SummaryForm,
 )
+from app.core.pagination import page_args
 from app.core.visibility import is_participant
 from app.models.base import utcnow
+from app.search.similar import similar_to_goal
 from app.services import candidates, mentorship, private_space
-from app.services.journey import next_checkin, space_partner
+from app.services import goals as goal_service
+from app.services.journey import milestone_line, next_checkin, space_partner
+from app.services.questions import list_questions
 
 
 def _actions(viewer, goal, phase) -> list[tuple[str, str]]:
@@ -96,3 +105,25 @@ def goal_panel(viewer, goal, **forms) -> dict:
             },
         }
     return panel
+
+
+def render_goal(goal, *, milestone_form=None, journal_form=None, panel_forms=None, status=200):
+    """The goal page; forms with errors are passed back in to show their messages."""
+    viewer = current_viewer()
+    page, _ = page_args(request.args.get("page"))
+    questions = list_questions(viewer, goal_id=goal.id, page=page)
+    is_owner = viewer is not None and viewer.id == goal.owner_id
+    contents = goal_service.goal_contents(viewer, goal)
+    return render_template(
+        "goals/show.html",
+        goal=goal,
+        questions=questions,
+        is_owner=is_owner,
+        line=milestone_line(contents["milestones"]),
+        **contents,
+        m=goal_panel(viewer, goal, **(panel_forms or {})),
+        milestone_form=milestone_form or MilestoneForm(formdata=None),
+        journal_form=journal_form or JournalForm(formdata=None),
+        action_form=ActionForm(formdata=None),
+        similar=similar_to_goal(goal),
+    ), status

@@ -1,10 +1,17 @@
-"""Mentorship forms: invite, message, agreement, check-in, notes, summary (shape only)."""
+"""Forms on the goal page (milestone, journal, the mentorship panel's), shape only."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectChoice, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.blueprints.users.forms import MultiCheckboxField
+from app.blueprints.forms import MultiCheckboxField
 from app.core import validation as v
 from app.services.mentorship import MESSAGE_MAX as INVITE_MAX
 from app.services.private_space import (
@@ -101,4 +108,19 @@ class SummaryForm(_Prefixed):
         validators=[Optional(), Length(max=v.BODY_MAX)],
         description="Markdown. Publishing it makes this goal and its public "
         "questions public again; private content stays private.",
+    )
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField(
+        "New milestone", validators=[DataRequired(), Length(max=v.MILESTONE_TITLE_MAX)]
+    )
+    due_date = DateField("Due date", validators=[Optional()])
+
+
+class JournalForm(FlaskForm):
+    body = TextAreaField(
+        "Progress update",
+        validators=[DataRequired(), Length(max=v.BODY_MAX)],
+        description="Markdown. What did you try? What happened?",
     )
