@@ -13,14 +13,6 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.blueprints.forms import MultiCheckboxField
 from app.core import validation as v
-from app.services.mentorship import MESSAGE_MAX as INVITE_MAX
-from app.services.private_space import (
-    AGENDA_MAX,
-    CADENCE_MAX,
-    CRITERIA_MAX,
-    MESSAGE_MAX,
-    NOTES_MAX,
-)
 
 
 class _Prefixed(FlaskForm):
@@ -37,13 +29,13 @@ class InviteForm(_Prefixed):
     prefix_name = "invite"
     mentor = StringField(
         "Username of the mentor",
-        validators=[DataRequired(), Length(max=30)],
+        validators=[DataRequired(), Length(max=v.USERNAME_MAX)],
         description="Pick someone from the suggestions above or type a username.",
         render_kw={"autocomplete": "off"},
     )
     message = TextAreaField(
         "Message",
-        validators=[DataRequired(), Length(max=INVITE_MAX)],
+        validators=[DataRequired(), Length(max=v.INVITE_MESSAGE_MAX)],
         description="Why them, and what you hope to achieve together.",
     )
 
@@ -52,7 +44,7 @@ class MessageForm(_Prefixed):
     prefix_name = "message"
     body = TextAreaField(
         "Message",
-        validators=[DataRequired(), Length(max=MESSAGE_MAX)],
+        validators=[DataRequired(), Length(max=v.PRIVATE_MESSAGE_MAX)],
         description="Markdown. Only you two can read it.",
     )
 
@@ -64,7 +56,7 @@ class AgreementForm(_Prefixed):
     )
     cadence = StringField(
         "How often",
-        validators=[DataRequired(), Length(max=CADENCE_MAX)],
+        validators=[DataRequired(), Length(max=v.CADENCE_MAX)],
         description="For example: every other Monday, 30 minutes.",
     )
     response_hours = IntegerField(
@@ -72,7 +64,7 @@ class AgreementForm(_Prefixed):
         validators=[DataRequired(), NumberRange(1, v.RESPONSE_TIME_MAX_HOURS)],
     )
     success_criteria = TextAreaField(
-        "What success looks like", validators=[DataRequired(), Length(max=CRITERIA_MAX)]
+        "What success looks like", validators=[DataRequired(), Length(max=v.CRITERIA_MAX)]
     )
 
     def agreement_data(self) -> dict:
@@ -89,14 +81,14 @@ class CheckInForm(_Prefixed):
     scheduled_at = DateTimeLocalField(
         "When (your time zone)", format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
-    agenda = TextAreaField("Agenda", validators=[DataRequired(), Length(max=AGENDA_MAX)])
+    agenda = TextAreaField("Agenda", validators=[DataRequired(), Length(max=v.AGENDA_MAX)])
 
 
 class NotesForm(_Prefixed):
     prefix_name = "notes"
     notes = TextAreaField(
         "Notes afterwards",
-        validators=[Length(max=NOTES_MAX)],
+        validators=[Length(max=v.NOTES_MAX)],
         description="What you talked about, what comes next.",
     )
 
@@ -105,7 +97,7 @@ class SummaryForm(_Prefixed):
     prefix_name = "summary"
     summary = TextAreaField(
         "What I learned",
-        validators=[Optional(), Length(max=v.BODY_MAX)],
+        validators=[Optional(), Length(max=v.SUMMARY_MAX)],
         description="Markdown. Publishing it makes this goal and its public "
         "questions public again; private content stays private.",
     )

@@ -10,6 +10,9 @@ from email_validator import validate_email as _validate_email
 
 from app.core.errors import ValidationFailed
 
+# The tag column's size is the limit; it lives with the model because models sit below core.
+from app.models.tags import TAG_MAX_LENGTH as TAG_MAX
+
 USERNAME_MIN, USERNAME_MAX = 3, 30
 USERNAME_RE = re.compile(r"[a-z0-9_-]+")
 EMAIL_MAX = 254
@@ -20,7 +23,6 @@ LOCATION_MAX = 100
 AVAILABILITY_MAX = 200
 RESPONSE_TIME_MAX_HOURS = 24 * 30
 SKILLS_MAX = 20
-TAG_MAX = 35
 TAG_RE = re.compile(r"[a-z0-9+#.-]+")
 CONTACT_MODES = ("message", "email", "video", "phone")
 
@@ -212,6 +214,19 @@ ANSWER_MIN = 20
 COMMENT_MAX = 600
 MILESTONE_TITLE_MAX = 150
 POST_TAGS_MIN, POST_TAGS_MAX = 1, 5
+
+# Mentorship: the invite's message is a short note; private messages are longer conversation.
+INVITE_MESSAGE_MAX = 2000
+PRIVATE_MESSAGE_MAX = 5000
+SUMMARY_MAX = 20_000
+CADENCE_MAX = 200
+CRITERIA_MAX = 5000
+AGENDA_MAX = 5000
+NOTES_MAX = 20_000
+
+# Moderation: a flag's details and a moderator's note for the log; a suspension's reason.
+FLAG_DETAILS_MAX = 500
+SUSPEND_REASON_MAX = 500
 
 
 def check_title(value) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, case, select, update
 
 from app.core.transaction import write_transaction
-from app.core.validation import USERNAME_MAX
+from app.core.validation import DISPLAY_NAME_MAX, USERNAME_MAX
 from app.models import Answer, HelpfulMark, Question, User
 from app.rendering import render_markdown
 from app.services.stackexchange_dump import (
@@ -55,7 +55,6 @@ __all__ = [
 BATCH_SIZE = 500
 # Not a valid hash of any scheme: verify_password() is always False, so nobody can sign in.
 UNUSABLE_PASSWORD = "!"  # noqa: S105  (a marker, not a password)
-DISPLAY_NAME_MAX = 60
 
 
 @dataclass

@@ -29,10 +29,6 @@ from app.services.phases import (
     restore_public_fields,
 )
 
-MESSAGE_MAX = 2000
-SUMMARY_MAX = 20_000
-
-
 # -- invites --------------------------------------------------------------------------------
 
 
@@ -72,7 +68,7 @@ def invite(owner: User, goal: Goal, mentor_username, message) -> MentorshipReque
     mentor = _find_user(mentor_username)
     errors = v.FieldErrors()
     message = errors.check(
-        "message", v.check_body, message, max_length=MESSAGE_MAX, label="Message"
+        "message", v.check_body, message, max_length=v.INVITE_MESSAGE_MAX, label="Message"
     )
     if mentor.id == owner.id:
         errors.add("mentor", "You cannot mentor your own goal.")
@@ -266,7 +262,7 @@ def _end(session, mentorship: Mentorship, reason: str) -> None:
 def _check_summary(summary) -> str:
     errors = v.FieldErrors()
     summary = errors.check(
-        "summary", v.check_body, summary, max_length=SUMMARY_MAX, label="Summary"
+        "summary", v.check_body, summary, max_length=v.SUMMARY_MAX, label="Summary"
     )
     errors.raise_if_any()
     return summary

@@ -39,8 +39,6 @@ REASON_LABELS = {
     "privacy": "Shares someone's private information",
     "other": "Something else",
 }
-DETAILS_MAX = 500
-SUSPEND_REASON_MAX = 500
 EXCERPT_LENGTH = 200
 
 
@@ -96,7 +94,7 @@ def _log(session, admin, action: str, target_type: str, target_id: int, reason: 
     )
 
 
-def _clean_reason(value, *, required: bool, max_length: int = DETAILS_MAX) -> str:
+def _clean_reason(value, *, required: bool, max_length: int = v.FLAG_DETAILS_MAX) -> str:
     errors = v.FieldErrors()
     reason = errors.check(
         "reason", v.clean_text, value, max_length=max_length, multiline=True, label="Reason"
@@ -122,7 +120,12 @@ def flag(user, target_type, target_id, reason, details="") -> Flag:
     if reason not in FLAG_REASONS:
         errors.add("reason", f"One of: {', '.join(FLAG_REASONS)}.")
     details = errors.check(
-        "details", v.clean_text, details, max_length=DETAILS_MAX, multiline=True, label="Details"
+        "details",
+        v.clean_text,
+        details,
+        max_length=v.FLAG_DETAILS_MAX,
+        multiline=True,
+        label="Details",
     )
     errors.raise_if_any()
     target = _load(target_type, target_id)
@@ -265,7 +268,7 @@ def dismiss_flag(admin, flag_id, reason="") -> int:
 def suspend(admin, username, reason) -> User:
     """Suspend an account: it cannot sign in, and every session and token dies at once."""
     require_admin(admin)
-    reason = _clean_reason(reason, required=True, max_length=SUSPEND_REASON_MAX)
+    reason = _clean_reason(reason, required=True, max_length=v.SUSPEND_REASON_MAX)
     user = get_user(username)
     if user.id == admin.id:
         raise Forbidden("You cannot suspend yourself.")
@@ -288,7 +291,7 @@ def suspend(admin, username, reason) -> User:
 def unsuspend(admin, username, reason="") -> User:
     """Lift a suspension; the user signs in again (old sessions and tokens stay dead)."""
     require_admin(admin)
-    reason = _clean_reason(reason, required=False, max_length=SUSPEND_REASON_MAX)
+    reason = _clean_reason(reason, required=False, max_length=v.SUSPEND_REASON_MAX)
     user = get_user(username)
     if not user.is_suspended:
         raise Conflict(f"{user.username} is not suspended.")

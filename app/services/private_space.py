@@ -25,12 +25,6 @@ from app.services.blocks import blocked
 from app.services.notifications import notify
 from app.services.phases import live_mentorship
 
-MESSAGE_MAX = 5000
-CADENCE_MAX = 200
-CRITERIA_MAX = 5000
-AGENDA_MAX = 5000
-NOTES_MAX = 20_000
-
 
 def _private_html(text: str) -> str:
     """Everything here is private: images load from this site only (no tracking pixels)."""
@@ -89,7 +83,9 @@ def send_message(user: User, goal: Goal, body) -> Message:
     if blocked(other, user.id):
         raise Forbidden("The other party has blocked you: messages are off.")
     errors = v.FieldErrors()
-    body = errors.check("body", v.check_body, body, max_length=MESSAGE_MAX, label="Message")
+    body = errors.check(
+        "body", v.check_body, body, max_length=v.PRIVATE_MESSAGE_MAX, label="Message"
+    )
     errors.raise_if_any()
     with write_transaction() as session:
         message = Message(
@@ -155,7 +151,7 @@ def set_agreement(user: User, goal: Goal, data: dict) -> Agreement:
     if modes == []:
         errors.add("modes", "Choose at least one way to meet.")
     cadence = errors.check(
-        "cadence", v.clean_text, data.get("cadence"), max_length=CADENCE_MAX, label="Cadence"
+        "cadence", v.clean_text, data.get("cadence"), max_length=v.CADENCE_MAX, label="Cadence"
     )
     if cadence == "":
         errors.add("cadence", "Say how often you will meet.")
@@ -166,7 +162,7 @@ def set_agreement(user: User, goal: Goal, data: dict) -> Agreement:
         "success_criteria",
         v.check_body,
         data.get("success_criteria"),
-        max_length=CRITERIA_MAX,
+        max_length=v.CRITERIA_MAX,
         label="Success criteria",
     )
     errors.raise_if_any()
@@ -225,14 +221,14 @@ def add_checkin(user: User, goal: Goal, data: dict) -> CheckIn:
         errors.add(name, "Unknown field.")
     when = errors.check("scheduled_at", _check_when, data.get("scheduled_at"))
     agenda = errors.check(
-        "agenda", v.check_body, data.get("agenda"), max_length=AGENDA_MAX, label="Agenda"
+        "agenda", v.check_body, data.get("agenda"), max_length=v.AGENDA_MAX, label="Agenda"
     )
     notes = errors.check(
         "notes",
         v.check_body,
         data.get("notes") or "",
         min_length=0,
-        max_length=NOTES_MAX,
+        max_length=v.NOTES_MAX,
         label="Notes",
     )
     errors.raise_if_any()
@@ -263,11 +259,16 @@ def update_checkin(user: User, goal: Goal, checkin: CheckIn, data: dict) -> Chec
         clean["scheduled_at"] = errors.check("scheduled_at", _check_when, data["scheduled_at"])
     if "agenda" in data:
         clean["agenda"] = errors.check(
-            "agenda", v.check_body, data["agenda"], max_length=AGENDA_MAX, label="Agenda"
+            "agenda", v.check_body, data["agenda"], max_length=v.AGENDA_MAX, label="Agenda"
         )
     if "notes" in data:
         clean["notes"] = errors.check(
-            "notes", v.check_body, data["notes"], min_length=0, max_length=NOTES_MAX, label="Notes"
+            "notes",
+            v.check_body,
+            data["notes"],
+            min_length=0,
+            max_length=v.NOTES_MAX,
+            label="Notes",
         )
     errors.raise_if_any()
     with write_transaction():

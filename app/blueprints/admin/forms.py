@@ -4,8 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.validation import FLAG_DETAILS_MAX, SUSPEND_REASON_MAX
 from app.models.moderation import FLAG_REASONS
-from app.services.moderation import DETAILS_MAX, REASON_LABELS, SUSPEND_REASON_MAX
+from app.services.moderation import REASON_LABELS
 
 
 class FlagForm(FlaskForm):
@@ -19,8 +20,8 @@ class FlagForm(FlaskForm):
     )
     details = TextAreaField(
         "Details (optional)",
-        validators=[Optional(), Length(max=DETAILS_MAX)],
-        description=f"At most {DETAILS_MAX} characters.",
+        validators=[Optional(), Length(max=FLAG_DETAILS_MAX)],
+        description=f"At most {FLAG_DETAILS_MAX} characters.",
     )
 
 
@@ -29,7 +30,7 @@ class ReasonForm(FlaskForm):
 
     next = HiddenField()
     reason = TextAreaField(
-        "Note for the log (optional)", validators=[Optional(), Length(max=DETAILS_MAX)]
+        "Note for the log (optional)", validators=[Optional(), Length(max=FLAG_DETAILS_MAX)]
     )
 
 

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from app.blueprints.api.common import authenticated, make_blueprint, require_user
 from app.blueprints.api.qa_args import PageArgsSchema
+from app.core import validation as v
 from app.core.errors import NotFound
 from app.models.moderation import FLAG_REASONS, FLAG_TARGETS
 from app.ratelimits import flag_limit
@@ -23,13 +24,13 @@ class FlagCreateSchema(Schema):
     type = fields.String(required=True, metadata={"enum": list(FLAG_TARGETS)})
     id = fields.Integer(required=True, strict=True)
     reason = fields.String(required=True, metadata={"enum": list(FLAG_REASONS)})
-    details = fields.String(load_default="", validate=validate.Length(max=moderation.DETAILS_MAX))
+    details = fields.String(load_default="", validate=validate.Length(max=v.FLAG_DETAILS_MAX))
 
 
 class ReasonSchema(Schema):
     reason = fields.String(
         load_default="",
-        validate=validate.Length(max=moderation.SUSPEND_REASON_MAX),
+        validate=validate.Length(max=v.SUSPEND_REASON_MAX),
         metadata={"description": "Note for the log."},
     )
 
@@ -37,7 +38,7 @@ class ReasonSchema(Schema):
 class SuspendSchema(Schema):
     reason = fields.String(
         required=True,
-        validate=validate.Length(1, moderation.SUSPEND_REASON_MAX),
+        validate=validate.Length(1, v.SUSPEND_REASON_MAX),
         metadata={"description": "Shown to the user."},
     )
 
