@@ -16,6 +16,7 @@ from app.blueprints.goal_page_forms import (
 from app.core.pagination import page_args
 from app.core.visibility import is_participant
 from app.models.base import utcnow
+from app.models.mentorship import MENTORSHIP_ACTIVE
 from app.search.similar import similar_to_goal
 from app.services import candidates, mentorship, private_space
 from app.services import goals as goal_service
@@ -34,7 +35,7 @@ def _actions(viewer, goal, phase) -> list[tuple[str, str]]:
         )
     if viewer.id not in (phase.protege_id, phase.mentor_id):
         return []
-    actions = [("pause", "Pause")] if phase.state == "active" else [("resume", "Resume")]
+    actions = [("pause", "Pause")] if phase.state == MENTORSHIP_ACTIVE else [("resume", "Resume")]
     if viewer.id == phase.mentor_id:
         actions.append(("release", "Step back as mentor"))
     if is_owner:

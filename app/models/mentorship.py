@@ -19,9 +19,26 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.goals import Goal
 from app.models.users import User
 
-REQUEST_STATUSES = ("pending", "accepted", "declined", "withdrawn", "expired")
-MENTORSHIP_STATES = ("active", "paused", "ended")
-END_REASONS = ("completed", "released", "reopened")
+REQUEST_PENDING = "pending"
+REQUEST_ACCEPTED = "accepted"
+REQUEST_DECLINED = "declined"
+REQUEST_WITHDRAWN = "withdrawn"
+REQUEST_EXPIRED = "expired"
+REQUEST_STATUSES = (
+    REQUEST_PENDING,
+    REQUEST_ACCEPTED,
+    REQUEST_DECLINED,
+    REQUEST_WITHDRAWN,
+    REQUEST_EXPIRED,
+)
+MENTORSHIP_ACTIVE = "active"
+MENTORSHIP_PAUSED = "paused"
+MENTORSHIP_ENDED = "ended"
+MENTORSHIP_STATES = (MENTORSHIP_ACTIVE, MENTORSHIP_PAUSED, MENTORSHIP_ENDED)
+END_COMPLETED = "completed"
+END_RELEASED = "released"
+END_REOPENED = "reopened"
+END_REASONS = (END_COMPLETED, END_RELEASED, END_REOPENED)
 
 
 class MentorshipRequest(db.Model):
@@ -34,7 +51,7 @@ class MentorshipRequest(db.Model):
     protege_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     message: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=REQUEST_PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -57,6 +74,11 @@ class MentorshipRequest(db.Model):
         ),
     )
 
+    @property
+    def pending(self) -> bool:
+        """Still waiting for an answer."""
+        return self.status == REQUEST_PENDING
+
 
 class Mentorship(db.Model):
     """One closed phase of a goal with one mentor, from accept until it ends."""
@@ -70,7 +92,7 @@ class Mentorship(db.Model):
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("mentorship_requests.id"), nullable=True
     )
-    state: Mapped[str] = mapped_column(String(10), default="active")
+    state: Mapped[str] = mapped_column(String(10), default=MENTORSHIP_ACTIVE)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -96,7 +118,11 @@ class Mentorship(db.Model):
     @property
     def live(self) -> bool:
         """Active or paused (not ended)."""
-        return self.state != "ended"
+        return self.state != MENTORSHIP_ENDED
+
+    @property
+    def paused(self) -> bool:
+        return self.state == MENTORSHIP_PAUSED
 
 
 class GoalEvent(db.Model):

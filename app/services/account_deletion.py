@@ -41,6 +41,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.models.mentorship import MENTORSHIP_ENDED, REQUEST_PENDING
 from app.search.outbox import enqueue
 from app.services import mentorship as mentorships
 from app.services.accounts import get_user
@@ -87,7 +88,7 @@ def _end_mentorship_ties(session, user: User) -> None:
     mentorships.expire_due_invites()  # an expired invite is no longer "pending" to answer
     pending = session.scalars(
         select(MentorshipRequest).where(
-            MentorshipRequest.status == "pending",
+            MentorshipRequest.status == REQUEST_PENDING,
             or_(MentorshipRequest.protege_id == user.id, MentorshipRequest.mentor_id == user.id),
         )
     )
@@ -98,7 +99,7 @@ def _end_mentorship_ties(session, user: User) -> None:
             mentorships.decline(user, request)
     live = session.scalars(
         select(Mentorship).where(
-            Mentorship.state != "ended",
+            Mentorship.state != MENTORSHIP_ENDED,
             or_(Mentorship.protege_id == user.id, Mentorship.mentor_id == user.id),
         )
     )

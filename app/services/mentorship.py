@@ -18,6 +18,19 @@ from app.extensions import db
 from app.models import Goal, GoalEvent, Mentorship, MentorshipRequest, User
 from app.models.base import utcnow
 from app.models.goals import VISIBILITY_CLOSED, VISIBILITY_OPEN
+from app.models.mentorship import (
+    END_COMPLETED,
+    END_RELEASED,
+    END_REOPENED,
+    MENTORSHIP_ACTIVE,
+    MENTORSHIP_ENDED,
+    MENTORSHIP_PAUSED,
+    REQUEST_ACCEPTED,
+    REQUEST_DECLINED,
+    REQUEST_EXPIRED,
+    REQUEST_PENDING,
+    REQUEST_WITHDRAWN,
+)
 from app.rendering import render_markdown
 from app.services.blocks import blocked_either_way
 from app.services.goals import require_goal_owner
@@ -35,13 +48,13 @@ from app.services.phases import (
 def expire_due_invites(goal_id: int | None = None) -> int:
     """Mark pending invites past their expiry as expired; returns how many."""
     query = update(MentorshipRequest).where(
-        MentorshipRequest.status == "pending", MentorshipRequest.expires_at <= utcnow()
+        MentorshipRequest.status == REQUEST_PENDING, MentorshipRequest.expires_at <= utcnow()
     )
     if goal_id is not None:
         query = query.where(MentorshipRequest.goal_id == goal_id)
     with write_transaction() as session:
         count = session.execute(
-            query.values(status="expired", responded_at=utcnow()).execution_options(
+            query.values(status=REQUEST_EXPIRED, responded_at=utcnow()).execution_options(
                 synchronize_session=False
             )
         ).rowcount
@@ -85,7 +98,7 @@ def invite(owner: User, goal: Goal, mentor_username, message) -> MentorshipReque
             raise Conflict("Only an active goal can get a mentor.")
         pending = session.scalar(
             select(MentorshipRequest.id).where(
-                MentorshipRequest.goal_id == goal.id, MentorshipRequest.status == "pending"
+                MentorshipRequest.goal_id == goal.id, MentorshipRequest.status == REQUEST_PENDING
             )
         )
         if pending is not None:
@@ -110,7 +123,7 @@ def get_request(user, request_id) -> MentorshipRequest:
     viewer = user.id if user is not None and user.is_authenticated else None
     if request is None or viewer not in (request.protege_id, request.mentor_id):
         raise NotFound("No such invite.")
-    if request.status == "pending" and request.expires_at <= utcnow():
+    if request.status == REQUEST_PENDING and request.expires_at <= utcnow():
         expire_due_invites(request.goal_id)
         db.session.refresh(request)
     return request
@@ -122,7 +135,7 @@ def _respond(request: MentorshipRequest, status: str) -> None:
         update(MentorshipRequest)
         .where(
             MentorshipRequest.id == request.id,
-            MentorshipRequest.status == "pending",
+            MentorshipRequest.status == REQUEST_PENDING,
             MentorshipRequest.expires_at > utcnow(),
         )
         .values(status=status, responded_at=utcnow())
@@ -130,7 +143,7 @@ def _respond(request: MentorshipRequest, status: str) -> None:
     ).rowcount
     if changed != 1:
         db.session.refresh(request)
-        state = "expired" if request.status == "pending" else request.status
+        state = REQUEST_EXPIRED if request.status == REQUEST_PENDING else request.status
         raise Conflict(f"This invite is no longer pending (it was {state}).")
 
 
@@ -139,7 +152,7 @@ def withdraw(owner: User, request: MentorshipRequest) -> MentorshipRequest:
     if owner.id != request.protege_id:
         raise Forbidden("Only the goal's owner can withdraw this invite.")
     with write_transaction() as session:
-        _respond(request, "withdrawn")
+        _respond(request, REQUEST_WITHDRAWN)
         notify(
             session, request.mentor_id, "invite_withdrawn", "request", request.id, actor_id=owner.id
         )
@@ -152,7 +165,7 @@ def decline(invitee: User, request: MentorshipRequest) -> MentorshipRequest:
     if invitee.id != request.mentor_id:
         raise Forbidden("Only the invited user can decline.")
     with write_transaction() as session:
-        _respond(request, "declined")
+        _respond(request, REQUEST_DECLINED)
         notify(
             session,
             request.protege_id,
@@ -185,7 +198,7 @@ def accept(invitee: User, request: MentorshipRequest) -> Mentorship:
         raise Conflict("One of you has blocked the other since the invite was sent.")
     with write_transaction() as session:
         goal = lock_goal(session, request.goal_id)  # serialises accept, withdraw, reopen
-        _respond(request, "accepted")
+        _respond(request, REQUEST_ACCEPTED)
         notify(
             session,
             request.protege_id,
@@ -231,10 +244,10 @@ def pause(user: User, goal: Goal) -> Mentorship:
         lock_goal(session, goal.id)
         mentorship = _live(session, goal)
         _require_party(user, mentorship)
-        if mentorship.state != "active":
+        if mentorship.state != MENTORSHIP_ACTIVE:
             raise Conflict("The mentorship is already paused.")
         mentorship.state, mentorship.paused_at, mentorship.paused_by_id = (
-            "paused",
+            MENTORSHIP_PAUSED,
             utcnow(),
             user.id,
         )
@@ -248,15 +261,23 @@ def resume(user: User, goal: Goal) -> Mentorship:
         lock_goal(session, goal.id)
         mentorship = _live(session, goal)
         _require_party(user, mentorship)
-        if mentorship.state != "paused":
+        if mentorship.state != MENTORSHIP_PAUSED:
             raise Conflict("The mentorship is not paused.")
-        mentorship.state, mentorship.paused_at, mentorship.paused_by_id = "active", None, None
+        mentorship.state, mentorship.paused_at, mentorship.paused_by_id = (
+            MENTORSHIP_ACTIVE,
+            None,
+            None,
+        )
         _event(session, goal, "resumed", user, mentorship)
     return mentorship
 
 
 def _end(session, mentorship: Mentorship, reason: str) -> None:
-    mentorship.state, mentorship.ended_at, mentorship.end_reason = "ended", utcnow(), reason
+    mentorship.state, mentorship.ended_at, mentorship.end_reason = (
+        MENTORSHIP_ENDED,
+        utcnow(),
+        reason,
+    )
 
 
 def _check_summary(summary) -> str:
@@ -290,7 +311,7 @@ def complete(owner: User, goal: Goal, summary: str | None = None) -> Goal:
     with write_transaction() as session:
         lock_goal(session, goal.id)
         mentorship = _live(session, goal)
-        _end(session, mentorship, "completed")
+        _end(session, mentorship, END_COMPLETED)
         goal.status, goal.updated_at = "achieved", utcnow()
         _event(session, goal, "completed", owner, mentorship)
         if summary is not None:
@@ -320,7 +341,7 @@ def release(mentor: User, goal: Goal) -> Goal:
         mentorship = _live(session, goal)
         if mentor.id != mentorship.mentor_id:
             raise Forbidden("Only the mentor can step back.")
-        _end(session, mentorship, "released")
+        _end(session, mentorship, END_RELEASED)
         goal.mentor_id, goal.updated_at = None, utcnow()
         _event(session, goal, "released", mentor, mentorship)
     return goal
@@ -336,7 +357,7 @@ def reopen(owner: User, goal: Goal) -> Goal:
             raise Conflict("The goal is already open.")
         mentorship = live_mentorship(session, goal.id)
         if mentorship is not None:
-            _end(session, mentorship, "reopened")
+            _end(session, mentorship, END_REOPENED)
         goal.visibility, goal.mentor_id, goal.updated_at = VISIBILITY_OPEN, None, utcnow()
         restore_public_fields(goal)
         _event(session, goal, "reopened", owner, mentorship)
@@ -356,7 +377,7 @@ def pending_invite(goal: Goal) -> MentorshipRequest | None:
     return db.session.scalar(
         select(MentorshipRequest).where(
             MentorshipRequest.goal_id == goal.id,
-            MentorshipRequest.status == "pending",
+            MentorshipRequest.status == REQUEST_PENDING,
             MentorshipRequest.expires_at > utcnow(),
         )
     )

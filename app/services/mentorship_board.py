@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.goals import VISIBILITY_OPEN
+from app.models.mentorship import MENTORSHIP_ACTIVE, MENTORSHIP_ENDED, REQUEST_PENDING
 
 PAST_LIMIT = 50
 
@@ -83,7 +84,11 @@ def reply_status(mentorship: Mentorship, now: datetime | None = None) -> ReplySt
         waiting_since = resumed
     due = waiting_since + timedelta(hours=hours)
     return ReplyStatus(
-        parties[latest.sender_id], latest, hours, due, mentorship.state == "active" and now > due
+        parties[latest.sender_id],
+        latest,
+        hours,
+        due,
+        mentorship.state == MENTORSHIP_ACTIVE and now > due,
     )
 
 
@@ -123,7 +128,7 @@ def board(user: User, now: datetime | None = None) -> dict:
             .order_by(Mentorship.started_at.desc(), Mentorship.id.desc())
         )
     )
-    live = [m for m in mine if m.state != "ended"]
+    live = [m for m in mine if m.state != MENTORSHIP_ENDED]
     upcoming = _next_checkins([m.id for m in live], now)
     rows = []
     for m in live:
@@ -145,13 +150,13 @@ def board(user: User, now: datetime | None = None) -> dict:
     rows.sort(
         key=lambda r: (
             not r.you_owe,
-            r.mentorship.state != "active",
+            r.mentorship.state != MENTORSHIP_ACTIVE,
             r.next_checkin is None,
             r.next_checkin.scheduled_at.timestamp() if r.next_checkin else 0,
         )
     )
     past = []
-    for m in [m for m in mine if m.state == "ended"][:PAST_LIMIT]:
+    for m in [m for m in mine if m.state == MENTORSHIP_ENDED][:PAST_LIMIT]:
         is_mentor = m.mentor_id == user.id
         # A goal the viewer may no longer see is listed without its title (rule 2).
         past.append(
@@ -167,7 +172,7 @@ def board(user: User, now: datetime | None = None) -> dict:
         )
     pending = (
         select(MentorshipRequest)
-        .where(MentorshipRequest.status == "pending", MentorshipRequest.expires_at > now)
+        .where(MentorshipRequest.status == REQUEST_PENDING, MentorshipRequest.expires_at > now)
         .order_by(MentorshipRequest.created_at.desc())
     )
     return {

@@ -23,6 +23,7 @@ from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import CheckIn, Mentorship, Message
 from app.models.base import utcnow
+from app.models.mentorship import MENTORSHIP_ACTIVE
 from app.services.mentorship_board import reply_status
 from app.services.notifications import notify
 
@@ -64,7 +65,7 @@ def run_nudges(now: datetime | None = None) -> NudgeReport:
     report = NudgeReport()
     active = list(
         db.session.scalars(
-            select(Mentorship).where(Mentorship.state == "active").order_by(Mentorship.id)
+            select(Mentorship).where(Mentorship.state == MENTORSHIP_ACTIVE).order_by(Mentorship.id)
         )
     )
     for mentorship in active:
@@ -85,7 +86,7 @@ def run_nudges(now: datetime | None = None) -> NudgeReport:
             select(CheckIn)
             .join(Mentorship, CheckIn.mentorship_id == Mentorship.id)
             .where(
-                Mentorship.state == "active",
+                Mentorship.state == MENTORSHIP_ACTIVE,
                 CheckIn.scheduled_at > now,
                 CheckIn.scheduled_at <= now + REMIND_BEFORE,
             )

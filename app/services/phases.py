@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.core.errors import Conflict
 from app.models import Goal, Mentorship
 from app.models.goals import VISIBILITY_OPEN
+from app.models.mentorship import MENTORSHIP_ENDED
 
 NO_MENTOR = (
     "This goal is closed without a mentor: reopen it or invite a mentor before adding to it."
@@ -40,7 +41,9 @@ def lock_goal(session: Session, goal_id: int) -> Goal:
 def live_mentorship(session: Session, goal_id: int) -> Mentorship | None:
     """The goal's mentorship that has not ended (active or paused), if any."""
     return session.scalars(
-        select(Mentorship).where(Mentorship.goal_id == goal_id, Mentorship.state != "ended")
+        select(Mentorship).where(
+            Mentorship.goal_id == goal_id, Mentorship.state != MENTORSHIP_ENDED
+        )
     ).first()
 
 

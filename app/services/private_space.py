@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Agreement, CheckIn, Goal, Mentorship, Message, User
 from app.models.base import utcnow
 from app.models.goals import VISIBILITY_OPEN
+from app.models.mentorship import MENTORSHIP_ENDED
 from app.rendering import render_markdown
 from app.services.blocks import blocked
 from app.services.notifications import notify
@@ -314,7 +315,7 @@ def upcoming_checkins(user: User, limit: int = 10) -> list[CheckIn]:
             select(CheckIn)
             .join(Mentorship)
             .where(
-                Mentorship.state != "ended",
+                Mentorship.state != MENTORSHIP_ENDED,
                 CheckIn.scheduled_at >= utcnow(),
                 or_(Mentorship.protege_id == user.id, Mentorship.mentor_id == user.id),
             )

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.blueprints.api.qa_schemas import UserRefSchema
 from app.core.pagination import MAX_PER_PAGE
+from app.models.mentorship import REQUEST_STATUSES
 
 
 class RequestSchema(Schema):
@@ -12,9 +13,7 @@ class RequestSchema(Schema):
     protege = fields.Nested(UserRefSchema)
     mentor = fields.Nested(UserRefSchema)
     message = fields.String()
-    status = fields.String(
-        metadata={"enum": ["pending", "accepted", "declined", "withdrawn", "expired"]}
-    )
+    status = fields.String(metadata={"enum": list(REQUEST_STATUSES)})
     created_at = fields.DateTime(format="iso")
     expires_at = fields.DateTime(format="iso")
 

@@ -65,7 +65,7 @@ def show_request(request_id: int):
     return render_template(
         "mentorship/request.html",
         invite=request,
-        goal_visible=(request.status == "pending" or can_view_goal(viewer, request.goal)),
+        goal_visible=(request.pending or can_view_goal(viewer, request.goal)),
         action_form=ActionForm(formdata=None),
     )
 
