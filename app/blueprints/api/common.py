@@ -127,8 +127,8 @@ def page_of(items: list, args: dict) -> Page:
     )
 
 
-class Proxy:
-    """A model instance plus extra attributes for one response (visible children)."""
+class WithVisibleChildren:
+    """A model instance plus the children this viewer may see, as attributes for one response."""
 
     def __init__(self, target, **extra) -> None:
         self._target = target

@@ -1,7 +1,7 @@
 """API v1: goals, their milestones and progress journal, goal revisions."""
 
 from app.blueprints.api.common import (
-    Proxy,
+    WithVisibleChildren,
     authenticated,
     current_api_user,
     make_blueprint,
@@ -71,7 +71,7 @@ def get_goal_detail(goal_id):
     """A goal with its milestones, journal and progress (percentage of milestones done)."""
     viewer = current_api_user()
     goal = get_goal(viewer, goal_id)
-    return Proxy(goal, **goal_service.goal_contents(viewer, goal))
+    return WithVisibleChildren(goal, **goal_service.goal_contents(viewer, goal))
 
 
 @blp.route("/goals/<int:goal_id>", methods=["PATCH"])

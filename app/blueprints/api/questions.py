@@ -1,7 +1,7 @@
 """API v1: questions, their "answered in" link, outcome, comments, votes and revisions."""
 
 from app.blueprints.api.common import (
-    Proxy,
+    WithVisibleChildren,
     authenticated,
     current_api_user,
     make_blueprint,
@@ -47,10 +47,12 @@ def thread(question):
     viewer = current_api_user()
     answers = question_service.answers_for_page(viewer, question)
     comments = question_service.comments_for(viewer, question, answers)
-    return Proxy(
+    return WithVisibleChildren(
         question,
         comments=comments.get(("question", question.id), []),
-        answers=[Proxy(a, comments=comments.get(("answer", a.id), [])) for a in answers],
+        answers=[
+            WithVisibleChildren(a, comments=comments.get(("answer", a.id), [])) for a in answers
+        ],
     )
 
 
