@@ -203,7 +203,7 @@ def atom_date(value) -> str:
 
 
 def register_cli(app: Flask) -> None:
-    """Add the `flask users` and `flask demo` command groups."""
+    """Add the `flask` command groups: users, demo, import, search, backup, mentorship, notify."""
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(import_cli)

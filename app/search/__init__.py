@@ -1,1 +1,1 @@
-"""Search interface and backends (Whoosh by default); built by the search issue."""
+"""Search: the gate-filtered query service, similar threads, Whoosh or PostgreSQL backends."""
