@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.core.validation import parse_int
 from app.search.documents import DOC_TYPES
 
 MAX_QUERY_CHARS = 500  # longer input is cut: nobody types more, and it bounds the work
@@ -123,8 +124,8 @@ def parse_query(
             if key == "is" and low in DOC_TYPES:
                 _add(type_list, low)
                 continue
-            if key == "answers" and val.isascii() and val.isdigit() and len(val) <= 4:
-                count = int(val)
+            count = parse_int(val, minimum=0) if key == "answers" and len(val) <= 4 else None
+            if count is not None:
                 min_answers, max_answers = (None, 0) if count == 0 else (count, None)
                 continue
         if budget > 0:
