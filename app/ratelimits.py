@@ -22,24 +22,6 @@ def _submitted_account() -> str:
 
 
 signup_limit = limiter.shared_limit(_setting("RATELIMIT_SIGNUP"), scope="signup", methods=["POST"])
-signin_limit_ip = limiter.shared_limit(
-    _setting("RATELIMIT_SIGNIN"), scope="signin-ip", methods=["POST"]
-)
-signin_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_SIGNIN"),
-    scope="signin-account",
-    key_func=_submitted_account,
-    methods=["POST"],
-)
-token_limit_ip = limiter.shared_limit(
-    _setting("RATELIMIT_TOKENS"), scope="tokens-ip", methods=["POST"]
-)
-token_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_TOKENS"),
-    scope="tokens-account",
-    key_func=_submitted_account,
-    methods=["POST"],
-)
 
 
 def _posting_account() -> str:
@@ -56,89 +38,6 @@ SIMILAR_CHECK = "check_similar"
 
 def _not_posting() -> bool:
     return SIMILAR_CHECK in request.form
-
-
-_posting_limit_ip = limiter.shared_limit(
-    _setting("RATELIMIT_POSTING"),
-    scope="posting-ip",
-    methods=["POST"],
-    exempt_when=_not_posting,
-)
-_posting_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_POSTING"),
-    scope="posting",
-    key_func=_posting_account,
-    methods=["POST"],
-    exempt_when=_not_posting,
-)
-
-
-def posting_limit(view):
-    """Posts and comments: RATELIMIT_POSTING per IP and per account (SPEC §3.1)."""
-    return _posting_limit_ip(_posting_limit_account(view))
-
-
-_message_limit_ip = limiter.shared_limit(
-    _setting("RATELIMIT_MESSAGES"), scope="messages-ip", methods=["POST"]
-)
-_message_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_MESSAGES"),
-    scope="messages",
-    key_func=_posting_account,
-    methods=["POST"],
-)
-
-
-def message_limit(view):
-    """Private messages (web form and API): RATELIMIT_MESSAGES per IP and per account."""
-    return _message_limit_ip(_message_limit_account(view))
-
-
-_search_limit_ip = limiter.shared_limit(_setting("RATELIMIT_SEARCH"), scope="search-ip")
-_search_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_SEARCH"), scope="search", key_func=_posting_account
-)
-# Similar threads get their own buckets: the /ask title fetch (debounced 300 ms) must not
-# be starved by the same person's searches in another tab, nor starve them.
-_similar_limit_ip = limiter.shared_limit(_setting("RATELIMIT_SEARCH"), scope="similar-ip")
-_similar_limit_account = limiter.shared_limit(
-    _setting("RATELIMIT_SEARCH"), scope="similar", key_func=_posting_account
-)
-
-
-def search_limit(view):
-    """/search and GET /api/v1/search: RATELIMIT_SEARCH per IP and per account."""
-    return _search_limit_ip(_search_limit_account(view))
-
-
-def similar_limit(view):
-    """GET /api/v1/similar (the /ask as-you-type list): RATELIMIT_SEARCH, separate buckets."""
-    return _similar_limit_ip(_similar_limit_account(view))
-
-
-def _not_checking_similar() -> bool:
-    return SIMILAR_CHECK not in request.form
-
-
-# The no-JS "check for similar threads" button is the same lookup: same buckets.
-_similar_check_ip = limiter.shared_limit(
-    _setting("RATELIMIT_SEARCH"),
-    scope="similar-ip",
-    methods=["POST"],
-    exempt_when=_not_checking_similar,
-)
-_similar_check_account = limiter.shared_limit(
-    _setting("RATELIMIT_SEARCH"),
-    scope="similar",
-    key_func=_posting_account,
-    methods=["POST"],
-    exempt_when=_not_checking_similar,
-)
-
-
-def similar_check_limit(view):
-    """/ask's "check for similar threads" button: counted with GET /api/v1/similar."""
-    return _similar_check_ip(_similar_check_account(view))
 
 
 def _submitted_email() -> str:
@@ -162,15 +61,24 @@ def _limit_pair(
     methods=("POST", "PUT", "PATCH", "DELETE"),
     key_func=_posting_account,
     exempt_when=None,
+    key_scope: str | None = None,
     doc: str,
 ):
-    """One limit counted twice (SPEC §3.1): per IP (``<scope>-ip``) and per ``key_func``."""
-    methods = list(methods)
+    """One limit counted twice (SPEC §3.1): per IP (``<scope>-ip``) and per ``key_func``.
+
+    ``methods=None`` counts every method; ``key_scope`` names the per-key bucket when it is
+    not ``scope`` itself.
+    """
+    methods = list(methods) if methods is not None else None
     per_ip = limiter.shared_limit(
         _setting(setting), scope=f"{scope}-ip", methods=methods, exempt_when=exempt_when
     )
     per_key = limiter.shared_limit(
-        _setting(setting), scope=scope, key_func=key_func, methods=methods, exempt_when=exempt_when
+        _setting(setting),
+        scope=key_scope or scope,
+        key_func=key_func,
+        methods=methods,
+        exempt_when=exempt_when,
     )
 
     def decorate(view):
@@ -178,6 +86,65 @@ def _limit_pair(
 
     decorate.__doc__ = doc
     return decorate
+
+
+signin_limit = _limit_pair(
+    "RATELIMIT_SIGNIN",
+    "signin",
+    methods=["POST"],
+    key_func=_submitted_account,
+    key_scope="signin-account",
+    doc="Signing in: RATELIMIT_SIGNIN per IP and per account named (SPEC §3.1).",
+)
+token_limit = _limit_pair(
+    "RATELIMIT_TOKENS",
+    "tokens",
+    methods=["POST"],
+    key_func=_submitted_account,
+    key_scope="tokens-account",
+    doc="Creating API tokens: RATELIMIT_TOKENS per IP and per account named (SPEC §3.1).",
+)
+posting_limit = _limit_pair(
+    "RATELIMIT_POSTING",
+    "posting",
+    methods=["POST"],
+    exempt_when=_not_posting,
+    doc="Posts and comments: RATELIMIT_POSTING per IP and per account (SPEC §3.1).",
+)
+message_limit = _limit_pair(
+    "RATELIMIT_MESSAGES",
+    "messages",
+    methods=["POST"],
+    doc="Private messages (web form and API): RATELIMIT_MESSAGES per IP and per account.",
+)
+search_limit = _limit_pair(
+    "RATELIMIT_SEARCH",
+    "search",
+    methods=None,
+    doc="/search and GET /api/v1/search: RATELIMIT_SEARCH per IP and per account.",
+)
+# Similar threads get their own buckets: the /ask title fetch (debounced 300 ms) must not
+# be starved by the same person's searches in another tab, nor starve them.
+similar_limit = _limit_pair(
+    "RATELIMIT_SEARCH",
+    "similar",
+    methods=None,
+    doc="GET /api/v1/similar (the /ask as-you-type list): RATELIMIT_SEARCH, separate buckets.",
+)
+
+
+def _not_checking_similar() -> bool:
+    return SIMILAR_CHECK not in request.form
+
+
+# The no-JS "check for similar threads" button is the same lookup: same buckets.
+similar_check_limit = _limit_pair(
+    "RATELIMIT_SEARCH",
+    "similar",
+    methods=["POST"],
+    exempt_when=_not_checking_similar,
+    doc='/ask\'s "check for similar threads" button: counted with GET /api/v1/similar.',
+)
 
 
 password_reset_limit = _limit_pair(

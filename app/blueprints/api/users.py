@@ -12,7 +12,7 @@ from app.blueprints.api.schemas import (
     UserCreateSchema,
     UserSchema,
 )
-from app.ratelimits import block_limit, signup_limit, token_limit_account, token_limit_ip
+from app.ratelimits import block_limit, signup_limit, token_limit
 from app.services.account_deletion import get_profile_user
 from app.services.accounts import authenticate, register_user, update_profile
 from app.services.blocks import block, unblock
@@ -32,8 +32,7 @@ def create_user(data):
 
 
 @blp.route("/tokens", methods=["POST"])
-@token_limit_ip
-@token_limit_account
+@token_limit
 @blp.response(201, TokenSchema)
 @blp.alt_response(401, description="Missing or wrong HTTP Basic credentials.")
 def create_token():

@@ -24,8 +24,7 @@ from app.core.errors import Forbidden, ServiceError
 from app.ratelimits import (
     password_check_limit,
     password_reset_limit,
-    signin_limit_account,
-    signin_limit_ip,
+    signin_limit,
     signup_limit,
 )
 from app.security import safe_next
@@ -75,8 +74,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@signin_limit_ip
-@signin_limit_account
+@signin_limit
 def login():
     """Sign in with username or email; the message never says which part was wrong."""
     next_url = safe_next(request.args.get("next"), url_for("main.index"))
