@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from app.blueprints.api.common import make_blueprint
 from app.core.pagination import MAX_PER_PAGE
+from app.core.validation import TAG_MAX
 from app.ratelimits import search_limit, similar_limit
 from app.search.service import SORTS, search_posts
 from app.search.similar import MAX_LIMIT, similar_to_text
@@ -14,7 +15,7 @@ blp = make_blueprint("api_search", "Search public posts and find similar threads
 class SearchArgs(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=10_000))
     type = fields.String(validate=validate.OneOf(("goal", "question", "answer")))
-    tag = fields.String(validate=validate.Length(max=35))
+    tag = fields.String(validate=validate.Length(max=TAG_MAX))
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PER_PAGE))
