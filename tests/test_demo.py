@@ -8,7 +8,7 @@ changes nothing.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
@@ -40,6 +40,7 @@ from app.services.demo import (
 )
 from app.services.goals import list_goals
 from tests.conftest import api_token, bearer, login
+from tests.helpers import count
 
 CLOSED = "Give my first conference talk on PostgreSQL"  # ada (protégé) and grace (mentor)
 ACHIEVED = "Land my first merged open-source pull request"  # linus, mentored by ada
@@ -69,10 +70,6 @@ TABLES = (
     CheckIn,
     Notification,
 )
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def counts() -> dict:

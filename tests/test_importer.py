@@ -36,6 +36,7 @@ from app.services.importer import (
 )
 from app.services.questions import list_questions
 from app.services.stackexchange_dump import clean_title, normalise_tags, site_slug
+from tests.helpers import count
 
 SHARED_DUMPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "stackexchange"
 USERNAME_RE = re.compile(r"[a-z0-9_-]{3,30}")
@@ -137,10 +138,6 @@ def make_dump(base: Path, name: str = "mini.site", posts=MINI_POSTS, links=MINI_
     if links is not None:
         write_xml(folder / "PostLinks.xml", "postlinks", links)
     return folder
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def by_external_id(model, external_id: str):

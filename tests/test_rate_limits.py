@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 import redis
-from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Comment, Message
@@ -15,17 +14,13 @@ from app.services import mentorship
 from app.services.tokens import issue_token
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import PROJECT_ROOT, bearer, csrf_token_from, login
+from tests.helpers import count
 
 API = "/api/v1"
 
 
 def ip(n: int) -> dict:
     return {"REMOTE_ADDR": f"10.77.{n // 250}.{n % 250 + 1}"}
-
-
-def count(model) -> int:
-    db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def assert_429_json(response):

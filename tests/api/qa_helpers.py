@@ -1,6 +1,6 @@
 """Helpers for the Q&A API tests: callers with tokens, row counts, error checks."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
@@ -18,6 +18,7 @@ from app.models import (
     Vote,
 )
 from app.services import mentorship
+from tests.helpers import count
 
 API = "/api/v1"
 GOAL = {
@@ -44,10 +45,6 @@ CONTENT_MODELS = (
     Revision,
     Tag,
 )
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def snapshot() -> dict:

@@ -1,7 +1,7 @@
 """Moderation through the JSON API: flags, admin hide/unhide/dismiss/suspend, the log."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Question, User
@@ -9,6 +9,7 @@ from app.models.moderation import Flag, ModerationAction
 from app.services import accounts
 from tests.builders import build_answer, build_question
 from tests.conftest import PASSWORD, api_token, bearer
+from tests.helpers import count
 
 
 @pytest.fixture
@@ -21,11 +22,6 @@ def api(app, caller, client):
     question = build_question(alice, title="How do I keep a practice log going?")
     answer = build_answer(bob, question)
     return client, headers, question, answer
-
-
-def count(model, *where) -> int:
-    db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def error_code(response) -> str:

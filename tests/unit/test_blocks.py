@@ -1,7 +1,6 @@
 """Blocking: no answers, comments, invites or messages from a blocked user (service, web, API)."""
 
 import pytest
-from sqlalchemy import func, select
 
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
@@ -9,16 +8,12 @@ from app.models import Answer, Block, Comment, Goal, MentorshipRequest, Message
 from app.services import blocks, candidates, mentorship, private_space, questions
 from tests.builders import ANSWER_TEXT, build_answer, build_goal, build_question
 from tests.conftest import api_token, bearer, csrf_token_from, login
+from tests.helpers import count
 
 
 @pytest.fixture
 def people(make_user):
     return make_user("alice"), make_user("troll"), make_user("mentor")
-
-
-def count(model) -> int:
-    db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_block_is_idempotent_and_refuses_bad_input(people):

@@ -1,7 +1,6 @@
 """Moderation rules at the service level: flagging, hiding, dismissing, suspending, the log."""
 
 import pytest
-from sqlalchemy import func, select
 
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.visibility import (
@@ -20,6 +19,7 @@ from app.services import accounts, candidates, mentorship, moderation, questions
 from app.services.tokens import issue_token, user_for_token
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import PASSWORD
+from tests.helpers import count
 
 
 @pytest.fixture
@@ -27,11 +27,6 @@ def people(make_user):
     admin = make_user("admin")
     accounts.set_role("admin", "admin")
     return admin, make_user("alice"), make_user("bob")
-
-
-def count(model, *where) -> int:
-    db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def fresh(model, id_):

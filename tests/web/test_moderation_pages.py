@@ -1,7 +1,7 @@
 """Moderation through the web pages: flag forms, the admin area, suspension at sign-in."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Question, User
@@ -9,6 +9,7 @@ from app.models.moderation import Flag, ModerationAction
 from app.services import accounts, questions
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import PASSWORD, csrf_token_from, login, post_form
+from tests.helpers import count
 from tests.html_audit import audit
 
 
@@ -28,11 +29,6 @@ def site(app, make_user):
         login(clients[name], name)
     clients["anon"] = app.test_client()
     return clients, goal, question, answer, comment
-
-
-def count(model, *where) -> int:
-    db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def flag(client, kind, target_id, reason="spam", details="", page="/", next_url=None):
