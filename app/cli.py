@@ -1,9 +1,11 @@
 """Command-line tools: `flask users|demo|import|search|backup|mentorship|notify ...`."""
 
+import os
 import time
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
@@ -233,6 +235,8 @@ def search_worker_command(once: bool) -> None:
         click.echo(f"Applied {apply_pending()} queued changes.")
         return
     click.echo("Search indexer running; Ctrl+C stops it.")
+    if (nice := current_app.config.get("SEARCH_WORKER_NICE", 0)) > 0:
+        os.nice(nice)  # below the web workers: requests first, background work after
     node = node_index()
     if node is not None:  # SEARCH_NODES=multi: this node's index, fed by the shared log
         run_node_worker(node, get_backend)

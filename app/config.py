@@ -62,6 +62,9 @@ class Config:
         self.SIMILAR_HYBRID = _env_bool("SIMILAR_HYBRID", True)
         # How often (seconds) a worker checks the vector table for changes on a lookup.
         self.VECTOR_REFRESH_SECONDS = float(env.get("VECTOR_REFRESH_SECONDS") or 1.0)
+        # `flask search worker` runs this much nicer than the web workers: its background
+        # work (similar lists, a bulk load's backlog) must never slow a page view.
+        self.SEARCH_WORKER_NICE = _env_int("SEARCH_WORKER_NICE", 10)
         self.SECRET_KEY = env.get("SECRET_KEY") or None
         self.DEMO_DATA = _env_bool("DEMO_DATA", False)
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)

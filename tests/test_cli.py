@@ -82,3 +82,19 @@ def test_mentorship_expire_invites_command(app, make_user):
     db.session.commit()
     assert db.session.get(MentorshipRequest, request.id).status == "expired"
     assert "Expired 0 invites." in run(app, "mentorship", "expire-invites").output
+
+
+def test_search_worker_runs_below_the_web_workers(app, monkeypatch):
+    """The indexer process lowers its own priority before it starts its loop."""
+    import app.cli as cli
+
+    order = []
+    monkeypatch.setattr(cli.os, "nice", lambda n: order.append(("nice", n)))
+    monkeypatch.setattr(cli, "run_worker", lambda backend: order.append(("run", None)))
+    result = run(app, "search", "worker")
+    assert result.exit_code == 0, result.output
+    assert order == [("nice", 10), ("run", None)]
+    order.clear()
+    app.config["SEARCH_WORKER_NICE"] = 0
+    assert run(app, "search", "worker").exit_code == 0
+    assert order == [("run", None)]
