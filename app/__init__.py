@@ -33,9 +33,9 @@ from app.cli import (
     users_cli,
 )
 from app.config import Config
+from app.core.asker import asker_view, reveals_asker
 from app.core.transaction import configure_sqlite_engine
 from app.core.validation import CONTACT_MODES, parse_id, parse_int
-from app.core.visibility import asker_view, reveals_asker
 from app.errors import register_error_handlers
 from app.extensions import csrf, db, limiter, login_manager, migrate
 from app.models import User
@@ -176,7 +176,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["atom_date"] = atom_date
     # Anonymous questions: how to show the asker / whether an author is the hidden asker.
     app.jinja_env.globals["asker_view"] = _asker_view
-    app.jinja_env.globals["hides_asker"] = _hides_asker
+    app.jinja_env.globals["reveals_asker"] = _reveals_asker
     # Lists: excerpts, relative times, and per-thread activity read through the gate.
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["excerpt"] = excerpt
@@ -193,7 +193,7 @@ def _question_cards(questions) -> dict:
     return question_cards(current_viewer(), questions)
 
 
-def _hides_asker(question, author_id, public: bool = False) -> bool:
+def _reveals_asker(question, author_id, public: bool = False) -> bool:
     return reveals_asker(None if public else current_viewer(), question, author_id)
 
 

@@ -14,13 +14,9 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
+from app.core.asker import reveals_asker
 from app.core.transaction import write_transaction
-from app.core.visibility import (
-    can_view_answer,
-    can_view_goal,
-    can_view_question,
-    reveals_asker,
-)
+from app.core.visibility import can_view_answer, can_view_goal, can_view_question
 from app.extensions import db
 from app.models import Answer, Goal, Question, SearchOutbox
 from app.search import similar_store, vectors

@@ -11,7 +11,7 @@ from sqlalchemy import null
 from app.core.errors import ValidationFailed
 from app.core.pagination import Page
 from app.core.transaction import write_transaction
-from app.core.visibility import visible_answers, visible_goals, visible_questions
+from app.core.visible_queries import visible_answers, visible_goals, visible_questions
 from app.extensions import db
 from app.models import Answer, Goal, Question
 from app.search import vectors

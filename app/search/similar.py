@@ -11,7 +11,7 @@ import logging
 
 from sqlalchemy import null, select
 
-from app.core.visibility import visible_goals, visible_questions
+from app.core.visible_queries import visible_goals, visible_questions
 from app.extensions import db
 from app.models import Goal, Question
 from app.search import hybrid

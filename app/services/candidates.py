@@ -35,7 +35,7 @@ from flask import current_app
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 
-from app.core.visibility import visible_answers, visible_questions
+from app.core.visible_queries import visible_answers, visible_questions
 from app.extensions import db
 from app.models import Answer, Goal, HelpfulMark, Question, User
 from app.models.questions import question_tags

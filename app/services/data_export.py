@@ -12,17 +12,11 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
+from app.core.asker import reveals_asker
 from app.core.errors import Forbidden, NotFound
-from app.core.visibility import (
-    can_view_answer,
-    can_view_comment,
-    can_view_goal,
-    can_view_question,
-    reveals_asker,
-    thread_of,
-    visible_answers,
-    visible_goal_items,
-)
+from app.core.posts import thread_of
+from app.core.visibility import can_view_answer, can_view_comment, can_view_goal, can_view_question
+from app.core.visible_queries import visible_answers, visible_goal_items
 from app.extensions import db
 from app.models import (
     Agreement,

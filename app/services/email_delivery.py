@@ -21,8 +21,8 @@ from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.core.asker import reveals_asker
 from app.core.transaction import write_transaction
-from app.core.visibility import reveals_asker
 from app.extensions import db
 from app.models import Notification, Question, User
 from app.models.base import utcnow

@@ -18,14 +18,8 @@ from app.core.errors import NotFound
 from app.core.pagination import Page
 from app.core.transaction import write_transaction
 from app.core.validation import TAG_MAX, TAG_RE, parse_id
-from app.core.visibility import (
-    can_view_goal,
-    can_view_question,
-    get_goal,
-    get_question,
-    visible_answers,
-    visible_questions,
-)
+from app.core.visibility import can_view_goal, can_view_question, get_goal, get_question
+from app.core.visible_queries import visible_answers, visible_questions
 from app.extensions import db
 from app.models import Answer, Goal, Question, Tag, User
 from app.models.questions import question_tags

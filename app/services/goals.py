@@ -6,7 +6,7 @@ from app.core import validation as v
 from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.pagination import Page, paginate
 from app.core.transaction import write_transaction
-from app.core.visibility import visible_goal_items, visible_goals
+from app.core.visible_queries import visible_goal_items, visible_goals
 from app.extensions import db
 from app.models import Goal, JournalEntry, Milestone, User
 from app.models.base import utcnow

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import nh3
 from sqlalchemy import func
 
-from app.core.visibility import visible_answers
+from app.core.visible_queries import visible_answers
 from app.extensions import db
 from app.models import Answer, HelpfulMark
 

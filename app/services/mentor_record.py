@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_
 
-from app.core.visibility import anonymous_clause, visible_answers
+from app.core.asker import can_see_asker_clause
+from app.core.visible_queries import visible_answers
 from app.extensions import db
 from app.models import Answer, HelpfulMark, Question, Tag, User
 from app.models.questions import question_tags
@@ -31,7 +32,7 @@ def helped_by_tag(user: User, limit: int = TOP_TAGS) -> list[TagCount]:
     """The tags of the public questions where this user's answers were marked "helped me"."""
     answers = visible_answers(None).where(
         Answer.owner_id == user.id,
-        or_(anonymous_clause(None), Question.owner_id != Answer.owner_id),
+        or_(can_see_asker_clause(None), Question.owner_id != Answer.owner_id),
     )
     rows = db.session.execute(
         answers.with_only_columns(Tag.name, func.count(HelpfulMark.answer_id.distinct()))

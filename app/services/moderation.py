@@ -14,15 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from app.core import validation as v
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.pagination import Page, paginate
+from app.core.posts import can_view_post, hidden_by_moderators, is_public_post, thread_of
 from app.core.transaction import write_transaction
-from app.core.visibility import (
-    can_view_post,
-    hidden_by_moderators,
-    is_public_post,
-    thread_of,
-    valid_id,
-    viewer_is_admin,
-)
+from app.core.visibility import valid_id, viewer_is_admin
 from app.extensions import db
 from app.models import Answer, Comment, Goal, Question, User
 from app.models.base import utcnow

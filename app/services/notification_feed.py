@@ -16,10 +16,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from app.core.asker import reveals_asker
 from app.core.errors import ValidationFailed
 from app.core.pagination import Page, paginate
 from app.core.transaction import write_transaction
-from app.core.visibility import reveals_asker
 from app.extensions import db
 from app.models import Notification, Question, User
 from app.models.base import utcnow

@@ -7,13 +7,8 @@ about what a reader may still see.
 
 from dataclasses import dataclass
 
-from app.core.visibility import (
-    can_view_answer,
-    can_view_comment,
-    can_view_goal,
-    can_view_question,
-    thread_of,
-)
+from app.core.posts import thread_of
+from app.core.visibility import can_view_answer, can_view_comment, can_view_goal, can_view_question
 from app.extensions import db
 from app.models import (
     Answer,

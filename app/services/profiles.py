@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, or_, select
 
+from app.core.asker import can_see_asker_clause
 from app.core.pagination import paginate
 from app.core.validation import TAG_MAX, TAG_RE, parse_int, timezone_choices
-from app.core.visibility import anonymous_clause, visible_answers, visible_questions
+from app.core.visible_queries import visible_answers, visible_questions
 from app.extensions import db
 from app.models import Answer, HelpfulMark, Question, Tag, User, Vote
 from app.models.tags import user_mentor_topics, user_skills
@@ -44,7 +45,7 @@ def _own_answers(viewer, user: User):
         .with_only_columns(Answer.id)
         .where(
             Answer.owner_id == user.id,
-            or_(anonymous_clause(viewer), Question.owner_id != Answer.owner_id),
+            or_(can_see_asker_clause(viewer), Question.owner_id != Answer.owner_id),
         )
     )
 
@@ -64,7 +65,7 @@ def reputation_history(
     questions = (
         visible_questions(viewer)
         .with_only_columns(Question.id)
-        .where(Question.owner_id == user.id, anonymous_clause(viewer))
+        .where(Question.owner_id == user.id, can_see_asker_clause(viewer))
     )
     answers = _own_answers(viewer, user)
     events: list[tuple[datetime, int]] = []

@@ -4,15 +4,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.core import validation as v
+from app.core.asker import can_see_asker_clause, reveals_asker
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.pagination import Page, paginate
 from app.core.transaction import write_transaction
-from app.core.visibility import (
-    anonymous_clause,
-    can_view_question,
-    get_goal,
-    get_question,
-    reveals_asker,
+from app.core.visibility import can_view_question, get_goal, get_question
+from app.core.visible_queries import (
     thread_answers,
     visible_answers,
     visible_comment_filter,
@@ -279,7 +276,7 @@ def list_questions(
         query = query.where(tag_filter(question_tags.c.question_id, Question.id, tag))
     if owner is not None:
         # An author's list never shows their anonymous questions to others (nor counts them).
-        query = query.where(Question.owner_id == owner.id, anonymous_clause(viewer))
+        query = query.where(Question.owner_id == owner.id, can_see_asker_clause(viewer))
     if goal_id is not None:
         query = query.where(Question.goal_id == goal_id)
     order = {
@@ -333,7 +330,7 @@ def list_answers(viewer, *, owner: User, page=1, per_page=20) -> Page:
         visible_answers(viewer)
         .where(
             Answer.owner_id == owner.id,
-            or_(anonymous_clause(viewer), Question.owner_id != Answer.owner_id),
+            or_(can_see_asker_clause(viewer), Question.owner_id != Answer.owner_id),
         )
         .options(contains_eager(Answer.question))
     )

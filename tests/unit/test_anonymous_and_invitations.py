@@ -3,8 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.core.asker import asker_view, can_see_asker, reveals_asker
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.visibility import asker_view, can_see_asker, get_question, reveals_asker
+from app.core.visibility import get_question
 from app.extensions import db
 from app.models import AnswerInvitation, Goal, Notification, Question
 from app.models.users import ROLE_ADMIN

@@ -7,14 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.visibility import (
-    can_view_answer,
-    can_view_goal,
-    can_view_question,
-    get_question,
-    visible_answers,
-    visible_questions,
-)
+from app.core.visibility import can_view_answer, can_view_goal, can_view_question, get_question
+from app.core.visible_queries import visible_answers, visible_questions
 from app.extensions import db
 from app.models import (
     Goal,

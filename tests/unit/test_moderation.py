@@ -3,15 +3,8 @@
 import pytest
 
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.visibility import (
-    can_view_answer,
-    can_view_comment,
-    can_view_goal,
-    can_view_question,
-    visible_answers,
-    visible_goals,
-    visible_questions,
-)
+from app.core.visibility import can_view_answer, can_view_comment, can_view_goal, can_view_question
+from app.core.visible_queries import visible_answers, visible_goals, visible_questions
 from app.extensions import db
 from app.models import ApiToken, Question, User
 from app.models.moderation import Flag, ModerationAction

@@ -7,7 +7,7 @@ At 150k posts a list that sorts every visible question by hand costs ~250 ms ins
 import pytest
 from sqlalchemy import text
 
-from app.core.visibility import visible_questions
+from app.core.visible_queries import visible_questions
 from app.extensions import db
 from app.models import Question
 

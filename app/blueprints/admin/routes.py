@@ -11,8 +11,8 @@ from app.blueprints.admin.forms import FlagForm, ReasonForm, SuspendForm
 from app.blueprints.forms import apply_service_error, current_viewer
 from app.core.errors import NotFound, ServiceError, ValidationFailed
 from app.core.pagination import page_args
+from app.core.posts import hidden_by_moderators, is_public_post
 from app.core.validation import parse_id
-from app.core.visibility import hidden_by_moderators, is_public_post
 from app.models.moderation import FLAG_TARGETS
 from app.ratelimits import flag_limit
 from app.security import safe_next

@@ -6,7 +6,9 @@ Input schemas live in qa_args.py. Times are ISO 8601 UTC; ``url`` is the HTML pa
 from flask import g
 from marshmallow import Schema, fields
 
-from app.core.visibility import can_view_question, reveals_asker, thread_of
+from app.core.asker import reveals_asker
+from app.core.posts import thread_of
+from app.core.visibility import can_view_question
 from app.extensions import db
 from app.models import Answer, Question
 from app.services.account_deletion import public_username

@@ -13,7 +13,7 @@ from app.blueprints.users.forms import (
 )
 from app.core.errors import ServiceError
 from app.core.pagination import page_args
-from app.core.visibility import hidden_public_answer_count
+from app.core.visible_queries import hidden_public_answer_count
 from app.extensions import csrf, db
 from app.models import User
 from app.ratelimits import block_limit, password_check_limit, verification_mail_limit
