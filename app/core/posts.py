@@ -21,6 +21,7 @@ from app.core.visibility import (
     can_view_goal,
     can_view_question,
 )
+from app.core.visible_queries import visible_answers, visible_goals, visible_questions
 from app.extensions import db
 from app.models import Answer, Comment, Goal, Question
 
@@ -58,6 +59,7 @@ class PostType:
     author_attr: str  # the column naming the post's author
     titled: bool  # has a title of its own (answers and comments show their thread's)
     can_view: Callable[[Any, Any], bool]  # the gate's object check for this type
+    visible_query: Callable[[Any], Any] | None  # the gate's base query (None: none of its own)
     parent: Callable[[Any], Any]  # the post it sits under (a question's goal; None at the top)
     thread_of: Callable[[Any], Question | None]  # the question it belongs to (goals: None)
     url: Callable[[Any], str]  # the page path where it is read (replies: at their anchor)
@@ -87,6 +89,7 @@ POST_TYPES: dict[str, PostType] = {
         "owner_id",
         titled=True,
         can_view=can_view_goal,
+        visible_query=visible_goals,
         parent=lambda goal: None,
         thread_of=lambda goal: None,
         url=_goal_url,
@@ -100,6 +103,7 @@ POST_TYPES: dict[str, PostType] = {
         "owner_id",
         titled=True,
         can_view=can_view_question,
+        visible_query=visible_questions,
         parent=lambda question: question.goal,
         thread_of=lambda question: question,
         url=_question_url,
@@ -113,6 +117,7 @@ POST_TYPES: dict[str, PostType] = {
         "owner_id",
         titled=False,
         can_view=can_view_answer,
+        visible_query=visible_answers,
         parent=lambda answer: answer.question,
         thread_of=lambda answer: answer.question,
         url=_answer_url,
@@ -126,6 +131,7 @@ POST_TYPES: dict[str, PostType] = {
         "author_id",
         titled=False,
         can_view=can_view_comment,
+        visible_query=None,
         parent=_comment_parent,
         thread_of=lambda comment: thread_of(_comment_parent(comment)),
         url=_comment_url,

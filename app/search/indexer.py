@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from app.core.asker import reveals_asker
+from app.core.posts import ANSWER, GOAL, INDEXED, POST_TYPES, QUESTION
 from app.core.transaction import write_transaction
-from app.core.visibility import can_view_answer, can_view_goal, can_view_question
 from app.extensions import db
 from app.models import Answer, Goal, Question, SearchOutbox
 from app.search import similar_store, vectors
@@ -30,12 +30,11 @@ URGENT_LISTS_SECONDS = 0.25  # per round: lists of new and changed posts
 # import's backlog costs the web workers a few percent of a core, not a whole one.
 ROUTINE_LISTS_SECONDS = 0.05
 ROUTINE_EVERY = 0.5
-MODELS = {"goal": Goal, "question": Question, "answer": Answer}
 
 
 def goal_document(goal: Goal) -> SearchDocument:
     return SearchDocument.make(
-        "goal",
+        GOAL,
         goal.id,
         title=goal.title,
         # A published "what I learned" summary is public and searchable with its goal.
@@ -59,7 +58,7 @@ def _public_author(question: Question, author) -> str:
 
 def question_document(question: Question) -> SearchDocument:
     return SearchDocument.make(
-        "question",
+        QUESTION,
         question.id,
         title=question.title,
         body=html_to_text(question.body_html),
@@ -76,7 +75,7 @@ def question_document(question: Question) -> SearchDocument:
 def answer_document(answer: Answer) -> SearchDocument:
     question = answer.question
     return SearchDocument.make(
-        "answer",
+        ANSWER,
         answer.id,
         title=question.title,
         body=html_to_text(answer.body_html),
@@ -89,20 +88,17 @@ def answer_document(answer: Answer) -> SearchDocument:
     )
 
 
-BUILDERS = {
-    "goal": (goal_document, can_view_goal),
-    "question": (question_document, can_view_question),
-    "answer": (answer_document, can_view_answer),
-}
+# The search document of each indexed post type (app/core/posts.py names them).
+BUILDERS = {GOAL: goal_document, QUESTION: question_document, ANSWER: answer_document}
 
 
 def _loads() -> dict:
     """What building a document and the gate read of each post, loaded in a few queries
     (lazy loads of each answer's question and goal were a third of an indexing round)."""
     return {
-        "goal": (Goal, [selectinload(Goal.tags)]),
-        "question": (Question, [selectinload(Question.tags), selectinload(Question.goal)]),
-        "answer": (
+        GOAL: (Goal, [selectinload(Goal.tags)]),
+        QUESTION: (Question, [selectinload(Question.tags), selectinload(Question.goal)]),
+        ANSWER: (
             Answer,
             [
                 selectinload(Answer.question).selectinload(Question.tags),
@@ -119,14 +115,15 @@ def documents_for(keys: Iterable[tuple[str, int]]) -> tuple[list[SearchDocument]
         by_type.setdefault(doc_type, set()).add(doc_id)
     upserts, removals = [], []
     for doc_type, ids in by_type.items():
-        if doc_type not in MODELS:
+        post_type = POST_TYPES.get(doc_type)
+        if post_type is None or not post_type.indexed:
             continue
         model, options = _loads()[doc_type]
         found = {
             row.id: row
             for row in db.session.scalars(select(model).where(model.id.in_(ids)).options(*options))
         }
-        build, public = BUILDERS[doc_type]
+        build, public = BUILDERS[doc_type], post_type.can_view
         for object_id in ids:
             row = found.get(object_id)
             # The same rule as every page: only what an anonymous reader may see is indexed.
@@ -187,13 +184,13 @@ def pending_count() -> int:
 
 
 def all_public_documents(
-    batch: int = 1000, types: Iterable[str] = tuple(MODELS)
+    batch: int = 1000, types: Iterable[str] = INDEXED
 ) -> Iterator[SearchDocument]:
     """Every public post (of these types) as a document, streamed (for a full rebuild)."""
     for doc_type, (model, options) in _loads().items():
         if doc_type not in types:
             continue
-        build, public = BUILDERS[doc_type]
+        build, public = BUILDERS[doc_type], POST_TYPES[doc_type].can_view
         last_id = 0
         while True:
             rows = (

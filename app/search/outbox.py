@@ -14,11 +14,12 @@ from flask import Flask
 from sqlalchemy import event, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
+from app.core.posts import ANSWER, GOAL, QUESTION, indexed_types
 from app.extensions import db
-from app.models import Answer, Goal, Question, SearchOutbox
+from app.models import Answer, Question, SearchOutbox
 from app.models.base import utcnow
 
-TRACKED = {Goal: "goal", Question: "question", Answer: "answer"}
+TRACKED = {post_type.model: post_type.doc_type for post_type in indexed_types()}
 
 
 def enqueue(session: Session, doc_type: str, ids) -> None:
@@ -37,14 +38,14 @@ def _enqueue_children(connection, goal_ids=(), question_ids=()) -> None:
             insert(SearchOutbox).from_select(
                 ["doc_type", "doc_id", "created_at"],
                 select(
-                    literal("question"), Question.id, literal(now, SearchOutbox.created_at.type)
+                    literal(QUESTION), Question.id, literal(now, SearchOutbox.created_at.type)
                 ).where(Question.goal_id.in_(goal_ids)),
             )
         )
         connection.execute(
             insert(SearchOutbox).from_select(
                 ["doc_type", "doc_id", "created_at"],
-                select(literal("answer"), Answer.id, literal(now, SearchOutbox.created_at.type))
+                select(literal(ANSWER), Answer.id, literal(now, SearchOutbox.created_at.type))
                 .join(Question, Question.id == Answer.question_id)
                 .where(Question.goal_id.in_(goal_ids)),
             )
@@ -54,7 +55,7 @@ def _enqueue_children(connection, goal_ids=(), question_ids=()) -> None:
             insert(SearchOutbox).from_select(
                 ["doc_type", "doc_id", "created_at"],
                 select(
-                    literal("answer"), Answer.id, literal(now, SearchOutbox.created_at.type)
+                    literal(ANSWER), Answer.id, literal(now, SearchOutbox.created_at.type)
                 ).where(Answer.question_id.in_(question_ids)),
             )
         )
@@ -77,13 +78,13 @@ def _queue_index_updates(session: Session, _flush_context) -> None:
         if obj in session.dirty and not session.is_modified(obj):
             continue
         pending.add((kind, obj.id))
-        if kind == "answer":
-            pending.add(("question", obj.question_id))  # its answer_count changed
+        if kind == ANSWER:
+            pending.add((QUESTION, obj.question_id))  # its answer_count changed
         # Hiding by moderators reaches everything under the post, like closing a goal.
-        elif kind == "goal" and obj not in session.new and _changed(obj, "visibility", "hidden_at"):
+        elif kind == GOAL and obj not in session.new and _changed(obj, "visibility", "hidden_at"):
             goals.add(obj.id)
         elif (
-            kind == "question"
+            kind == QUESTION
             and obj not in session.new
             and _changed(obj, "title", "tags", "hidden_at")
         ):

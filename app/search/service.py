@@ -10,6 +10,7 @@ from sqlalchemy import null
 
 from app.core.errors import ValidationFailed
 from app.core.pagination import Page
+from app.core.posts import GOAL, INDEXED, POST_TYPES, QUESTION, indexed_types
 from app.core.transaction import write_transaction
 from app.core.visible_queries import visible_answers, visible_goals, visible_questions
 from app.extensions import db
@@ -17,7 +18,7 @@ from app.models import Answer, Goal, Question
 from app.search import vectors
 from app.search.backend import SearchBackend
 from app.search.documents import html_to_text, parse_doc_id
-from app.search.indexer import MODELS, all_public_documents, drain
+from app.search.indexer import all_public_documents, drain
 from app.search.nodes import NodeIndex, multi_node
 from app.search.outbox import enqueue
 from app.search.postgres_backend import PostgresBackend
@@ -87,9 +88,8 @@ def rebuild_index(progress=None) -> int:
 def public_doc_ids() -> set[str]:
     """Doc ids of every post an anonymous reader may see, from the gate's base queries."""
     queries = {
-        "goal": visible_goals(None).with_only_columns(Goal.id),
-        "question": visible_questions(None).with_only_columns(Question.id),
-        "answer": visible_answers(None).with_only_columns(Answer.id),
+        post_type.doc_type: post_type.visible_query(None).with_only_columns(post_type.model.id)
+        for post_type in indexed_types()
     }
     ids = {f"{kind}:{i}" for kind, query in queries.items() for i in db.session.scalars(query)}
     db.session.rollback()
@@ -135,19 +135,11 @@ SORTS = ("relevance", "newest", "votes")
 SUGGESTION_CHECK = 20  # hits read to confirm a did-you-mean finds something visible
 
 
-def _hit_url(hit, row) -> str:
-    if hit.type == "goal":
-        return f"/goals/{row.id}"
-    if hit.type == "question":
-        return f"/questions/{row.id}"
-    return f"/questions/{row.question_id}#answer-{row.id}"
-
-
 def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per_page=20):
     """Search public posts; every hit is re-read and re-checked against the visibility gate."""
     if sort not in SORTS:
         raise ValidationFailed("Unknown sort.", {"sort": [f"One of: {', '.join(SORTS)}."]})
-    if doc_type not in (None, *MODELS):
+    if doc_type not in (None, *INDEXED):
         raise ValidationFailed("Unknown type.", {"type": ["One of: goal, question, answer."]})
     query = parse_query(
         text, sort=sort, types=[doc_type] if doc_type else (), tags=[tag] if tag else ()
@@ -175,7 +167,8 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
                 "type": hit.type,
                 "id": row.id,
                 "title": row.title,
-                "url": _hit_url(hit, row),
+                # The row carries what the type's url needs (id; an answer's question_id).
+                "url": POST_TYPES[hit.type].url(row),
                 "snippet": _snippet(backend.highlight, row.html, results.terms),
                 "score": round(hit.score, 4),
             }
@@ -211,7 +204,7 @@ def _public_rows(hits) -> dict:
 
 
 def _public_columns(kind: str, ids: list[int]):
-    if kind == "goal":
+    if kind == GOAL:
         return (
             visible_goals(None)
             .with_only_columns(
@@ -222,7 +215,7 @@ def _public_columns(kind: str, ids: list[int]):
             )
             .where(Goal.id.in_(ids))
         )
-    if kind == "question":
+    if kind == QUESTION:
         return (
             visible_questions(None)
             .with_only_columns(

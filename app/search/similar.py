@@ -11,6 +11,7 @@ import logging
 
 from sqlalchemy import null, select
 
+from app.core.posts import GOAL, POST_TYPES, QUESTION
 from app.core.visible_queries import visible_goals, visible_questions
 from app.extensions import db
 from app.models import Goal, Question
@@ -28,10 +29,6 @@ SLACK = 3  # extra hits fetched so that a few failing the gate still leave a ful
 STORED = BESIDE_POST + SLACK  # ids kept per post (the lookup fetches SLACK more still)
 
 
-def _url(kind: str, object_id: int) -> str:
-    return f"/goals/{object_id}" if kind == "goal" else f"/questions/{object_id}"
-
-
 def _public_items(
     keys: list[tuple[str, int, float]], limit: int, *, skip_goal_id: int | None = None
 ) -> list[dict]:
@@ -41,7 +38,7 @@ def _public_items(
         ids = [i for k, i, _ in keys if k == kind]
         # The gate's base queries, as plain columns: whole posts as objects cost more than
         # the lookup itself.
-        if kind == "question":
+        if kind == QUESTION:
             query = (
                 visible_questions(None)
                 .with_only_columns(
@@ -63,14 +60,14 @@ def _public_items(
         if row is None:
             continue
         object_id, title, answer_count, goal_id = row
-        if skip_goal_id is not None and kind == "question" and goal_id == skip_goal_id:
+        if skip_goal_id is not None and kind == QUESTION and goal_id == skip_goal_id:
             continue  # a goal's own questions (asked since its list was computed)
         items.append(
             {
                 "type": kind,
                 "id": object_id,
                 "title": title,
-                "url": _url(kind, object_id),
+                "url": POST_TYPES[kind].url(row),
                 "answer_count": answer_count,
                 "score": round(score, 4),
             }
@@ -139,11 +136,11 @@ def _goal_exclude(goal: Goal) -> list[str]:
 def list_keys(kind: str, row) -> list[tuple[str, int, float]]:
     """Compute the list beside a post, for storing (the indexer only: never on a page view)."""
     # Answers count as evidence for their thread here (off the request path: it costs more).
-    if kind == "question":
-        exclude = [doc_id_for("question", row.id)]
-        return _lookup(_question_text(row), STORED, exclude, ("question",), answers=True)
+    if kind == QUESTION:
+        exclude = [doc_id_for(QUESTION, row.id)]
+        return _lookup(_question_text(row), STORED, exclude, (QUESTION,), answers=True)
     # A goal: public goals and questions like it, leaving out the goal's own questions.
-    return _lookup(_goal_text(row), STORED, _goal_exclude(row), ("goal", "question"), answers=True)
+    return _lookup(_goal_text(row), STORED, _goal_exclude(row), (GOAL, QUESTION), answers=True)
 
 
 def similar_to_question(question: Question) -> list[dict]:

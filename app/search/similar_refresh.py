@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy.orm import selectinload
 
+from app.core.posts import GOAL, POST_TYPES, QUESTION
 from app.extensions import db
 from app.models import Goal, Question
 from app.models.base import utcnow
@@ -25,11 +26,12 @@ from app.search.similar import list_keys
 log = logging.getLogger(__name__)
 OVERDUE = timedelta(hours=1)
 LOADS = {
-    "question": (
-        Question,
-        [selectinload(Question.goal), selectinload(Question.tags), selectinload(Question.owner)],
-    ),
-    "goal": (Goal, [selectinload(Goal.tags), selectinload(Goal.owner)]),
+    QUESTION: [
+        selectinload(Question.goal),
+        selectinload(Question.tags),
+        selectinload(Question.owner),
+    ],
+    GOAL: [selectinload(Goal.tags), selectinload(Goal.owner)],
 }
 
 
@@ -61,8 +63,8 @@ def refresh_lists(budget: float | None, *, upto: datetime | None = None) -> int:
 
 
 def _refresh_one(claim: store.Claim, newest) -> None:
-    model, options = LOADS[claim.kind]
-    build, public = BUILDERS[claim.kind]
+    post_type, options = POST_TYPES[claim.kind], LOADS[claim.kind]
+    model, build, public = post_type.model, BUILDERS[claim.kind], post_type.can_view
     row = db.session.get(model, claim.id, options=options)
     if row is None or not public(None, row):  # the indexer drops it too, soon
         db.session.rollback()
