@@ -3,29 +3,25 @@
 Every admin action writes one ModerationAction row (the audit log) in the same transaction.
 Who sees a hidden post is rule 3 of the privacy gate (app/core/visibility.py); this
 module only sets ``hidden_at``. Only public posts can be flagged or hidden, so moderators
-never read private mentorship content.
+never read private mentorship content. What admins read (the queue, the log) is
+moderation_queue.py.
 """
 
-from dataclasses import dataclass
-
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core import validation as v
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.pagination import Page, paginate
-from app.core.posts import can_view_post, hidden_by_moderators, is_public_post, thread_of
+from app.core.posts import can_view_post, hidden_by_moderators, is_public_post, load, post_type_of
 from app.core.transaction import write_transaction
 from app.core.visibility import valid_id, viewer_is_admin
 from app.extensions import db
-from app.models import Answer, Comment, Goal, Question, User
+from app.models import Answer, Question, User
 from app.models.base import utcnow
 from app.models.moderation import FLAG_REASONS, FLAG_TARGETS, Flag, ModerationAction
-from app.search.documents import html_to_text
 from app.services.accounts import get_user
 from app.services.tokens import revoke_all_tokens
 
-MODELS = {"goal": Goal, "question": Question, "answer": Answer, "comment": Comment}
 REASON_LABELS = {
     "spam": "Spam",
     "abuse": "Abusive or harassing",
@@ -33,7 +29,6 @@ REASON_LABELS = {
     "privacy": "Shares someone's private information",
     "other": "Something else",
 }
-EXCERPT_LENGTH = 200
 
 
 def require_admin(user) -> None:
@@ -50,30 +45,13 @@ def _check_type(target_type) -> str:
     return target_type
 
 
-def _load(target_type: str, target_id):
-    return db.session.get(MODELS[target_type], target_id) if valid_id(target_id) else None
+def load_target(target_type: str, target_id):
+    """The post of a flaggable type and id, or None (no gate check: callers apply it)."""
+    return load(target_type, target_id) if valid_id(target_id) else None
 
 
 def _author_id(target) -> int:
-    return target.author_id if isinstance(target, Comment) else target.owner_id
-
-
-def target_url(target) -> str:
-    """Where a post is read (answers and comments: their thread, at the anchor)."""
-    if isinstance(target, Goal):
-        return f"/goals/{target.id}"
-    if isinstance(target, Question):
-        return f"/questions/{target.id}"
-    anchor = "answer" if isinstance(target, Answer) else "comment"
-    return f"/questions/{thread_of(target).id}#{anchor}-{target.id}"
-
-
-def excerpt(target) -> str:
-    """A short plain-text excerpt for the queue: a title, or the start of a body."""
-    if isinstance(target, Goal | Question):
-        return target.title
-    text = html_to_text(target.body_html)
-    return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+    return post_type_of(target).author_id(target)
 
 
 def _log(session, admin, action: str, target_type: str, target_id: int, reason: str) -> None:
@@ -122,7 +100,7 @@ def flag(user, target_type, target_id, reason, details="") -> Flag:
         label="Details",
     )
     errors.raise_if_any()
-    target = _load(target_type, target_id)
+    target = load_target(target_type, target_id)
     if target is None:
         raise NotFound(f"No such {target_type}.")
     public = is_public_post(target)
@@ -172,7 +150,7 @@ def get_target(admin, target_type, target_id):
     """A public post (hidden or not) for an admin; NotFound for anything else."""
     require_admin(admin)
     _check_type(target_type)
-    target = _load(target_type, target_id)
+    target = load_target(target_type, target_id)
     # Private mentorship content is out of moderators' reach, as if it did not exist.
     if target is None or not is_public_post(target):
         raise NotFound(f"No such {target_type}.")
@@ -294,132 +272,3 @@ def unsuspend(admin, username, reason="") -> User:
         user.suspended_reason = ""
         _log(session, admin, "unsuspend", "user", user.id, reason)
     return user
-
-
-# -- lists ------------------------------------------------------------------------------------
-
-
-@dataclass
-class FlaggedPost:
-    """One post in the queue with its open flags."""
-
-    target_type: str
-    target_id: int
-    count: int
-    flags: list
-    target: object | None  # None when the post is gone or no longer public
-    excerpt: str = ""
-    url: str = ""
-    author: User | None = None
-    hidden: bool = False
-
-    @property
-    def reasons(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for item in self.flags:
-            counts[item.reason] = counts.get(item.reason, 0) + 1
-        return counts
-
-
-def _describe(target_type: str, target_id: int, count: int, flags: list) -> FlaggedPost:
-    target = _load(target_type, target_id)
-    if target is None or not is_public_post(target):
-        # Gone, or private since (a goal closed): dismiss-only, nothing of it shown.
-        return FlaggedPost(target_type, target_id, count, flags, None)
-    return FlaggedPost(
-        target_type,
-        target_id,
-        count,
-        flags,
-        target,
-        excerpt(target),
-        target_url(target),
-        db.session.get(User, _author_id(target)),
-        hidden_by_moderators(target),
-    )
-
-
-def open_flags(admin, page=1, per_page=20) -> Page:
-    """Open flags grouped by post, most-flagged first, then most recent."""
-    require_admin(admin)
-    groups = (
-        select(
-            Flag.target_type,
-            Flag.target_id,
-            func.count(Flag.id).label("n"),
-            func.max(Flag.created_at).label("latest"),
-        )
-        .where(Flag.status == "open")
-        .group_by(Flag.target_type, Flag.target_id)
-    )
-    total = db.session.scalar(select(func.count()).select_from(groups.subquery())) or 0
-    rows = db.session.execute(
-        groups.order_by(func.count(Flag.id).desc(), func.max(Flag.created_at).desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    items = []
-    for row in rows:
-        flags = list(
-            db.session.scalars(
-                select(Flag)
-                .where(
-                    Flag.target_type == row.target_type,
-                    Flag.target_id == row.target_id,
-                    Flag.status == "open",
-                )
-                .order_by(Flag.created_at, Flag.id)
-            )
-        )
-        items.append(_describe(row.target_type, row.target_id, row.n, flags))
-    return Page(items=items, page=page, per_page=per_page, total=total)
-
-
-def hidden_posts(admin, page=1, per_page=20) -> Page:
-    """Posts hidden by moderators, most recently hidden first."""
-    require_admin(admin)
-    parts = [
-        select(
-            literal(kind).label("kind"), model.id.label("id"), model.hidden_at.label("hidden_at")
-        ).where(model.hidden_at.isnot(None))
-        for kind, model in MODELS.items()
-    ]
-    hidden = union_all(*parts).subquery()
-    total = db.session.scalar(select(func.count()).select_from(hidden)) or 0
-    rows = db.session.execute(
-        select(hidden.c.kind, hidden.c.id)
-        .order_by(hidden.c.hidden_at.desc(), hidden.c.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    items = [_describe(kind, object_id, 0, []) for kind, object_id in rows]
-    return Page(items=items, page=page, per_page=per_page, total=total)
-
-
-def audit_log(admin, page=1, per_page=20) -> Page:
-    """Every moderator action, newest first."""
-    require_admin(admin)
-    return paginate(select(ModerationAction).order_by(ModerationAction.id.desc()), page, per_page)
-
-
-def usernames_for(actions) -> dict[int, str]:
-    """Usernames of the accounts that user actions in the log name (for links)."""
-    ids = {a.target_id for a in actions if a.target_type == "user"}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
-
-
-def user_overview(admin, username) -> dict:
-    """What the admin user page shows: the account and its moderation history."""
-    require_admin(admin)
-    user = get_user(username)
-    actions = list(
-        db.session.scalars(
-            select(ModerationAction)
-            .where(ModerationAction.target_type == "user", ModerationAction.target_id == user.id)
-            .order_by(ModerationAction.id.desc())
-            .limit(50)
-        )
-    )
-    return {"user": user, "actions": actions}

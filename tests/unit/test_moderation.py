@@ -8,7 +8,14 @@ from app.core.visible_queries import visible_answers, visible_goals, visible_que
 from app.extensions import db
 from app.models import ApiToken, Question, User
 from app.models.moderation import Flag, ModerationAction
-from app.services import accounts, candidates, mentorship, moderation, questions
+from app.services import (
+    accounts,
+    candidates,
+    mentorship,
+    moderation,
+    moderation_queue,
+    questions,
+)
 from app.services.tokens import issue_token, user_for_token
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import PASSWORD
@@ -89,7 +96,7 @@ def test_hide_resolves_flags_logs_and_hides_from_everyone_but_admin_and_author(p
     question = build_question(alice)
     moderation.flag(bob, "question", question.id, "spam")
     moderation.flag(carol, "question", question.id, "abuse", "rude")
-    queue = moderation.open_flags(admin)
+    queue = moderation_queue.open_flags(admin)
     assert queue.total == 1
     item = queue.items[0]
     assert (item.count, item.reasons, item.author.username) == (2, {"spam": 1, "abuse": 1}, "alice")
@@ -98,10 +105,13 @@ def test_hide_resolves_flags_logs_and_hides_from_everyone_but_admin_and_author(p
     moderation.hide(admin, "question", question.id, "spam wave")
     question = fresh(Question, question.id)
     assert question.hidden_at is not None
-    assert count(Flag, Flag.status == "actioned") == 2 and moderation.open_flags(admin).total == 0
-    assert [(a.action, a.target_type, a.reason) for a in moderation.audit_log(admin).items] == [
-        ("hide", "question", "spam wave")
-    ]
+    assert (
+        count(Flag, Flag.status == "actioned") == 2
+        and moderation_queue.open_flags(admin).total == 0
+    )
+    assert [
+        (a.action, a.target_type, a.reason) for a in moderation_queue.audit_log(admin).items
+    ] == [("hide", "question", "spam wave")]
     for viewer in (None, bob):
         assert not can_view_question(viewer, question)
     assert can_view_question(alice, question) and can_view_question(admin, question)
@@ -116,13 +126,13 @@ def test_hide_resolves_flags_logs_and_hides_from_everyone_but_admin_and_author(p
         moderation.hide(admin, "question", question.id)
     with pytest.raises(NotFound):  # like a missing post: no "already hidden" oracle
         moderation.flag(make_user("dave"), "question", question.id, "spam")
-    assert moderation.hidden_posts(admin).total == 1
+    assert moderation_queue.hidden_posts(admin).total == 1
 
     moderation.unhide(admin, "question", question.id)
     assert can_view_question(None, fresh(Question, question.id))
     with pytest.raises(Conflict, match="not hidden"):
         moderation.unhide(admin, "question", question.id)
-    assert count(ModerationAction) == 2 and moderation.hidden_posts(admin).total == 0
+    assert count(ModerationAction) == 2 and moderation_queue.hidden_posts(admin).total == 0
 
 
 def test_hiding_cascades_down_the_thread(people):
@@ -172,9 +182,9 @@ def test_admin_actions_are_404_for_everyone_else(people):
             lambda u: moderation.dismiss(u, "question", question.id),
             lambda u: moderation.suspend(u, "bob", "spam"),
             lambda u: moderation.unsuspend(u, "bob"),
-            lambda u: moderation.open_flags(u),
-            lambda u: moderation.hidden_posts(u),
-            lambda u: moderation.audit_log(u),
+            lambda u: moderation_queue.open_flags(u),
+            lambda u: moderation_queue.hidden_posts(u),
+            lambda u: moderation_queue.audit_log(u),
         ):
             with pytest.raises(NotFound):
                 call(user)
@@ -196,7 +206,7 @@ def test_dismiss(people):
     with pytest.raises(Conflict, match="no open flags"):
         moderation.dismiss(admin, "question", question.id)
     assert can_view_question(None, fresh(Question, question.id))
-    assert [a.action for a in moderation.audit_log(admin).items] == ["dismiss"]
+    assert [a.action for a in moderation_queue.audit_log(admin).items] == ["dismiss"]
 
 
 def test_suspend_rules_and_effects(people, make_user):
@@ -238,7 +248,7 @@ def test_suspend_rules_and_effects(people, make_user):
     assert accounts.authenticate("bob", PASSWORD).id == bob.id
     with pytest.raises(Conflict, match="not suspended"):
         moderation.unsuspend(admin, "bob")
-    assert [a.action for a in moderation.audit_log(admin).items] == ["unsuspend", "suspend"]
+    assert [a.action for a in moderation_queue.audit_log(admin).items] == ["unsuspend", "suspend"]
 
 
 def test_deleted_accounts_fail_sign_in_generically(people):
@@ -255,7 +265,7 @@ def test_flagged_post_that_turned_private_shows_nothing_in_the_queue(people):
     question = build_question(alice, goal=goal)
     moderation.flag(bob, "question", question.id, "spam")
     mentorship.accept(bob, mentorship.invite(alice, goal, "bob", "Would you mentor me?"))
-    item = moderation.open_flags(admin).items[0]
+    item = moderation_queue.open_flags(admin).items[0]
     assert item.target is None and item.excerpt == "" and item.author is None
     assert moderation.dismiss(admin, "question", question.id) == 1
 
@@ -265,7 +275,7 @@ def test_lists_paginate(people, make_user):
     for n in range(3):
         question = build_question(alice, title=f"Question number {n} about abstracts")
         moderation.flag(make_user(f"reporter{n}"), "question", question.id, "spam")
-    page = moderation.open_flags(admin, page=2, per_page=2)
+    page = moderation_queue.open_flags(admin, page=2, per_page=2)
     assert page.total == 3 and len(page.items) == 1
 
 

@@ -16,7 +16,7 @@ from app.core.validation import parse_id
 from app.models.moderation import FLAG_TARGETS
 from app.ratelimits import flag_limit
 from app.security import safe_next
-from app.services import moderation
+from app.services import moderation, moderation_queue
 
 bp = Blueprint("admin", __name__)
 
@@ -81,7 +81,7 @@ def flags():
     page, _ = page_args(request.args.get("page"))
     return render_template(
         "admin/flags.html",
-        queue=moderation.open_flags(viewer, page),
+        queue=moderation_queue.open_flags(viewer, page),
         form=ReasonForm(formdata=None),
         reason_labels=moderation.REASON_LABELS,
     )
@@ -122,7 +122,7 @@ def hidden():
     page, _ = page_args(request.args.get("page"))
     return render_template(
         "admin/hidden.html",
-        posts=moderation.hidden_posts(viewer, page),
+        posts=moderation_queue.hidden_posts(viewer, page),
         form=ReasonForm(formdata=None),
     )
 
@@ -132,7 +132,7 @@ def user(username: str):
     """A user's moderation state and history; suspend (reason required) or unsuspend."""
     viewer = current_viewer()
     moderation.require_admin(viewer)
-    overview = moderation.user_overview(viewer, username)
+    overview = moderation_queue.user_overview(viewer, username)
     action = request.form.get("action") if request.method == "POST" else None
     unsuspending = action == "unsuspend" or (action is None and overview["user"].is_suspended)
     form = ReasonForm() if unsuspending else SuspendForm()
@@ -163,7 +163,7 @@ def log():
     viewer = current_viewer()
     moderation.require_admin(viewer)
     page, _ = page_args(request.args.get("page"))
-    actions = moderation.audit_log(viewer, page)
+    actions = moderation_queue.audit_log(viewer, page)
     return render_template(
-        "admin/log.html", actions=actions, names=moderation.usernames_for(actions.items)
+        "admin/log.html", actions=actions, names=moderation_queue.usernames_for(actions.items)
     )

@@ -12,7 +12,7 @@ from app.core import validation as v
 from app.core.errors import NotFound
 from app.models.moderation import FLAG_REASONS, FLAG_TARGETS
 from app.ratelimits import flag_limit
-from app.services import moderation
+from app.services import moderation, moderation_queue
 
 blp = make_blueprint("api_moderation", "Flagging posts; moderation for admins.")
 
@@ -112,7 +112,7 @@ def _page_schema(item_schema, name: str):
     )
 
 
-def _as_item(post: moderation.FlaggedPost) -> dict:
+def _as_item(post: moderation_queue.FlaggedPost) -> dict:
     return {
         "target_type": post.target_type,
         "target_id": post.target_id,
@@ -157,7 +157,7 @@ def create_flag(data):
 @blp.alt_response(404, description=_ADMIN_404)
 def list_flags(args):
     """Open flags grouped by post, most-flagged first (admins)."""
-    page = moderation.open_flags(require_user(), args["page"], args["per_page"])
+    page = moderation_queue.open_flags(require_user(), args["page"], args["per_page"])
     page.items = [_as_item(item) for item in page.items]
     return page
 
@@ -169,7 +169,7 @@ def list_flags(args):
 @blp.alt_response(404, description=_ADMIN_404)
 def list_hidden(args):
     """Posts hidden by moderators, most recently hidden first (admins)."""
-    page = moderation.hidden_posts(require_user(), args["page"], args["per_page"])
+    page = moderation_queue.hidden_posts(require_user(), args["page"], args["per_page"])
     page.items = [_as_item(item) for item in page.items]
     return page
 
@@ -270,4 +270,4 @@ def unsuspend(data, username):
 @blp.alt_response(404, description=_ADMIN_404)
 def moderation_log(args):
     """The audit log of moderator actions, newest first (admins)."""
-    return moderation.audit_log(require_user(), args["page"], args["per_page"])
+    return moderation_queue.audit_log(require_user(), args["page"], args["per_page"])
