@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from app.core.asker import reveals_asker
 from app.core.errors import ValidationFailed
 from app.core.pagination import Page, paginate
+from app.core.posts import COMMENT, GOAL, url_of
 from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import Notification, Question, User
@@ -77,16 +78,12 @@ def _describe_question_subject(
     note: Notification, subject, question: Question, actor: str
 ) -> tuple[str, str]:
     title = _title(question)
-    url = f"/questions/{question.id}"
-    if note.subject_type == "answer":
-        url += f"#answer-{subject.id}"
-    elif note.subject_type == "comment":
-        url += f"#comment-{subject.id}"
+    url = url_of(subject)  # the thread, at the answer's or comment's anchor
     kind = note.kind
     if kind == "answer":
         text = f"{actor} answered your question {title}."
     elif kind == "mention":
-        where = "a comment" if note.subject_type == "comment" else "an answer"
+        where = "a comment" if note.subject_type == COMMENT else "an answer"
         text = f"{actor} mentioned you in {where} on {title}."
     elif kind == "followed_answer":
         text = f"{actor} answered {title}, which you follow."
@@ -129,8 +126,8 @@ def describe(note: Notification, viewer: User) -> Item:
     actor = actor_name or "Someone"
     if question is not None:
         text, url = _describe_question_subject(note, subject.obj, question, actor)
-    elif stype == "goal":
-        text, url = f"News on your goal “{goal.title}”.", f"/goals/{goal.id}"
+    elif stype == GOAL:
+        text, url = f"News on your goal “{goal.title}”.", url_of(goal)
         if kind == "nudge":
             text = f"A reply is waiting from you on “{goal.title}”."
     elif stype == "request":

@@ -7,13 +7,11 @@ about what a reader may still see.
 
 from dataclasses import dataclass
 
-from app.core.posts import thread_of
-from app.core.visibility import can_view_answer, can_view_comment, can_view_goal, can_view_question
+from app.core.posts import POST_TYPES
+from app.core.visibility import can_view_goal
 from app.extensions import db
 from app.models import (
-    Answer,
     CheckIn,
-    Comment,
     Goal,
     Mentorship,
     MentorshipRequest,
@@ -24,20 +22,8 @@ from app.models import (
 )
 from app.services.private_space import can_read_space_item
 
-_MODELS = {
-    "question": Question,
-    "answer": Answer,
-    "comment": Comment,
-    "goal": Goal,
-    "request": MentorshipRequest,
-    "message": Message,
-    "checkin": CheckIn,
-}
-_POST_CHECKS = {
-    "question": can_view_question,
-    "answer": can_view_answer,
-    "comment": can_view_comment,
-}
+# Subjects that are not posts (posts: app/core/posts.py).
+_OTHER_MODELS = {"request": MentorshipRequest, "message": Message, "checkin": CheckIn}
 
 
 @dataclass
@@ -54,15 +40,20 @@ class Subject:
 def visible_subject(note: Notification, viewer: User) -> Subject | None:
     """The subject of ``note`` if ``viewer`` may see it now, else None."""
     stype = note.subject_type
-    model = _MODELS.get(stype)
+    post_type = POST_TYPES.get(stype)
+    model = post_type.model if post_type is not None else _OTHER_MODELS.get(stype)
     obj = db.session.get(model, note.subject_id) if model else None
     if obj is None:
         return None
-    if stype in _POST_CHECKS:
-        question = thread_of(obj) if _POST_CHECKS[stype](viewer, obj) else None
-        return Subject(stype, obj, question=question) if question is not None else None
-    if stype == "goal":
-        return Subject(stype, obj, goal=obj) if can_view_goal(viewer, obj) else None
+    if post_type is not None:
+        if not post_type.can_view(viewer, obj):
+            return None
+        # A visible question, answer or comment has its thread; a goal has none and is its
+        # own goal.
+        question = post_type.thread_of(obj)
+        if question is not None:
+            return Subject(stype, obj, question=question)
+        return Subject(stype, obj, goal=obj)
     if stype == "request":
         # Both parties keep the request; the goal's title only while they may see the goal
         # (an invitee who declined may not, once the goal closes with someone else).

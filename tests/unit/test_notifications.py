@@ -346,7 +346,7 @@ def test_list_is_newest_first_and_paginated(people):
 
 def test_feed_and_email_agree_on_what_a_former_mentor_may_read(people, make_user):
     """Both readers load the subject through one rule: they can never disagree."""
-    from app.services import email_delivery
+    from app.services import email_content
 
     asker, mentor = people["asker"], people["mentor"]
     goal = build_goal(asker, title="Learn to sail a dinghy")
@@ -365,7 +365,7 @@ def test_feed_and_email_agree_on_what_a_former_mentor_may_read(people, make_user
             )
         ):
             feed = notification_feed.describe(note, user)
-            mail = email_delivery.describe(note, user)
+            mail = email_content.describe(note, user)
             assert feed.visible is readable and (mail is not None) is readable
             if not readable:
                 assert "zqxsail" not in feed.text and "sail" not in feed.text
