@@ -83,9 +83,9 @@ def describe(notification: Notification, user: User) -> Item | None:
         if notification.kind == "invite":
             excerpt = obj.message
     elif subject.type == "message":
-        title, url, excerpt = subject.goal.title, f"/goals/{subject.goal.id}#messages", obj.body
+        title, url, excerpt = subject.goal.title, url_of(subject.goal) + "#messages", obj.body
     else:  # checkin
-        title, url = subject.goal.title, f"/goals/{subject.goal.id}#checkins"
+        title, url = subject.goal.title, url_of(subject.goal) + "#checkins"
         when = obj.scheduled_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         excerpt = f"Scheduled for {when}. Agenda: {obj.agenda}"
     template = HEADLINES.get(notification.kind, "News from {actor}")

@@ -136,11 +136,11 @@ def describe(note: Notification, viewer: User) -> Item:
         text = f"{actor} sent you a private message on “{goal.title}”."
         if kind == "nudge":
             text = f"A message on “{goal.title}” is waiting for your reply."
-        url = f"/goals/{goal.id}#messages"
+        url = url_of(goal) + "#messages"
     else:  # checkin
         when = subject.obj.scheduled_at.strftime("%Y-%m-%d %H:%M UTC")
         text = f"Check-in on “{goal.title}” coming up at {when}."
-        url = f"/goals/{goal.id}"
+        url = url_of(goal)
     # The actor is named only when the viewer may know who it was.
     shown_actor = note.actor if actor_name not in (None, ANONYMOUS) else None
     return Item(

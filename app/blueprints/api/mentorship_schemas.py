@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.blueprints.api.qa_schemas import UserRefSchema
 from app.core.pagination import MAX_PER_PAGE
+from app.core.posts import ANSWER, POST_TYPES
 from app.models.mentorship import REQUEST_STATUSES
 
 
@@ -28,7 +29,7 @@ class CandidateAnswerSchema(Schema):
     question_id = fields.Integer()
     score = fields.Integer()
     helpful = fields.Boolean()
-    url = fields.Function(lambda a: f"/questions/{a.question_id}#answer-{a.id}")
+    url = fields.Function(POST_TYPES[ANSWER].url)
 
 
 class CandidateSchema(Schema):
