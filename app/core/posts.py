@@ -11,9 +11,11 @@ URLs are plain paths: the same strings the routes serve, built without a request
 the indexer, the mailer and the CLI can use them too.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import select
 
 from app.core.visibility import (
     can_view_answer,
@@ -50,6 +52,12 @@ def _comment_parent(comment: Comment) -> Question | Answer | None:
     return db.session.get(Question, comment.question_id)
 
 
+def _comment_parent_key(comment: Comment) -> tuple[str, int]:
+    if comment.answer_id is not None:
+        return ANSWER, comment.answer_id
+    return QUESTION, comment.question_id
+
+
 @dataclass(frozen=True)
 class PostType:
     """One post type: its model, place, page, author, gate check and capabilities."""
@@ -62,6 +70,7 @@ class PostType:
     visible_query: Callable[[Any], Any] | None  # the gate's base query (None: none of its own)
     parent: Callable[[Any], Any]  # the post it sits under (a question's goal; None at the top)
     thread_of: Callable[[Any], Question | None]  # the question it belongs to (goals: None)
+    parent_key: Callable[[Any], tuple[str, int] | None]  # (type, id) of parent, not loading it
     url: Callable[[Any], str]  # the page path where it is read (replies: at their anchor)
     indexed: bool  # public posts of this type are search documents
     flaggable: bool
@@ -92,6 +101,7 @@ POST_TYPES: dict[str, PostType] = {
         visible_query=visible_goals,
         parent=lambda goal: None,
         thread_of=lambda goal: None,
+        parent_key=lambda goal: None,
         url=_goal_url,
         indexed=True,
         flaggable=True,
@@ -106,6 +116,7 @@ POST_TYPES: dict[str, PostType] = {
         visible_query=visible_questions,
         parent=lambda question: question.goal,
         thread_of=lambda question: question,
+        parent_key=lambda question: (GOAL, question.goal_id) if question.goal_id else None,
         url=_question_url,
         indexed=True,
         flaggable=True,
@@ -120,6 +131,7 @@ POST_TYPES: dict[str, PostType] = {
         visible_query=visible_answers,
         parent=lambda answer: answer.question,
         thread_of=lambda answer: answer.question,
+        parent_key=lambda answer: (QUESTION, answer.question_id),
         url=_answer_url,
         indexed=True,
         flaggable=True,
@@ -134,6 +146,7 @@ POST_TYPES: dict[str, PostType] = {
         visible_query=None,
         parent=_comment_parent,
         thread_of=lambda comment: thread_of(_comment_parent(comment)),
+        parent_key=_comment_parent_key,
         url=_comment_url,
         indexed=False,
         flaggable=True,
@@ -210,3 +223,18 @@ def hidden_by_moderators(item) -> bool:
             return True
         item = parent_of(item)
     return False
+
+
+def preload(keys: Iterable[tuple[str, int] | None]) -> None:
+    """Load these posts and every post they sit under into the session, one query per type
+    and level, so that parent()/thread_of() on them then read no more rows (lists)."""
+    pending = {key for key in keys if key is not None}
+    while pending:
+        by_type: dict[str, set[int]] = {}
+        for name, post_id in pending:
+            by_type.setdefault(name, set()).add(post_id)
+        pending = set()
+        for name, ids in by_type.items():
+            post_type = POST_TYPES[name]
+            rows = db.session.scalars(select(post_type.model).where(post_type.model.id.in_(ids)))
+            pending.update(key for row in rows if (key := post_type.parent_key(row)) is not None)

@@ -19,6 +19,7 @@ from app.blueprints.api.qa_schemas import (
     RevisionPageSchema,
     VoteResultSchema,
 )
+from app.blueprints.api.qa_shown import with_shown
 from app.core.visibility import get_answer, get_question
 from app.ratelimits import posting_limit, vote_limit
 from app.services import questions as question_service
@@ -40,7 +41,9 @@ _HIDDEN = "Hidden, or no such answer."
 def create_answer(data, question_id):
     """Answer a question (20–20,000 characters of Markdown)."""
     user = require_user()
-    return question_service.post_answer(user, get_question(user, question_id), data["body"])
+    return with_shown(
+        question_service.post_answer(user, get_question(user, question_id), data["body"])
+    )
 
 
 @blp.route("/answers/<int:answer_id>", methods=["GET"])
@@ -48,7 +51,7 @@ def create_answer(data, question_id):
 @blp.alt_response(404, description=_HIDDEN)
 def get_answer_detail(answer_id):
     """One answer."""
-    return get_answer(current_api_user(), answer_id)
+    return with_shown(get_answer(current_api_user(), answer_id))
 
 
 @blp.route("/answers/<int:answer_id>", methods=["PATCH"])
@@ -60,7 +63,7 @@ def get_answer_detail(answer_id):
 def patch_answer(data, answer_id):
     """Edit one's own answer; the previous text is kept as a revision."""
     user = require_user()
-    return question_service.edit_answer(user, get_answer(user, answer_id), data["body"])
+    return with_shown(question_service.edit_answer(user, get_answer(user, answer_id), data["body"]))
 
 
 @blp.route("/answers/<int:answer_id>/helpful", methods=["POST"])
@@ -78,7 +81,7 @@ def mark_answer_helpful(answer_id):
     user = require_user()
     answer = get_answer(user, answer_id)
     mark_helpful(user, answer)
-    return answer
+    return with_shown(answer)
 
 
 @blp.route("/answers/<int:answer_id>/helpful", methods=["DELETE"])
@@ -108,7 +111,7 @@ def create_answer_comment(data, answer_id):
     """Comment on an answer (at most 600 characters)."""
     user = require_user()
     answer = get_answer(user, answer_id)
-    return question_service.add_comment(user, answer=answer, body=data["body"])
+    return with_shown(question_service.add_comment(user, answer=answer, body=data["body"]))
 
 
 @blp.route("/answers/<int:answer_id>/votes", methods=["POST"])
@@ -155,4 +158,4 @@ def withdraw_answer_vote(answer_id):
 def answer_revisions(args, answer_id):
     """Earlier versions of the answer's text, newest first."""
     answer = get_answer(current_api_user(), answer_id)
-    return page_of(list_revisions("answer", answer.id), args)
+    return with_shown(page_of(list_revisions("answer", answer.id), args))

@@ -25,6 +25,7 @@ from app.blueprints.api.qa_schemas import (
     MilestoneSchema,
     RevisionPageSchema,
 )
+from app.blueprints.api.qa_shown import with_shown
 from app.core.visibility import get_goal, get_milestone
 from app.ratelimits import posting_limit
 from app.services import goals as goal_service
@@ -133,4 +134,4 @@ def create_journal_entry(data, goal_id):
 def goal_revisions(args, goal_id):
     """Earlier versions of the goal's title, description and tags, newest first."""
     goal = get_goal(current_api_user(), goal_id)
-    return page_of(list_revisions("goal", goal.id), args)
+    return with_shown(page_of(list_revisions("goal", goal.id), args))

@@ -1,24 +1,17 @@
 """Output schemas of the Q&A core: goals, milestones, journal, questions, answers, comments.
 
-Input schemas live in qa_args.py. Times are ISO 8601 UTC; ``url`` is the HTML page path.
+Input schemas live in qa_args.py. Times are ISO 8601 UTC; ``url`` is the HTML page path
+(from the post registry; objects may arrive wrapped in a Proxy, so by the schema's type).
+They only format: who may be named and which linked thread may be shown was decided before
+(each question, answer, comment and revision arrives with ``shown``: qa_shown.py).
 """
 
-from flask import g
 from marshmallow import Schema, fields
 
-from app.core.asker import reveals_asker
-from app.core.posts import thread_of
-from app.core.visibility import can_view_question
-from app.extensions import db
-from app.models import Answer, Question
+from app.core.posts import ANSWER, GOAL, POST_TYPES, QUESTION
 from app.services.account_deletion import public_username
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
-
-
-def _viewer():
-    """The API caller resolved by the view (current_api_user()), or None."""
-    return g.get("api_user")
 
 
 class UserRefSchema(Schema):
@@ -43,11 +36,9 @@ _USER_REF_OR_NULL = {
 }
 
 
-def _author_ref(question, author):
+def _author_ref(post, author):
     """The author as this caller may see them: null when it is a hidden anonymous asker."""
-    if question is not None and reveals_asker(_viewer(), question, author.id):
-        return None
-    return UserRefSchema().dump(author)
+    return UserRefSchema().dump(author) if post.shown.author else None
 
 
 class GoalSchema(Schema):
@@ -73,7 +64,7 @@ class GoalSchema(Schema):
         return [t.name for t in goal.tags]
 
     def _url(self, goal) -> str:
-        return f"/goals/{goal.id}"
+        return POST_TYPES[GOAL].url(goal)
 
 
 class MilestoneSchema(Schema):
@@ -115,7 +106,7 @@ class QuestionLinkSchema(Schema):
     url = fields.Method("_url", metadata={"type": "string"})
 
     def _url(self, question) -> str:
-        return f"/questions/{question.id}"
+        return POST_TYPES[QUESTION].url(question)
 
 
 class QuestionSchema(Schema):
@@ -163,16 +154,11 @@ class QuestionSchema(Schema):
         return _author_ref(question, question.owner)
 
     def _answered_in(self, question):
-        if question.answered_in_id is None:
-            return None
-        target = question.answered_in
-        # The linked thread may sit under a goal the caller cannot see: then it is not there.
-        if not can_view_question(_viewer(), target):
-            return None
-        return QuestionLinkSchema().dump(target)
+        target = question.shown.answered_in  # None when absent or hidden from the caller
+        return QuestionLinkSchema().dump(target) if target is not None else None
 
     def _url(self, question) -> str:
-        return f"/questions/{question.id}"
+        return POST_TYPES[QUESTION].url(question)
 
 
 class CommentSchema(Schema):
@@ -188,7 +174,7 @@ class CommentSchema(Schema):
     created_at = fields.DateTime(format="iso")
 
     def _author(self, comment):
-        return _author_ref(thread_of(comment), comment.author)
+        return _author_ref(comment, comment.author)
 
 
 class AnswerSchema(Schema):
@@ -207,10 +193,10 @@ class AnswerSchema(Schema):
     url = fields.Method("_url", metadata={"type": "string"})
 
     def _url(self, answer) -> str:
-        return f"/questions/{answer.question_id}#answer-{answer.id}"
+        return POST_TYPES[ANSWER].url(answer)
 
     def _owner(self, answer):
-        return _author_ref(answer.question, answer.owner)
+        return _author_ref(answer, answer.owner)
 
 
 class ThreadAnswerSchema(AnswerSchema):
@@ -252,16 +238,7 @@ class RevisionSchema(Schema):
     tags = fields.List(fields.String())
 
     def _editor(self, revision):
-        if revision.post_type == "question":
-            question = db.session.get(Question, revision.post_id)
-        elif revision.post_type == "answer":
-            answer = db.session.get(Answer, revision.post_id)
-            question = answer.question if answer is not None else None
-        else:
-            question = None
-        if question is not None and reveals_asker(_viewer(), question, revision.editor_id):
-            return None
-        return RevisionEditorSchema().dump(revision.editor)
+        return RevisionEditorSchema().dump(revision.editor) if revision.shown.author else None
 
 
 class InvitationSchema(Schema):

@@ -1,7 +1,6 @@
 """API v1: questions, their "answered in" link, outcome, comments, votes and revisions."""
 
 from app.blueprints.api.common import (
-    WithVisibleChildren,
     authenticated,
     current_api_user,
     make_blueprint,
@@ -29,6 +28,7 @@ from app.blueprints.api.qa_schemas import (
     RevisionPageSchema,
     VoteResultSchema,
 )
+from app.blueprints.api.qa_shown import thread_shown, with_shown
 from app.core.visibility import get_question
 from app.ratelimits import posting_limit, vote_limit
 from app.services import questions as question_service
@@ -47,13 +47,7 @@ def thread(question):
     viewer = current_api_user()
     answers = question_service.answers_for_page(viewer, question)
     comments = question_service.comments_for(viewer, question, answers)
-    return WithVisibleChildren(
-        question,
-        comments=comments.get(("question", question.id), []),
-        answers=[
-            WithVisibleChildren(a, comments=comments.get(("answer", a.id), [])) for a in answers
-        ],
-    )
+    return thread_shown(question, answers, comments)
 
 
 @blp.route("/questions", methods=["GET"])
@@ -61,12 +55,14 @@ def thread(question):
 @blp.response(200, QuestionPageSchema)
 def list_questions(args):
     """Questions the caller may see: newest, by votes, or unanswered (newest first)."""
-    return question_service.list_questions(
-        current_api_user(),
-        tag=args.get("tag"),
-        sort=args["sort"],
-        page=args["page"],
-        per_page=args["per_page"],
+    return with_shown(
+        question_service.list_questions(
+            current_api_user(),
+            tag=args.get("tag"),
+            sort=args["sort"],
+            page=args["page"],
+            per_page=args["per_page"],
+        )
     )
 
 
@@ -79,7 +75,7 @@ def list_questions(args):
 @blp.alt_response(404, description="goal_id names a hidden or missing goal.")
 def create_question(data):
     """Ask a question, optionally under one of the caller's own goals."""
-    return question_service.ask_question(require_user(), data)
+    return with_shown(question_service.ask_question(require_user(), data))
 
 
 @blp.route("/questions/<int:question_id>", methods=["GET"])
@@ -103,8 +99,8 @@ def patch_question(changes, question_id):
     if not changes:
         # Nothing to change: no revision either (the service would record an identical one).
         question_service.require_author(user, question.owner_id, "question")
-        return question
-    return question_service.edit_question(user, question, changes)
+        return with_shown(question)
+    return with_shown(question_service.edit_question(user, question, changes))
 
 
 @blp.route("/questions/<int:question_id>/answered-in", methods=["PUT"])
@@ -118,7 +114,7 @@ def put_answered_in(data, question_id):
     """Link an earlier thread that answers this one."""
     user = require_user()
     question = get_question(user, question_id)
-    return question_service.set_answered_in(user, question, data["question_id"])
+    return with_shown(question_service.set_answered_in(user, question, data["question_id"]))
 
 
 @blp.route("/questions/<int:question_id>/answered-in", methods=["DELETE"])
@@ -160,7 +156,7 @@ def create_question_comment(data, question_id):
     """Comment on a question (at most 600 characters)."""
     user = require_user()
     question = get_question(user, question_id)
-    return question_service.add_comment(user, question=question, body=data["body"])
+    return with_shown(question_service.add_comment(user, question=question, body=data["body"]))
 
 
 @blp.route("/questions/<int:question_id>/votes", methods=["POST"])
@@ -207,7 +203,7 @@ def withdraw_question_vote(question_id):
 def question_revisions(args, question_id):
     """Earlier versions of the question's title, body and tags, newest first."""
     question = get_question(current_api_user(), question_id)
-    return page_of(list_revisions("question", question.id), args)
+    return with_shown(page_of(list_revisions("question", question.id), args))
 
 
 @blp.route("/questions/<int:question_id>/invitations", methods=["POST"])
