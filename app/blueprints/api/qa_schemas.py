@@ -1,7 +1,7 @@
 """Output schemas of the Q&A core: goals, milestones, journal, questions, answers, comments.
 
 Input schemas live in qa_args.py. Times are ISO 8601 UTC; ``url`` is the HTML page path
-(from the post registry; objects may arrive wrapped in a Proxy, so by the schema's type).
+(from the post registry, by the schema's type: objects may arrive wrapped, for one response).
 They only format: who may be named and which linked thread may be shown was decided before
 (each question, answer, comment and revision arrives with ``shown``: qa_shown.py).
 """
