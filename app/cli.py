@@ -12,13 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from app.cli_progress import on_terminal, progress_bar
 from app.core.errors import ServiceError
 from app.search.indexer import run_worker
-from app.search.nodes import run_node_worker
 from app.search.service import (
     apply_pending,
     check_index,
     check_vectors,
     get_backend,
-    node_index,
     public_doc_ids,
     rebuild_index,
 )
@@ -237,10 +235,6 @@ def search_worker_command(once: bool) -> None:
     click.echo("Search indexer running; Ctrl+C stops it.")
     if (nice := current_app.config.get("SEARCH_WORKER_NICE", 0)) > 0:
         os.nice(nice)  # below the web workers: requests first, background work after
-    node = node_index()
-    if node is not None:  # SEARCH_NODES=multi: this node's index, fed by the shared log
-        run_node_worker(node, get_backend)
-        return
     run_worker(get_backend())
 
 

@@ -29,7 +29,6 @@ def normalise_database_url(url: str) -> str:
 
 
 SEARCH_BACKENDS = ("whoosh", "postgres")
-SEARCH_NODE_MODES = ("single", "multi")
 
 
 class Config:
@@ -49,12 +48,13 @@ class Config:
         self.SEARCH_BACKEND = (env.get("SEARCH_BACKEND") or "whoosh").strip().lower()
         if self.SEARCH_BACKEND not in SEARCH_BACKENDS:
             raise ValueError(f"SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}")
-        # "single" (one index fed by the outbox, rows deleted once applied) or "multi" (Whoosh
-        # on several machines: every node's worker applies the shared change log to its own
-        # index and keeps a cursor beside it; see app/search/nodes.py and the README).
-        self.SEARCH_NODES = (env.get("SEARCH_NODES") or "single").strip().lower()
-        if self.SEARCH_NODES not in SEARCH_NODE_MODES:
-            raise ValueError(f"SEARCH_NODES must be one of {', '.join(SEARCH_NODE_MODES)}")
+        # SEARCH_NODES=multi (a Whoosh index per machine fed by a shared log) was retired: a
+        # machine still set to it would drain the shared outbox into its own index alone, so
+        # the others would silently miss changes. Refuse to start instead.
+        if (env.get("SEARCH_NODES") or "single").strip().lower() != "single":
+            raise ValueError(
+                "SEARCH_NODES=multi was retired: on several machines use SEARCH_BACKEND=postgres"
+            )
         # `make run` only: index in a thread of the dev server (production: `flask search worker`).
         self.SEARCH_INDEXER_THREAD = _env_bool("SEARCH_INDEXER_THREAD", False)
         # Similar threads ranked by meaning (text-embedding vectors) as well as words; 0 turns
@@ -142,6 +142,5 @@ class TestConfig(Config):
         self.SEARCH_BACKEND = "whoosh"  # tests that want PostgreSQL search ask for it
         self.SEARCH_INDEX_DIR = instance_dir
         self.SEARCH_INDEXER_THREAD = False
-        self.SEARCH_NODES = "single"
         self.SIMILAR_HYBRID = True
         self.VECTOR_REFRESH_SECONDS = 0.0  # a test reads right after the indexer wrote

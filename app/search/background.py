@@ -11,8 +11,7 @@ import threading
 from flask import Flask
 
 from app.search.indexer import run_worker
-from app.search.nodes import run_node_worker
-from app.search.service import get_backend, node_index, rebuild_index
+from app.search.service import get_backend, rebuild_index
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +33,6 @@ class BackgroundIndexer:
 
     def _run(self) -> None:
         with self.app.app_context():
-            node = node_index()
-            if node is not None:  # SEARCH_NODES=multi: the worker builds what is missing
-                run_node_worker(node, get_backend, stop=self.stop)
-                return
             backend = get_backend()
             if not backend.doc_ids():
                 count = rebuild_index()

@@ -1,6 +1,5 @@
 """The app's entry to search: one backend per process, and drift checks."""
 
-import logging
 import os
 from functools import lru_cache
 
@@ -19,7 +18,6 @@ from app.search import vectors
 from app.search.backend import SearchBackend
 from app.search.documents import html_to_text, parse_doc_id
 from app.search.indexer import all_public_documents, drain
-from app.search.nodes import NodeIndex, multi_node
 from app.search.outbox import enqueue
 from app.search.postgres_backend import PostgresBackend
 from app.search.query import parse_query
@@ -27,9 +25,7 @@ from app.search.result_cache import cached_search
 from app.search.whoosh_backend import WhooshBackend
 
 # Keyed by (pid, where): a backend opened before a fork must not be reused after it.
-log = logging.getLogger(__name__)
 _backends: dict[tuple[int, str, str], SearchBackend] = {}
-_nodes: dict[tuple[int, str, str], NodeIndex] = {}
 
 
 def get_backend() -> SearchBackend:
@@ -48,38 +44,13 @@ def get_backend() -> SearchBackend:
     return _backends[key]
 
 
-def node_index() -> NodeIndex | None:
-    """This node's log consumer when SEARCH_NODES=multi (Whoosh per node), else None."""
-    if not multi_node(current_app.config):
-        return None
-    base = current_app.config["SEARCH_INDEX_DIR"]
-    key = (os.getpid(), "node", base)
-    if key not in _nodes:
-        _nodes[key] = NodeIndex(base)
-    return _nodes[key]
-
-
-def search_ready() -> bool:
-    """False while this node's own index is being (re)built: search answers nothing then."""
-    node = node_index()
-    return node is None or node.ready()
-
-
 def apply_pending() -> int:
-    """Apply what is queued to this node's index (drains the outbox on a single node)."""
-    node = node_index()
-    if node is None:
-        return drain(get_backend())
-    return node.catch_up(get_backend())
+    """Apply everything queued in the outbox to the index."""
+    return drain(get_backend())
 
 
 def rebuild_index(progress=None) -> int:
     """Rebuild the whole index from the database and swap it in atomically, then vectors."""
-    node = node_index()
-    if node is not None:  # the node's cursor must name the new index
-        count = node.rebuild(progress)
-        vectors.rebuild(all_public_documents(types=vectors.VECTOR_TYPES))
-        return count
     # A lazy generator: database reads start only once rebuild() holds the index lock. The
     # vectors are computed from the same stream and stored at its end (vectors.Rebuild).
     return get_backend().rebuild(vectors.Rebuild().feed(all_public_documents()), progress=progress)
@@ -144,18 +115,11 @@ def search_posts(text, *, doc_type=None, tag=None, sort="relevance", page=1, per
     query = parse_query(
         text, sort=sort, types=[doc_type] if doc_type else (), tags=[tag] if tag else ()
     )
-    if query.is_empty or not search_ready():
+    if query.is_empty:
         return Page(items=[], page=page, per_page=per_page, total=0), None
-    try:
-        backend = get_backend()
-        backend.refresh()
-        results = cached_search(backend, query, page, per_page)
-    except Exception:
-        if node_index() is None:
-            raise
-        # A node's own index broke under it: its worker rebuilds; answer nothing meanwhile.
-        log.exception("search index of this node unavailable")
-        return Page(items=[], page=page, per_page=per_page, total=0), None
+    backend = get_backend()
+    backend.refresh()
+    results = cached_search(backend, query, page, per_page)
     public_rows = _public_rows(results.hits)
     items = []
     for hit in results.hits:

@@ -18,7 +18,7 @@ from app.models import Goal, Question
 from app.search import hybrid
 from app.search.documents import doc_id_for, html_to_text
 from app.search.result_cache import remembered
-from app.search.service import get_backend, search_ready
+from app.search.service import get_backend
 from app.search.similar_store import stored
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,6 @@ def _lookup(
     text: str, limit: int, exclude: list[str], types, *, answers: bool = False
 ) -> list[tuple[str, int, float]]:
     """(type, id, score) of the index's best matches; [] when the index cannot answer."""
-    if not search_ready():  # this node's index is being rebuilt: no list beats a partial one
-        return []
     try:
         # Words and meaning fused (app/search/hybrid.py); words only with SIMILAR_HYBRID=0.
         return hybrid.lookup(text, limit + SLACK, exclude, types, answers=answers)
@@ -104,8 +102,6 @@ def similar_to_text(
     def lookup() -> list[tuple[str, int, float]]:
         return _lookup(text, limit, exclude, ("question",))
 
-    if not search_ready():  # a node rebuilding its index: no version to key on either
-        return []
     try:
         # Titles typed on /ask repeat (and so do API clients): a repeat while the index is
         # unchanged costs a dictionary lookup. The gate still re-checks every id below.

@@ -1,10 +1,9 @@
 """Computes the stored similar lists (similar_store) off the request path.
 
 Run by the indexer loops between rounds (`flask search worker`, the dev server's indexer
-thread, each node's worker with SEARCH_NODES=multi) with a time budget, so indexing latency
-stays low, and to completion by ``drain``/`flask search worker --once`. Any node may compute
-any row (the table is shared; a claim keeps two from computing the same one), but only while
-its own index is ready: a node rebuilding its index would store empty lists.
+thread) with a time budget, so indexing latency stays low, and to completion by
+``drain``/`flask search worker --once`. Any machine may compute any row (the table is shared;
+a claim keeps two from computing the same one).
 """
 
 import logging
@@ -20,7 +19,7 @@ from app.models import Goal, Question
 from app.models.base import utcnow
 from app.search import similar_store as store
 from app.search.indexer import BUILDERS
-from app.search.service import public_doc_ids, search_ready
+from app.search.service import public_doc_ids
 from app.search.similar import list_keys
 
 log = logging.getLogger(__name__)
@@ -41,8 +40,6 @@ def refresh_lists(budget: float | None, *, upto: datetime | None = None) -> int:
 
     Returns how many rows were handled (computed, rescheduled or dropped).
     """
-    if not search_ready():
-        return 0
     deadline = None if budget is None else time.monotonic() + budget
     newest = store.newest_change()
     db.session.rollback()

@@ -1,8 +1,8 @@
 """Post vectors in the post_vectors table: written by the indexer, rebuilt, checked.
 
-Why a table: both search backends and every node (SEARCH_NODES=multi, or PostgreSQL search
-on several machines) share the database, so one copy serves all of them, with no pgvector
-and no files to keep in step with each Whoosh index. float16 bytes: 512 bytes a post, about
+Why a table: both search backends and every machine (PostgreSQL search on several machines)
+share the database, so one copy serves all of them, with no pgvector and no files to keep in
+step with the Whoosh index. float16 bytes: 512 bytes a post, about
 28 MB at 55k questions and goals (150k posts); each worker reads them once into memory
 (vector_matrix.py) and then only the rows that changed.
 
@@ -12,12 +12,10 @@ documents exactly (a closed goal's posts, hidden or deleted posts), in the same 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 import numpy as np
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.transaction import write_transaction
@@ -26,7 +24,6 @@ from app.models import PostVector
 from app.search.documents import SearchDocument
 from app.search.embeddings import DIM, embed
 
-log = logging.getLogger(__name__)
 VECTOR_TYPES = ("question", "goal")
 CHUNK = 500  # doc ids per DELETE ... IN (...)
 VECTOR_BYTES = DIM * 2
@@ -64,17 +61,6 @@ def _store(session: Session, rows: list[tuple[str, str, int, bytes]], removals: 
             ],
         )
     return len(rows)
-
-
-def write_apart(upserts: list[SearchDocument], removals: list[str]) -> None:
-    """write() in its own transaction, for a node's worker (several nodes write the same rows)."""
-    try:
-        with write_transaction() as session:
-            write(session, upserts, removals)
-    except IntegrityError:
-        # Another node inserted the same post's vector between our delete and insert: it
-        # read the same current row, so its vector is the one we would have written.
-        log.info("post vectors written concurrently by another node; kept theirs")
 
 
 class Rebuild:

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from app import create_app
 from app.config import Config, normalise_database_url
 
@@ -64,3 +66,13 @@ def test_secret_key_is_generated_once_into_instance(monkeypatch, tmp_path):
     assert len(first.config["SECRET_KEY"]) >= 64
     assert first.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/instance/journster.db"
     assert first.config["SEARCH_INDEX_DIR"] == str(tmp_path / "instance" / "search-index")
+
+
+def test_retired_search_nodes_multi_refuses_to_start(monkeypatch):
+    # Several machines run PostgreSQL search; a machine left on the retired per-node Whoosh
+    # mode would drain the shared outbox alone, so it must not start at all.
+    monkeypatch.setenv("SEARCH_NODES", "multi")
+    with pytest.raises(ValueError, match="SEARCH_BACKEND=postgres"):
+        Config()
+    monkeypatch.setenv("SEARCH_NODES", "single")
+    assert Config().SEARCH_BACKEND in ("whoosh", "postgres")
