@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.models.base import UTCDateTime, utcnow
 from app.models.tags import Tag
 from app.models.users import User
@@ -21,7 +21,7 @@ goal_tags = Table(
 )
 
 
-class Goal(db.Model):
+class Goal(Model):
     """Something a protégé wants to achieve, broadcast in public (until closed)."""
 
     __tablename__ = "goals"
@@ -62,7 +62,7 @@ class Goal(db.Model):
     __table_args__ = (Index("ix_goals_visibility_created_at", "visibility", "created_at"),)
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     """An ordered step towards a goal, done or not."""
 
     __tablename__ = "milestones"
@@ -84,7 +84,7 @@ class Milestone(db.Model):
     private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Model):
     """A progress update on a goal: what was tried, what happened."""
 
     __tablename__ = "journal_entries"

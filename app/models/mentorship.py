@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 from app.models.goals import Goal
 from app.models.users import User
@@ -41,7 +41,7 @@ END_REOPENED = "reopened"
 END_REASONS = (END_COMPLETED, END_RELEASED, END_REOPENED)
 
 
-class MentorshipRequest(db.Model):
+class MentorshipRequest(Model):
     """An owner's invite to one user to mentor a goal one-to-one."""
 
     __tablename__ = "mentorship_requests"
@@ -80,7 +80,7 @@ class MentorshipRequest(db.Model):
         return self.status == REQUEST_PENDING
 
 
-class Mentorship(db.Model):
+class Mentorship(Model):
     """One closed phase of a goal with one mentor, from accept until it ends."""
 
     __tablename__ = "mentorships"
@@ -125,7 +125,7 @@ class Mentorship(db.Model):
         return self.state == MENTORSHIP_PAUSED
 
 
-class GoalEvent(db.Model):
+class GoalEvent(Model):
     """The goal's visibility and mentor history: closed, paused, resumed, ended, reopened."""
 
     __tablename__ = "goal_events"
@@ -143,7 +143,7 @@ class GoalEvent(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-class Message(db.Model):
+class Message(Model):
     """A private message between protégé and mentor during a mentorship."""
 
     __tablename__ = "messages"
@@ -161,7 +161,7 @@ class Message(db.Model):
     sender: Mapped[User] = relationship(lazy="joined")
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     """One version of the mentoring agreement; edits add versions, none is overwritten."""
 
     __tablename__ = "agreements"
@@ -188,7 +188,7 @@ class Agreement(db.Model):
         return [m for m in self.modes.split(",") if m]
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A planned conversation: when, the agenda, and notes written afterwards."""
 
     __tablename__ = "checkins"

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 from app.models.users import User
 
@@ -15,7 +15,7 @@ FLAG_STATES = ("open", "dismissed", "actioned")
 MODERATION_ACTIONS = ("hide", "unhide", "dismiss", "suspend", "unsuspend")
 
 
-class Flag(db.Model):
+class Flag(Model):
     """One user's report that a post breaks the rules; reviewed in /admin/flags."""
 
     __tablename__ = "flags"
@@ -45,7 +45,7 @@ class Flag(db.Model):
     )
 
 
-class ModerationAction(db.Model):
+class ModerationAction(Model):
     """Audit log: one row per moderator action, never edited or deleted."""
 
     __tablename__ = "moderation_actions"

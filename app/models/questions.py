@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.models.base import UTCDateTime, utcnow
 from app.models.goals import Goal
 from app.models.tags import Tag
@@ -33,7 +33,7 @@ question_tags = Table(
 )
 
 
-class Question(db.Model):
+class Question(Model):
     """A question broadcast to everyone, optionally about one of the asker's goals."""
 
     __tablename__ = "questions"
@@ -90,7 +90,7 @@ class Question(db.Model):
         return f"https://{site}.stackexchange.com/q/{post_id}" if post_id.isdigit() else None
 
 
-class Answer(db.Model):
+class Answer(Model):
     """An answer to a question, written in the open by any signed-in user."""
 
     __tablename__ = "answers"
@@ -128,7 +128,7 @@ class Answer(db.Model):
         return self.helpful_mark is not None
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A short clarification on a question or an answer (exactly one of the two)."""
 
     __tablename__ = "comments"
@@ -159,7 +159,7 @@ class Comment(db.Model):
     )
 
 
-class Vote(db.Model):
+class Vote(Model):
     """+1/-1 by a user on a question or an answer; the unique constraints make it one each."""
 
     __tablename__ = "votes"
@@ -184,7 +184,7 @@ class Vote(db.Model):
     )
 
 
-class HelpfulMark(db.Model):
+class HelpfulMark(Model):
     """The question owner's "helped me" on one answer (at most one mark per answer)."""
 
     __tablename__ = "helpful_marks"
@@ -196,7 +196,7 @@ class HelpfulMark(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Outcome(db.Model):
+class Outcome(Model):
     """What the asker tried and what happened, shown under the question."""
 
     __tablename__ = "outcomes"
@@ -213,7 +213,7 @@ class Outcome(db.Model):
     question: Mapped[Question] = relationship(back_populates="outcome")
 
 
-class Revision(db.Model):
+class Revision(Model):
     """The text of a goal, question or answer as it was before one edit."""
 
     __tablename__ = "revisions"

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 
 
-class SearchOutbox(db.Model):
+class SearchOutbox(Model):
     """One "re-read this post and update the index" request; the id orders them."""
 
     __tablename__ = "search_outbox"
@@ -22,7 +22,7 @@ class SearchOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SimilarList(db.Model):
+class SimilarList(Model):
     """The similar threads beside one public question or goal, computed off the request path.
 
     Written only by the indexer and its background refresh (app/search/similar_store.py);

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 from app.models.users import User
 
@@ -29,7 +29,7 @@ EMAIL_STATES = ("pending", "sent", "skipped")
 FOLLOW_TARGETS = ("tag", "goal", "question")
 
 
-class Notification(db.Model):
+class Notification(Model):
     """Something that happened for one user; read in-app, and mailed per their preference.
 
     ``subject_type``/``subject_id`` name what it is about; whoever renders it re-checks the
@@ -64,7 +64,7 @@ class Notification(db.Model):
     )
 
 
-class Follow(db.Model):
+class Follow(Model):
     """A user following a tag, a goal or a question."""
 
     __tablename__ = "follows"
@@ -82,7 +82,7 @@ class Follow(db.Model):
     )
 
 
-class AnswerInvitation(db.Model):
+class AnswerInvitation(Model):
     """The asker invited this user to answer a public question (at most 5 per question)."""
 
     __tablename__ = "answer_invitations"

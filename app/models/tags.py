@@ -3,12 +3,12 @@
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model, db
 
 TAG_MAX_LENGTH = 35
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A lowercase label such as ``python`` or ``c++``."""
 
     __tablename__ = "tags"

@@ -6,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import UTCDateTime, utcnow
 from app.models.tags import Tag, user_mentor_topics, user_skills
 
@@ -14,7 +14,7 @@ ROLE_USER = "user"
 ROLE_ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person on Journster: protégé, mentor, or both."""
 
     __tablename__ = "users"
@@ -106,7 +106,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_tokens"
@@ -122,7 +122,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
-class AccountMail(db.Model):
+class AccountMail(Model):
     """Outbox of transactional account mail (verify address, reset password), sent within seconds.
 
     A row holds no token: the link is signed at sending time, so nothing usable is stored.
@@ -145,7 +145,7 @@ class AccountMail(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Block(db.Model):
+class Block(Model):
     """One user blocking another: no answers, comments, invites or messages from them."""
 
     __tablename__ = "blocks"

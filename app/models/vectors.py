@@ -3,10 +3,10 @@
 from sqlalchemy import BigInteger, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 
 
-class PostVector(db.Model):
+class PostVector(Model):
     """One public post's vector as float16 bytes; a changed post gets a new row (new id)."""
 
     __tablename__ = "post_vectors"
