@@ -1,6 +1,7 @@
 """Goals with their milestones and progress journal."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,9 @@ from app.extensions import Model, db
 from app.models.base import UTCDateTime, utcnow
 from app.models.tags import Tag
 from app.models.users import User
+
+if TYPE_CHECKING:  # models/mentorship.py imports this module (a cycle at run time)
+    from app.models.mentorship import Mentorship
 
 VISIBILITY_OPEN, VISIBILITY_CLOSED = "open", "closed"
 STATUSES = ("active", "achieved", "abandoned")
@@ -81,7 +85,7 @@ class Milestone(Model):
     )
 
     goal: Mapped[Goal] = relationship(back_populates="milestones")
-    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
+    private_to: Mapped["Mentorship | None"] = relationship()
 
 
 class JournalEntry(Model):
@@ -102,4 +106,4 @@ class JournalEntry(Model):
 
     goal: Mapped[Goal] = relationship(back_populates="journal")
     author: Mapped[User] = relationship(lazy="joined")
-    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
+    private_to: Mapped["Mentorship | None"] = relationship()

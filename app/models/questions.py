@@ -1,6 +1,7 @@
 """Questions, answers, comments, votes, helped-me marks, outcomes and revisions."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +25,9 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.goals import Goal
 from app.models.tags import Tag
 from app.models.users import User
+
+if TYPE_CHECKING:  # models/mentorship.py imports this module (a cycle at run time)
+    from app.models.mentorship import Mentorship
 
 question_tags = Table(
     "question_tags",
@@ -65,7 +69,7 @@ class Question(Model):
 
     owner: Mapped[User] = relationship(lazy="joined")
     goal: Mapped[Goal | None] = relationship()
-    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
+    private_to: Mapped["Mentorship | None"] = relationship()
     tags: Mapped[list[Tag]] = relationship(
         secondary=question_tags, order_by=Tag.name, lazy="selectin"
     )
@@ -115,7 +119,7 @@ class Answer(Model):
 
     question: Mapped[Question] = relationship()
     owner: Mapped[User] = relationship(lazy="joined")
-    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
+    private_to: Mapped["Mentorship | None"] = relationship()
     helpful_mark: Mapped["HelpfulMark | None"] = relationship(
         uselist=False, cascade="all, delete-orphan", lazy="joined"
     )
@@ -152,7 +156,7 @@ class Comment(Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     author: Mapped[User] = relationship(lazy="joined")
-    private_to: Mapped["Mentorship | None"] = relationship()  # noqa: F821  (models.mentorship)
+    private_to: Mapped["Mentorship | None"] = relationship()
 
     __table_args__ = (
         CheckConstraint("(question_id IS NULL) <> (answer_id IS NULL)", name="one_parent"),
