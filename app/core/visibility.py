@@ -21,6 +21,8 @@ base query there. Who may see who asked an anonymous question is asker.py; which
 to which post type is the post registry (posts.py).
 """
 
+from typing import Protocol, cast
+
 from sqlalchemy import select
 
 from app.core.errors import NotFound
@@ -30,20 +32,43 @@ from app.models import Answer, Comment, Goal, JournalEntry, Mentorship, Mileston
 from app.models.goals import VISIBILITY_OPEN
 
 
-def viewer_id(user) -> int | None:
+class Viewer(Protocol):
+    """Who is looking: a User, Flask-Login's anonymous user or a stand-in reader (None: nobody).
+
+    Every rule here takes one (typed ``Viewer | None``), so passing an id or a post where the
+    viewer belongs is a type error, not a silently wrong answer.
+    """
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+
+class _SignedIn(Viewer, Protocol):
+    """A viewer whose ``is_authenticated`` is true: only then is ``id`` read."""
+
+    id: int
+
+
+Post = Goal | Question | Answer | Comment
+Marked = Question | Answer | Comment | Milestone | JournalEntry  # carry a private mark (rule 2)
+
+
+def viewer_id(user: Viewer | None) -> int | None:
     """The signed-in viewer's id, or None for nobody / an anonymous reader."""
-    return user.id if user is not None and getattr(user, "is_authenticated", False) else None
+    if user is not None and getattr(user, "is_authenticated", False):
+        return cast(_SignedIn, user).id
+    return None
 
 
 # -- objects --------------------------------------------------------------------------------
 
 
-def viewer_is_admin(user) -> bool:
+def viewer_is_admin(user: Viewer | None) -> bool:
     """Whether the (signed-in) viewer holds the admin role."""
     return viewer_id(user) is not None and bool(getattr(user, "is_admin", False))
 
 
-def _hidden_allows(user, item, author_id: int) -> bool:
+def _hidden_allows(user: Viewer | None, item: Post, author_id: int) -> bool:
     """Rule 3: a post hidden by moderators only for admins and its author."""
     if item.hidden_at is None:
         return True
@@ -51,7 +76,7 @@ def _hidden_allows(user, item, author_id: int) -> bool:
     return viewer is not None and (viewer == author_id or viewer_is_admin(user))
 
 
-def can_view_goal(user, goal: Goal | None) -> bool:
+def can_view_goal(user: Viewer | None, goal: Goal | None) -> bool:
     """Whether the user (None or anonymous allowed) may see this goal."""
     if goal is None:
         return False
@@ -62,15 +87,17 @@ def can_view_goal(user, goal: Goal | None) -> bool:
     return _hidden_allows(user, goal, goal.owner_id)
 
 
-def _mark_allows(user, item, goal: Goal) -> bool:
+def _mark_allows(user: Viewer | None, item: Marked, goal: Goal) -> bool:
     """Rule 2: a private-marked item only for the goal's owner and that phase's mentor."""
     if item.mentorship_id is None:
         return True
     viewer = viewer_id(user)
-    return viewer is not None and viewer in (goal.owner_id, item.private_to.mentor_id)
+    # private_to is set whenever mentorship_id is (a foreign key); None only to the checker.
+    mentor_id = item.private_to.mentor_id if item.private_to is not None else None
+    return viewer is not None and viewer in (goal.owner_id, mentor_id)
 
 
-def can_view_question(user, question: Question | None) -> bool:
+def can_view_question(user: Viewer | None, question: Question | None) -> bool:
     """Questions inherit their goal's visibility; goal-less questions are public."""
     if question is None:
         return False
@@ -79,10 +106,10 @@ def can_view_question(user, question: Question | None) -> bool:
     if question.goal_id is None:
         return True
     goal = question.goal
-    return can_view_goal(user, goal) and _mark_allows(user, question, goal)
+    return goal is not None and can_view_goal(user, goal) and _mark_allows(user, question, goal)
 
 
-def can_view_answer(user, answer: Answer | None) -> bool:
+def can_view_answer(user: Viewer | None, answer: Answer | None) -> bool:
     """An answer needs its question visible, and its own mark allowing the viewer."""
     if answer is None or not _hidden_allows(user, answer, answer.owner_id):
         return False
@@ -92,31 +119,31 @@ def can_view_answer(user, answer: Answer | None) -> bool:
     return goal is None or _mark_allows(user, answer, goal)
 
 
-def can_view_comment(user, comment: Comment | None) -> bool:
+def can_view_comment(user: Viewer | None, comment: Comment | None) -> bool:
     """A comment needs its post visible, and its own mark allowing the viewer."""
     if comment is None or not _hidden_allows(user, comment, comment.author_id):
         return False
     if comment.answer_id is not None:
         answer = db.session.get(Answer, comment.answer_id)
-        if not can_view_answer(user, answer):
+        if answer is None or not can_view_answer(user, answer):
             return False
         goal = answer.question.goal
     else:
         question = db.session.get(Question, comment.question_id)
-        if not can_view_question(user, question):
+        if question is None or not can_view_question(user, question):
             return False
         goal = question.goal
     return goal is None or _mark_allows(user, comment, goal)
 
 
-def can_view_goal_item(user, item: Milestone | JournalEntry | None) -> bool:
+def can_view_goal_item(user: Viewer | None, item: Milestone | JournalEntry | None) -> bool:
     """Milestones and journal entries: their goal visible and their mark allowing."""
     return (
         item is not None and can_view_goal(user, item.goal) and _mark_allows(user, item, item.goal)
     )
 
 
-def is_participant(user, goal: Goal) -> bool:
+def is_participant(user: Viewer | None, goal: Goal) -> bool:
     """Owner or current mentor of a closed goal (who may use its private space)."""
     viewer = viewer_id(user)
     return (
@@ -129,20 +156,20 @@ def is_participant(user, goal: Goal) -> bool:
 # -- fetch one, or 404 ------------------------------------------------------------------------
 
 
-def valid_id(value) -> bool:
+def valid_id(value: object) -> bool:
     """Whether a caller-supplied id can name a row at all (an int within the column)."""
     return isinstance(value, int) and parse_id(value) is not None
 
 
-def get_goal(user, goal_id) -> Goal:
+def get_goal(user: Viewer | None, goal_id: object) -> Goal:
     """The goal if the user may see it, else NotFound."""
     goal = db.session.get(Goal, goal_id) if valid_id(goal_id) else None
-    if not can_view_goal(user, goal):
+    if goal is None or not can_view_goal(user, goal):
         raise NotFound("No such goal.")
     return goal
 
 
-def mentored(user, goal: Goal) -> bool:
+def mentored(user: Viewer | None, goal: Goal) -> bool:
     """Whether the user was (or is) the mentor of one of this goal's mentorships."""
     viewer = viewer_id(user)
     return (
@@ -156,7 +183,7 @@ def mentored(user, goal: Goal) -> bool:
     )
 
 
-def get_space_goal(user, goal_id) -> Goal:
+def get_space_goal(user: Viewer | None, goal_id: object) -> Goal:
     """A goal whose private space (messages, check-ins) the user may read, else NotFound.
 
     Everyone who may see the goal, and a former mentor even when it is closed to them now:
@@ -168,25 +195,25 @@ def get_space_goal(user, goal_id) -> Goal:
     return goal
 
 
-def get_question(user, question_id) -> Question:
+def get_question(user: Viewer | None, question_id: object) -> Question:
     """The question if the user may see it, else NotFound."""
     question = db.session.get(Question, question_id) if valid_id(question_id) else None
-    if not can_view_question(user, question):
+    if question is None or not can_view_question(user, question):
         raise NotFound("No such question.")
     return question
 
 
-def get_answer(user, answer_id) -> Answer:
+def get_answer(user: Viewer | None, answer_id: object) -> Answer:
     """The answer if the user may see it, else NotFound."""
     answer = db.session.get(Answer, answer_id) if valid_id(answer_id) else None
-    if not can_view_answer(user, answer):
+    if answer is None or not can_view_answer(user, answer):
         raise NotFound("No such answer.")
     return answer
 
 
-def get_milestone(user, milestone_id) -> Milestone:
+def get_milestone(user: Viewer | None, milestone_id: object) -> Milestone:
     """The milestone if the user may see it, else NotFound."""
     milestone = db.session.get(Milestone, milestone_id) if valid_id(milestone_id) else None
-    if not can_view_goal_item(user, milestone):
+    if milestone is None or not can_view_goal_item(user, milestone):
         raise NotFound("No such milestone.")
     return milestone
