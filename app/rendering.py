@@ -124,6 +124,8 @@ def render_markdown(text: str, *, private: bool = False) -> str:
     """
     if not text:
         return ""
-    extensions = [*_EXTENSIONS, _PrivateImages()] if private else _EXTENSIONS
+    extensions: list[str | Extension] = (
+        [*_EXTENSIONS, _PrivateImages()] if private else [*_EXTENSIONS]
+    )
     html = markdown.markdown(text, extensions=extensions, output_format="html")
     return sanitize_html(html, private=private)

@@ -19,6 +19,8 @@ app/core/validation.py, the one number parser.
 """
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, abort, request
 from werkzeug.datastructures import ImmutableMultiDict
@@ -89,7 +91,9 @@ def _body_problems() -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     if request.is_json:
         data = _json_body()
-        pairs = data.items() if isinstance(data, dict) else [("body", data)]
+        pairs: Iterable[tuple[str, Any]] = (
+            data.items() if isinstance(data, dict) else [("body", data)]
+        )
     else:
         pairs = request.form.items(multi=True)
     for name, value in pairs:

@@ -1,5 +1,6 @@
 """HTTP hardening: security headers, Secure cookies over HTTPS, safe redirects."""
 
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
@@ -31,7 +32,7 @@ SECURITY_HEADERS = {
 }
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Accept only local absolute paths like ``/questions/3?x=1`` as redirect targets."""
     if not target or not isinstance(target, str) or len(target) > 2000:
         return False
@@ -89,9 +90,12 @@ class SecureCookiesOverHttps:
 
 def register_security(app: Flask) -> None:
     """Security headers, Secure cookies over HTTPS, and (when configured) proxy trust."""
-    app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
+    # Wrapping wsgi_app is how Flask documents WSGI middleware; mypy sees a method assigned.
+    app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)  # type: ignore[method-assign]
     proxies = app.config.get("TRUSTED_PROXY_COUNT", 0)
     if proxies:
         # Outermost, so the scheme is corrected before the cookie middleware looks at it.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     app.after_request(_add_security_headers)

@@ -1,5 +1,7 @@
 """Accounts: sign-up, sign-in, profile edits, password changes, roles."""
 
+from typing import TypeGuard
+
 from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -140,7 +142,7 @@ def authenticate(login, password) -> User | None:
     return user
 
 
-def account_usable(user: User | None) -> bool:
+def account_usable(user: User | None) -> TypeGuard[User]:
     """Whether sessions and tokens of this account still work (not suspended or deleted)."""
     return user is not None and not user.is_suspended and not user.is_deleted
 

@@ -8,6 +8,7 @@ from app.blueprints.thread_forms import AnswerForm, CommentForm
 from app.blueprints.thread_page import render_thread
 from app.core.errors import ValidationFailed
 from app.core.visibility import get_answer, get_question
+from app.models import Answer, Question
 from app.ratelimits import posting_limit, vote_limit
 from app.services import questions as question_service
 from app.services.helpful import mark_helpful, unmark_helpful
@@ -92,8 +93,13 @@ def comment(question_id: int | None, answer_id: int | None):
 def vote(question_id: int | None, answer_id: int | None):
     """Vote up (1), down (-1) or withdraw (0); buttons carry the value."""
     viewer = current_viewer()
-    post = get_answer(viewer, answer_id) if answer_id else get_question(viewer, question_id)
-    thread_id = post.question_id if answer_id else post.id
+    post: Answer | Question
+    if answer_id:
+        post = get_answer(viewer, answer_id)
+        thread_id = post.question_id
+    else:
+        post = get_question(viewer, question_id)
+        thread_id = post.id
     if ActionForm().validate_on_submit():
         value = request.form.get("value", "")
         if value == "0":

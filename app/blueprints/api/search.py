@@ -66,7 +66,9 @@ def search(args):
 class SimilarArgs(Schema):
     text = fields.String(required=True, validate=validate.Length(max=10_000))
     limit = fields.Integer(load_default=5, validate=validate.Range(1, MAX_LIMIT))
-    exclude = fields.Integer(
+    # A field named like Schema.exclude (the API's parameter name): marshmallow's metaclass
+    # takes declared fields out of the class, so the option is not shadowed at run time.
+    exclude = fields.Integer(  # type: ignore[assignment]
         validate=validate.Range(min=1), metadata={"description": "A question id to leave out."}
     )
 

@@ -1,5 +1,7 @@
 """Follow/unfollow buttons, the /following feed and the /mentors directory."""
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
@@ -29,7 +31,8 @@ def follow_state(target_type: str, key):
 def _target_url(target_type: str, key) -> str:
     endpoint, arg = _TARGET_PAGES[target_type]
     value = key if target_type == "tag" else parse_id(key)
-    return url_for(endpoint, **{arg: value})
+    values: dict[str, Any] = {arg: value}
+    return url_for(endpoint, **values)
 
 
 @bp.post("/<any(follow, unfollow):action>/<target_type>/<key>")
