@@ -13,10 +13,11 @@ documents exactly (a closed goal's posts, hidden or deleted posts), in the same 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.core.transaction import write_transaction
 from app.extensions import db
@@ -34,7 +35,11 @@ def document_text(doc: SearchDocument) -> str:
     return f"{doc.title}\n{doc.body}"
 
 
-def write(session: Session, upserts: Iterable[SearchDocument], removals: Iterable[str]) -> int:
+def write(
+    session: Session | scoped_session[Any],
+    upserts: Iterable[SearchDocument],
+    removals: Iterable[str],
+) -> int:
     """Replace the vectors of upserted questions and goals, delete removed ones (no commit)."""
     removals = set(removals)
     # An id in both lists is removed, as the index does (privacy wins).

@@ -124,8 +124,8 @@ def add_milestone(user: User, goal: Goal, data: dict) -> Milestone:
             siblings = siblings & Milestone.mentorship_id.is_(None)
         position = (
             session.scalar(select(func.coalesce(func.max(Milestone.position), 0)).where(siblings))
-            + 1
-        )
+            or 0
+        ) + 1
         milestone = Milestone(
             goal_id=goal.id,
             position=position,

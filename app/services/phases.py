@@ -11,8 +11,10 @@ Both read the goal row locked (PostgreSQL ``FOR UPDATE``; SQLite's write transac
 serialised already), so a post racing an accept or a reopen sees one consistent phase.
 """
 
+from typing import Any
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.core.errors import Conflict
 from app.models import Goal, Mentorship
@@ -38,7 +40,7 @@ def lock_goal(session: Session, goal_id: int) -> Goal:
     ).scalar_one()
 
 
-def live_mentorship(session: Session, goal_id: int) -> Mentorship | None:
+def live_mentorship(session: Session | scoped_session[Any], goal_id: int) -> Mentorship | None:
     """The goal's mentorship that has not ended (active or paused), if any."""
     return session.scalars(
         select(Mentorship).where(

@@ -175,8 +175,8 @@ def set_agreement(user: User, goal: Goal, data: dict) -> Agreement:
                         Agreement.mentorship_id == mentorship.id
                     )
                 )
-                + 1
-            )
+                or 0
+            ) + 1
             agreement = Agreement(
                 mentorship_id=mentorship.id,
                 version=version,

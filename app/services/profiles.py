@@ -197,7 +197,8 @@ def zones_near(offset: timedelta, hours: int, now: datetime | None = None) -> li
     return [
         name
         for name in timezone_choices()
-        if abs(now.astimezone(ZoneInfo(name)).utcoffset() - offset) <= limit
+        # utcoffset() of an aware datetime is never None.
+        if abs((now.astimezone(ZoneInfo(name)).utcoffset() or timedelta(0)) - offset) <= limit
     ]
 
 

@@ -22,7 +22,7 @@ def tag_filter(link_column, post_id, name: str) -> ColumnElement[bool]:
     tag_id = db.session.scalar(select(Tag.id).where(Tag.name == str(name).lower()))
     tag_column = link_column.table.c.tag_id
     tagged = select(link_column).where(tag_column == tag_id)
-    uses = db.session.scalar(select(func.count()).select_from(tagged.subquery()))
+    uses = db.session.scalar(select(func.count()).select_from(tagged.subquery())) or 0
     if uses > COMMON_TAG_USES:
         return tagged.where(link_column == post_id).exists()
     return post_id.in_(tagged)
