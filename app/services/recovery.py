@@ -77,7 +77,11 @@ def reset_password(token, new_password) -> User:
     new_password = errors.check("password", v.check_password, new_password)
     errors.raise_if_any()
     new_hash = hash_password(new_password)  # slow: before the write lock is taken
-    _user_id, fingerprint = read_reset_token(token)
+    # Read again: the link may have expired while the password was hashed.
+    parsed = read_reset_token(token)
+    if parsed is None:
+        raise InvalidToken(INVALID_LINK)
+    _user_id, fingerprint = parsed
     with write_transaction() as session:
         user = _user_for_update(session, _user_id)
         # Checked again under the lock: of two requests racing with one link, one wins.

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import AccountMail, ApiToken, User
 from app.services import account_tokens, accounts, recovery
 from app.services.account_mail import send_account_mail
-from app.services.passwords import verify_password
+from app.services.passwords import hash_password, verify_password
 from app.services.recovery import InvalidToken
 from app.services.tokens import issue_token, user_for_token
 from tests.conftest import PASSWORD
@@ -328,3 +328,20 @@ def test_resend_queues_a_new_link_until_verified(app, make_user):
     recovery.verify_email(account_tokens.verify_token(user, user.email))
     with pytest.raises(Conflict):
         recovery.resend_verification(reload(user.id))
+
+
+def test_a_link_expiring_while_the_new_password_is_hashed_is_refused(app, monkeypatch, make_user):
+    # The link is read again after the (slow) hash: one that expired meanwhile answers
+    # InvalidToken like any dead link, instead of failing to unpack "no token" (a 500).
+    user = make_user("slowpoke")
+    token = made_earlier(monkeypatch, 3599, lambda: account_tokens.reset_token(user))
+
+    def slow_hash(password):
+        later = int(time.time()) + 5
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: later)
+        return hash_password(password)
+
+    monkeypatch.setattr(recovery, "hash_password", slow_hash)
+    with pytest.raises(InvalidToken):
+        recovery.reset_password(token, NEW_PASSWORD)
+    assert verify_password(reload(user.id).password_hash, PASSWORD)
