@@ -3,9 +3,10 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any, cast
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -34,6 +35,12 @@ def write_transaction() -> Iterator[Session]:
         raise
     finally:
         _write_intent.reset(token)
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run through Session.execute matched."""
+    # Session.execute is typed as returning a Result; for DML it is a CursorResult.
+    return cast(CursorResult[Any], result).rowcount
 
 
 def configure_sqlite_engine(engine: Engine) -> None:
