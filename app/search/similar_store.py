@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, tuple_, update
 
-from app.core.transaction import write_transaction
+from app.core.transaction import rows_affected, write_transaction
 from app.extensions import db
 from app.models import SimilarList
 from app.models.base import utcnow
@@ -69,7 +69,7 @@ def next_due(now: datetime, created_at: datetime | None) -> datetime:
     return now + min(max(age / AGE_SHARE, MIN_INTERVAL), MAX_INTERVAL)
 
 
-def _keys_in(keys) -> object:
+def _keys_in(keys: Iterable[tuple[str, int]]) -> ColumnElement[bool]:
     return tuple_(SimilarList.doc_type, SimilarList.doc_id).in_(list(keys))
 
 
@@ -181,7 +181,7 @@ def claim(limit: int, *, upto: datetime | None = None) -> list[Claim]:
                 )
                 .values(due_at=lease)
             )
-            if result.rowcount == 1:
+            if rows_affected(result) == 1:
                 taken.append(Claim(kind, object_id, due, computed, lease))
     return taken
 
@@ -204,7 +204,7 @@ def store(
                 due_at=due,
             )
         )
-    return result.rowcount == 1
+    return rows_affected(result) == 1
 
 
 def reschedule(claim: Claim, due: datetime) -> None:
@@ -305,4 +305,4 @@ def mark_all_due() -> int:
         result = session.execute(
             update(SimilarList).where(SimilarList.due_at > NEIGHBOUR).values(due_at=NEIGHBOUR)
         )
-    return result.rowcount or 0
+    return rows_affected(result) or 0

@@ -51,7 +51,11 @@ def write(
     return _store(session, keyed, removals)
 
 
-def _store(session: Session, rows: list[tuple[str, str, int, bytes]], removals: set[str]) -> int:
+def _store(
+    session: Session | scoped_session[Any],
+    rows: list[tuple[str, str, int, bytes]],
+    removals: set[str],
+) -> int:
     stale = sorted(removals | {row[0] for row in rows})
     for start in range(0, len(stale), CHUNK):
         session.execute(

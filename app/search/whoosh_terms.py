@@ -65,7 +65,8 @@ def key_terms(
     # every term is "common"). A title-only lookup is the latency-critical one.
     share = COMMON_SHARE if "body" in fieldnames else TITLE_COMMON_SHARE
     common_above = total * share if total >= COMMON_MIN_DOCS else total
-    weights, common = {}, {}
+    weights: dict[str, float] = {}
+    common: dict[str, float] = {}
     for term, count in Counter(tokens).items():
         if term in SIMILAR_STOP:
             continue

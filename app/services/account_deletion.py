@@ -24,7 +24,7 @@ import secrets
 from sqlalchemy import delete, or_, select, update
 
 from app.core.errors import NotFound, ValidationFailed
-from app.core.transaction import write_transaction
+from app.core.transaction import rows_affected, write_transaction
 from app.extensions import db
 from app.models import (
     Answer,
@@ -162,12 +162,14 @@ def delete_account(user: User, password) -> None:
     _check_password(user, password)
     with write_transaction() as session:
         # Claim the row first: of two concurrent deletions exactly one goes on.
-        claimed = session.execute(
-            update(User)
-            .where(User.id == user.id, User.deleted_at.is_(None))
-            .values(updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        claimed = rows_affected(
+            session.execute(
+                update(User)
+                .where(User.id == user.id, User.deleted_at.is_(None))
+                .values(updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        )
         if claimed != 1:
             raise NotFound(ALREADY_DELETED)
         _end_mentorship_ties(session, user)

@@ -20,7 +20,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 from sqlalchemy import delete, select, update
 
-from app.core.transaction import write_transaction
+from app.core.transaction import rows_affected, write_transaction
 from app.extensions import db
 from app.models import AccountMail, User
 from app.models.base import utcnow
@@ -148,7 +148,7 @@ def _claim(row_id: int) -> bool:
             .values(not_before=now + CLAIM, attempts=AccountMail.attempts + 1)
             .execution_options(synchronize_session=False)
         )
-    return result.rowcount == 1
+    return rows_affected(result) == 1
 
 
 def _finish(row_id: int, retry_at=None) -> None:

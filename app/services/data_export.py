@@ -386,7 +386,8 @@ def _notifications(user: User) -> list[dict]:
 
 def _goal_ref(user: User, goal_id: int) -> dict:
     goal = db.session.get(Goal, goal_id)
-    return {"id": goal_id, "title": goal.title if can_view_goal(user, goal) else None}
+    visible = goal is not None and can_view_goal(user, goal)
+    return {"id": goal_id, "title": goal.title if goal is not None and visible else None}
 
 
 def _requests(user: User) -> dict:

@@ -122,6 +122,7 @@ def _ensure(spec: dict, model, build) -> bool | None:
     if any(user is None for user in users.values()):
         return None
     owner = users[spec["owner"]]
+    assert owner is not None  # every user was found (above)
     exists = db.session.scalar(
         select(model.id).where(model.owner_id == owner.id, model.title == spec["title"])
     )

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.core.transaction import write_transaction
+from app.core.transaction import rows_affected, write_transaction
 from app.extensions import db
 from app.models import Notification, User
 from app.models.base import utcnow
@@ -72,7 +72,7 @@ def _skip_where_mail_is_off() -> int:
             .values(email_state="skipped")
             .execution_options(synchronize_session=False)
         )
-    return result.rowcount or 0
+    return rows_affected(result) or 0
 
 
 def _count_failure(ids: list[int], error: MailError) -> None:

@@ -148,16 +148,21 @@ def list_follows(user: User, page: int = 1, per_page: int = 100) -> Page:
     ).all()
     items = []
     for row in rows:
-        key, label = str(row.target_id), None
+        key: str | None = str(row.target_id)
+        label: str | None = None
         if row.target_type == "tag":
             tag = db.session.get(Tag, row.target_id)
             key = label = tag.name if tag else None
         elif row.target_type == "goal":
             goal = db.session.get(Goal, row.target_id)
-            label = goal.title if can_view_goal(user, goal) else None
+            label = goal.title if goal is not None and can_view_goal(user, goal) else None
         else:
             question = db.session.get(Question, row.target_id)
-            label = question.title if can_view_question(user, question) else None
+            label = (
+                question.title
+                if question is not None and can_view_question(user, question)
+                else None
+            )
         if key is not None:
             items.append(Followed(row.target_type, row.target_id, key, label, row.created_at))
     return Page(items=items, page=page, per_page=per_page, total=total)

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import validation as v
 from app.core.errors import Forbidden
-from app.core.transaction import write_transaction
+from app.core.transaction import rows_affected, write_transaction
 from app.core.visibility import can_view_answer
 from app.models import Answer, HelpfulMark, Outcome, Question, User
 from app.models.base import utcnow
@@ -61,10 +61,10 @@ def unmark_helpful(user: User, answer: Answer) -> bool:
     with write_transaction() as session:
         require_not_sealed(session, answer)
         result = session.execute(delete(HelpfulMark).where(HelpfulMark.answer_id == answer.id))
-        if result.rowcount:
+        if rows_affected(result):
             _reputation(session, answer, -HELPED_ME)
         session.expire(answer, ["helpful_mark"])
-        return bool(result.rowcount)
+        return bool(rows_affected(result))
 
 
 def set_outcome(user: User, question: Question, body) -> Outcome:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from app.core import validation as v
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.transaction import write_transaction
+from app.core.transaction import rows_affected, write_transaction
 from app.extensions import db
 from app.models import Goal, GoalEvent, Mentorship, MentorshipRequest, User
 from app.models.base import utcnow
@@ -53,11 +53,13 @@ def expire_due_invites(goal_id: int | None = None) -> int:
     if goal_id is not None:
         query = query.where(MentorshipRequest.goal_id == goal_id)
     with write_transaction() as session:
-        count = session.execute(
-            query.values(status=REQUEST_EXPIRED, responded_at=utcnow()).execution_options(
-                synchronize_session=False
+        count = rows_affected(
+            session.execute(
+                query.values(status=REQUEST_EXPIRED, responded_at=utcnow()).execution_options(
+                    synchronize_session=False
+                )
             )
-        ).rowcount
+        )
     return count
 
 
@@ -131,16 +133,18 @@ def get_request(user, request_id) -> MentorshipRequest:
 
 def _respond(request: MentorshipRequest, status: str) -> None:
     """Move a pending, unexpired invite to status, or raise Conflict (inside a transaction)."""
-    changed = db.session.execute(
-        update(MentorshipRequest)
-        .where(
-            MentorshipRequest.id == request.id,
-            MentorshipRequest.status == REQUEST_PENDING,
-            MentorshipRequest.expires_at > utcnow(),
+    changed = rows_affected(
+        db.session.execute(
+            update(MentorshipRequest)
+            .where(
+                MentorshipRequest.id == request.id,
+                MentorshipRequest.status == REQUEST_PENDING,
+                MentorshipRequest.expires_at > utcnow(),
+            )
+            .values(status=status, responded_at=utcnow())
+            .execution_options(synchronize_session=False)
         )
-        .values(status=status, responded_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if changed != 1:
         db.session.refresh(request)
         state = REQUEST_EXPIRED if request.status == REQUEST_PENDING else request.status

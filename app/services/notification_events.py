@@ -58,7 +58,7 @@ def answer_posted(session: Session, question: Question, answer: Answer) -> None:
     """The asker hears of a new answer; mentioned users and followers too, once each."""
     session.flush()  # the answer's id
     asker = session.get(User, question.owner_id)
-    if can_view_answer(asker, answer):
+    if asker is not None and can_view_answer(asker, answer):
         notify(session, asker.id, "answer", "answer", answer.id, actor_id=answer.owner_id)
     mentioned = _notify_mentions(
         session,
@@ -98,7 +98,7 @@ def comment_posted(session: Session, comment: Comment, post: Question | Answer) 
     """The owner of the question or answer commented on hears of it, then its mentions."""
     session.flush()  # the comment's id
     owner = session.get(User, post.owner_id)
-    if can_view_comment(owner, comment):
+    if owner is not None and can_view_comment(owner, comment):
         notify(session, owner.id, "comment", "comment", comment.id, actor_id=comment.author_id)
     _notify_mentions(
         session,

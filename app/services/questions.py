@@ -1,5 +1,7 @@
 """Questions, answers and comments: posting, editing, answered-in links, lists."""
 
+from typing import Any
+
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -195,14 +197,20 @@ def add_comment(
     user: User, *, question: Question | None = None, answer: Answer | None = None, body
 ) -> Comment:
     """A short (≤ 600 characters) clarification on a question or an answer."""
-    post = question or answer
-    if _refused_by_block(user, question or answer.question, post.owner_id):
+    post: Question | Answer
+    if question is not None:
+        post, thread = question, question
+    elif answer is not None:
+        post, thread = answer, answer.question
+    else:
+        raise TypeError("add_comment needs a question or an answer")
+    if _refused_by_block(user, thread, post.owner_id):
         raise Forbidden("This user has blocked you: you cannot comment on their posts.")
     errors = v.FieldErrors()
     body = errors.check("body", v.check_body, body, max_length=v.COMMENT_MAX, label="Comment")
     errors.raise_if_any()
     with write_transaction() as session:
-        goal_id = (question or answer.question).goal_id
+        goal_id = thread.goal_id
         mark = private_mark_for(session, goal_id)
         comment = Comment(
             question_id=question.id if question else None,
@@ -213,7 +221,7 @@ def add_comment(
             mentorship_id=mark,
         )
         session.add(comment)
-        notification_events.comment_posted(session, comment, question or answer)
+        notification_events.comment_posted(session, comment, post)
     return comment
 
 
@@ -279,7 +287,7 @@ def list_questions(
         query = query.where(Question.owner_id == owner.id, can_see_asker_clause(viewer))
     if goal_id is not None:
         query = query.where(Question.goal_id == goal_id)
-    order = {
+    order: tuple[Any, ...] = {
         "newest": (Question.created_at.desc(), Question.id.desc()),
         "votes": (Question.score.desc(), Question.created_at.desc()),
         "unanswered": (Question.created_at.desc(), Question.id.desc()),

@@ -62,7 +62,12 @@ def check_reset_token(token) -> User:
     """The account a reset link is for, while the link still works (else InvalidToken)."""
     parsed = read_reset_token(token)
     user = db.session.get(User, parsed[0]) if parsed else None
-    if user is None or user.is_deleted or not reset_token_matches(user, parsed[1]):
+    if (
+        parsed is None
+        or user is None
+        or user.is_deleted
+        or not reset_token_matches(user, parsed[1])
+    ):
         raise InvalidToken(INVALID_LINK)
     return user
 
