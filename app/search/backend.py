@@ -44,6 +44,9 @@ class SearchResults:
 class BatchWrites:
     """``index_documents``/``remove_documents`` for a backend whose ``apply`` does the work."""
 
+    # Declared for the type checker only: every backend defines its own.
+    apply: Callable[[Iterable[SearchDocument], Iterable[str]], None]
+
     def indexing_round(self) -> contextlib.AbstractContextManager:
         """Around one outbox round: nothing to hold for an index only this node writes."""
         return contextlib.nullcontext()

@@ -8,8 +8,9 @@ appears. A post without a stored list yet shows none: a page view never computes
 """
 
 import logging
+from typing import Any
 
-from sqlalchemy import null, select
+from sqlalchemy import Select, null, select
 
 from app.core.posts import GOAL, POST_TYPES, QUESTION
 from app.core.visible_queries import visible_goals, visible_questions
@@ -38,6 +39,7 @@ def _public_items(
         ids = [i for k, i, _ in keys if k == kind]
         # The gate's base queries, as plain columns: whole posts as objects cost more than
         # the lookup itself.
+        query: Select[Any, Any, Any, Any]
         if kind == QUESTION:
             query = (
                 visible_questions(None)

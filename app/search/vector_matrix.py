@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 
 import numpy as np
 from flask import current_app
@@ -73,7 +74,7 @@ class VectorMatrix:
             self._catch_up(token, now)
 
     def _catch_up(self, token: tuple[int, int], now: float) -> None:
-        arrays = self._data[:5]
+        arrays: tuple[Any, ...] = self._data[:5]
         last = int(arrays[0][-1]) if len(arrays[0]) else 0
         whole = now - self._loaded >= FULL_RELOAD_SECONDS or token[1] < last
         if not whole:

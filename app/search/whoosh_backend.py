@@ -227,7 +227,7 @@ class WhooshBackend(BatchWrites):
             # match much of the index, decide little and cost the most.
             if len(tokens) <= SIMILAR_TITLE_TOKENS:
                 terms = key_terms(searcher, tokens, ("title",), TITLE_KEY_TERMS, least)
-                fields = ("title",)
+                fields: tuple[str, ...] = ("title",)
             else:
                 terms = key_terms(searcher, tokens, ("title", "body"), KEY_TERMS, least)
                 fields = ("title", "body")

@@ -94,9 +94,9 @@ def run_nudges(now: datetime | None = None) -> NudgeReport:
         )
     )
     for checkin in soon:
-        mentorship = db.session.get(Mentorship, checkin.mentorship_id)
+        phase = db.session.get(Mentorship, checkin.mentorship_id)
         stamp = checkin.scheduled_at.strftime("%Y%m%dT%H%M")
-        for user_id in (mentorship.protege_id, mentorship.mentor_id):
+        for user_id in (phase.protege_id, phase.mentor_id):  # type: ignore[union-attr]  # FK
             if _notify_once(
                 user_id,
                 "checkin_soon",

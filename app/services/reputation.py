@@ -75,7 +75,10 @@ def sealed_posts(question: Question, answers: list[Answer]) -> set[tuple[str, in
     goal = question.goal
     if goal is None or goal.visibility == VISIBILITY_OPEN:
         return set()
-    posts = [("question", question), *(("answer", a) for a in answers)]
+    posts: list[tuple[str, Question | Answer]] = [
+        ("question", question),
+        *(("answer", a) for a in answers),
+    ]
     return {(kind, post.id) for kind, post in posts if not is_private_content(post)}
 
 
