@@ -4,15 +4,15 @@ The public sees "anonymous protégé"; the asker and admins see who asked. This 
 privacy gate (rule 7: nothing may tell who asked), kept apart from the visibility rules.
 """
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 
-from app.core.visibility import viewer_id
+from app.core.visibility import Viewer, viewer_id
 from app.models import Question
 
 ANONYMOUS_ASKER = "anonymous protégé"
 
 
-def can_see_asker(user, question: Question | None) -> bool:
+def can_see_asker(user: Viewer | None, question: Question | None) -> bool:
     """Who may see who asked: everyone, unless the question was asked anonymously.
 
     Then only the asker and admins. Every page, list, feed, search document, API object,
@@ -23,10 +23,10 @@ def can_see_asker(user, question: Question | None) -> bool:
         return True
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return user.id == question.owner_id or bool(getattr(user, "is_admin", False))
+    return viewer_id(user) == question.owner_id or bool(getattr(user, "is_admin", False))
 
 
-def reveals_asker(user, question: Question | None, author_id: int | None) -> bool:
+def reveals_asker(user: Viewer | None, question: Question | None, author_id: int | None) -> bool:
     """Whether showing author_id on this question's thread would name a hidden asker."""
     return (
         question is not None
@@ -36,17 +36,17 @@ def reveals_asker(user, question: Question | None, author_id: int | None) -> boo
     )
 
 
-def asker_view(user, question: Question) -> str:
+def asker_view(user: Viewer | None, question: Question) -> str:
     """How a page shows the asker: "public" (named), "self" or "admin" (an anonymous
     question, shown with a note to the asker / an admin) or "hidden" (anonymous protégé)."""
     if not question.anonymous:
         return "public"
     if not can_see_asker(user, question):
         return "hidden"
-    return "self" if user.id == question.owner_id else "admin"
+    return "self" if viewer_id(user) == question.owner_id else "admin"
 
 
-def can_see_asker_clause(user):
+def can_see_asker_clause(user: Viewer | None) -> ColumnElement[bool]:
     """``can_see_asker`` as SQL, for lists that name authors (questions joined)."""
     if user is not None and getattr(user, "is_admin", False):
         return Question.id.isnot(None)

@@ -5,15 +5,26 @@ once; base queries leave posts hidden by moderators out for everyone (thread pag
 their hidden replies for admins and authors, with a banner).
 """
 
-from sqlalchemy import Select, and_, func, or_, select
+from typing import Any
 
-from app.core.visibility import viewer_id, viewer_is_admin
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+
+from app.core.visibility import Viewer, viewer_id, viewer_is_admin
 from app.extensions import db
-from app.models import Answer, Comment, Goal, Mentorship, Question
+from app.models import (
+    Answer,
+    Comment,
+    Goal,
+    JournalEntry,
+    Mentorship,
+    Milestone,
+    Question,
+    User,
+)
 from app.models.goals import VISIBILITY_OPEN
 
 
-def _mark_clause(model, viewer: int | None):
+def _mark_clause(model: Any, viewer: int | None) -> ColumnElement[bool]:
     """SQL for rule 2 (the goal is already joined): unmarked, or marked for this viewer."""
     if viewer is None:
         return model.mentorship_id.is_(None)
@@ -23,7 +34,7 @@ def _mark_clause(model, viewer: int | None):
     )
 
 
-def _goal_clause(viewer: int | None):
+def _goal_clause(viewer: int | None) -> ColumnElement[bool]:
     """SQL for rule 1 (the goal is already joined)."""
     if viewer is None:
         return Goal.visibility == VISIBILITY_OPEN
@@ -32,7 +43,9 @@ def _goal_clause(viewer: int | None):
     )
 
 
-def _thread_hidden_clause(model, author_column, user):
+def _thread_hidden_clause(
+    model: Any, author_column: Any, user: Viewer | None
+) -> ColumnElement[bool]:
     """Rule 3 on a thread page: hidden replies only for admins and their authors."""
     if viewer_is_admin(user):
         return model.id.isnot(None)
@@ -42,7 +55,7 @@ def _thread_hidden_clause(model, author_column, user):
     return or_(model.hidden_at.is_(None), author_column == viewer)
 
 
-def _goalless(model):
+def _goalless(model: Any) -> ColumnElement[bool]:
     """SQL "no goal", written so no index can serve it (goal ids start at 1).
 
     A bare ``goal_id IS NULL OR (…mentorship_id IS NULL…)`` lets SQLite answer the OR from
@@ -52,12 +65,12 @@ def _goalless(model):
     return func.coalesce(model.goal_id, 0) == 0
 
 
-def visible_goals(user) -> Select:
+def visible_goals(user: Viewer | None) -> Select:
     """Base query of the goals this user may see: every goal list starts here."""
     return select(Goal).where(_goal_clause(viewer_id(user)), Goal.hidden_at.is_(None))
 
 
-def visible_questions(user) -> Select:
+def visible_questions(user: Viewer | None) -> Select:
     """Base query of the questions this user may see: every question list starts here."""
     viewer = viewer_id(user)
     return (
@@ -75,7 +88,7 @@ def visible_questions(user) -> Select:
     )
 
 
-def _answers_query(viewer: int | None, answer_hidden) -> Select:
+def _answers_query(viewer: int | None, answer_hidden: ColumnElement[bool]) -> Select:
     # A join, not IN (every visible question id): the database starts from the answers'
     # own filter (one author's answers) and checks only their questions.
     return (
@@ -96,14 +109,14 @@ def _answers_query(viewer: int | None, answer_hidden) -> Select:
     )
 
 
-def visible_answers(user) -> Select:
+def visible_answers(user: Viewer | None) -> Select:
     """Base query of the answers this user may see (through their question's goal)."""
     return _answers_query(viewer_id(user), Answer.hidden_at.is_(None)).where(
         Question.hidden_at.is_(None), or_(Goal.id.is_(None), Goal.hidden_at.is_(None))
     )
 
 
-def thread_answers(user, question: Question) -> Select:
+def thread_answers(user: Viewer | None, question: Question) -> Select:
     """The answers on the page of a question the caller checked the user may see.
 
     Unlike the base query this keeps hidden answers for admins and their authors (shown
@@ -114,7 +127,9 @@ def thread_answers(user, question: Question) -> Select:
     ).where(Answer.question_id == question.id)
 
 
-def visible_goal_items(user, model, goal: Goal) -> Select:
+def visible_goal_items(
+    user: Viewer | None, model: type[Milestone] | type[JournalEntry], goal: Goal
+) -> Select:
     """Milestones or journal entries of a goal the user can see (the caller checked it)."""
     return (
         select(model)
@@ -123,7 +138,7 @@ def visible_goal_items(user, model, goal: Goal) -> Select:
     )
 
 
-def visible_comment_filter(user, goal: Goal | None):
+def visible_comment_filter(user: Viewer | None, goal: Goal | None) -> ColumnElement[bool]:
     """Extra WHERE for a visible thread's comments: rules 2 and 3 on each comment."""
     hidden = _thread_hidden_clause(Comment, Comment.author_id, user)
     if goal is None:
@@ -137,7 +152,7 @@ def visible_comment_filter(user, goal: Goal | None):
     return and_(or_(Comment.mentorship_id.is_(None), Comment.mentorship_id.in_(mine)), hidden)
 
 
-def hidden_public_answer_count(user, author) -> int:
+def hidden_public_answer_count(user: Viewer | None, author: User) -> int:
     """The author's public-phase answers under goals now closed to this viewer.
 
     SPEC §1 mentorship rule 6: profiles count them without titles or text; answers written
