@@ -42,7 +42,21 @@ class SearchResults:
 
 
 class BatchWrites:
-    """``index_documents``/``remove_documents`` for a backend whose ``apply`` does the work."""
+    """``apply`` and ``index_documents``/``remove_documents`` over a backend's ``_write``."""
+
+    def apply(self, upserts: Iterable[SearchDocument], removals: Iterable[str]) -> None:
+        """Upserts and removals in one commit; an id in both is removed (privacy wins)."""
+        latest = {doc.doc_id: doc for doc in upserts}  # the last version of a doc wins
+        gone = set(removals)
+        for doc_id in gone:
+            latest.pop(doc_id, None)
+        if not latest and not gone:
+            return
+        self._write(latest, gone)
+
+    def _write(self, latest: dict[str, SearchDocument], gone: set[str]) -> None:
+        """Store ``latest`` (doc_id -> document, none of them in ``gone``) and delete ``gone``."""
+        raise NotImplementedError
 
     # Declared for the type checker only: every backend defines its own.
     apply: Callable[[Iterable[SearchDocument], Iterable[str]], None]

@@ -527,14 +527,8 @@ class PostgresBackend(BatchWrites):
                 conn.commit()
 
     # -- writing --------------------------------------------------------------------------
-    def apply(self, upserts: Iterable[SearchDocument], removals: Iterable[str]) -> None:
-        """Upserts and removals in one transaction; an id in both is removed (privacy wins)."""
-        latest = {doc.doc_id: doc for doc in upserts}  # the last version of a doc wins
-        gone = set(removals)
-        for doc_id in gone:
-            latest.pop(doc_id, None)
-        if not latest and not gone:
-            return
+    def _write(self, latest: dict[str, SearchDocument], gone: set[str]) -> None:
+        """One transaction for a batch apply() has reconciled (privacy wins: see BatchWrites)."""
         with self._engine.begin() as conn:
             conn.execute(_BUMP)  # also waits for a rebuild in progress, which holds this row
             if gone:

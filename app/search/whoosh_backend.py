@@ -279,14 +279,8 @@ class WhooshBackend(BatchWrites):
         writer.commit(**(commit_args or {"mergetype": ws.merge_policy}))
         self._checked = 0.0  # the next search here sees this write at once
 
-    def apply(self, upserts: Iterable[SearchDocument], removals: Iterable[str]) -> None:
-        """Upserts and removals in one commit; an id in both is removed (privacy wins)."""
-        latest = {doc.doc_id: doc for doc in upserts}  # the last version of a doc wins
-        gone = set(removals)
-        for doc_id in gone:
-            latest.pop(doc_id, None)
-        if not latest and not gone:
-            return
+    def _write(self, latest: dict[str, SearchDocument], gone: set[str]) -> None:
+        """One commit for a batch apply() has reconciled (privacy wins: see BatchWrites)."""
         with self._writer() as writer:
             for doc_id in sorted(gone):
                 writer.delete_by_term("doc_id", doc_id)
