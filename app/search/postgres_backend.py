@@ -12,8 +12,6 @@ site "OR" is a stop word and "-rust" the word rust, and both backends must answe
 from __future__ import annotations
 
 import contextlib
-import math
-import re
 from collections.abc import Iterable, Iterator
 from html import escape
 from itertools import islice
@@ -21,108 +19,30 @@ from itertools import islice
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from app.search import postgres_similar, postgres_suggest
 from app.search.backend import BatchWrites, Hit, ProgressCallback, SearchResults
-from app.search.documents import DOC_TYPES, SearchDocument
-from app.search.query import MAX_TERMS, SearchQuery, clean_text, parse_query
-from app.search.whoosh_schema import TITLE_BOOST
-from app.search.whoosh_terms import (
-    COMMON_MIN_DOCS,
-    COMMON_SHARE,
-    KEY_TERMS,
-    MIN_KEY_TERMS,
-    RARE_DF,
-    SIMILAR_STOP,
-    TITLE_COMMON_SHARE,
-    TITLE_KEY_TERMS,
+from app.search.documents import SearchDocument
+from app.search.postgres_schema import (
+    BUMP,
+    HIT_COLUMNS,
+    LEXEME_RE,
+    TABLE,
+    UPSERT,
+    count_terms,
+    document_row,
+    pg_text,
 )
+from app.search.query import MAX_TERMS, SearchQuery
 
-TABLE = "search.search_documents"
 INDEXER_LOCK = 0x4A53_5345  # pg_advisory_lock key of the outbox indexer ("JSSE")
 MAX_DEPTH = 1000  # deepest result a page may reach (as the Whoosh backend)
 FEW_RESULTS = 3  # below this a did-you-mean is worth its cost
-SIMILAR_TITLE_TOKENS = 12  # up to this many terms the text is a title: title-only query
-SIMILAR_MAX_CHARS = 5000
-SIMILAR_MAX_LEXEMES = 40  # distinct terms of a long text whose frequency is looked up
-# Document frequencies are counted up to this many posts: beyond it a term is common
-# whatever the share says (counting every match of a common word costs a heap visit each).
-DF_CAP = 2000
 BATCH = 1000  # rows per INSERT statement in a rebuild
 HIGHLIGHT_MAX_CHARS = 20_000
 SNIPPET_CHARS = 200
-SUGGEST_TITLES = 200  # titles read for did-you-mean candidates
-SUGGEST_SIMILARITY = "0.2"  # pg_trgm word similarity: "pyhton" in "... python ..." is 0.29
 # ts_headline marks matches with these private-use characters; the text is escaped
 # afterwards and only they become <mark>, so no HTML from a post survives.
 _OPEN, _CLOSE = "\ue000", "\ue001"
-_WORD_RE = re.compile(r"[^\W\d_]{3,30}")
-_TITLE_WORD_RE = re.compile(r"[^\W\d_]+")
-_LEXEME_RE = re.compile(r"'((?:[^']|'')*)'")
-_COLUMNS = (
-    "doc_id",
-    "doc_type",
-    "obj_id",
-    "question_id",
-    "goal_id",
-    "title",
-    "body",
-    "tags",
-    "tags_text",
-    "author",
-    "score",
-    "answer_count",
-    "created_at",
-)
-_UPSERT = text(
-    f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}) "  # noqa: S608  (constant names)
-    f"VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
-    "ON CONFLICT (doc_id) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])
-)
-_BUMP = text("UPDATE search.search_state SET version = version + 1 WHERE id = 1")
-_HIT_COLUMNS = (
-    "d.doc_id, d.doc_type, d.obj_id, d.question_id, d.goal_id, d.title, d.score, d.answer_count"
-)
-
-
-def _pg_text(value: str | None) -> str:
-    """Text PostgreSQL accepts: no NUL bytes, lone surrogates replaced (they cannot be UTF-8)."""
-    value = (value or "").replace("\x00", " ")
-    return value if value.isascii() else value.encode("utf-8", "replace").decode("utf-8")
-
-
-def _row(doc: SearchDocument) -> dict:
-    """Bound parameters of one document."""
-    tags = sorted({_pg_text(t.lower()).replace(" ", "") for t in doc.tags if t})
-    return {
-        "doc_id": doc.doc_id,
-        "doc_type": doc.type,
-        "obj_id": doc.id,
-        "question_id": doc.question_id,
-        "goal_id": doc.goal_id,
-        "title": _pg_text(doc.title),
-        "body": _pg_text(doc.body),
-        "tags": tags,
-        "tags_text": " ".join(tags),
-        # Anonymous posts have no author at all, so no user: filter can ever find them.
-        "author": _pg_text(doc.author.lower()) if doc.author else None,
-        "score": int(doc.score),
-        "answer_count": int(doc.answer_count),
-        "created_at": doc.created_at,
-    }
-
-
-def _edit_distance(a: str, b: str, most: int) -> int:
-    """Levenshtein distance, or most + 1 once it is known to exceed most."""
-    if abs(len(a) - len(b)) > most:
-        return most + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > most:
-            return most + 1
-        previous = current
-    return previous[-1]
 
 
 class PostgresBackend(BatchWrites):
@@ -188,7 +108,7 @@ class PostgresBackend(BatchWrites):
                 rendered = (
                     conn.execute(text(f"SELECT CAST({ts_sql} AS text)"), text_params).scalar() or ""
                 )
-                terms = frozenset(m.replace("''", "'") for m in _LEXEME_RE.findall(rendered))
+                terms = frozenset(m.replace("''", "'") for m in LEXEME_RE.findall(rendered))
                 if terms:
                     params["q"] = rendered
                     where.insert(0, "d.tsv @@ CAST(:q AS tsquery)")
@@ -238,7 +158,7 @@ class PostgresBackend(BatchWrites):
             conn.execute(
                 text(
                     f"SELECT p.*, {title_hl} AS title_hl FROM ("  # noqa: S608  (constant SQL parts)
-                    f"SELECT {_HIT_COLUMNS}, d.created_at, {rank} AS rank FROM {TABLE} d "
+                    f"SELECT {HIT_COLUMNS}, d.created_at, {rank} AS rank FROM {TABLE} d "
                     f"WHERE {where_sql} ORDER BY {order.format(a='')} LIMIT :limit OFFSET :offset"
                     f") p ORDER BY {order.format(a='p.')}"
                 ),
@@ -266,9 +186,9 @@ class PostgresBackend(BatchWrites):
 
     def highlight(self, text_: str, terms: Iterable[str], top: int = 2) -> str:
         """Escaped excerpt of text (the post's body from the database) with <mark>s."""
-        body = _pg_text((text_ or "")[:HIGHLIGHT_MAX_CHARS])
+        body = pg_text((text_ or "")[:HIGHLIGHT_MAX_CHARS])
         body = body.replace(_OPEN, " ").replace(_CLOSE, " ")
-        lexemes = [_pg_text(t) for t in set(terms) if t and "\\" not in t]
+        lexemes = [pg_text(t) for t in set(terms) if t and "\\" not in t]
         if lexemes:
             options = (
                 f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxFragments={max(1, int(top))}, "
@@ -296,201 +216,12 @@ class PostgresBackend(BatchWrites):
         exclude_doc_ids: Iterable[str] = (),
         types: Iterable[str] = ("question",),
     ) -> list[Hit]:
-        """Threads like text: the rarest few of its terms ORed, titles only for short text."""
-        limit = min(max(1, int(limit)), 50)
-        wanted = sorted({t for t in types if t in DOC_TYPES})
-        cleaned = clean_text(text_, SIMILAR_MAX_CHARS)
-        if not cleaned or not wanted:
-            return []
-        exclude = sorted(set(exclude_doc_ids))[:100]
-        with self._engine.connect() as conn:
-            counts = conn.execute(
-                text(
-                    "SELECT lexeme, coalesce(array_length(positions, 1), 1) "
-                    "FROM unnest(to_tsvector('english', :t))"
-                ),
-                {"t": cleaned},
-            ).all()
-            n_tokens = sum(n for _, n in counts)
-            title_only = n_tokens <= SIMILAR_TITLE_TOKENS
-            counts = [(lex, n) for lex, n in counts if lex not in SIMILAR_STOP and "\\" not in lex]
-            counts = sorted(counts, key=lambda c: (-c[1], c[0]))[:SIMILAR_MAX_LEXEMES]
-            if not counts:
-                return []
-            terms = self._key_terms(conn, counts, title_only, 2 if exclude else 1)
-            if not terms:
-                return []
-            # Title-only lookups match titles only (their own tsvector), as a title being
-            # typed should; whole posts match anywhere. ts_rank_cd knows nothing of rarity,
-            # so each term found counts its idf (x TITLE_BOOST in the title), as BM25 would
-            # roughly; cover density only breaks ties. On the Stack Exchange links (with
-            # title-only rarity for titles) duplicate Recall@5 went .423 -> .500 for both
-            # modes against ts_rank_cd alone; Whoosh's BM25 still does better (.654/.731).
-            vector = "d.title_tsv" if title_only else "d.tsv"
-            rows = (
-                conn.execute(
-                    text(
-                        "WITH t AS (SELECT * FROM unnest(CAST(:terms AS text[]), "  # noqa: S608
-                        "CAST(:idfs AS float8[])) AS t(l, w)), "
-                        "q AS (SELECT string_agg(quote_literal(l), ' | ')::tsquery AS q "
-                        f"FROM t) SELECT {_HIT_COLUMNS}, (SELECT sum(CASE "
-                        "WHEN d.title_tsv @@ quote_literal(t.l)::tsquery THEN :boost * t.w "
-                        f"WHEN {vector} @@ quote_literal(t.l)::tsquery THEN t.w ELSE 0 END) "
-                        f"FROM t) + 0.01 * ts_rank_cd({vector}, q.q, 1) AS rank "
-                        f"FROM {TABLE} d, q WHERE {vector} @@ q.q AND d.doc_type = ANY(:types) "
-                        "AND NOT (d.doc_id = ANY(:exclude)) "
-                        "ORDER BY rank DESC, d.created_at DESC, d.doc_id LIMIT :limit"
-                    ),
-                    {
-                        "terms": [t for t, _ in terms],
-                        "idfs": [w for _, w in terms],
-                        "boost": TITLE_BOOST,
-                        "types": wanted,
-                        "exclude": exclude,
-                        "limit": limit,
-                    },
-                )
-                .mappings()
-                .all()
-            )
-        return [
-            Hit(
-                doc_id=r["doc_id"],
-                type=r["doc_type"],
-                id=r["obj_id"],
-                score=float(r["rank"]),
-                title=r["title"],
-                votes=r["score"],
-                answer_count=r["answer_count"],
-                question_id=r["question_id"],
-                goal_id=r["goal_id"],
-            )
-            for r in rows
-        ]
-
-    def _key_terms(
-        self, conn: Connection, counts: list[tuple[str, int]], title_only: bool, min_frequency: int
-    ) -> list[tuple[str, float]]:
-        """The most telling terms, with their idf: frequent in the text, rare in the index."""
-        total = self._doc_count(conn)
-        share = TITLE_COMMON_SHARE if title_only else COMMON_SHARE
-        common_above = min(total * share, DF_CAP - 1) if total >= COMMON_MIN_DOCS else total
-        # A title lookup judges rarity among titles, as Whoosh's title field does.
-        column, vector = ("ndoc_title", "d.title_tsv") if title_only else ("ndoc", "d.tsv")
-        # Counted live only for lexemes the statistics do not know yet (new, so rare, so
-        # cheap to count); COALESCE runs the subquery only for those.
-        frequencies = dict(
-            conn.execute(
-                text(
-                    f"SELECT t, COALESCE((SELECT s.{column} FROM search.search_terms s "  # noqa: S608
-                    f"WHERE s.lexeme = t), (SELECT count(*) FROM (SELECT 1 FROM {TABLE} d "
-                    f"WHERE {vector} @@ quote_literal(t)::tsquery LIMIT :cap) c)) "
-                    "FROM unnest(CAST(:terms AS text[])) t"
-                ),
-                {"terms": [lex for lex, _ in counts], "cap": DF_CAP},
-            ).all()
-        )
-        weights, common, idfs = {}, {}, {}
-        for lexeme, count in counts:
-            frequency = frequencies.get(lexeme, 0)
-            if frequency < min_frequency:
-                continue  # unknown terms cost time for nothing
-            weight = (1 + math.log(count)) * math.log(1 + max(total, 1) / frequency)
-            (common if frequency > common_above else weights)[lexeme] = weight
-            idfs[lexeme] = math.log(1 + max(total, 1) / frequency)
-        chosen = sorted(weights, key=lambda t: (-weights[t], t))[
-            : TITLE_KEY_TERMS if title_only else KEY_TERMS
-        ]
-        if len(chosen) < MIN_KEY_TERMS:
-            chosen += sorted(common, key=lambda t: (-common[t], t))[: MIN_KEY_TERMS - len(chosen)]
-        return [(term, idfs[term]) for term in chosen]
-
-    @staticmethod
-    def _doc_count(conn: Connection) -> int:
-        """Live documents, estimated by the planner when large (an exact count costs ms)."""
-        estimate = (
-            conn.execute(
-                text("SELECT reltuples::bigint FROM pg_class WHERE oid = CAST(:t AS regclass)"),
-                {"t": TABLE},
-            ).scalar()
-            or 0
-        )
-        if estimate > 10 * COMMON_MIN_DOCS:
-            return int(estimate)
-        return conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar()  # noqa: S608
+        """Threads like text: the rarest few of its terms ORed (see postgres_similar)."""
+        return postgres_similar.similar(self._engine, text_, limit, exclude_doc_ids, types)
 
     def suggest(self, text_: str) -> str | None:
-        """Did-you-mean for a query text, from the words in titles; None if nothing better."""
-        query = parse_query(text_)
-        if not query.words:
-            return None
-        rewritten = query.text
-        with self._engine.begin() as conn:
-            conn.execute(
-                text("SELECT set_config('pg_trgm.word_similarity_threshold', :s, true)"),
-                {"s": SUGGEST_SIMILARITY},
-            )
-            for word in dict.fromkeys(w.lower() for w in query.words):
-                if not _WORD_RE.fullmatch(word):
-                    continue  # numbers, code
-                lexemes = conn.execute(
-                    text("SELECT CAST(plainto_tsquery('english', :w) AS text)"), {"w": word}
-                ).scalar()
-                if not lexemes or len(_LEXEME_RE.findall(lexemes)) != 1:
-                    continue  # a stop word
-                seen = conn.execute(
-                    text(
-                        f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} d "  # noqa: S608
-                        "WHERE d.tsv @@ plainto_tsquery('english', :w) LIMIT :cap) s"
-                    ),
-                    {"w": word, "cap": RARE_DF + 1},
-                ).scalar()
-                if seen > RARE_DF:
-                    continue
-                # A word found once may be a rare word spelled right: want a far commoner one.
-                best = self._best_correction(conn, word, minimum=4 * seen if seen else 2)
-                if best:  # replace the free word only, not an operator's value (user:word)
-                    rewritten = re.sub(
-                        rf"(?<![\w:\[]){re.escape(word)}(?![\w\]])",
-                        best,
-                        rewritten,
-                        flags=re.IGNORECASE,
-                    )
-        return rewritten if rewritten != query.text else None
-
-    @staticmethod
-    def _best_correction(conn: Connection, word: str, minimum: int) -> str | None:
-        titles = conn.execute(
-            text(
-                f"SELECT lower(title) FROM {TABLE} d WHERE lower(d.title) %> :w "  # noqa: S608
-                "LIMIT :n"
-            ),
-            {"w": word, "n": SUGGEST_TITLES},
-        ).scalars()
-        by_distance: dict[int, set[str]] = {1: set(), 2: set()}
-        for title in titles:
-            for candidate in _TITLE_WORD_RE.findall(title):
-                # Few typos hit the first letter, as Whoosh's prefix=1.
-                if candidate != word and candidate[0] == word[0] and len(candidate) >= 3:
-                    distance = _edit_distance(word, candidate, 2)
-                    if distance <= 2:
-                        by_distance[distance].add(candidate)
-        for distance in (1, 2):  # the nearest spelling wins, then the most frequent one
-            found = []
-            for candidate in sorted(by_distance[distance])[:20]:
-                # Letters only (the regex above), so the ":A" suffix cannot form an operator.
-                count = conn.execute(
-                    text(
-                        f"SELECT count(*) FROM {TABLE} d WHERE d.tsv @@ "  # noqa: S608
-                        "to_tsquery('english', :c || :title)"
-                    ),
-                    {"c": candidate, "title": ":A"},
-                ).scalar()
-                if count >= minimum:
-                    found.append((count, candidate))
-            if found:
-                return max(found)[1]
-        return None
+        """Did-you-mean for a query text, from the words in titles (see postgres_suggest)."""
+        return postgres_suggest.suggest(self._engine, text_)
 
     def doc_ids(self) -> set[str]:
         """Every doc_id in the table."""
@@ -508,7 +239,7 @@ class PostgresBackend(BatchWrites):
     def optimize(self) -> None:
         """Recount the term statistics and refresh the planner's (run in quiet periods)."""
         with self._engine.begin() as conn:
-            _count_terms(conn)
+            count_terms(conn)
             conn.execute(text(f"ANALYZE {TABLE}"))
 
     def close(self) -> None:
@@ -530,15 +261,15 @@ class PostgresBackend(BatchWrites):
     def _write(self, latest: dict[str, SearchDocument], gone: set[str]) -> None:
         """One transaction for a batch apply() has reconciled (privacy wins: see BatchWrites)."""
         with self._engine.begin() as conn:
-            conn.execute(_BUMP)  # also waits for a rebuild in progress, which holds this row
+            conn.execute(BUMP)  # also waits for a rebuild in progress, which holds this row
             if gone:
                 conn.execute(
                     text(f"DELETE FROM {TABLE} WHERE doc_id = ANY(:ids)"),  # noqa: S608
                     {"ids": sorted(gone)},
                 )
-            rows = [_row(doc) for doc in sorted(latest.values(), key=lambda d: d.doc_id)]
+            rows = [document_row(doc) for doc in sorted(latest.values(), key=lambda d: d.doc_id)]
             if rows:
-                conn.execute(_UPSERT, rows)
+                conn.execute(UPSERT, rows)
 
     def rebuild(
         self, docs: Iterable[SearchDocument], progress: ProgressCallback | None = None
@@ -558,31 +289,18 @@ class PostgresBackend(BatchWrites):
                     yield doc
 
         with self._engine.begin() as conn:
-            conn.execute(_BUMP)
+            conn.execute(BUMP)
             conn.execute(text(f"DELETE FROM {TABLE}"))  # noqa: S608
             stream = fresh()
-            while batch := [_row(doc) for doc in islice(stream, BATCH)]:
-                conn.execute(_UPSERT, batch)
+            while batch := [document_row(doc) for doc in islice(stream, BATCH)]:
+                conn.execute(UPSERT, batch)
                 count += len(batch)
                 if progress:
                     progress(count)
-            _count_terms(conn)
+            count_terms(conn)
         if progress:
             progress(count)
         return count
-
-
-def _count_terms(conn: Connection) -> None:
-    """Recompute search.search_terms from the documents (seconds at 150k posts)."""
-    conn.execute(text("DELETE FROM search.search_terms"))
-    conn.execute(
-        text(
-            "INSERT INTO search.search_terms (lexeme, ndoc, ndoc_title) "  # noqa: S608
-            "SELECT a.word, a.ndoc, coalesce(t.ndoc, 0) "
-            f"FROM ts_stat('SELECT tsv FROM {TABLE}') a "
-            f"LEFT JOIN ts_stat('SELECT tsv FROM {TABLE}', 'a') t ON t.word = a.word"
-        )
-    )
 
 
 def _marks(marked: str) -> str:
