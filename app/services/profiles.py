@@ -138,7 +138,7 @@ def local_time(timezone: str, now: datetime | None = None) -> str | None:
     """ "14:05" in the given IANA zone, or None when the stored name is not a zone."""
     try:
         zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         return None
     return _as_utc(now or datetime.now(UTC)).astimezone(zone).strftime("%H:%M")
 

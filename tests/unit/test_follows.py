@@ -182,6 +182,8 @@ def test_local_time_and_offsets():
     noon = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
     assert profiles.local_time("Asia/Kolkata", noon) == "17:30"
     assert profiles.local_time("Not/AZone", noon) is None
+    # A tzdata directory is not a zone either (ZoneInfo raises IsADirectoryError for it).
+    assert profiles.local_time("America", noon) is None
     assert profiles.parse_offset("UTC+5:30") == timedelta(hours=5, minutes=30)
     assert profiles.parse_offset("-03:00") == timedelta(hours=-3)
     assert profiles.parse_offset("utc") == timedelta(0)
