@@ -9,45 +9,16 @@ added, edited or removed, a goal closing) makes every entry stale at once. Only 
 them through the visibility gate, so nothing hidden since can be shown from here.
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
+from app.core.lru import VersionedLRU
 from app.search.backend import SearchBackend, SearchResults
 from app.search.query import SearchQuery
 
 SIZE = 1024  # entries per process: a page of 20 hits is a few KB
 
 
-class _Results:
-    """A small LRU of SearchResults, each tagged with its index version."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key, version):
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None or entry[0] != version:
-                return None
-            self._items.move_to_end(key)
-            return entry[1]
-
-    def put(self, key, version, results) -> None:
-        with self._lock:
-            self._items[key] = (version, results)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_results = _Results(SIZE)
+_results = VersionedLRU(SIZE)  # SearchResults (or similar hits), each with its index version
 
 
 def cached_search(

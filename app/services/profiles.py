@@ -6,16 +6,15 @@ posts an anonymous reader can see, minus anonymous askers), the same rule as the
 (app/services/reputation.py).
 """
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, or_, select
 
 from app.core.asker import can_see_asker_clause
 from app.core.pagination import paginate
-from app.core.validation import TAG_MAX, TAG_RE, parse_int, timezone_choices
+from app.core.timezones import as_utc, local_time, parse_offset, zones_near
+from app.core.validation import TAG_MAX, TAG_RE, parse_int
 from app.core.visible_queries import visible_answers, visible_questions
 from app.extensions import db
 from app.models import Answer, HelpfulMark, Question, Tag, User, Vote
@@ -31,10 +30,6 @@ CHART_WEEKS = 26
 class Week:
     start: datetime
     points: int
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _own_answers(viewer, user: User):
@@ -57,7 +52,7 @@ def reputation_history(
 
     Anonymous questions count only for their asker and admins, as on the rest of the profile.
     """
-    now = _as_utc(now or datetime.now(UTC))
+    now = as_utc(now or datetime.now(UTC))
     monday = (now - timedelta(days=now.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
@@ -89,7 +84,7 @@ def reputation_history(
         events.append((created, HELPED_ME))
     buckets = [Week(first + timedelta(weeks=i), 0) for i in range(weeks)]
     for created, points in events:
-        index = (_as_utc(created) - first).days // 7
+        index = (as_utc(created) - first).days // 7
         if 0 <= index < weeks:
             buckets[index].points += points
     return buckets
@@ -134,15 +129,6 @@ def reputation_chart(history: list[Week], width: int = 312, height: int = 80) ->
     return Chart(width, height, baseline, bars, sum(w.points for w in history), best, len(history))
 
 
-def local_time(timezone: str, now: datetime | None = None) -> str | None:
-    """ "14:05" in the given IANA zone, or None when the stored name is not a zone."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
-        return None
-    return _as_utc(now or datetime.now(UTC)).astimezone(zone).strftime("%H:%M")
-
-
 def helped_count(viewer, user: User) -> int:
     """How many of the user's answers (that the viewer can see) were marked "helped me"."""
     answers = _own_answers(viewer, user)
@@ -168,38 +154,8 @@ def profile_extras(viewer, user: User) -> dict:
 
 # -- mentors directory --------------------------------------------------------------------------
 
-_OFFSET_RE = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 MAX_TZ_RANGE = 12
 TEXT_MAX = 100
-
-
-def parse_offset(value: str) -> timedelta | None:
-    """A UTC offset from "+02:00", "UTC-5", "GMT+5:30", "UTC", or an IANA zone name."""
-    value = value.strip()
-    if value.upper() in ("UTC", "GMT", "Z"):
-        return timedelta(0)
-    match = _OFFSET_RE.match(value)
-    if match:
-        hours, minutes = int(match.group(2)), int(match.group(3) or 0)
-        if hours > 14 or minutes >= 60:
-            return None
-        sign = -1 if match.group(1) == "-" else 1
-        return sign * timedelta(hours=hours, minutes=minutes)
-    if value in timezone_choices():
-        return datetime.now(ZoneInfo(value)).utcoffset()
-    return None
-
-
-def zones_near(offset: timedelta, hours: int, now: datetime | None = None) -> list[str]:
-    """IANA zone names whose current UTC offset is within ``hours`` of ``offset``."""
-    now = _as_utc(now or datetime.now(UTC))
-    limit = timedelta(hours=hours)
-    return [
-        name
-        for name in timezone_choices()
-        # utcoffset() of an aware datetime is never None.
-        if abs((now.astimezone(ZoneInfo(name)).utcoffset() or timedelta(0)) - offset) <= limit
-    ]
 
 
 def _like(text: str) -> str:

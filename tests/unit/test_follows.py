@@ -6,6 +6,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import func, select
 
+from app.core import timezones
 from app.core.errors import NotFound
 from app.extensions import db
 from app.models import Follow, Goal
@@ -180,16 +181,16 @@ def test_chart_geometry_handles_negative_and_empty_weeks():
 
 def test_local_time_and_offsets():
     noon = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-    assert profiles.local_time("Asia/Kolkata", noon) == "17:30"
-    assert profiles.local_time("Not/AZone", noon) is None
+    assert timezones.local_time("Asia/Kolkata", noon) == "17:30"
+    assert timezones.local_time("Not/AZone", noon) is None
     # A tzdata directory is not a zone either (ZoneInfo raises IsADirectoryError for it).
-    assert profiles.local_time("America", noon) is None
-    assert profiles.parse_offset("UTC+5:30") == timedelta(hours=5, minutes=30)
-    assert profiles.parse_offset("-03:00") == timedelta(hours=-3)
-    assert profiles.parse_offset("utc") == timedelta(0)
+    assert timezones.local_time("America", noon) is None
+    assert timezones.parse_offset("UTC+5:30") == timedelta(hours=5, minutes=30)
+    assert timezones.parse_offset("-03:00") == timedelta(hours=-3)
+    assert timezones.parse_offset("utc") == timedelta(0)
     for bad in ("UTC+99", "+5:75", "Mars/Base", "", "'; drop table users"):
-        assert profiles.parse_offset(bad) is None
-    near = profiles.zones_near(timedelta(hours=1), 0, noon)
+        assert timezones.parse_offset(bad) is None
+    near = timezones.zones_near(timedelta(hours=1), 0, noon)
     assert "Europe/Berlin" in near and "Europe/London" not in near
 
 
