@@ -13,7 +13,7 @@ stay empty: those signals are covered by tests/unit/test_candidates.py, not here
 Each question with an accepted answer by someone other than its asker plays a new goal: its
 title + body is the goal's text, its tags the goal's tags, its asker the owner. The whole
 thread is held out (the question is never a similar thread, none of its answers is
-evidence) and ``app.services.candidates.recommend`` (the code behind the goal page and
+evidence) and ``app.services.mentor_recommendations.recommend`` (the code behind the goal page and
 ``/api/v1/goals/<id>/mentor-candidates``, with its real queries, index lookup and gate)
 ranks 5 mentors. Hit: the accepted answer's author is among them. Recall@5 and MRR@5.
 
@@ -88,16 +88,20 @@ VARIANTS = [
 
 @contextlib.contextmanager
 def weights(variant: Variant) -> Iterator[None]:
-    from app.services import candidates
+    from app.services import mentor_ranking, mentor_recommendations
 
-    saved = {name: getattr(candidates, name) for name, _ in variant.weights}
+    # Each weight is patched in the module that reads it: the scorer's, or the lookup's.
+    def owner(name: str):
+        return mentor_ranking if hasattr(mentor_ranking, name) else mentor_recommendations
+
+    saved = {name: getattr(owner(name), name) for name, _ in variant.weights}
     try:
         for name, value in variant.weights:
-            setattr(candidates, name, value)
+            setattr(owner(name), name, value)
         yield
     finally:
         for name, value in saved.items():
-            setattr(candidates, name, value)
+            setattr(owner(name), name, value)
 
 
 def _p95(samples: Sequence[float]) -> float:
@@ -207,8 +211,8 @@ def run_relevance(data: Path, variants: Sequence[Variant]) -> None:
     from app.models import User
     from app.search import service
     from app.search.documents import doc_id_for
-    from app.services import candidates
     from app.services.importer import dump_folders, import_stackexchange
+    from app.services.mentor_recommendations import recommend
     from bench.common import bench_app
 
     with tempfile.TemporaryDirectory(prefix="recommend-") as base:
@@ -234,7 +238,7 @@ def run_relevance(data: Path, variants: Sequence[Variant]) -> None:
                 with weights(variant):
                     for case in cases:
                         start = time.perf_counter()
-                        recs = candidates.recommend(
+                        recs = recommend(
                             case.text,
                             case.tags,
                             exclude_users={case.asker_id},

@@ -3,21 +3,14 @@
 import pytest
 from sqlalchemy import event
 
+from app.core.timezones import tz_difference, utc_offset_hours
 from app.extensions import db
 from app.models import Goal
 from app.search.indexer import drain
 from app.search.service import get_backend
 from app.services import blocks, candidates, helpful, mentorship, votes
 from app.services.accounts import update_profile
-from app.services.candidates import (
-    PostedAnswer,
-    Profile,
-    TagRecord,
-    Thread,
-    rank_mentors,
-    tz_difference,
-    utc_offset_hours,
-)
+from app.services.mentor_ranking import PostedAnswer, Profile, TagRecord, Thread, rank_mentors
 from tests.builders import build_answer, build_goal, build_question
 
 INTERVIEW_GOAL = {
