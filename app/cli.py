@@ -22,7 +22,9 @@ from app.search.service import (
 )
 from app.search.similar_refresh import recompute_all, refresh_lists, sync_lists
 from app.services.accounts import register_user, set_role
-from app.services.backup import BackupError, create_backup, read_manifest, restore_backup
+from app.services.backup import BackupError, create_backup
+from app.services.backup_restore import restore_backup
+from app.services.backup_verify import read_manifest
 from app.services.demo import (
     DEMO_PASSWORD,
     STACKEXCHANGE_DIR,

@@ -25,6 +25,8 @@ from pathlib import Path
 
 from whoosh import index
 
+from app.core.files import fsync_path
+
 POINTER = "CURRENT"
 LOCK_FILE = "REBUILD.lock"
 _INDEX_RE = re.compile(r"ix-\d{8}T\d{6}-[0-9a-f]{6}")
@@ -32,14 +34,6 @@ _INDEX_RE = re.compile(r"ix-\d{8}T\d{6}-[0-9a-f]{6}")
 
 def _stamp() -> str:
     return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class IndexStore:
@@ -90,14 +84,14 @@ class IndexStore:
         name = "ix-" + build_dir.name.removeprefix("tmp-")
         final = self.base / name
         os.rename(build_dir, final)
-        _fsync_dir(final)
+        fsync_path(final)
         staging = self.base / f"{POINTER}.{os.getpid()}.tmp"
         with open(staging, "w", encoding="ascii") as handle:
             handle.write(name + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(staging, self.base / POINTER)
-        _fsync_dir(self.base)
+        fsync_path(self.base)
         return name
 
     def ensure_index(self, schema) -> str:

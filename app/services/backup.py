@@ -10,6 +10,8 @@ exists is complete):
     README.txt         what this is and how to restore it
 
 The search index is not copied: it is derived from the database, so restore rebuilds it.
+This module holds the format and makes a backup; backup_verify checks one, backup_restore
+restores one.
 """
 
 import hashlib
@@ -27,8 +29,8 @@ from pathlib import Path
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import URL, Connection
 
+from app.core.files import fsync_path
 from app.extensions import db
-from app.search.service import rebuild_index
 
 FORMAT = "journster-backup"
 FORMAT_VERSION = 1
@@ -87,7 +89,7 @@ def app_tables() -> list[str]:
     return [table.name for table in db.metadata.sorted_tables]
 
 
-def _count_rows(conn, tables) -> dict[str, int]:
+def count_rows(conn, tables) -> dict[str, int]:
     """Row count per table (run inside the snapshot that the dump is made from)."""
     return {
         table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
@@ -96,20 +98,12 @@ def _count_rows(conn, tables) -> dict[str, int]:
     }
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _now() -> str:
@@ -154,25 +148,25 @@ def create_backup(target: Path, progress: Callable[[str], None] = lambda _m: Non
             "search_index": "not included: rebuilt from the database on restore "
             "(flask search reindex)",
             "files": {
-                name: {"bytes": (work / name).stat().st_size, "sha256": _sha256(work / name)}
+                name: {"bytes": (work / name).stat().st_size, "sha256": sha256_of(work / name)}
                 for name in (DUMP_FILES[kind], README)
             },
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         # On disk before the rename makes it look complete (cron backups, then a power cut).
         for name in (*manifest["files"], MANIFEST):
-            _fsync(work / name)
+            fsync_path(work / name)
         if target.exists():
             target.rmdir()  # the empty directory checked above
         os.rename(work, target)
-        _fsync(target.parent)
+        fsync_path(target.parent)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return Manifest(target, kind, revision, created_at, tables)
 
 
-def _sqlite_path() -> Path:
+def sqlite_path() -> Path:
     database = db.engine.url.database
     if not database or database == ":memory:":
         raise BackupError("An in-memory SQLite database cannot be backed up.")
@@ -180,13 +174,13 @@ def _sqlite_path() -> Path:
 
 
 def _sqlite_source() -> Path:
-    path = _sqlite_path()
+    path = sqlite_path()
     if not path.is_file():
         raise BackupError(f"There is no database at {path} to back up.")
     return path
 
 
-def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
+def sqlite_revision(conn: sqlite3.Connection) -> str | None:
     try:
         row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError:
@@ -194,7 +188,7 @@ def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     # Table names come from our own models, never from input.
     return {
@@ -214,7 +208,7 @@ def _sqlite_dump(dump: Path) -> tuple[str | None, dict[str, int]]:
         source.backup(copy, pages=-1)
         # A self-contained file: no -wal or -shm beside it.
         copy.execute("PRAGMA journal_mode=DELETE")
-        return _sqlite_revision(copy), _sqlite_counts(copy)
+        return sqlite_revision(copy), sqlite_counts(copy)
     finally:
         copy.close()
         source.close()
@@ -229,7 +223,7 @@ def libpq_url(url: URL) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _run(args: list[str], env: dict[str, str], what: str) -> None:
+def run_tool(args: list[str], env: dict[str, str], what: str) -> None:
     try:
         result = subprocess.run(  # noqa: S603  (fixed PostgreSQL tools, no shell)
             args, env=env, capture_output=True, text=True, timeout=PG_TIMEOUT, check=False
@@ -251,10 +245,10 @@ def _pg_dump(dump: Path) -> tuple[str | None, dict[str, int]]:
         with conn.begin():
             conn.execute(text("SET TRANSACTION READ ONLY"))
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            revision = _revision(conn)
-            tables = _count_rows(conn, set(inspect(conn).get_table_names()))
+            revision = alembic_revision(conn)
+            tables = count_rows(conn, set(inspect(conn).get_table_names()))
             # The snapshot stays valid while this transaction is open.
-            _run(
+            run_tool(
                 ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={dump}", url],
                 env,
                 "pg_dump",
@@ -262,222 +256,8 @@ def _pg_dump(dump: Path) -> tuple[str | None, dict[str, int]]:
     return revision, tables
 
 
-def _revision(conn: Connection) -> str | None:
+def alembic_revision(conn: Connection) -> str | None:
     """The Alembic revision the database is at (None before any migration)."""
     if not inspect(conn).has_table("alembic_version"):
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-
-
-# -- verify ----------------------------------------------------------------------------------
-
-
-def read_manifest(path: Path) -> Manifest:
-    """Check a backup directory without touching any database: manifest, checksums, dump."""
-    path = Path(path)
-    if not path.is_dir():
-        raise BackupError(
-            f"No backup at {path} (expected a directory made by `flask backup create`)."
-        )
-    try:
-        raw = json.loads((path / MANIFEST).read_text())
-    except FileNotFoundError:
-        raise BackupError(f"{path} has no {MANIFEST}: not a Journster backup.") from None
-    except (ValueError, UnicodeDecodeError):
-        raise BackupError(f"{path / MANIFEST} is damaged (not valid JSON).") from None
-    manifest = _parse_manifest(path, raw)
-    listed = raw["files"]
-    for name, entry in listed.items():
-        file = path / name
-        if not file.is_file():
-            raise BackupError(f"The backup is incomplete: {name} is missing.")
-        if file.stat().st_size != entry.get("bytes"):
-            raise BackupError(
-                f"{name} is truncated or damaged: {file.stat().st_size} bytes, "
-                f"the manifest says {entry.get('bytes')}."
-            )
-        if _sha256(file) != entry.get("sha256"):
-            raise BackupError(f"{name} is damaged: its SHA-256 does not match the manifest.")
-    if manifest.dump.name not in listed:
-        raise BackupError(f"The manifest lists no {manifest.dump.name}.")
-    if manifest.kind == "sqlite":
-        _verify_sqlite_dump(manifest)
-    else:
-        _verify_pg_dump(manifest)
-    return manifest
-
-
-def _parse_manifest(path: Path, raw) -> Manifest:
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise BackupError(f"{path / MANIFEST} is not a Journster backup manifest.")
-    if raw.get("format_version") != FORMAT_VERSION:
-        raise BackupError(
-            f"Backup format version {raw.get('format_version')} is not supported "
-            f"(this version reads {FORMAT_VERSION})."
-        )
-    kind, tables = raw.get("database_kind"), raw.get("tables")
-    if kind not in DUMP_FILES:
-        raise BackupError(f"Unknown database kind in the manifest: {kind!r}.")
-    if not isinstance(tables, dict) or not all(
-        isinstance(n, int) and n >= 0 for n in tables.values()
-    ):
-        raise BackupError("The manifest's table row counts are damaged.")
-    if not isinstance(raw.get("files"), dict):
-        raise BackupError("The manifest's file list is damaged.")
-    return Manifest(
-        path, kind, raw.get("alembic_revision"), str(raw.get("created_at")), dict(tables)
-    )
-
-
-def _verify_sqlite_dump(manifest: Manifest) -> None:
-    # immutable=1: read the file as it is, creating no -wal/-shm beside it.
-    conn = sqlite3.connect(f"file:{manifest.dump}?mode=ro&immutable=1", uri=True)
-    try:
-        if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise BackupError("The SQLite copy fails its integrity check.")
-        if _sqlite_revision(conn) != manifest.revision or _sqlite_counts(conn) != manifest.tables:
-            raise BackupError("The SQLite copy does not match its manifest.")
-    except sqlite3.DatabaseError as error:
-        raise BackupError(f"The SQLite copy is damaged: {error}.") from None
-    finally:
-        conn.close()
-
-
-def _verify_pg_dump(manifest: Manifest) -> None:
-    """Read the whole archive (every compressed block) and count its rows per table."""
-    counts: dict[str, int] = {}
-    table = None
-    with tempfile.TemporaryFile() as errors:
-        try:
-            reader = subprocess.Popen(  # noqa: S603  (fixed PostgreSQL tool, no shell)
-                ["pg_restore", "--data-only", "--file=-", str(manifest.dump)],  # noqa: S607
-                stdout=subprocess.PIPE,
-                stderr=errors,
-            )
-        except FileNotFoundError:
-            raise BackupError(
-                "pg_restore was not found: install the PostgreSQL client tools."
-            ) from None
-        with reader:
-            # COPY text format: one line per row (newlines inside values are escaped).
-            for line in reader.stdout:
-                if table is not None:
-                    if line == b"\\.\n":
-                        table = None
-                    else:
-                        counts[table] += 1
-                elif line.startswith(b"COPY ") and line.rstrip().endswith(b"FROM stdin;"):
-                    name = line.split(b" ", 2)[1].decode().rpartition(".")[2].strip('"')
-                    table = name
-                    counts.setdefault(name, 0)
-        errors.seek(0)
-        if reader.returncode != 0:
-            detail = errors.read().decode(errors="replace").strip()
-            raise BackupError(f"The pg_dump archive is damaged: {detail}")
-    if {name: counts.get(name, 0) for name in manifest.tables} != manifest.tables:
-        raise BackupError("The pg_dump archive does not match its manifest's row counts.")
-
-
-# -- restore ---------------------------------------------------------------------------------
-
-
-def _rows_in_target() -> dict[str, int]:
-    """Row counts of the app tables that exist in the target (with rows only)."""
-    with db.engine.connect() as conn:
-        present = set(inspect(conn).get_table_names())
-        counts = _count_rows(conn, present)
-    return {name: count for name, count in counts.items() if count}
-
-
-def restore_backup(path: Path, progress: Callable[[str], None] = lambda _m: None) -> Manifest:
-    """Restore a verified backup into the configured, empty database, then rebuild search."""
-    progress("Verifying the backup ...")
-    manifest = read_manifest(path)
-    kind = database_kind()
-    if manifest.kind != kind:
-        raise BackupError(
-            f"This is a {manifest.kind} backup, but DATABASE_URL points at "
-            f"{kind}: restore it into a {manifest.kind} database."
-        )
-    occupied = _rows_in_target()
-    if occupied:
-        sample = ", ".join(f"{name} ({count})" for name, count in list(occupied.items())[:5])
-        raise BackupError(
-            "The target database is not empty; restore only into an empty "
-            f"deployment. Rows found in: {sample}. Nothing was changed."
-        )
-    db.session.remove()
-    db.engine.dispose()
-    progress(f"Restoring {manifest.rows} rows into {kind} ...")
-    if kind == "sqlite":
-        _sqlite_restore(manifest)
-    else:
-        _pg_restore(manifest)
-    db.engine.dispose()
-    with db.engine.connect() as conn:
-        revision = _revision(conn)
-        counts = _count_rows(conn, set(inspect(conn).get_table_names()))
-    if revision != manifest.revision or counts != manifest.tables:
-        raise BackupError("The restored database does not match the backup's manifest.")
-    progress("Rebuilding the search index ...")
-    rebuild_index()
-    return manifest
-
-
-def _sqlite_restore(manifest: Manifest) -> None:
-    """Copy the backup over the (empty) target with the online backup API."""
-    target = _sqlite_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(f"file:{manifest.dump}?mode=ro&immutable=1", uri=True)
-    dest = sqlite3.connect(target, timeout=30)
-    try:
-        source.backup(dest, pages=-1)
-        dest.execute("PRAGMA journal_mode=WAL")  # the app's mode (SPEC §5)
-    except sqlite3.DatabaseError as error:
-        raise BackupError(f"Restoring into {target} failed: {error}.") from None
-    finally:
-        dest.close()
-        source.close()
-
-
-def _pg_restore(manifest: Manifest) -> None:
-    """Drop the empty schema and load the archive in one psql transaction (all or nothing)."""
-    url, env = libpq_url(db.engine.url)
-    env["PGOPTIONS"] = "-c client_min_messages=warning"  # no NOTICE per absent object
-    with db.engine.connect() as conn:
-        existing = set(inspect(conn).get_table_names())
-    # Empty tables a `flask db upgrade` made (at any revision) give way to the archive's.
-    drops = [name for name in [*app_tables(), "alembic_version"] if name in existing]
-    with tempfile.TemporaryDirectory(prefix="journster-restore-") as scratch:
-        prelude, script = Path(scratch) / "prelude.sql", Path(scratch) / "restore.sql"
-        prelude.write_text("".join(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n' for name in drops))
-        # The archive as SQL first, so psql runs one BEGIN ... COMMIT over everything: a
-        # failure anywhere rolls the drops back too.
-        _run(
-            [
-                "pg_restore",
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--no-privileges",
-                f"--file={script}",
-                str(manifest.dump),
-            ],
-            env,
-            "Reading the pg_dump archive",
-        )
-        _run(
-            [
-                "psql",
-                "--no-psqlrc",
-                "--quiet",
-                "--single-transaction",
-                "--set=ON_ERROR_STOP=1",
-                "--output=/dev/null",
-                f"--file={prelude}",
-                f"--file={script}",
-                f"--dbname={url}",
-            ],
-            env,
-            "Loading the dump (nothing was changed)",
-        )
