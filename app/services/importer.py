@@ -16,20 +16,19 @@ from pathlib import Path
 from sqlalchemy import bindparam, case, select, update
 
 from app.core.transaction import write_transaction
-from app.core.validation import DISPLAY_NAME_MAX, USERNAME_MAX
 from app.models import Answer, HelpfulMark, Question, User
 from app.rendering import render_markdown
+from app.services.importer_links import duplicate_pair, write_links
+from app.services.importer_users import ensure_users
 from app.services.stackexchange_dump import (
     ANSWER_TYPE,
     COMMUNITY,
-    DUPLICATE_LINK,
     QUESTION_TYPE,
     DumpError,
     DumpFiles,
     Post,
     Progress,
     Tracker,
-    digest,
     dump_folders,
     find_dump,
     iter_rows,
@@ -53,8 +52,6 @@ __all__ = [
 ]
 
 BATCH_SIZE = 500
-# Not a valid hash of any scheme: verify_password() is always False, so nobody can sign in.
-UNUSABLE_PASSWORD = "!"  # noqa: S105  (a marker, not a password)
 
 
 @dataclass
@@ -138,11 +135,6 @@ _ADD_ANSWERS = (
     .where(_questions.c.id == bindparam("b_id"))
     .values(answer_count=_questions.c.answer_count + bindparam("b_n"))
 )
-_SET_ANSWERED_IN = (
-    update(_questions)
-    .where(_questions.c.id == bindparam("b_id"), _questions.c.answered_in_id.is_(None))
-    .values(answered_in_id=bindparam("b_target"))
-)
 
 
 class _Import:
@@ -159,9 +151,6 @@ class _Import:
     # external ids
     def post_key(self, se_id: int) -> str:
         return f"{self.site}:{se_id}"
-
-    def user_key(self, owner: int | None) -> str:
-        return f"{self.site}:user:{'community' if owner is COMMUNITY else owner}"
 
     def _batches(self, path: Path, keep: Callable[[dict[str, str]], object]):
         """Yield lists of at most batch_size kept (non-None) results of keep(row)."""
@@ -299,44 +288,10 @@ class _Import:
             self.summary.answers += len(posts)
             self.summary.helpful += len(marks)
 
-    # pass three: duplicate links
+    # pass three: duplicate links (importer_links)
     def import_links(self, path: Path) -> None:
-        def keep(row):
-            if row.get("LinkTypeId") != DUPLICATE_LINK:
-                return None
-            source, target = parse_int(row.get("PostId")), parse_int(row.get("RelatedPostId"))
-            if source is None or target is None or source == target:
-                self.summary.skipped_links += 1
-                return None
-            return source, target
-
-        for batch in self._batches(path, keep):
-            self._write_links(batch)
-
-    def _write_links(self, pairs: list[tuple[int, int]]) -> None:
-        with write_transaction() as session:
-            keys = {self.post_key(se_id) for pair in pairs for se_id in pair}
-            found = {
-                row.external_id: row
-                for row in session.execute(
-                    select(Question.id, Question.external_id, Question.answered_in_id).where(
-                        Question.external_id.in_(keys)
-                    )
-                )
-            }
-            links, linked = [], set()
-            for source_id, target_id in pairs:
-                source = found.get(self.post_key(source_id))
-                target = found.get(self.post_key(target_id))
-                if source is None or target is None:
-                    self.summary.skipped_links += 1
-                elif source.answered_in_id is None and source.id not in linked:
-                    # The first duplicate link wins; links set by people are never replaced.
-                    links.append({"b_id": source.id, "b_target": target.id})
-                    linked.add(source.id)
-            if links:
-                session.execute(_SET_ANSWERED_IN, links)
-            self.summary.links += len(links)
+        for batch in self._batches(path, lambda row: duplicate_pair(row, self.summary)):
+            write_links(batch, self.post_key, self.summary)
 
     # shared
     def _new_posts(self, session, model, posts: list[Post]) -> list[Post]:
@@ -352,76 +307,10 @@ class _Import:
         return [p for key, p in unique.items() if key not in existing]
 
     def _ensure_users(self, session, posts: list[Post]) -> dict[int | None, int]:
-        """Map each post owner (Stack Exchange id or COMMUNITY) to a user id, creating users."""
-        names: dict[int | None, str] = {}
-        for post in posts:
-            if not names.get(post.owner):
-                names[post.owner] = post.owner_name
-        keys = {self.user_key(owner): owner for owner in names}
-        ids = {
-            keys[row.external_id]: row.id
-            for row in session.execute(
-                select(User.id, User.external_id).where(User.external_id.in_(keys))
-            )
-        }
-        missing = [owner for owner in names if owner not in ids]
-        if not missing:
-            return ids
-        wanted = {owner: self._username(owner) for owner in missing}
-        taken = set(
-            session.scalars(select(User.username).where(User.username.in_(wanted.values())))
-        )
-        taken |= {
-            email.split("@", 1)[0]
-            for email in session.scalars(
-                select(User.email).where(User.email.in_(_email(n) for n in wanted.values()))
-            )
-        }
-        created = []
-        for owner, username in wanted.items():
-            if username in taken:
-                username = self._free_username(session, owner)
-            taken.add(username)
-            user = User(
-                username=username,
-                email=_email(username),
-                password_hash=UNUSABLE_PASSWORD,
-                display_name=self._display_name(owner, names[owner]),
-                preferred_modes=[],
-                external_id=self.user_key(owner),
-            )
-            session.add(user)
-            created.append((owner, user))
-        session.flush()
-        ids.update((owner, user.id) for owner, user in created)
-        self.summary.users += len(created)
+        """Map each post owner to a user id, creating users (see importer_users)."""
+        ids, created = ensure_users(session, self.site, self.slug, posts)
+        self.summary.users += created
         return ids
-
-    def _username(self, owner: int | None) -> str:
-        suffix = "community" if owner is COMMUNITY else str(owner)
-        username = f"se-{self.slug}-{suffix}"
-        if len(username) > USERNAME_MAX:
-            username = f"se-{digest(self.user_key(owner), 12)}"
-        return username
-
-    def _free_username(self, session, owner: int | None) -> str:
-        """Another name when a person already took ours (they could register se-... names)."""
-        base = self._username(owner)[: USERNAME_MAX - 7]
-        for attempt in range(100):
-            username = f"{base}-{digest(f'{self.user_key(owner)}#{attempt}', 6)}"
-            clash = session.scalar(
-                select(User.id).where(
-                    (User.username == username) | (User.email == _email(username))
-                )
-            )
-            if clash is None:
-                return username
-        raise DumpError(f"No free username for {self.user_key(owner)}.")  # pragma: no cover
-
-    def _display_name(self, owner: int | None, name: str) -> str:
-        if owner is COMMUNITY:
-            return f"{self.site} community"[:DISPLAY_NAME_MAX]
-        return (name or f"Stack Exchange user {owner}")[:DISPLAY_NAME_MAX]
 
     @staticmethod
     def _add_reputation(session, reputation: Counter[int]) -> None:
@@ -430,7 +319,3 @@ class _Import:
         ]
         if changes:
             session.execute(_ADD_REPUTATION, changes)
-
-
-def _email(username: str) -> str:
-    return f"{username}@users.invalid"
