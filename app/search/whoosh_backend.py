@@ -13,6 +13,7 @@ from whoosh.idsets import BitSet
 from whoosh.query import And, Every, Or, Term
 from whoosh.util.filelock import try_for
 
+from app.search import whoosh_build
 from app.search import whoosh_schema as ws
 from app.search.backend import BatchWrites, Hit, ProgressCallback, SearchResults
 from app.search.documents import DOC_TYPES, SearchDocument
@@ -313,7 +314,7 @@ class WhooshBackend(BatchWrites):
             try:
                 build = self._store.new_build_dir()
                 try:
-                    count = ws.build_index(build, docs, progress)
+                    count = whoosh_build.build_index(build, docs, progress)
                 except BaseException:
                     shutil.rmtree(build, ignore_errors=True)
                     raise

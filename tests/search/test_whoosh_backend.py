@@ -314,16 +314,16 @@ def test_a_searcher_survives_another_instance_merging_its_files(
 
 
 def test_parallel_rebuild_indexes_every_document_once(make, monkeypatch):
-    from app.search import whoosh_schema as ws
+    from app.search import whoosh_build
 
-    monkeypatch.setattr(ws, "PARALLEL_MIN_DOCS", 50)
-    monkeypatch.setattr(ws, "BUILD_BATCH", 7)
-    monkeypatch.setattr(ws, "BUILD_PROCS", 2)
+    monkeypatch.setattr(whoosh_build, "PARALLEL_MIN_DOCS", 50)
+    monkeypatch.setattr(whoosh_build, "BUILD_BATCH", 7)
+    monkeypatch.setattr(whoosh_build, "BUILD_PROCS", 2)
 
     def serial(*_args):
         raise AssertionError("a build this size must use the indexing processes")
 
-    monkeypatch.setattr(ws, "_build_serial", serial)
+    monkeypatch.setattr(whoosh_build, "_build_serial", serial)
     backend = make()
     docs = [doc("question", n, f"topic{n % 5} title {n}", "shared body") for n in range(1, 121)]
     assert backend.rebuild(docs + docs[:3]) == 120  # duplicates: the first copy wins
