@@ -19,7 +19,7 @@ from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import Answer, Notification, User
 from app.models.base import utcnow
-from app.services import invitations, mentorship, private_space
+from app.services import invitations, mentorship, mentorship_lifecycle, private_space
 from app.services import questions as qa
 from app.services.email_delivery import MAX_PERMANENT_FAILURES, send_digests, send_immediate
 from app.services.mail import Mail, MailError, build_message, parse_smtp_url, unsubscribe_token
@@ -511,10 +511,10 @@ def test_nudge_goes_once_to_whoever_owes_a_reply(app, pair):
 def test_no_nudge_while_paused_or_without_agreement(app, pair, make_user):
     owner, mentor, goal = pair
     private_space.send_message(owner, goal, "Are you there?")
-    mentorship.pause(owner, goal)
+    mentorship_lifecycle.pause(owner, goal)
     assert run_nudges(now=utcnow() + timedelta(days=3)).nudges == 0
     # Resuming restarts the clock: the paused days do not count against the mentor.
-    mentorship.resume(mentor, goal)
+    mentorship_lifecycle.resume(mentor, goal)
     assert run_nudges(now=utcnow() + timedelta(hours=2)).nudges == 0
     assert run_nudges(now=utcnow() + timedelta(hours=25)).nudges == 1
 

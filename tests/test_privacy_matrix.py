@@ -48,7 +48,7 @@ from app.models.users import ROLE_ADMIN
 from app.search.indexer import drain
 from app.search.query import parse_query
 from app.search.service import get_backend
-from app.services import goals, helpful, mentorship, private_space, questions
+from app.services import goals, helpful, mentorship, mentorship_lifecycle, private_space, questions
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import api_token, bearer, login
 
@@ -700,11 +700,11 @@ def test_privacy_matrix(app, people):
     build_private_phase(s, 1, "zqxmone")
     matrix.run_phase(State("private", goal_open=False, mentor="mentor1", live=1))
 
-    mentorship.pause(mentor1, s.goal())
+    mentorship_lifecycle.pause(mentor1, s.goal())
     s.goal_items(phase_rule(1), None, "zqxmonepausedjournal")  # still private while paused
     matrix.run_phase(State("paused", goal_open=False, mentor="mentor1", live=1))
 
-    mentorship.reopen(owner, s.goal())
+    mentorship_lifecycle.reopen(owner, s.goal())
     # Written while open again: public like any public-phase content.
     s.answer("areopen", "qone", "answerer", public_rule, "zqxpubreopenanswer")
     matrix.run_phase(State("reopened"))
@@ -713,10 +713,10 @@ def test_privacy_matrix(app, people):
     build_private_phase(s, 2, "zqxmtwo")
     matrix.run_phase(State("closed again", goal_open=False, mentor="mentor2", live=2))
 
-    mentorship.complete(owner, s.goal())
+    mentorship_lifecycle.complete(owner, s.goal())
     matrix.run_phase(State("completed", goal_open=False, mentor="mentor2", achieved=True))
 
-    mentorship.publish_summary(owner, s.goal(), "What I learned: zqxpubsummary")
+    mentorship_lifecycle.publish_summary(owner, s.goal(), "What I learned: zqxpubsummary")
     s.mark("zqxpubsummary", public_rule, s.goal_url)
     matrix.run_phase(State("published", achieved=True))
 

@@ -44,6 +44,7 @@ from app.models.base import utcnow
 from app.models.mentorship import MENTORSHIP_ENDED, REQUEST_PENDING
 from app.search.outbox import enqueue
 from app.services import mentorship as mentorships
+from app.services import mentorship_lifecycle
 from app.services.accounts import get_user
 from app.services.passwords import burn_verification_time, verify_password
 
@@ -106,9 +107,9 @@ def _end_mentorship_ties(session, user: User) -> None:
     for mentorship in list(live):
         goal = session.get(Goal, mentorship.goal_id)
         if mentorship.mentor_id == user.id:
-            mentorships.release(user, goal)
+            mentorship_lifecycle.release(user, goal)
         else:
-            mentorships.complete(user, goal)
+            mentorship_lifecycle.complete(user, goal)
             # The owner left; "achieved" would claim a success nobody reported.
             goal.status, goal.updated_at = "abandoned", utcnow()
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from app.extensions import db
 from app.models import Goal, Question, User
 from app.services import goals as goal_service
-from app.services import helpful, mentorship, private_space, questions, votes
+from app.services import helpful, mentorship, mentorship_lifecycle, private_space, questions, votes
 from app.services.demo_clock import DemoClock
 
 # Stories end a little before the load, so nothing the demo wrote looks like it is from now.
@@ -191,7 +191,7 @@ def _mentorship(
         ask(q | {"owner": owner.username}, users, clock, goal=goal)
     state = spec.get("state", "active")
     if state == "paused":
-        mentorship.pause(users[spec.get("paused_by", owner.username)], goal)
+        mentorship_lifecycle.pause(users[spec.get("paused_by", owner.username)], goal)
     elif state == "achieved":
-        mentorship.complete(owner, goal, spec.get("summary"))
+        mentorship_lifecycle.complete(owner, goal, spec.get("summary"))
     db.session.flush()

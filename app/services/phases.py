@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session
 
 from app.core.errors import Conflict
-from app.models import Goal, Mentorship
+from app.models import Goal, GoalEvent, Mentorship, User
 from app.models.goals import VISIBILITY_OPEN
 from app.models.mentorship import MENTORSHIP_ENDED
 
@@ -81,3 +81,18 @@ def restore_public_fields(goal: Goal) -> None:
     if goal.public_status is not None:
         goal.status, goal.target_date = goal.public_status, goal.public_target_date
         goal.public_status = goal.public_target_date = None
+
+
+def record_event(
+    session: Session, goal: Goal, kind: str, actor: User | None, mentorship=None
+) -> None:
+    """Add a goal event (closed, paused, reopened, ...) with the goal's visibility now."""
+    session.add(
+        GoalEvent(
+            goal_id=goal.id,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            mentorship_id=mentorship.id if mentorship else None,
+            visibility=goal.visibility,
+        )
+    )

@@ -22,7 +22,16 @@ from sqlalchemy import func, select
 from app.core.errors import ServiceError
 from app.extensions import db
 from app.models import Answer, Milestone, Question
-from app.services import blocks, goals, helpful, mentorship, private_space, questions, votes
+from app.services import (
+    blocks,
+    goals,
+    helpful,
+    mentorship,
+    mentorship_lifecycle,
+    private_space,
+    questions,
+    votes,
+)
 from tests.builders import build_answer, build_goal, build_question
 from tests.observer.observer import Observer, Surfaces, assert_unchanged
 
@@ -121,7 +130,7 @@ def test_a_closed_goal_leaves_no_trace_outside(app, people):
     private_space.send_message(olivia, goal, "See you Thursday.")
     assert_unchanged(observers, closed, s, "activity inside the closed goal")
 
-    mentorship.release(m1, goal)
+    mentorship_lifecycle.release(m1, goal)
     # A second mentorship on the same goal.
     request = mentorship.invite(olivia, goal, "mentor_two", "Take over?")
     mentorship.accept(m2, request)
@@ -141,7 +150,7 @@ def test_a_closed_goal_leaves_no_trace_outside(app, people):
     goals.edit_goal(olivia, goal, {"status": "abandoned"})
     assert_unchanged(observers, closed, s, "the release and a second mentorship")
 
-    mentorship.reopen(olivia, goal)
+    mentorship_lifecycle.reopen(olivia, goal)
     # What the public sees again is what it saw before the goal closed; the goal's own
     # updated_at moves with the reopening, which is public (and so is the closing).
     assert_unchanged(

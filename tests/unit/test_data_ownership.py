@@ -33,6 +33,7 @@ from app.services import (
     helpful,
     invitations,
     mentorship,
+    mentorship_lifecycle,
     private_space,
     questions,
     votes,
@@ -71,7 +72,7 @@ def two_phases(make_user):
     private_space.send_message(first, goal, "phaseone mentor quokka")
     build_question(owner, title="Private bowing question zephyr", goal=goal)
     goals.add_journal_entry(owner, goal, "Journal in phase one: marzipan")
-    mentorship.release(first, fresh(Goal, goal.id))
+    mentorship_lifecycle.release(first, fresh(Goal, goal.id))
     close(owner, second, fresh(Goal, goal.id))
     goal = fresh(Goal, goal.id)
     private_space.send_message(owner, goal, "phasetwo owner narwhal")

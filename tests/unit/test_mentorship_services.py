@@ -27,6 +27,7 @@ from app.services import (
     helpful,
     mentorship,
     mentorship_board,
+    mentorship_lifecycle,
     private_space,
     questions,
     votes,
@@ -211,7 +212,7 @@ def test_content_created_while_closed_is_private_forever(pair, make_user):
         assert item.mentorship_id == phase.id
     assert public_q.mentorship_id is None
     assert fresh(Question, public_q.id).answer_count == 1  # the private answer is not counted
-    mentorship.reopen(owner, fresh(Goal, goal.id))
+    mentorship_lifecycle.reopen(owner, fresh(Goal, goal.id))
     goal = fresh(Goal, goal.id)
     assert goal.visibility == "open" and goal.mentor_id is None
     later = make_user("later")
@@ -277,16 +278,16 @@ def test_pause_resume_release_reopen(pair, make_user):
     close(owner, mentor, goal)
     goal = fresh(Goal, goal.id)
     with pytest.raises(Forbidden):
-        mentorship.pause(stranger, goal)
-    assert mentorship.pause(mentor, goal).state == "paused"
+        mentorship_lifecycle.pause(stranger, goal)
+    assert mentorship_lifecycle.pause(mentor, goal).state == "paused"
     with pytest.raises(Conflict):
-        mentorship.pause(owner, goal)
-    assert mentorship.resume(owner, goal).state == "active"
+        mentorship_lifecycle.pause(owner, goal)
+    assert mentorship_lifecycle.resume(owner, goal).state == "active"
     with pytest.raises(Conflict):
-        mentorship.resume(owner, goal)
+        mentorship_lifecycle.resume(owner, goal)
     with pytest.raises(Forbidden):
-        mentorship.release(owner, goal)
-    mentorship.release(mentor, goal)
+        mentorship_lifecycle.release(owner, goal)
+    mentorship_lifecycle.release(mentor, goal)
     goal = fresh(Goal, goal.id)
     assert (goal.visibility, goal.mentor_id) == ("closed", None)
     assert not can_view_goal(mentor, goal) and can_view_goal(owner, goal)
@@ -295,10 +296,10 @@ def test_pause_resume_release_reopen(pair, make_user):
     with pytest.raises(Conflict):
         private_space.send_message(owner, goal, "Hello?")
     with pytest.raises(Forbidden):
-        mentorship.reopen(mentor, goal)
-    mentorship.reopen(owner, goal)
+        mentorship_lifecycle.reopen(mentor, goal)
+    mentorship_lifecycle.reopen(owner, goal)
     with pytest.raises(Conflict):
-        mentorship.reopen(owner, fresh(Goal, goal.id))
+        mentorship_lifecycle.reopen(owner, fresh(Goal, goal.id))
     kinds = [e.kind for e in mentorship.goal_history(goal)]
     assert kinds == ["closed", "paused", "resumed", "released", "reopened"]
 
@@ -310,16 +311,16 @@ def test_complete_then_publish_summary(pair):
     private_q = build_question(owner, title="Private question during the mentorship", goal=goal)
     goal = fresh(Goal, goal.id)
     with pytest.raises(Forbidden):
-        mentorship.complete(mentor, goal)
+        mentorship_lifecycle.complete(mentor, goal)
     with pytest.raises(Conflict):
-        mentorship.publish_summary(owner, goal, "Too early")
-    mentorship.complete(owner, goal)
+        mentorship_lifecycle.publish_summary(owner, goal, "Too early")
+    mentorship_lifecycle.complete(owner, goal)
     goal = fresh(Goal, goal.id)
     assert (goal.status, goal.visibility, goal.mentor_id) == ("achieved", "closed", mentor.id)
     assert not can_view_goal(stranger, goal)
     with pytest.raises(ValidationFailed):
-        mentorship.publish_summary(owner, goal, "")
-    mentorship.publish_summary(owner, goal, "I learned to **pace** myself.")
+        mentorship_lifecycle.publish_summary(owner, goal, "")
+    mentorship_lifecycle.publish_summary(owner, goal, "I learned to **pace** myself.")
     goal = fresh(Goal, goal.id)
     assert goal.visibility == "open" and "<strong>pace</strong>" in goal.summary_html
     assert can_view_question(stranger, public_q) and not can_view_question(stranger, private_q)
@@ -328,7 +329,7 @@ def test_complete_then_publish_summary(pair):
 def test_complete_with_summary_in_one_call(pair):
     owner, mentor, stranger, goal = pair
     close(owner, mentor, goal)
-    goal = mentorship.complete(owner, fresh(Goal, goal.id), "Slow runs build the base.")
+    goal = mentorship_lifecycle.complete(owner, fresh(Goal, goal.id), "Slow runs build the base.")
     assert fresh(Goal, goal.id).visibility == "open" and can_view_goal(stranger, goal)
 
 
@@ -352,7 +353,7 @@ def test_messages(pair, make_user):
     assert [m.body for m in page.items] == ["Hello **mentor**", "Hello protégé"]
     assert page.total == 2 and "<strong>mentor</strong>" in page.items[0].body_html
     # A later mentor does not read the earlier pair's messages; the owner reads both.
-    mentorship.reopen(owner, goal)
+    mentorship_lifecycle.reopen(owner, goal)
     later = make_user("later")
     close(owner, later, fresh(Goal, goal.id))
     goal = fresh(Goal, goal.id)

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.models import Follow, Notification, Tag, User
-from app.services import helpful, mentorship, notification_feed, private_space, questions
+from app.services import (
+    helpful,
+    mentorship,
+    mentorship_lifecycle,
+    notification_feed,
+    private_space,
+    questions,
+)
 from app.services.blocks import block
 from tests.builders import build_answer, build_goal, build_question
 
@@ -354,7 +361,7 @@ def test_feed_and_email_agree_on_what_a_former_mentor_may_read(people, make_user
     clear()
     private_space.send_message(asker, goal, "zqxsailone: ready for Saturday?")
     private_space.send_message(mentor, goal, "zqxsailtwo: yes, bring gloves.")
-    mentorship.release(mentor, goal)
+    mentorship_lifecycle.release(mentor, goal)
     later = make_user("later")
     mentorship.accept(later, mentorship.invite(asker, goal, later.username, "You then?"))
     db.session.expire_all()

@@ -18,6 +18,7 @@ from app.services import (
     goals,
     helpful,
     mentorship,
+    mentorship_lifecycle,
     moderation,
     private_space,
     profiles,
@@ -226,7 +227,7 @@ def test_public_phase_posts_are_frozen_for_votes_and_marks_while_closed(app, pai
         )
         is None
     )
-    mentorship.reopen(owner, goal)
+    mentorship_lifecycle.reopen(owner, goal)
     body = client.get(f"{API}/answers/{public_answer.id}").get_json()
     assert (body["score"], body["helpful"]) == (1, False)
     # Open again: votes count in public as before.
@@ -249,7 +250,7 @@ def test_helped_me_notifies_only_an_author_who_can_see_the_answer(app, pair, mak
         },
     )
     first_phase_answer = build_answer(mentor, private_q, ANSWER)
-    mentorship.release(mentor, goal)
+    mentorship_lifecycle.release(mentor, goal)
     _close(owner, goal, second)
     # Mentor one no longer sees the goal: the mark is kept (and counts for them, privately)
     # but tells them nothing of what happens in the second mentorship.
@@ -284,7 +285,7 @@ def test_a_private_answer_does_not_move_the_questions_activity_time(app, pair, c
     build_answer(mentor, question, ANSWER + " privately")
     db.session.refresh(question)
     assert question.updated_at == before and question.answer_count == 1
-    mentorship.reopen(owner, goal)
+    mentorship_lifecycle.reopen(owner, goal)
     items = client.get(f"{API}/questions?sort=active").get_json()["items"]
     assert [q["id"] for q in items] == [other.id, question.id]
     feed = client.get("/feeds/tags/cello.atom").get_data(as_text=True)
@@ -304,7 +305,7 @@ def test_milestone_positions_status_and_target_date_after_reopen(app, pair, clie
         goals.update_milestone(owner, first, {"due_date": "2027-01-01"})
     goals.edit_goal(owner, goal, {"status": "abandoned", "target_date": "2028-01-01"})
     assert goal.status == "abandoned"  # the pair sees the change while closed
-    mentorship.reopen(owner, goal)
+    mentorship_lifecycle.reopen(owner, goal)
     goals.add_milestone(owner, goal, {"title": "Perform it"})
     body = client.get(f"{API}/goals/{goal.id}").get_json()
     assert (body["status"], body["target_date"]) == ("active", "2027-06-01")
@@ -346,7 +347,7 @@ def test_answered_in_links_are_frozen_while_closed_and_never_point_inside(app, p
     # A public thread may not link into the closed goal (even by someone who sees it).
     with pytest.raises(ValidationFailed):
         questions.set_answered_in(owner, later, private_q.id)
-    mentorship.reopen(owner, goal)
+    mentorship_lifecycle.reopen(owner, goal)
     assert client.get(f"{API}/questions/{question.id}").status_code == 200
     db.session.refresh(question)
     assert question.answered_in_id is None
@@ -359,7 +360,7 @@ def test_a_second_mentor_sees_only_their_own_history(app, pair, make_user, clien
     owner, mentor, goal = pair.owner, pair.mentor, pair.goal
     second = make_user("mentor_two")
     _close(owner, goal, mentor)
-    mentorship.release(mentor, goal)
+    mentorship_lifecycle.release(mentor, goal)
     _close(owner, goal, second)
     kinds = [e.kind for e in mentorship.goal_history(goal, second)]
     assert kinds == ["closed"]
@@ -449,9 +450,9 @@ def test_a_former_mentor_keeps_their_phases_messages(app, pair, client, end):
     private_space.send_message(owner, goal, "zqhello mentor")
     private_space.send_message(mentor, goal, "zqhello protege")
     if end == "release":
-        mentorship.release(mentor, goal)
+        mentorship_lifecycle.release(mentor, goal)
     else:
-        mentorship.reopen(owner, goal)
+        mentorship_lifecycle.reopen(owner, goal)
     token = bearer(api_token(client, "mentor_one"))
     body = client.get(f"{API}/goals/{goal.id}/messages", headers=token).get_json()
     assert [m["body"] for m in body["items"]] == ["zqhello mentor", "zqhello protege"]

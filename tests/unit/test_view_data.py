@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import Milestone
 from app.models.base import utcnow
-from app.services import goals, helpful, mentorship, private_space, questions
+from app.services import goals, helpful, mentorship, mentorship_lifecycle, private_space, questions
 from app.services.journey import milestone_line, next_checkin, space_partner
 from app.services.listing import ago, excerpt, question_cards
 from app.services.mentor_record import helped_by_tag
@@ -84,7 +84,7 @@ def test_question_cards_never_show_a_private_answer(pair):
     close(owner, mentor, goal)
     private = build_answer(mentor, question)
     helpful.mark_helpful(owner, private)
-    mentorship.reopen(owner, goal)
+    mentorship_lifecycle.reopen(owner, goal)
     db.session.commit()
     for outsider in (None, stranger):
         card = question_cards(outsider, [question])[question.id]
@@ -183,7 +183,7 @@ def test_board_rows_for_both_roles(pair, make_user):
 def test_board_lists_past_mentorships_without_private_titles(pair):
     owner, mentor, _stranger, goal = pair
     close(owner, mentor, goal)
-    mentorship.release(mentor, goal)
+    mentorship_lifecycle.release(mentor, goal)
     db.session.commit()
     mine = board(mentor)
     assert mine["live"] == []

@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models import Goal, MentorshipRequest, Message
 from app.search.indexer import drain
 from app.search.service import get_backend
-from app.services import mentorship
+from app.services import mentorship, mentorship_lifecycle
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import csrf_token_from, login
 from tests.html_audit import audit
@@ -246,7 +246,7 @@ def test_published_summary_is_searchable_and_private_content_is_not(world):
         title="Private zqxkneepain question in mentorship",
         goal=db.session.get(Goal, goal.id),
     )
-    mentorship.complete(
+    mentorship_lifecycle.complete(
         goal.owner,
         db.session.get(Goal, goal.id),
         "Tempo zqxfartlek sessions twice a week changed everything.",

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from app.extensions import db
-from app.services import helpful, mentorship, private_space
+from app.services import helpful, mentorship, mentorship_lifecycle, private_space
 from tests.builders import build_answer, build_goal, build_question
 from tests.conftest import login
 from tests.html_audit import audit
@@ -96,7 +96,7 @@ def test_a_private_helped_answer_never_shows_in_lists(world):
         db.session.merge(goal).mentor, question, "Twenty kilometres, three weeks before the race."
     )
     helpful.mark_helpful(goal.owner, private)
-    mentorship.reopen(goal.owner, goal)
+    mentorship_lifecycle.reopen(goal.owner, goal)
     db.session.commit()
     for who in ("anonymous", "stranger"):
         page = c[who].get(f"/goals/{goal.id}").text

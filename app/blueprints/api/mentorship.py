@@ -24,7 +24,7 @@ from app.core.visibility import get_goal, get_space_goal
 from app.ratelimits import message_limit, posting_limit
 from app.services import candidates as candidate_service
 from app.services import mentorship as mentorship_service
-from app.services import private_space
+from app.services import mentorship_lifecycle, private_space
 
 blp = make_blueprint("api_mentorship", "Closed one-to-one mentorships on goals.")
 
@@ -119,7 +119,7 @@ def _lifecycle(action: str, doc: str):
     def view(goal_id):
         user = require_user()
         goal = get_goal(user, goal_id)
-        getattr(mentorship_service, action)(user, goal)
+        getattr(mentorship_lifecycle, action)(user, goal)
         return goal
 
     view.__name__ = f"goal_{action}"
@@ -150,7 +150,7 @@ _lifecycle("reopen", "The owner reopens the goal; private-phase content stays pr
 def complete(data, goal_id):
     """The owner marks the goal achieved, optionally publishing what they learned."""
     user = require_user()
-    return mentorship_service.complete(user, get_goal(user, goal_id), data.get("summary"))
+    return mentorship_lifecycle.complete(user, get_goal(user, goal_id), data.get("summary"))
 
 
 @blp.route("/goals/<int:goal_id>/summary", methods=["POST"])
@@ -162,7 +162,7 @@ def complete(data, goal_id):
 def publish_summary(data, goal_id):
     """Publish "what I learned" on an achieved goal (public and searchable)."""
     user = require_user()
-    return mentorship_service.publish_summary(user, get_goal(user, goal_id), data["summary"])
+    return mentorship_lifecycle.publish_summary(user, get_goal(user, goal_id), data["summary"])
 
 
 # -- private space --------------------------------------------------------------------------

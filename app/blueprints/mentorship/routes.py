@@ -20,7 +20,7 @@ from app.blueprints.goal_page_forms import (
 from app.core.errors import NotFound, ServiceError, ValidationFailed
 from app.core.visibility import can_view_goal, get_goal, get_space_goal
 from app.ratelimits import message_limit, posting_limit
-from app.services import mentorship, mentorship_board, private_space
+from app.services import mentorship, mentorship_board, mentorship_lifecycle, private_space
 
 bp = Blueprint("mentorship", __name__)
 
@@ -122,9 +122,9 @@ def lifecycle(goal_id: int, action: str):
     if form.validate_on_submit():
         try:
             if action == "complete":
-                mentorship.complete(viewer, goal, form.summary.data or None)
+                mentorship_lifecycle.complete(viewer, goal, form.summary.data or None)
             else:
-                getattr(mentorship, action)(viewer, goal)
+                getattr(mentorship_lifecycle, action)(viewer, goal)
         except ServiceError as error:
             flash(error.message, "error")
         else:
@@ -143,7 +143,7 @@ def summary(goal_id: int):
     form = SummaryForm()
     if form.validate_on_submit():
         try:
-            mentorship.publish_summary(viewer, goal, form.summary.data)
+            mentorship_lifecycle.publish_summary(viewer, goal, form.summary.data)
         except ServiceError as error:
             apply_service_error(form, error)
         else:
