@@ -23,15 +23,9 @@ from app.blueprints.questions.routes import bp as questions_bp
 from app.blueprints.search.routes import bp as search_bp
 from app.blueprints.tags.routes import bp as tags_bp
 from app.blueprints.users.routes import bp as users_bp
-from app.cli import (
-    backup_cli,
-    demo_cli,
-    import_cli,
-    mentorship_cli,
-    notify_cli,
-    search_cli,
-    users_cli,
-)
+from app.cli import demo_cli, import_cli, users_cli
+from app.cli_housekeeping import backup_cli, mentorship_cli, notify_cli
+from app.cli_search import search_cli
 from app.config import Config
 from app.core.asker import asker_view, reveals_asker
 from app.core.transaction import configure_sqlite_engine

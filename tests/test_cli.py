@@ -86,7 +86,7 @@ def test_mentorship_expire_invites_command(app, make_user):
 
 def test_search_worker_runs_below_the_web_workers(app, monkeypatch):
     """The indexer process lowers its own priority before it starts its loop."""
-    import app.cli as cli
+    import app.cli_search as cli
 
     order = []
     monkeypatch.setattr(cli.os, "nice", lambda n: order.append(("nice", n)))

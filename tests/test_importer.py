@@ -477,7 +477,7 @@ def test_cli_progress_bar_only_on_a_terminal(app, tmp_path, monkeypatch):
     assert run(app, "search", "reindex").output.startswith("Indexed ")
 
     monkeypatch.setattr("app.cli_progress.on_terminal", lambda: True)
-    monkeypatch.setattr("app.cli.on_terminal", lambda: True)
+    monkeypatch.setattr("app.cli_search.on_terminal", lambda: True)
     monkeypatch.setattr(click._termui_impl, "isatty", lambda _file: True)
     other = make_dump(tmp_path / "more", "other.site")
     shown = run(app, "import", "stackexchange", other)
