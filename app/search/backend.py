@@ -58,9 +58,6 @@ class BatchWrites:
         """Store ``latest`` (doc_id -> document, none of them in ``gone``) and delete ``gone``."""
         raise NotImplementedError
 
-    # Declared for the type checker only: every backend defines its own.
-    apply: Callable[[Iterable[SearchDocument], Iterable[str]], None]
-
     def indexing_round(self) -> contextlib.AbstractContextManager:
         """Around one outbox round: nothing to hold for an index only this node writes."""
         return contextlib.nullcontext()
