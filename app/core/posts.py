@@ -29,6 +29,8 @@ from app.models import Answer, Comment, Goal, Question
 
 GOAL, QUESTION, ANSWER, COMMENT = "goal", "question", "answer", "comment"
 
+Post = Goal | Question | Answer | Comment  # "any post": what the registry has an entry for
+
 
 def _goal_url(goal: Goal) -> str:
     return f"/goals/{goal.id}"
@@ -43,7 +45,10 @@ def _answer_url(answer: Answer) -> str:
 
 
 def _comment_url(comment: Comment) -> str:
-    return f"/questions/{thread_of(comment).id}#comment-{comment.id}"
+    question = thread_of(comment)
+    # A comment always has a thread: one parent by the one_parent check, kept by foreign keys.
+    assert question is not None
+    return f"/questions/{question.id}#comment-{comment.id}"
 
 
 def _comment_parent(comment: Comment) -> Question | Answer | None:
@@ -55,6 +60,7 @@ def _comment_parent(comment: Comment) -> Question | Answer | None:
 def _comment_parent_key(comment: Comment) -> tuple[str, int]:
     if comment.answer_id is not None:
         return ANSWER, comment.answer_id
+    assert comment.question_id is not None  # the one_parent check: no answer, so a question
     return QUESTION, comment.question_id
 
 
@@ -63,7 +69,9 @@ class PostType:
     """One post type: its model, place, page, author, gate check and capabilities."""
 
     name: str
-    model: type
+    # One of Post's models; typed loosely because session.get() on a union of model classes
+    # infers their common base (Base), losing the attributes every caller reads.
+    model: type[Any]
     author_attr: str  # the column naming the post's author
     titled: bool  # has a title of its own (answers and comments show their thread's)
     can_view: Callable[[Any, Any], bool]  # the gate's object check for this type
@@ -153,13 +161,18 @@ POST_TYPES: dict[str, PostType] = {
         votable=False,
     ),
 }
-_BY_MODEL = {post_type.model: post_type for post_type in POST_TYPES.values()}
+_BY_MODEL: dict[type, PostType] = {post_type.model: post_type for post_type in POST_TYPES.values()}
 INDEXED = tuple(name for name, post_type in POST_TYPES.items() if post_type.indexed)
 
 
-def post_type_of(item) -> PostType | None:
+def post_type_of(item: object) -> PostType | None:
     """The registry entry of a post object (None for anything that is not a post)."""
     return _BY_MODEL.get(type(item))
+
+
+def type_of(post: Post) -> PostType:
+    """The registry entry of a post (a KeyError for anything that is not one)."""
+    return _BY_MODEL[type(post)]
 
 
 def indexed_types() -> list[PostType]:
@@ -167,7 +180,7 @@ def indexed_types() -> list[PostType]:
     return [post_type for post_type in POST_TYPES.values() if post_type.indexed]
 
 
-def load(name: str, post_id: int):
+def load(name: str, post_id: int) -> Post | None:
     """The post of this type and id, or None (the caller checks the id and the gate)."""
     return db.session.get(POST_TYPES[name].model, post_id)
 
@@ -211,9 +224,9 @@ def thread_of(post) -> Question | None:
     return post_type.thread_of(post) if post_type is not None else None
 
 
-def url_of(post) -> str:
+def url_of(post: Post) -> str:
     """Where a post is read (answers and comments: their thread, at the anchor)."""
-    return post_type_of(post).url(post)
+    return type_of(post).url(post)
 
 
 def hidden_by_moderators(item) -> bool:
