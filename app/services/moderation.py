@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import validation as v
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.posts import can_view_post, hidden_by_moderators, is_public_post, load, post_type_of
+from app.core.posts import can_view_post, hidden_by_moderators, is_public_post, load, type_of
 from app.core.transaction import write_transaction
 from app.core.visibility import valid_id, viewer_is_admin
 from app.extensions import db
@@ -51,7 +51,7 @@ def load_target(target_type: str, target_id):
 
 
 def _author_id(target) -> int:
-    return post_type_of(target).author_id(target)
+    return type_of(target).author_id(target)
 
 
 def _log(session, admin, action: str, target_type: str, target_id: int, reason: str) -> None:

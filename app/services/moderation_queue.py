@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, literal, select, union_all
 
 from app.core.pagination import Page, paginate
-from app.core.posts import POST_TYPES, hidden_by_moderators, is_public_post, post_type_of, url_of
+from app.core.posts import POST_TYPES, hidden_by_moderators, is_public_post, type_of, url_of
 from app.extensions import db
 from app.models import User
 from app.models.moderation import Flag, ModerationAction
@@ -46,7 +46,7 @@ class FlaggedPost:
 
 def excerpt(target) -> str:
     """A short plain-text excerpt for the queue: a title, or the start of a body."""
-    if post_type_of(target).titled:
+    if type_of(target).titled:
         return target.title
     text = html_to_text(target.body_html)
     return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
@@ -65,7 +65,7 @@ def _describe(target_type: str, target_id: int, count: int, flags: list) -> Flag
         target,
         excerpt(target),
         url_of(target),
-        db.session.get(User, post_type_of(target).author_id(target)),
+        db.session.get(User, type_of(target).author_id(target)),
         hidden_by_moderators(target),
     )
 

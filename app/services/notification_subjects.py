@@ -62,6 +62,6 @@ def visible_subject(note: Notification, viewer: User) -> Subject | None:
         goal = db.session.get(Goal, obj.goal_id)
         return Subject(stype, obj, goal=goal, goal_visible=can_view_goal(viewer, goal))
     mentorship = db.session.get(Mentorship, obj.mentorship_id)  # message or check-in
-    if not can_read_space_item(viewer, mentorship):
+    if mentorship is None or not can_read_space_item(viewer, mentorship):
         return None
     return Subject(stype, obj, goal=db.session.get(Goal, mentorship.goal_id))

@@ -8,7 +8,7 @@ with the rows they need loaded in one query per type for the whole list
 from dataclasses import dataclass
 
 from app.core.asker import reveals_asker
-from app.core.posts import QUESTION, load, post_type_of, preload
+from app.core.posts import QUESTION, load, post_type_of, preload, type_of
 from app.core.visibility import can_view_question
 from app.models import Question, Revision
 
@@ -27,7 +27,7 @@ def _subject(item):
 
 
 def _author_id(item) -> int:
-    return item.editor_id if isinstance(item, Revision) else post_type_of(item).author_id(item)
+    return item.editor_id if isinstance(item, Revision) else type_of(item).author_id(item)
 
 
 def shown_for(viewer, items: list) -> list[Shown]:
@@ -36,9 +36,11 @@ def shown_for(viewer, items: list) -> list[Shown]:
     posts = [item for item in items if not isinstance(item, Revision)]
     # Every thread these items sit in, and every linked thread, in one query per type.
     preload(
-        [(r.post_type, r.post_id) for r in revisions]
-        + [post_type_of(p).parent_key(p) for p in posts]
-        + [(QUESTION, p.answered_in_id) for p in posts if getattr(p, "answered_in_id", None)]
+        [
+            *((r.post_type, r.post_id) for r in revisions),
+            *(type_of(p).parent_key(p) for p in posts),
+            *((QUESTION, p.answered_in_id) for p in posts if getattr(p, "answered_in_id", None)),
+        ]
     )
     result = []
     for item in items:
