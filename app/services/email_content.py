@@ -11,8 +11,17 @@ from datetime import UTC, datetime
 from markupsafe import Markup
 
 from app.core.asker import reveals_asker
-from app.core.posts import POST_TYPES, url_of
-from app.models import Notification, Question, User
+from app.core.posts import url_of
+from app.models import (
+    Answer,
+    Comment,
+    Goal,
+    MentorshipRequest,
+    Message,
+    Notification,
+    Question,
+    User,
+)
 from app.services.mail import Mail, absolute_url, html_paragraphs, unsubscribe_url
 from app.services.notification_subjects import visible_subject
 
@@ -70,24 +79,26 @@ def describe(notification: Notification, user: User) -> Item | None:
     subject = visible_subject(notification, user)
     if subject is None:
         return None
-    obj, question, excerpt = subject.obj, subject.question, ""
-    if subject.type in POST_TYPES:
-        url = url_of(obj)
-        if question is not None:  # a question, answer or comment: its thread's title, its text
-            title, excerpt = question.title, obj.body
-        else:  # a goal
-            title = obj.title
-    elif subject.type == "request":
-        title = subject.goal.title if subject.goal_visible else "a goal"
+    obj, question, goal, excerpt = subject.obj, subject.question, subject.goal, ""
+    if isinstance(obj, Goal):
+        title, url = obj.title, url_of(obj)
+    elif isinstance(obj, Question | Answer | Comment):  # its thread's title, its own text
+        assert question is not None  # visible_subject gives each of these its thread
+        title, url, excerpt = question.title, url_of(obj), obj.body
+    elif isinstance(obj, MentorshipRequest):
+        # can_view_goal refuses a missing goal, so goal_visible implies one.
+        title = goal.title if goal is not None and subject.goal_visible else "a goal"
         url = f"/mentorship/requests/{obj.id}"
         if notification.kind == "invite":
             excerpt = obj.message
-    elif subject.type == "message":
-        title, url, excerpt = subject.goal.title, url_of(subject.goal) + "#messages", obj.body
-    else:  # checkin
-        title, url = subject.goal.title, url_of(subject.goal) + "#checkins"
-        when = obj.scheduled_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        excerpt = f"Scheduled for {when}. Agenda: {obj.agenda}"
+    else:  # a message or a check-in
+        assert goal is not None  # visible_subject gives a readable space item its goal
+        if isinstance(obj, Message):
+            title, url, excerpt = goal.title, url_of(goal) + "#messages", obj.body
+        else:
+            title, url = goal.title, url_of(goal) + "#checkins"
+            when = obj.scheduled_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            excerpt = f"Scheduled for {when}. Agenda: {obj.agenda}"
     template = HEADLINES.get(notification.kind, "News from {actor}")
     headline = template.format(actor=_actor_name(notification, user, question))
     return Item(

@@ -19,10 +19,19 @@ from sqlalchemy import func, select, update
 from app.core.asker import reveals_asker
 from app.core.errors import ValidationFailed
 from app.core.pagination import Page, paginate
-from app.core.posts import COMMENT, GOAL, url_of
+from app.core.posts import COMMENT, url_of
 from app.core.transaction import write_transaction
 from app.extensions import db
-from app.models import Notification, Question, User
+from app.models import (
+    Answer,
+    Comment,
+    Goal,
+    MentorshipRequest,
+    Message,
+    Notification,
+    Question,
+    User,
+)
 from app.models.base import utcnow
 from app.services.notification_subjects import Subject, visible_subject
 
@@ -65,7 +74,9 @@ def _actor_name(viewer: User, note: Notification, question: Question | None) -> 
 
 
 def _request_text(note: Notification, subject: Subject, actor: str) -> str:
-    about = f"“{subject.goal.title}”" if subject.goal_visible else "a goal"
+    goal = subject.goal
+    # can_view_goal refuses a missing goal, so goal_visible implies one.
+    about = f"“{goal.title}”" if goal is not None and subject.goal_visible else "a goal"
     return {
         "invite": f"{actor} invited you to mentor {about}.",
         "invite_accepted": f"{actor} accepted your invite to mentor {about}.",
@@ -75,7 +86,7 @@ def _request_text(note: Notification, subject: Subject, actor: str) -> str:
 
 
 def _describe_question_subject(
-    note: Notification, subject, question: Question, actor: str
+    note: Notification, subject: Question | Answer | Comment, question: Question, actor: str
 ) -> tuple[str, str]:
     title = _title(question)
     url = url_of(subject)  # the thread, at the answer's or comment's anchor
@@ -88,6 +99,7 @@ def _describe_question_subject(
     elif kind == "followed_answer":
         text = f"{actor} answered {title}, which you follow."
     elif kind == "comment":
+        assert isinstance(subject, Comment)  # notification_events: its subject is the comment
         on = "question" if subject.question_id is not None else "answer on"
         text = (
             f"{actor} commented on your question {title}."
@@ -124,23 +136,27 @@ def describe(note: Notification, viewer: User) -> Item:
     question, goal = subject.question, subject.goal
     actor_name = _actor_name(viewer, note, question)
     actor = actor_name or "Someone"
-    if question is not None:
-        text, url = _describe_question_subject(note, subject.obj, question, actor)
-    elif stype == GOAL:
-        text, url = f"News on your goal “{goal.title}”.", url_of(goal)
-        if kind == "nudge":
-            text = f"A reply is waiting from you on “{goal.title}”."
-    elif stype == "request":
-        text, url = (_request_text(note, subject, actor), f"/mentorship/requests/{subject.obj.id}")
-    elif stype == "message":
-        text = f"{actor} sent you a private message on “{goal.title}”."
-        if kind == "nudge":
-            text = f"A message on “{goal.title}” is waiting for your reply."
-        url = url_of(goal) + "#messages"
-    else:  # checkin
-        when = subject.obj.scheduled_at.strftime("%Y-%m-%d %H:%M UTC")
-        text = f"Check-in on “{goal.title}” coming up at {when}."
-        url = url_of(goal)
+    obj = subject.obj
+    if isinstance(obj, Question | Answer | Comment):
+        assert question is not None  # visible_subject gives each of these its thread
+        text, url = _describe_question_subject(note, obj, question, actor)
+    elif isinstance(obj, MentorshipRequest):
+        text, url = (_request_text(note, subject, actor), f"/mentorship/requests/{obj.id}")
+    else:  # a goal, a message or a check-in
+        assert goal is not None  # visible_subject gives each of these its goal
+        if isinstance(obj, Goal):
+            text, url = f"News on your goal “{goal.title}”.", url_of(goal)
+            if kind == "nudge":
+                text = f"A reply is waiting from you on “{goal.title}”."
+        elif isinstance(obj, Message):
+            text = f"{actor} sent you a private message on “{goal.title}”."
+            if kind == "nudge":
+                text = f"A message on “{goal.title}” is waiting for your reply."
+            url = url_of(goal) + "#messages"
+        else:  # a check-in
+            when = obj.scheduled_at.strftime("%Y-%m-%d %H:%M UTC")
+            text = f"Check-in on “{goal.title}” coming up at {when}."
+            url = url_of(goal)
     # The actor is named only when the viewer may know who it was.
     shown_actor = note.actor if actor_name not in (None, ANONYMOUS) else None
     return Item(

@@ -7,7 +7,7 @@ about what a reader may still see.
 
 from dataclasses import dataclass
 
-from app.core.posts import POST_TYPES
+from app.core.posts import POST_TYPES, Post
 from app.core.visibility import can_view_goal
 from app.extensions import db
 from app.models import (
@@ -24,6 +24,7 @@ from app.services.private_space import can_read_space_item
 
 # Subjects that are not posts (posts: app/core/posts.py).
 _OTHER_MODELS = {"request": MentorshipRequest, "message": Message, "checkin": CheckIn}
+SubjectObject = Post | MentorshipRequest | Message | CheckIn
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Subject:
     """A notification's subject as its reader may see it now."""
 
     type: str
-    obj: object
+    obj: SubjectObject
     question: Question | None = None  # the thread of a question/answer/comment subject
     goal: Goal | None = None  # the goal of a goal/request/message/check-in subject
     goal_visible: bool = True  # requests: whether the goal itself (its title) may be shown
