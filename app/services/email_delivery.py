@@ -170,6 +170,8 @@ def send_immediate(limit: int = BATCH) -> DeliveryReport:
                         continue  # another run has it, or sent it already
                     notification = rows[0]
                     user = session.get(User, notification.user_id)
+                    # The row is locked and its user_id a foreign key (ON DELETE CASCADE).
+                    assert user is not None
                     if user.email_mode != "immediate" or not user.email_verified:
                         continue
                     item = describe(notification, user)

@@ -66,6 +66,9 @@ def cast_vote(user: User, post, value) -> int:
                 existing = session.scalar(
                     select(Vote).where(Vote.user_id == user.id, column == post.id).with_for_update()
                 )
+                # The insert lost to an existing vote, so this finds it; were it gone again,
+                # this fails (as reading .value of None did): a known race, not changed here.
+                assert existing is not None
             else:
                 _apply(session, post, 0, value)
                 return value
