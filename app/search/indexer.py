@@ -9,7 +9,8 @@ a row is harmless, so a crash anywhere in the round loses nothing (at-least-once
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
@@ -89,7 +90,12 @@ def answer_document(answer: Answer) -> SearchDocument:
 
 
 # The search document of each indexed post type (app/core/posts.py names them).
-BUILDERS = {GOAL: goal_document, QUESTION: question_document, ANSWER: answer_document}
+# Each builder takes the model of its own type (the registry's model for that name).
+BUILDERS: dict[str, Callable[[Any], SearchDocument]] = {
+    GOAL: goal_document,
+    QUESTION: question_document,
+    ANSWER: answer_document,
+}
 
 
 def _loads() -> dict:

@@ -58,10 +58,13 @@ def rebuild_index(progress=None) -> int:
 
 def public_doc_ids() -> set[str]:
     """Doc ids of every post an anonymous reader may see, from the gate's base queries."""
-    queries = {
-        post_type.doc_type: post_type.visible_query(None).with_only_columns(post_type.model.id)
-        for post_type in indexed_types()
-    }
+    queries = {}
+    for post_type in indexed_types():
+        # Every indexed type has a base query in the gate (only comments have none).
+        assert post_type.visible_query is not None
+        queries[post_type.doc_type] = post_type.visible_query(None).with_only_columns(
+            post_type.model.id
+        )
     ids = {f"{kind}:{i}" for kind, query in queries.items() for i in db.session.scalars(query)}
     db.session.rollback()
     return ids

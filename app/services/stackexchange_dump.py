@@ -130,7 +130,8 @@ def iter_rows(
         with path.open("rb") as raw:
             source = _CountingReader(raw, on_read)
             if opener is not None:
-                source = opener(source, "rb")
+                # lzma reads any object with read() (typeshed asks for a full IO[bytes]).
+                source = opener(source, "rb")  # type: ignore[call-overload]
             parser = ET.iterparse(  # noqa: S314  (see the module docstring)
                 source, events=("start", "end")
             )
