@@ -10,7 +10,8 @@ from collections.abc import Iterable, Iterator
 
 from whoosh import index
 from whoosh.idsets import BitSet
-from whoosh.query import And, Every, Or, Term
+from whoosh.query import And, Every, Or, Query, Term
+from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
 from app.search import whoosh_build
@@ -38,7 +39,9 @@ class WhooshBackend(BatchWrites):
         self._store = IndexStore(index_dir)
         self._writer_timeout = writer_timeout
         self._lock = threading.RLock()  # one searcher per instance, shared by threads
-        self._ix = self._searcher = None
+        # None only before _open() below and after close(), when the instance is not used.
+        self._ix: index.FileIndex | None = None
+        self._searcher: Searcher | None = None
         self._name: str | None = None
         self._generation = -1
         self._checked = 0.0
@@ -58,8 +61,9 @@ class WhooshBackend(BatchWrites):
         if old is not None:
             old.close()
 
-    def _fresh(self, force: bool = False):
+    def _fresh(self, force: bool = False) -> Searcher:
         """The cached searcher, renewed if the index changed (checked every 100 ms)."""
+        assert self._ix is not None and self._searcher is not None, "used after close()"
         now = time.monotonic()
         if force or now - self._checked >= REFRESH_INTERVAL:
             self._checked = now
@@ -81,14 +85,12 @@ class WhooshBackend(BatchWrites):
         self._filters.clear()
         self._matches.clear()
 
-    def _docset(self, searcher, q) -> tuple[BitSet, int] | None:
+    def _docset(self, searcher, q: Query) -> tuple[BitSet, int]:
         """The documents matching a filter query (a set for Whoosh, a bitmap for counting).
 
         Cached until the searcher changes: Whoosh turns a filter query into a document set
         on every search, and for "type is question" that is most of the index each time.
         """
-        if q is None:
-            return None
         key = repr(q)
         if key not in self._filters:
             if len(self._filters) >= FILTER_CACHE_SIZE:
@@ -155,7 +157,8 @@ class WhooshBackend(BatchWrites):
                     return SearchResults()  # only stop words: nothing to look for
                 text_q = Every()
                 sort = "newest" if sort == "relevance" else sort
-            docset = self._docset(searcher, ws.filter_query(query))
+            filter_q = ws.filter_query(query)
+            docset = None if filter_q is None else self._docset(searcher, filter_q)
             if docset is not None and not docset[1]:
                 return SearchResults(terms=terms)  # nothing passes the filters
             allowed = None if docset is None else docset[0]
@@ -265,6 +268,7 @@ class WhooshBackend(BatchWrites):
             with self._lock:
                 self._fresh(force=True)
                 ix, name = self._ix, self._name
+                assert ix is not None  # _fresh() refuses a closed instance
             writer = ix.writer(timeout=self._writer_timeout, **ws.WRITER_ARGS)
             # A rebuild may have swapped CURRENT while we waited for the old index's lock.
             if self._store.current_name() in (None, name):

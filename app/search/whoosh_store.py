@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from whoosh import index
+from whoosh.searching import Searcher
 
 from app.core.files import fsync_path
 
@@ -121,7 +122,7 @@ class IndexStore:
                 entry.unlink(missing_ok=True)
 
 
-def open_searcher(ix, attempts: int = 5):
+def open_searcher(ix: index.Index, attempts: int = 5) -> Searcher:
     """A searcher with every file of its segments already open.
 
     Segments are plain files (not compound), and whoosh opens per-document columns only
