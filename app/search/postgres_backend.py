@@ -120,7 +120,7 @@ class PostgresBackend(BatchWrites):
             total = conn.execute(
                 text(f"SELECT count(*) FROM {TABLE} d WHERE {where_sql}"),  # noqa: S608
                 params,
-            ).scalar()
+            ).scalar_one()
             hits: list[Hit] = []
             offset = (page - 1) * per_page
             limit = min(offset + per_page, MAX_DEPTH) - offset
@@ -231,7 +231,8 @@ class PostgresBackend(BatchWrites):
     def version(self) -> int:
         """The shared write counter: every node sees the same value, so caches agree."""
         with self._engine.connect() as conn:
-            return conn.execute(text("SELECT version FROM search.search_state")).scalar()
+            # One row, made by migration 0009 (its id is checked to be 1).
+            return conn.execute(text("SELECT version FROM search.search_state")).scalar_one()
 
     def refresh(self) -> None:
         """Nothing to do: every search reads the shared table as of now."""

@@ -46,16 +46,18 @@ def similar(
         return []
     exclude = sorted(set(exclude_doc_ids))[:100]
     with engine.connect() as conn:
-        counts = conn.execute(
+        lexemes = conn.execute(
             text(
                 "SELECT lexeme, coalesce(array_length(positions, 1), 1) "
                 "FROM unnest(to_tsvector('english', :t))"
             ),
             {"t": cleaned},
         ).all()
-        n_tokens = sum(n for _, n in counts)
+        n_tokens = sum(n for _, n in lexemes)
         title_only = n_tokens <= SIMILAR_TITLE_TOKENS
-        counts = [(lex, n) for lex, n in counts if lex not in SIMILAR_STOP and "\\" not in lex]
+        counts: list[tuple[str, int]] = [
+            (lex, n) for lex, n in lexemes if lex not in SIMILAR_STOP and "\\" not in lex
+        ]
         counts = sorted(counts, key=lambda c: (-c[1], c[0]))[:SIMILAR_MAX_LEXEMES]
         if not counts:
             return []
@@ -122,7 +124,7 @@ def _key_terms(
     column, vector = ("ndoc_title", "d.title_tsv") if title_only else ("ndoc", "d.tsv")
     # Counted live only for lexemes the statistics do not know yet (new, so rare, so
     # cheap to count); COALESCE runs the subquery only for those.
-    frequencies = dict(
+    frequencies: dict[str, int] = dict(
         conn.execute(
             text(
                 f"SELECT t, COALESCE((SELECT s.{column} FROM search.search_terms s "  # noqa: S608
@@ -133,7 +135,9 @@ def _key_terms(
             {"terms": [lex for lex, _ in counts], "cap": DF_CAP},
         ).all()
     )
-    weights, common, idfs = {}, {}, {}
+    weights: dict[str, float] = {}
+    common: dict[str, float] = {}
+    idfs: dict[str, float] = {}
     for lexeme, count in counts:
         frequency = frequencies.get(lexeme, 0)
         if frequency < min_frequency:
@@ -160,4 +164,4 @@ def _doc_count(conn: Connection) -> int:
     )
     if estimate > 10 * COMMON_MIN_DOCS:
         return int(estimate)
-    return conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar()  # noqa: S608
+    return conn.execute(text(f"SELECT count(*) FROM {TABLE}")).scalar_one()  # noqa: S608

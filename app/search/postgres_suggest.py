@@ -57,7 +57,7 @@ def suggest(engine: Engine, text_: str) -> str | None:
                     "WHERE d.tsv @@ plainto_tsquery('english', :w) LIMIT :cap) s"
                 ),
                 {"w": word, "cap": RARE_DF + 1},
-            ).scalar()
+            ).scalar_one()
             if seen > RARE_DF:
                 continue
             # A word found once may be a rare word spelled right: want a far commoner one.
@@ -98,7 +98,7 @@ def _best_correction(conn: Connection, word: str, minimum: int) -> str | None:
                     "to_tsquery('english', :c || :title)"
                 ),
                 {"c": candidate, "title": ":A"},
-            ).scalar()
+            ).scalar_one()
             if count >= minimum:
                 found.append((count, candidate))
         if found:
