@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import Table, bindparam, case, select, update
 
 from app.core.transaction import write_transaction
 from app.models import Answer, HelpfulMark, Question, User
@@ -117,8 +118,9 @@ def import_stackexchange(
 
 # -- writing --------------------------------------------------------------------------------
 
-_users = User.__table__
-_questions = Question.__table__
+# Core tables (a model's __table__ is typed as any FromClause): executemany UPDATEs below.
+_users = cast(Table, User.__table__)
+_questions = cast(Table, Question.__table__)
 
 _ADD_REPUTATION = (
     update(_users)
@@ -151,6 +153,11 @@ class _Import:
     # external ids
     def post_key(self, se_id: int) -> str:
         return f"{self.site}:{se_id}"
+
+    def parent_key(self, answer: Post) -> str:
+        """The external id of an answer's question."""
+        assert answer.parent is not None  # parse_post keeps only answers that name one
+        return self.post_key(answer.parent)
 
     def _batches(self, path: Path, keep: Callable[[dict[str, str]], object]):
         """Yield lists of at most batch_size kept (non-None) results of keep(row)."""
@@ -236,7 +243,7 @@ class _Import:
     def _write_answers(self, posts: list[Post]) -> None:
         with write_transaction() as session:
             posts = self._new_posts(session, Answer, posts)
-            parent_keys = {self.post_key(p.parent) for p in posts}
+            parent_keys = {self.parent_key(p) for p in posts}
             parents = {
                 row.external_id: row
                 for row in session.execute(
@@ -245,9 +252,9 @@ class _Import:
                     )
                 )
             }
-            orphans = [p for p in posts if self.post_key(p.parent) not in parents]
+            orphans = [p for p in posts if self.parent_key(p) not in parents]
             self.summary.skipped += len(orphans)
-            posts = [p for p in posts if self.post_key(p.parent) in parents]
+            posts = [p for p in posts if self.parent_key(p) in parents]
             if not posts:
                 return
             users = self._ensure_users(session, posts)
@@ -255,7 +262,7 @@ class _Import:
             per_question: Counter[int] = Counter()
             marks = []
             for post in posts:
-                parent = parents[self.post_key(post.parent)]
+                parent = parents[self.parent_key(post)]
                 owner_id = users[post.owner]
                 answer = Answer(
                     question_id=parent.id,

@@ -2,14 +2,16 @@
 imported questions: the first link wins, and a link set by a person is never replaced."""
 
 from collections.abc import Callable
+from typing import cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from app.core.transaction import write_transaction
 from app.models import Question
 from app.services.stackexchange_dump import DUPLICATE_LINK, parse_int
 
-_questions = Question.__table__
+# The Core table (a model's __table__ is typed as any FromClause): an executemany UPDATE.
+_questions = cast(Table, Question.__table__)
 _SET_ANSWERED_IN = (
     update(_questions)
     .where(_questions.c.id == bindparam("b_id"), _questions.c.answered_in_id.is_(None))
