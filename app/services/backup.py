@@ -138,6 +138,10 @@ def create_backup(target: Path, progress: Callable[[str], None] = lambda _m: Non
             )
         )
         progress("Writing the manifest ...")
+        files = {
+            name: {"bytes": (work / name).stat().st_size, "sha256": sha256_of(work / name)}
+            for name in (DUMP_FILES[kind], README)
+        }
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -147,14 +151,11 @@ def create_backup(target: Path, progress: Callable[[str], None] = lambda _m: Non
             "tables": tables,
             "search_index": "not included: rebuilt from the database on restore "
             "(flask search reindex)",
-            "files": {
-                name: {"bytes": (work / name).stat().st_size, "sha256": sha256_of(work / name)}
-                for name in (DUMP_FILES[kind], README)
-            },
+            "files": files,
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         # On disk before the rename makes it look complete (cron backups, then a power cut).
-        for name in (*manifest["files"], MANIFEST):
+        for name in (*files, MANIFEST):
             fsync_path(work / name)
         if target.exists():
             target.rmdir()  # the empty directory checked above

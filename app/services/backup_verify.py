@@ -105,6 +105,7 @@ def _verify_pg_dump(manifest: Manifest) -> None:
             raise BackupError(
                 "pg_restore was not found: install the PostgreSQL client tools."
             ) from None
+        assert reader.stdout is not None  # stdout=PIPE
         with reader:
             # COPY text format: one line per row (newlines inside values are escaped).
             for line in reader.stdout:

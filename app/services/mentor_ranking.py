@@ -16,7 +16,7 @@ No database, no index: ``mentor_recommendations`` gathers the evidence, and
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -193,7 +193,7 @@ def rank_mentors(
         helpful = sum(1 for _, a in mine if a.helpful) + record.helpful
         answered = len(mine) + record.answers
         votes = sum(a.score for _, a in mine) + record.votes
-        tag_weights: Counter[str] = Counter()
+        tag_weights: defaultdict[str, float] = defaultdict(float)
         for value, answer in mine:
             for tag in thread_by_id[answer.question_id].tags:
                 tag_weights[tag] += value + (1.0 if tag in goal_tags else 0.0)
