@@ -6,7 +6,7 @@ Which counter a vote moves (public or private reputation) is ruled in app/servic
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.core.errors import Forbidden, ValidationFailed
+from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.transaction import write_transaction
 from app.extensions import db
 from app.models import Answer, Question, User, Vote
@@ -66,9 +66,8 @@ def cast_vote(user: User, post, value) -> int:
                 existing = session.scalar(
                     select(Vote).where(Vote.user_id == user.id, column == post.id).with_for_update()
                 )
-                # The insert lost to an existing vote, so this finds it; were it gone again,
-                # this fails (as reading .value of None did): a known race, not changed here.
-                assert existing is not None
+                if existing is None:  # and that vote was withdrawn before we could read it
+                    raise Conflict("Your vote changed meanwhile; try again.") from None
             else:
                 _apply(session, post, 0, value)
                 return value

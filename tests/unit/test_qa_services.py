@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.visibility import get_question
 from app.extensions import db
 from app.models import Answer, Comment, Goal, Question, Revision, User, Vote
@@ -177,6 +177,32 @@ def test_votes_are_unique_per_user_and_post_in_the_database(app, people):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_a_vote_racing_a_vote_that_is_then_withdrawn_is_a_conflict(app, people, monkeypatch):
+    """Same user, three requests at once: our insert loses to a vote withdrawn right after."""
+    asker, mentor, _ = people
+    question = build_question(asker)
+    db.session.add(Vote(user_id=mentor.id, question_id=question.id, value=1))
+    db.session.commit()  # the other request's vote: our insert will collide with it
+    session = db.session()
+    original = session.scalar
+    reads = []
+
+    def scalar(statement, *args, **kwargs):
+        found = original(statement, *args, **kwargs)
+        if "votes" in str(statement) and len(reads) < 2:
+            reads.append(found)
+            return None  # before our insert: not there yet; after it: withdrawn already
+        return found
+
+    monkeypatch.setattr(session, "scalar", scalar)
+    with pytest.raises(Conflict):
+        votes.cast_vote(mentor, question, -1)
+    monkeypatch.undo()
+    assert len(reads) == 2
+    assert reload(Question, question.id).score == 0  # nothing applied
+    assert db.session.scalar(select(Vote.value).where(Vote.user_id == mentor.id)) == 1
 
 
 def test_helped_me_many_answers_only_the_asker(app, people):
