@@ -49,7 +49,7 @@ def lookup(
 
     ``answers``: answers' words count for their question, which ranks by its best post
     (stored lists, off the request path: on the Stack Exchange links, whole-post duplicate
-    Recall@5 0.692 -> 0.731 and linked 0.214 -> 0.252 with meaning, for ~30% more time).
+    Recall@5 0.692 -> 0.731 and linked 0.214 -> 0.251 with meaning, for ~30% more time).
     """
     types = tuple(types)
     wanted = max(limit, WORD_CANDIDATES) if enabled() else limit
