@@ -20,6 +20,7 @@ from app.search.backend import BatchWrites, Hit, ProgressCallback, SearchResults
 from app.search.documents import DOC_TYPES, SearchDocument
 from app.search.highlight import highlight_text, highlight_title
 from app.search.query import SearchQuery, clean_text, parse_query
+from app.search.whoosh_scoring import VectorScorer, bitmap, docnums
 from app.search.whoosh_store import IndexStore, open_searcher
 from app.search.whoosh_terms import KEY_TERMS, TITLE_KEY_TERMS, did_you_mean, key_terms
 
@@ -47,6 +48,7 @@ class WhooshBackend(BatchWrites):
         self._checked = 0.0
         self._filters: dict[str, tuple[BitSet, int]] = {}
         self._matches: dict[str, int] = {}
+        self._scorer = VectorScorer()
         self._open(self._store.ensure_index(ws.make_schema()))
 
     # -- reading -------------------------------------------------------------------------
@@ -84,6 +86,7 @@ class WhooshBackend(BatchWrites):
         """Drop what was cached about the previous searcher's documents."""
         self._filters.clear()
         self._matches.clear()
+        self._scorer.forget()
 
     def _docset(self, searcher, q: Query) -> tuple[BitSet, int]:
         """The documents matching a filter query (a set for Whoosh, a bitmap for counting).
@@ -122,13 +125,14 @@ class WhooshBackend(BatchWrites):
         if bits is None:
             if len(self._matches) >= MATCH_CACHE_SIZE:
                 self._matches.clear()
-            # docs_for_query() is right for a Term, but it ignores positions in a Phrase.
-            docnums = (
-                searcher.docs_for_query(q)
-                if isinstance(q, Term)
-                else searcher.search(q, limit=None, scored=False).docs()
-            )
-            bits = _bitmap(docnums, searcher.doc_count_all())
+            if type(q) is Term:
+                # The postings the scorer keeps anyway (read a block at a time with numpy;
+                # docs_for_query() walks them one Python call per document).
+                ids = self._scorer.matches(searcher, q.fieldname, q.text)
+                bits = bitmap(ids, searcher.doc_count_all())
+            else:  # docs_for_query() would ignore the positions in a Phrase
+                docs = searcher.search(q, limit=None, scored=False).docs()
+                bits = _bitmap(docs, searcher.doc_count_all())
             self._matches[key] = bits
         return bits
 
@@ -166,21 +170,34 @@ class WhooshBackend(BatchWrites):
             if docset is not None:
                 matched &= docset[1]
             total = matched.bit_count()
+            offset = (page - 1) * per_page
+            limit = max(1, min(offset + per_page, MAX_DEPTH))
             if not total:
                 hits = []
+            elif sort == "relevance" and self._scorer.supports(searcher, text_q):
+                # The same BM25F ranking as Whoosh's, scored with numpy over the matches
+                # the bitmaps found (whoosh_scoring): Whoosh's matchers cost ~25 us per
+                # match in Python, and common words match thousands of posts.
+                top = self._scorer.top(
+                    searcher, text_q, docnums(matched, searcher.doc_count_all()), limit
+                )
+                hits = [
+                    self._hit(searcher.reader().stored_fields(docnum), score, terms)
+                    for docnum, score in top[offset : offset + per_page]
+                ]
             else:
-                offset = (page - 1) * per_page
                 # The exact total comes from the bitmaps above, so Whoosh may skip blocks
                 # that cannot reach the top N (optimize=True) instead of scoring every match.
                 results = searcher.search(
                     text_q,
-                    limit=max(1, min(offset + per_page, MAX_DEPTH)),
+                    limit=limit,
                     optimize=True,
                     filter=allowed,
                     sortedby=ws.SORTS.get(sort),
                 )
+                scored = sort == "relevance"
                 hits = [
-                    self._hit(r, terms, scored=sort == "relevance")
+                    self._hit(r.fields(), float(r.score or 0.0) if scored else 0.0, terms)
                     for r in results[offset : offset + per_page]
                 ]
             suggestion = None
@@ -188,14 +205,13 @@ class WhooshBackend(BatchWrites):
                 suggestion = did_you_mean(searcher.reader(), query, self._analyzer)
             return SearchResults(hits=hits, total=total, suggestion=suggestion, terms=terms)
 
-    def _hit(self, result, terms: frozenset[str], scored: bool = True) -> Hit:
-        stored = result.fields()
+    def _hit(self, stored: dict, score: float, terms: frozenset[str]) -> Hit:
         title = stored.get("title", "")
         return Hit(
             doc_id=stored["doc_id"],
             type=stored["type"],
             id=stored["id"],
-            score=float(result.score or 0.0) if scored else 0.0,
+            score=score,
             title=title,
             votes=stored.get("score", 0),
             answer_count=stored.get("answer_count", 0),
@@ -240,11 +256,22 @@ class WhooshBackend(BatchWrites):
             # Title weighs x2 through its field boost; BM25 already weighs terms by idf.
             q = Or([Term(name, term) for term in terms for name in fields])
             mask = ws.any_of("doc_id", exclude_doc_ids)
-            allowed = self._docset(searcher, type_filter)[0]
+            allowed, allowed_bits = self._docset(searcher, type_filter)
             if not allowed:  # whoosh reads an empty filter as no filter at all
                 return []
+            if self._scorer.supports(searcher, q):
+                matched = self._bits(searcher, q) & allowed_bits
+                for docnum in searcher.docs_for_query(mask) if mask is not None else ():
+                    matched &= ~(1 << docnum)
+                top = self._scorer.top(
+                    searcher, q, docnums(matched, searcher.doc_count_all()), limit
+                )
+                return [
+                    self._hit(searcher.reader().stored_fields(docnum), score, frozenset())
+                    for docnum, score in top
+                ]
             results = searcher.search(q, limit=limit, filter=allowed, mask=mask)
-            return [self._hit(r, frozenset()) for r in results]
+            return [self._hit(r.fields(), float(r.score or 0.0), frozenset()) for r in results]
 
     def suggest(self, text: str) -> str | None:
         """Did-you-mean for a query text, from the words in titles; None if nothing better."""

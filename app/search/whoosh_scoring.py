@@ -1,0 +1,258 @@
+"""BM25F top hits over a Whoosh searcher, scored with numpy instead of Whoosh's matchers.
+
+Whoosh walks And/Or matcher trees in Python, one call chain per matching document: a
+2-word search matching ~1,300 of 32k posts spent 35 ms there (profiled on the Askbot
+generator's data, where every word is common). Here each term's postings (document
+numbers, weights, field-length bytes) are read once per segment, block by block, and kept;
+a query then costs a few numpy operations over the documents the exact-count bitmaps
+already found. Scores are Whoosh's own BM25F formula with its global statistics (idf and
+average field length over the whole index, field length per document as the index rounds
+it), so rankings equal Whoosh's (tests compare both on every query shape we build).
+
+Only Term/And/Or trees over scorable fields with BM25F are handled; anything else (phrases,
+other weightings, boosted subqueries) returns None and the caller asks Whoosh.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from math import log
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, Or, Query, Term
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+# Postings kept per process: per segment across searchers (segments do not change once
+# written) and per searcher for the whole index, each up to this many. 9 bytes a posting:
+# at most ~36 MB; the words of the day's queries at 150k posts fit many times over.
+POSTINGS_BUDGET = 2_000_000
+TIE_DECIMALS = 9  # scores equal to this many decimals are ties
+_LENGTHS = np.array([byte_to_length(code) for code in range(256)], dtype=np.float64)
+
+
+class _Postings:
+    """A term's postings: doc numbers (int32), weights (float32, as Whoosh stores them) and
+    field-length bytes (uint8, as the index rounds lengths): 9 bytes per posting."""
+
+    __slots__ = ("frequency", "ids", "lengths", "weights")
+
+    def __init__(
+        self, ids: np.ndarray, weights: np.ndarray, lengths: np.ndarray, frequency: int = 0
+    ) -> None:
+        self.ids, self.weights, self.lengths = ids, weights, lengths
+        self.frequency = frequency  # documents with the term in the whole index (idf)
+
+
+class VectorScorer:
+    """Scores candidate documents for one WhooshBackend; forget() when its searcher changes."""
+
+    def __init__(self, budget: int = POSTINGS_BUDGET) -> None:
+        self._budget = budget
+        self._held = 0
+        self._segments: OrderedDict[tuple, _Postings] = OrderedDict()
+        self._lengths: dict[tuple, np.ndarray] = {}  # (segment, field) -> length bytes
+        self._terms: dict[tuple[str, str], _Postings] = {}  # whole index, this searcher
+        self._terms_held = 0
+        self._live: np.ndarray | None = None  # this searcher's deletions, if any
+        self._live_known = False
+
+    def forget(self) -> None:
+        """Drop what belongs to the previous searcher (segments' postings stay valid)."""
+        self._terms.clear()
+        self._terms_held = 0
+        self._live, self._live_known = None, False
+
+    def matches(self, searcher, field: str, text: str) -> np.ndarray:
+        """Sorted doc numbers of the live documents holding a term."""
+        ids = self._term(searcher, field, text).ids
+        live = self._live_mask(searcher)
+        return ids if live is None else ids[live[ids]]
+
+    def _live_mask(self, searcher) -> np.ndarray | None:
+        """True for every document not deleted; None when nothing is deleted."""
+        if not self._live_known:
+            live = None
+            for sub, offset in _leaves(searcher):
+                reader = sub.reader()
+                if reader.has_deletions():
+                    if live is None:
+                        live = np.ones(searcher.doc_count_all(), dtype=bool)
+                    gone = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
+                    live[gone + offset] = False
+            self._live, self._live_known = live, True
+        return self._live
+
+    @staticmethod
+    def supports(searcher, q: Query) -> bool:
+        """Whether top() can score q exactly as Whoosh would."""
+        weighting = searcher.weighting
+        if type(weighting) is not BM25F:
+            return False
+        return _supported(searcher.schema, q)
+
+    def top(
+        self, searcher, q: Query, candidates: np.ndarray, limit: int
+    ) -> list[tuple[int, float]]:
+        """(docnum, score) of the best `limit` candidates, Whoosh's order (ties: docnum)."""
+        if not len(candidates):
+            return []
+        scores = self._score(searcher, q, candidates)
+        # Equal scores keep ascending docnums, as Whoosh's top-N collector ranks them.
+        # Rounded first: the same terms summed in another order differ in the last bit,
+        # and Whoosh's own matcher trees order ties by that noise.
+        order = np.argsort(np.round(-scores, TIE_DECIMALS), kind="stable")[:limit]
+        return [(int(candidates[i]), float(scores[i])) for i in order]
+
+    # -- scoring ---------------------------------------------------------------------------
+    def _score(self, searcher, q: Query, candidates: np.ndarray) -> np.ndarray:
+        if isinstance(q, And | Or):
+            total = np.zeros(len(candidates), dtype=np.float64)
+            for sub in q.subqueries:
+                total += self._score(searcher, sub, candidates)
+            return total
+        assert isinstance(q, Term)
+        field, text = q.fieldname, q.text
+        postings = self._term(searcher, field, text)
+        scores = np.zeros(len(candidates), dtype=np.float64)
+        if not len(postings.ids):
+            return scores
+        at = np.searchsorted(postings.ids, candidates)
+        at[at == len(postings.ids)] = 0
+        found = postings.ids[at] == candidates
+        weighting = searcher.weighting
+        b = weighting._field_B.get(field, weighting.B)
+        k1 = weighting.K1
+        count = searcher.doc_count_all()
+        idf = log(count / (postings.frequency + 1)) + 1
+        avg = searcher.field_length(field) / (count or 1) or 1
+        tf = postings.weights[at[found]].astype(np.float64)
+        dl = _LENGTHS[postings.lengths[at[found]]]
+        # Whoosh's bm25(), operation for operation, so that float results are identical.
+        scores[found] = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * dl / avg)))
+        return scores
+
+    def _term(self, searcher, field: str, text: str) -> _Postings:
+        """The term's postings over the whole index (global doc numbers), per searcher."""
+        key = (field, text)
+        found = self._terms.get(key)
+        if found is None:
+            parts = [
+                (offset, self._segment(sub.reader(), field, text))
+                for sub, offset in _leaves(searcher)
+            ]
+            found = _Postings(
+                np.concatenate([_EMPTY_I, *(p.ids + offset for offset, p in parts)]),
+                np.concatenate([_EMPTY_F, *(p.weights for offset, p in parts)]),
+                np.concatenate([_EMPTY_B, *(p.lengths for offset, p in parts)]),
+                # Whoosh's count (deleted documents included, as in its idf), read once.
+                searcher.doc_frequency(field, text),
+            )
+            if self._terms_held + len(found.ids) > self._budget:
+                self._terms.clear()  # a long-lived searcher must not keep every term
+                self._terms_held = 0
+            self._terms[key] = found
+            self._terms_held += len(found.ids)
+        return found
+
+    def _segment(self, reader, field: str, text: str) -> _Postings:
+        if reader.segment() is None:  # an empty index has no segment at all
+            return _Postings(_EMPTY_I, _EMPTY_F, _EMPTY_B)
+        segment = reader.segment().segment_id()
+        key = (segment, field, text)
+        found = self._segments.get(key)
+        if found is not None:
+            self._segments.move_to_end(key)
+            return found
+        ids, weights = _read_postings(reader, field, text)
+        codes = self._length_bytes(reader, segment, field)
+        found = _Postings(ids, weights, codes[ids])
+        self._segments[key] = found
+        self._held += len(ids)
+        while self._held > self._budget and len(self._segments) > 1:
+            _, dropped = self._segments.popitem(last=False)
+            self._held -= len(dropped.ids)
+        return found
+
+    def _length_bytes(self, reader, segment: str, field: str) -> np.ndarray:
+        """Every document's rounded field length byte in one segment (0 = no length)."""
+        key = (segment, field)
+        codes = self._lengths.get(key)
+        if codes is None:
+            count = reader.doc_count_all()
+            codes = np.zeros(count, dtype=np.uint8)
+            column = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+            if column is not None:
+                stored = min(column._count, count)
+                raw = column._dbfile.get(column._basepos, stored)
+                codes[:stored] = np.frombuffer(raw, dtype=np.uint8)
+            if len(self._lengths) > 256:  # segments come and go with merges
+                self._lengths.clear()
+            self._lengths[key] = codes
+        return codes
+
+
+_EMPTY_I = np.zeros(0, dtype=np.int32)
+_EMPTY_F = np.zeros(0, dtype=np.float32)
+_EMPTY_B = np.zeros(0, dtype=np.uint8)
+
+
+def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(local doc numbers, weights) of a term in one segment, a block at a time."""
+    if (field, text) not in reader:
+        return _EMPTY_I, _EMPTY_F
+    matcher = reader.postings(field, text)
+    if isinstance(matcher, FilterMatcher):
+        # The segment's deletions: left in, since candidates are live documents only and
+        # the same postings then serve every later state of the segment.
+        matcher = matcher.child
+    ids: list = []
+    weights: list = []
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        # whoosh3's on-disk postings: whole blocks (up to 128 postings) per call.
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.append(np.asarray(matcher._ids, dtype=np.int32))
+            weights.append(np.asarray(matcher._weights, dtype=np.float32))
+            matcher._next_block()
+        if ids:
+            return np.concatenate(ids), np.concatenate(weights)
+        return _EMPTY_I, _EMPTY_F
+    # Postings inlined in the term info (rare terms): one at a time.
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+
+
+def _leaves(searcher):
+    if searcher.is_atomic():
+        return [(searcher, 0)]
+    return searcher.subsearchers
+
+
+def _supported(schema, q: Query) -> bool:
+    if getattr(q, "boost", 1.0) != 1.0:
+        return False
+    if isinstance(q, And | Or):
+        return bool(q.subqueries) and all(_supported(schema, sub) for sub in q.subqueries)
+    if type(q) is not Term or q.fieldname not in schema:
+        return False
+    return bool(schema[q.fieldname].scorable)
+
+
+def bitmap(ids: np.ndarray, size: int) -> int:
+    """A Python int with bit n set for every document number n in ids."""
+    mask = np.zeros(size, dtype=bool)
+    mask[ids] = True
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
+def docnums(bitmap: int, size: int) -> np.ndarray:
+    """The set bits of a bitmap (bit n = document n) as sorted document numbers."""
+    raw = np.frombuffer(bitmap.to_bytes((size >> 3) + 1, "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(raw, bitorder="little")).astype(np.int64)
