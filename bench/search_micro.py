@@ -1,9 +1,16 @@
 """Micro-benchmark of the Whoosh search backend on synthetic posts (prints medians, no asserts).
 
 Usage: .venv/bin/python -m bench.search_micro [--docs 10000] [--queries 300]
+       .venv/bin/python -m bench.search_micro --threads /tmp/askbot-peer/data/threads-10000.jsonl
+
+--threads indexes the Askbot comparison's generated threads instead (question + answers,
+committed 200 posts at a time as a live load leaves them: many segments), asks adjacent title
+word pairs as that comparison does, and times search and similar twice in the same run: with
+the numpy scorer (whoosh_scoring, the default) and with Whoosh's own matchers (reference).
 """
 
 import argparse
+import json
 import random
 import resource
 import statistics
@@ -135,11 +142,96 @@ def _timed(func, args_list) -> list[float]:
     return samples
 
 
+def thread_docs(path: str):
+    """Question and answer documents of the Askbot generator's JSONL threads."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    answer_id = 0
+    with open(path) as lines:
+        for n, line in enumerate(lines, start=1):
+            thread = json.loads(line)
+            created = start + timedelta(minutes=n)
+            title = thread["title"][:150]
+            yield SearchDocument.make(
+                "question",
+                n,
+                title=title,
+                body=thread["body"],
+                tags=thread["tags"],
+                author=f"user{n % 50}",
+                created_at=created,
+                score=0,
+                answer_count=len(thread["answers"]),
+            )
+            for body in thread["answers"]:
+                answer_id += 1
+                yield SearchDocument.make(
+                    "answer",
+                    answer_id,
+                    title=title,
+                    body=body,
+                    tags=[],
+                    author=f"user{answer_id % 50}",
+                    created_at=created,
+                    score=0,
+                    question_id=n,
+                )
+
+
+def title_pairs(titles: list[str], rng: random.Random, count: int) -> list[str]:
+    """Adjacent lowercase word pairs of random titles (the Askbot comparison's queries)."""
+    pairs: list[str] = []
+    while len(pairs) < count:
+        words = [w for w in rng.choice(titles).lower().rstrip("?").split() if w.isalpha()]
+        if len(words) >= 2:
+            at = rng.randrange(len(words) - 1)
+            pairs.append(" ".join(words[at : at + 2]))
+    return pairs
+
+
+def compare_scorers(path: str, queries: int) -> None:
+    """Search and similar on the generated threads: numpy scorer vs Whoosh's matchers."""
+    docs = list(thread_docs(path))
+    titles = [d.title for d in docs if d.type == "question"]
+    rng = random.Random(11)
+    pairs = [(parse_query(p),) for p in title_pairs(titles, rng, queries)]
+    typed = [(" ".join(rng.choice(titles).split()[: rng.randint(2, 8)]), 5) for _ in pairs]
+    posts = [
+        (f"{d.title} {d.body}", 20, [d.doc_id])
+        for d in rng.sample([d for d in docs if d.type == "question"], min(100, queries))
+    ]
+    with tempfile.TemporaryDirectory() as base:
+        backend = WhooshBackend(base)
+        start = time.perf_counter()
+        for at in range(0, len(docs), 200):
+            backend.apply(docs[at : at + 200], ())
+        elapsed = time.perf_counter() - start
+        segments = len(backend._fresh(force=True).reader().leaf_readers())
+        print(f"indexed     {len(docs)} posts, 200 a commit: {elapsed:.0f} s, {segments} segments")
+        backend.close()
+        for label, vector in (("numpy ", True), ("whoosh", False)):
+            backend = WhooshBackend(base, vector_scoring=vector)
+            for kind, func, args in (
+                ("search 2 words", backend.search, pairs),
+                ("similar title ", backend.similar, typed),
+                ("similar post  ", backend.similar, posts[: len(posts)]),
+            ):
+                first = _pcts(_timed(func, args))
+                again = _pcts(_timed(func, args))
+                print(f"{label} {kind}  first: {first}   again: {again}")
+            backend.close()
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"max RSS     {rss_mb:.0f} MB (this process, corpus in memory included)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--threads", help="JSONL of the Askbot generator (see above)")
     args = parser.parse_args()
+    if args.threads:
+        compare_scorers(args.threads, args.queries)
+        return
     corpus = Corpus()
     docs = list(corpus.docs(args.docs))
     with tempfile.TemporaryDirectory() as base:

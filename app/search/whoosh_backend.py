@@ -36,7 +36,9 @@ MATCH_CACHE_SIZE = 1024  # per-term match bitmaps: 19 KB each at 150k posts
 class WhooshBackend(BatchWrites):
     """One cached searcher per instance; writers only inside apply() and friends."""
 
-    def __init__(self, index_dir, writer_timeout: float = 30.0) -> None:
+    def __init__(
+        self, index_dir, writer_timeout: float = 30.0, vector_scoring: bool = True
+    ) -> None:
         self._store = IndexStore(index_dir)
         self._writer_timeout = writer_timeout
         self._lock = threading.RLock()  # one searcher per instance, shared by threads
@@ -49,6 +51,7 @@ class WhooshBackend(BatchWrites):
         self._filters: dict[str, tuple[BitSet, int]] = {}
         self._matches: dict[str, int] = {}
         self._scorer = VectorScorer()
+        self._vector_scoring = vector_scoring  # off: Whoosh's matchers (benchmarks compare)
         self._open(self._store.ensure_index(ws.make_schema()))
 
     # -- reading -------------------------------------------------------------------------
@@ -125,13 +128,18 @@ class WhooshBackend(BatchWrites):
         if bits is None:
             if len(self._matches) >= MATCH_CACHE_SIZE:
                 self._matches.clear()
-            if type(q) is Term:
+            if type(q) is Term and self._vector_scoring:
                 # The postings the scorer keeps anyway (read a block at a time with numpy;
                 # docs_for_query() walks them one Python call per document).
                 ids = self._scorer.matches(searcher, q.fieldname, q.text)
                 bits = bitmap(ids, searcher.doc_count_all())
-            else:  # docs_for_query() would ignore the positions in a Phrase
-                docs = searcher.search(q, limit=None, scored=False).docs()
+            else:
+                # docs_for_query() is right for a Term, but it ignores positions in a Phrase.
+                docs = (
+                    searcher.docs_for_query(q)
+                    if isinstance(q, Term)
+                    else searcher.search(q, limit=None, scored=False).docs()
+                )
                 bits = _bitmap(docs, searcher.doc_count_all())
             self._matches[key] = bits
         return bits
@@ -174,7 +182,7 @@ class WhooshBackend(BatchWrites):
             limit = max(1, min(offset + per_page, MAX_DEPTH))
             if not total:
                 hits = []
-            elif sort == "relevance" and self._scorer.supports(searcher, text_q):
+            elif sort == "relevance" and self._vectorised(searcher, text_q):
                 # The same BM25F ranking as Whoosh's, scored with numpy over the matches
                 # the bitmaps found (whoosh_scoring): Whoosh's matchers cost ~25 us per
                 # match in Python, and common words match thousands of posts.
@@ -204,6 +212,9 @@ class WhooshBackend(BatchWrites):
             if page == 1 and total < FEW_RESULTS and query.words:
                 suggestion = did_you_mean(searcher.reader(), query, self._analyzer)
             return SearchResults(hits=hits, total=total, suggestion=suggestion, terms=terms)
+
+    def _vectorised(self, searcher, q: Query) -> bool:
+        return self._vector_scoring and self._scorer.supports(searcher, q)
 
     def _hit(self, stored: dict, score: float, terms: frozenset[str]) -> Hit:
         title = stored.get("title", "")
@@ -259,7 +270,7 @@ class WhooshBackend(BatchWrites):
             allowed, allowed_bits = self._docset(searcher, type_filter)
             if not allowed:  # whoosh reads an empty filter as no filter at all
                 return []
-            if self._scorer.supports(searcher, q):
+            if self._vectorised(searcher, q):
                 matched = self._bits(searcher, q) & allowed_bits
                 for docnum in searcher.docs_for_query(mask) if mask is not None else ():
                     matched &= ~(1 << docnum)
