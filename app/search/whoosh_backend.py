@@ -193,6 +193,18 @@ class WhooshBackend(BatchWrites):
                     self._hit(searcher.reader().stored_fields(docnum), score, terms)
                     for docnum, score in top[offset : offset + per_page]
                 ]
+            elif sort in ws.SORT_COLUMNS and self._vector_scoring:
+                # No scores needed: the matches (exact, from the bitmaps) sorted by columns.
+                order = self._scorer.ordered(
+                    searcher,
+                    docnums(matched, searcher.doc_count_all()),
+                    ws.SORT_COLUMNS[sort],
+                    limit,
+                )
+                hits = [
+                    self._hit(searcher.reader().stored_fields(docnum), 0.0, terms)
+                    for docnum in order[offset : offset + per_page]
+                ]
             else:
                 # The exact total comes from the bitmaps above, so Whoosh may skip blocks
                 # that cannot reach the top N (optimize=True) instead of scoring every match.

@@ -28,11 +28,14 @@ MAX_TOKEN_CHARS = 60
 # RAM per process; plain files open in about a millisecond and stay in the page cache.
 WRITER_ARGS = {"compound": False}
 MAX_SEGMENTS = 12  # more segments slow every query; merge small ones beyond this
+# Sort orders as (column, descending) keys, most significant first; ties by document number.
+SORT_COLUMNS = {
+    "newest": (("created_at", True),),
+    "votes": (("score", True), ("created_at", True)),
+}
 SORTS = {
-    "newest": FieldFacet("created_at", reverse=True),
-    "votes": MultiFacet(
-        [FieldFacet("score", reverse=True), FieldFacet("created_at", reverse=True)]
-    ),
+    name: MultiFacet([FieldFacet(column, reverse=desc) for column, desc in keys])
+    for name, keys in SORT_COLUMNS.items()
 }
 TEXT_FIELDS = ("title", "body")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -54,8 +54,10 @@ class VectorScorer:
         self._held = 0
         self._segments: OrderedDict[tuple, _Postings] = OrderedDict()
         self._lengths: dict[tuple, np.ndarray] = {}  # (segment, field) -> length bytes
+        self._columns: dict[tuple, np.ndarray] = {}  # (segment, column) -> sort values
         self._terms: dict[tuple[str, str], _Postings] = {}  # whole index, this searcher
         self._terms_held = 0
+        self._sort_values: dict[str, np.ndarray] = {}  # whole index, this searcher
         self._live: np.ndarray | None = None  # this searcher's deletions, if any
         self._live_known = False
 
@@ -63,6 +65,7 @@ class VectorScorer:
         """Drop what belongs to the previous searcher (segments' postings stay valid)."""
         self._terms.clear()
         self._terms_held = 0
+        self._sort_values.clear()
         self._live, self._live_known = None, False
 
     def matches(self, searcher, field: str, text: str) -> np.ndarray:
@@ -105,6 +108,38 @@ class VectorScorer:
         # and Whoosh's own matcher trees order ties by that noise.
         order = np.argsort(np.round(-scores, TIE_DECIMALS), kind="stable")[:limit]
         return [(int(candidates[i]), float(scores[i])) for i in order]
+
+    def ordered(
+        self, searcher, candidates: np.ndarray, keys: tuple[tuple[str, bool], ...], limit: int
+    ) -> list[int]:
+        """The first `limit` candidates sorted by column keys (ties: ascending docnum)."""
+        columns = []
+        for column, descending in reversed(keys):  # np.lexsort: last key is primary
+            values = self._column(searcher, column)[candidates]
+            columns.append(-values if descending else values)
+        order = np.lexsort(columns)[:limit]  # stable: equal keys keep docnum order
+        return [int(candidates[i]) for i in order]
+
+    def _column(self, searcher, column: str) -> np.ndarray:
+        """A sortable column's values over the whole index (int64), per searcher."""
+        found = self._sort_values.get(column)
+        if found is None:
+            parts = [_EMPTY_L]
+            for sub, _offset in _leaves(searcher):
+                reader = sub.reader()
+                segment = reader.segment()
+                if segment is None:
+                    continue
+                cache_key = (segment.segment_id(), column)
+                values = self._columns.get(cache_key)
+                if values is None:
+                    values = np.asarray(reader.column_reader(column).load(), dtype=np.int64)
+                    if len(self._columns) > 256:  # segments come and go with merges
+                        self._columns.clear()
+                    self._columns[cache_key] = values
+                parts.append(values)
+            found = self._sort_values[column] = np.concatenate(parts)
+        return found
 
     # -- scoring ---------------------------------------------------------------------------
     def _score(self, searcher, q: Query, candidates: np.ndarray) -> np.ndarray:
@@ -197,6 +232,7 @@ class VectorScorer:
 _EMPTY_I = np.zeros(0, dtype=np.int32)
 _EMPTY_F = np.zeros(0, dtype=np.float32)
 _EMPTY_B = np.zeros(0, dtype=np.uint8)
+_EMPTY_L = np.zeros(0, dtype=np.int64)
 
 
 def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:

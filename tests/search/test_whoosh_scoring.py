@@ -226,3 +226,20 @@ def test_bitmaps_and_docnums_round_trip():
     assert bits == sum(1 << i for i in ids)
     assert docnums(bits, 1000).tolist() == ids
     assert docnums(0, 10).tolist() == []
+
+
+@pytest.mark.parametrize("sort", ["newest", "votes"])
+def test_sorted_results_are_whoosh_order(backend, sort):
+    searcher = backend._fresh(force=True)
+    for text in _queries(random.Random(15), 30):
+        query = parse_query(text, sort=sort)
+        text_q, _ = ws.text_query(query, backend._analyzer)
+        if text_q is None:
+            continue
+        expected = [
+            searcher.stored_fields(r.docnum)["doc_id"]
+            for r in searcher.search(text_q, limit=None, sortedby=ws.SORTS[sort])
+        ]
+        first = backend.search(query, per_page=25)
+        second = backend.search(query, page=2, per_page=25)
+        assert [hit.doc_id for hit in first.hits + second.hits] == expected[:50], text
