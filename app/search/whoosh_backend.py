@@ -30,6 +30,7 @@ FEW_RESULTS = 3  # below this a did-you-mean is worth its cost (~30 ms at 150k p
 SIMILAR_TITLE_TOKENS = 12  # up to this many terms the text is a title: title-only query
 SIMILAR_MAX_CHARS = 5000
 FILTER_CACHE_SIZE = 64
+FREQUENCY_CACHE_SIZE = 100_000  # (field, term) -> document count, ~100 bytes each
 MATCH_CACHE_SIZE = 1024  # per-term match bitmaps: 19 KB each at 150k posts
 
 
@@ -50,6 +51,7 @@ class WhooshBackend(BatchWrites):
         self._checked = 0.0
         self._filters: dict[str, tuple[BitSet, int]] = {}
         self._matches: dict[str, int] = {}
+        self._frequencies: dict[tuple[str, str], int] = {}
         self._scorer = VectorScorer()
         self._vector_scoring = vector_scoring  # off: Whoosh's matchers (benchmarks compare)
         self._open(self._store.ensure_index(ws.make_schema()))
@@ -89,6 +91,7 @@ class WhooshBackend(BatchWrites):
         """Drop what was cached about the previous searcher's documents."""
         self._filters.clear()
         self._matches.clear()
+        self._frequencies.clear()
         self._scorer.forget()
 
     def _docset(self, searcher, q: Query) -> tuple[BitSet, int]:
@@ -225,6 +228,22 @@ class WhooshBackend(BatchWrites):
                 suggestion = did_you_mean(searcher.reader(), query, self._analyzer)
             return SearchResults(hits=hits, total=total, suggestion=suggestion, terms=terms)
 
+    def _frequency_of(self, searcher):
+        """doc_frequency(field, term) cached until the searcher changes: Whoosh reads it
+        from every segment's term table each time, most of a whole-post lookup's cost."""
+        cache = self._frequencies
+
+        def frequency(field: str, term: str) -> int:
+            key = (field, term)
+            found = cache.get(key)
+            if found is None:
+                if len(cache) >= FREQUENCY_CACHE_SIZE:
+                    cache.clear()
+                found = cache[key] = searcher.doc_frequency(field, term)
+            return found
+
+        return frequency
+
     def _vectorised(self, searcher, q: Query) -> bool:
         return self._vector_scoring and self._scorer.supports(searcher, q)
 
@@ -268,12 +287,13 @@ class WhooshBackend(BatchWrites):
             # Short text is a title being typed: match titles only. Longer text also
             # matches bodies. Either way only the rarest few terms are kept: common ones
             # match much of the index, decide little and cost the most.
+            frequency = self._frequency_of(searcher)
             if len(tokens) <= SIMILAR_TITLE_TOKENS:
-                terms = key_terms(searcher, tokens, ("title",), TITLE_KEY_TERMS, least)
                 fields: tuple[str, ...] = ("title",)
+                terms = key_terms(searcher, tokens, fields, TITLE_KEY_TERMS, least, frequency)
             else:
-                terms = key_terms(searcher, tokens, ("title", "body"), KEY_TERMS, least)
                 fields = ("title", "body")
+                terms = key_terms(searcher, tokens, fields, KEY_TERMS, least, frequency)
             if not terms:
                 return []
             # Title weighs x2 through its field boost; BM25 already weighs terms by idf.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from whoosh.lang import porter2
 
@@ -53,12 +54,15 @@ def key_terms(
     fieldnames=("title", "body"),
     limit: int = KEY_TERMS,
     min_frequency: int = 1,
+    frequency: Callable[[str, str], int] | None = None,
 ) -> list[str]:
     """The most telling terms of a text: frequent in it, rare in the given fields.
 
     ``min_frequency`` 2 is for a text that is itself indexed: a term found in it alone
-    cannot lead to any other post.
+    cannot lead to any other post. ``frequency(field, term)`` may answer the searcher's
+    doc_frequency from a cache (it reads every segment's term table).
     """
+    frequency = frequency or searcher.doc_frequency
     total = searcher.doc_count_all()
     # Terms in many posts decide little and cost the most postings to read; they are
     # used only when the text has almost nothing else (and not in tiny indexes, where
@@ -70,10 +74,10 @@ def key_terms(
     for term, count in Counter(tokens).items():
         if term in SIMILAR_STOP:
             continue
-        frequency, name = max((searcher.doc_frequency(f, term), f) for f in fieldnames)
-        if frequency >= min_frequency:  # unknown terms cost time for nothing
+        found, name = max((frequency(f, term), f) for f in fieldnames)
+        if found >= min_frequency:  # unknown terms cost time for nothing
             weight = (1 + math.log(count)) * searcher.idf(name, term)
-            (common if frequency > common_above else weights)[term] = weight
+            (common if found > common_above else weights)[term] = weight
     chosen = sorted(weights, key=lambda term: (-weights[term], term))[:limit]
     if len(chosen) < MIN_KEY_TERMS:
         chosen += sorted(common, key=lambda term: (-common[term], term))[

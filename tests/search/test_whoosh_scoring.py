@@ -6,6 +6,7 @@ postings of older segment states are exercised too.
 """
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -243,3 +244,53 @@ def test_sorted_results_are_whoosh_order(backend, sort):
         first = backend.search(query, per_page=25)
         second = backend.search(query, page=2, per_page=25)
         assert [hit.doc_id for hit in first.hits + second.hits] == expected[:50], text
+
+
+def test_caches_follow_index_changes(backend, tmp_path):
+    """Postings, term frequencies and deletions cached for one index state never leak into
+    the next: after more writes, the warm backend answers as a freshly opened one."""
+    rng = random.Random(16)
+    texts = _queries(rng, 15)
+    posts = [_text(rng, 40) for _ in range(10)]
+    for text in texts:
+        backend.search(parse_query(text))
+    for post in posts:
+        backend.similar(post, limit=10)
+    backend.index_documents(_docs(rng, 40, 60))  # edits (deletions) and new posts
+    backend.remove_documents([f"question:{n}" for n in range(200, 230)])
+    fresh = WhooshBackend(tmp_path / "index")
+    try:
+        for text in texts:
+            query = parse_query(text)
+            warm, cold = backend.search(query, per_page=40), fresh.search(query, per_page=40)
+            assert (_pairs(warm.hits), warm.total) == (_pairs(cold.hits), cold.total), text
+        for post in posts:
+            assert _pairs(backend.similar(post, limit=10)) == _pairs(fresh.similar(post, limit=10))
+    finally:
+        fresh.close()
+
+
+def test_similar_sees_a_word_become_common(tmp_path):
+    """A word rare in one index state and common in the next is no longer a key term."""
+    rng = random.Random(17)
+    instance = WhooshBackend(tmp_path / "index")
+    fresh = None
+    try:
+        instance.index_documents(_docs(rng, 1, 300))
+        rare = [
+            replace(_docs(rng, 901, 1)[0], title="zebra quokka"),
+            replace(_docs(rng, 905, 1)[0], title="narwhal facts"),
+        ]
+        instance.index_documents(rare)
+        title = "zebra quokka narwhal"
+        assert {"question:901", "question:905"} <= {h.doc_id for h in instance.similar(title)}
+        crowd = [replace(d, title=f"zebra {d.title}") for d in _docs(rng, 1000, 200)]
+        instance.index_documents(crowd)
+        fresh = WhooshBackend(tmp_path / "index")
+        expected = fresh.similar(title, limit=5)
+        assert [h.doc_id for h in expected] == ["question:901", "question:905"]
+        assert _pairs(instance.similar(title, limit=5)) == _pairs(expected)
+    finally:
+        instance.close()
+        if fresh is not None:
+            fresh.close()
