@@ -234,7 +234,8 @@ def similar_terms(backend: WhooshBackend, text: str) -> tuple[list[str], bool]:
 def run_size(size: int, args) -> dict:
     print(f"\n== {size:,} posts (load average {loadavg()})")
     url = ensure_db(args.workdir, size)
-    app = bench_app(url, read_only=True)
+    # Writable: the reindex stores post vectors in the database, as `flask search reindex`.
+    app = bench_app(url)
     index_dir = args.workdir / f"index-{size}"
     shutil.rmtree(index_dir, ignore_errors=True)
     app.config["SEARCH_INDEX_DIR"] = str(index_dir)
