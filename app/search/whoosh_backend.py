@@ -189,8 +189,13 @@ class WhooshBackend(BatchWrites):
                 # The same BM25F ranking as Whoosh's, scored with numpy over the matches
                 # the bitmaps found (whoosh_scoring): Whoosh's matchers cost ~25 us per
                 # match in Python, and common words match thousands of posts.
+                size = searcher.doc_count_all()
                 top = self._scorer.top(
-                    searcher, text_q, docnums(matched, searcher.doc_count_all()), limit
+                    searcher,
+                    text_q,
+                    docnums(matched, size),
+                    limit,
+                    matches=lambda phrase: docnums(self._bits(searcher, phrase), size),
                 )
                 hits = [
                     self._hit(searcher.reader().stored_fields(docnum), score, terms)

@@ -9,19 +9,21 @@ already found. Scores are Whoosh's own BM25F formula with its global statistics 
 average field length over the whole index, field length per document as the index rounds
 it), so rankings equal Whoosh's (tests compare both on every query shape we build).
 
-Only Term/And/Or trees over scorable fields with BM25F are handled; anything else (phrases,
-other weightings, boosted subqueries) returns None and the caller asks Whoosh.
+Only Term/Phrase/And/Or trees over scorable fields with BM25F are handled (a phrase's
+matches come from the caller, which asks Whoosh to check positions); anything else (other
+weightings, boosted subqueries, sloppy phrases) is left to Whoosh's matchers.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from math import log
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, Or, Query, Term
+from whoosh.query import And, Or, Phrase, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
@@ -97,12 +99,21 @@ class VectorScorer:
         return _supported(searcher.schema, q)
 
     def top(
-        self, searcher, q: Query, candidates: np.ndarray, limit: int
+        self,
+        searcher,
+        q: Query,
+        candidates: np.ndarray,
+        limit: int,
+        matches: Callable[[Query], np.ndarray] | None = None,
     ) -> list[tuple[int, float]]:
-        """(docnum, score) of the best `limit` candidates, Whoosh's order (ties: docnum)."""
+        """(docnum, score) of the best `limit` candidates, Whoosh's order (ties: docnum).
+
+        ``matches(phrase)`` gives the sorted doc numbers a phrase matches (positions are
+        Whoosh's to check); it is needed only when q holds phrases.
+        """
         if not len(candidates):
             return []
-        scores = self._score(searcher, q, candidates)
+        scores = self._score(searcher, q, candidates, matches)
         # Equal scores keep ascending docnums, as Whoosh's top-N collector ranks them.
         # Rounded first: the same terms summed in another order differ in the last bit,
         # and Whoosh's own matcher trees order ties by that noise.
@@ -142,12 +153,21 @@ class VectorScorer:
         return found
 
     # -- scoring ---------------------------------------------------------------------------
-    def _score(self, searcher, q: Query, candidates: np.ndarray) -> np.ndarray:
+    def _score(self, searcher, q: Query, candidates: np.ndarray, matches=None) -> np.ndarray:
         if isinstance(q, And | Or):
             total = np.zeros(len(candidates), dtype=np.float64)
             for sub in q.subqueries:
-                total += self._score(searcher, sub, candidates)
+                total += self._score(searcher, sub, candidates, matches)
             return total
+        if isinstance(q, Phrase):
+            # Whoosh scores a phrase match as the sum of its words' scores (SpanNear2 over
+            # an intersection of Terms), in the documents where the words are adjacent.
+            assert matches is not None, "phrases need their matches"
+            total = np.zeros(len(candidates), dtype=np.float64)
+            for word in q.words:
+                total += self._score(searcher, Term(q.fieldname, word), candidates)
+            inside = np.isin(candidates, matches(q), assume_unique=True)
+            return np.where(inside, total, 0.0)
         assert isinstance(q, Term)
         field, text = q.fieldname, q.text
         postings = self._term(searcher, field, text)
@@ -276,7 +296,11 @@ def _supported(schema, q: Query) -> bool:
         return False
     if isinstance(q, And | Or):
         return bool(q.subqueries) and all(_supported(schema, sub) for sub in q.subqueries)
-    if type(q) is not Term or q.fieldname not in schema:
+    if isinstance(q, Phrase):
+        # Whoosh's default phrase only: adjacent words in order.
+        if type(q) is not Phrase or q.slop != 1 or q.fieldname not in schema:
+            return False
+    elif type(q) is not Term or q.fieldname not in schema:
         return False
     return bool(schema[q.fieldname].scorable)
 

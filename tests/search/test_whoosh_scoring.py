@@ -200,9 +200,10 @@ def test_plain_words_are_scored_without_whoosh_matchers(backend, monkeypatch):
     assert backend.similar("python career mentor", limit=5)
 
 
-def test_phrases_and_sorted_results_still_go_through_whoosh(backend):
+def test_what_the_scorer_leaves_to_whoosh(backend):
     searcher = backend._fresh(force=True)
-    assert not VectorScorer.supports(searcher, Phrase("title", ["python", "career"]))
+    assert VectorScorer.supports(searcher, Phrase("title", ["python", "career"]))
+    assert not VectorScorer.supports(searcher, Phrase("title", ["python", "career"], slop=3))
     assert not VectorScorer.supports(searcher, Term("title", "python", boost=2.0))
     assert VectorScorer.supports(searcher, Or([Term("title", "python"), Term("body", "python")]))
     newest = backend.search(parse_query("python", sort="newest"), per_page=100).hits
@@ -294,3 +295,27 @@ def test_similar_sees_a_word_become_common(tmp_path):
         instance.close()
         if fresh is not None:
             fresh.close()
+
+
+def test_phrases_rank_as_whoosh_does(backend):
+    """A phrase scores its words only where they are adjacent, in that field."""
+    rng = random.Random(18)
+    searcher = backend._fresh(force=True)
+    checked = 0
+    for _ in range(40):
+        words = _text(rng, 6).split()
+        text = (
+            f'"{words[0]} {words[1]}" {words[2]}'
+            if rng.random() < 0.5
+            else f'"{words[0]} {words[1]}"'
+        )
+        query = parse_query(text)
+        text_q, _ = ws.text_query(query, backend._analyzer)
+        if text_q is None:
+            continue
+        expected = _whoosh_top(searcher, text_q)
+        results = backend.search(query, per_page=50)
+        assert results.total == len(expected), text
+        assert _pairs(results.hits) == expected[:50], text
+        checked += len(expected) > 1
+    assert checked > 10
