@@ -1,11 +1,11 @@
 """The app's entry to search: one backend per process, and drift checks."""
 
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import null
+from sqlalchemy import BindParameter, bindparam, null
 
 from app.core.errors import ValidationFailed
 from app.core.pagination import Page
@@ -166,11 +166,17 @@ def _public_rows(hits) -> dict:
     rows = {}
     for kind in {hit.type for hit in hits}:
         ids = [hit.id for hit in hits if hit.type == kind]
-        rows.update({(kind, r.id): r for r in db.session.execute(_public_columns(kind, ids))})
+        rows.update(
+            {(kind, r.id): r for r in db.session.execute(_public_columns(kind), {"ids": ids})}
+        )
     return rows
 
 
-def _public_columns(kind: str, ids: list[int]):
+@cache
+def _public_columns(kind: str):
+    """The statement for kind's rows (:ids), built once per process: an anonymous reader's
+    base query has no per-request part, and building it cost ~0.5 ms of SQLAlchemy."""
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     if kind == GOAL:
         return (
             visible_goals(None)

@@ -8,9 +8,9 @@ appears. A post without a stored list yet shows none: a page view never computes
 """
 
 import logging
-from typing import Any
+from functools import cache
 
-from sqlalchemy import Select, null, select
+from sqlalchemy import BindParameter, Select, bindparam, null, select
 
 from app.core.posts import GOAL, POST_TYPES, QUESTION
 from app.core.visible_queries import visible_goals, visible_questions
@@ -30,6 +30,28 @@ SLACK = 3  # extra hits fetched so that a few failing the gate still leave a ful
 STORED = BESIDE_POST + SLACK  # ids kept per post (the lookup fetches SLACK more still)
 
 
+@cache
+def _public_columns(kind: str) -> Select:
+    """The gate's base query for anonymous readers as plain columns, for ids (:ids).
+
+    Built once per process: an anonymous reader's base query has no per-request part, and
+    building it cost more than running it (~0.5 ms of SQLAlchemy per call). Whole posts as
+    objects would cost more than the lookup itself.
+    """
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
+    if kind == QUESTION:
+        return (
+            visible_questions(None)
+            .with_only_columns(Question.id, Question.title, Question.answer_count, Question.goal_id)
+            .where(Question.id.in_(ids))
+        )
+    return (
+        visible_goals(None)
+        .with_only_columns(Goal.id, Goal.title, null(), null())
+        .where(Goal.id.in_(ids))
+    )
+
+
 def _public_items(
     keys: list[tuple[str, int, float]], limit: int, *, skip_goal_id: int | None = None
 ) -> list[dict]:
@@ -37,24 +59,9 @@ def _public_items(
     rows = {}
     for kind in {k for k, _, _ in keys}:
         ids = [i for k, i, _ in keys if k == kind]
-        # The gate's base queries, as plain columns: whole posts as objects cost more than
-        # the lookup itself.
-        query: Select[Any, Any, Any, Any]
-        if kind == QUESTION:
-            query = (
-                visible_questions(None)
-                .with_only_columns(
-                    Question.id, Question.title, Question.answer_count, Question.goal_id
-                )
-                .where(Question.id.in_(ids))
-            )
-        else:
-            query = (
-                visible_goals(None)
-                .with_only_columns(Goal.id, Goal.title, null(), null())
-                .where(Goal.id.in_(ids))
-            )
-        rows.update({(kind, r[0]): r for r in db.session.execute(query)})
+        rows.update(
+            {(kind, r[0]): r for r in db.session.execute(_public_columns(kind), {"ids": ids})}
+        )
     items = []
     for kind, object_id, score in keys:
         row = rows.get((kind, object_id))
