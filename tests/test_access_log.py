@@ -134,3 +134,12 @@ def test_real_gunicorn_access_log_has_no_tokens(database_url, backend, tmp_path)
     assert text.count("[redacted]") >= len(PATHS)
     for secret in (*SECRETS, "my+private+draft", "my%20private%20draft"):
         assert secret not in text
+
+
+def test_worker_recycling_is_rare_and_configurable(monkeypatch):
+    """Fast workers recycled every few thousand requests restart every few seconds."""
+    defaults = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    assert defaults["max_requests"] >= 50_000
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "2000")
+    chosen = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    assert (chosen["max_requests"], chosen["max_requests_jitter"]) == (2000, 200)
