@@ -29,8 +29,9 @@ from whoosh.util.numeric import byte_to_length
 
 # Postings kept per process: per segment across searchers (segments do not change once
 # written) and per searcher for the whole index, each up to this many. 9 bytes a posting:
-# at most ~36 MB; the words of the day's queries at 150k posts fit many times over.
-POSTINGS_BUDGET = 2_000_000
+# at most ~18 MB a worker (workers peaked at 192-195 MB of their 200 in the Askbot run at
+# 10k, where 200 queries held ~760k postings).
+POSTINGS_BUDGET = 1_000_000
 TIE_DECIMALS = 9  # scores equal to this many decimals are ties
 _LENGTHS = np.array([byte_to_length(code) for code in range(256)], dtype=np.float64)
 
