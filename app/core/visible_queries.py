@@ -141,15 +141,19 @@ def visible_goal_items(
 def visible_comment_filter(user: Viewer | None, goal: Goal | None) -> ColumnElement[bool]:
     """Extra WHERE for a visible thread's comments: rules 2 and 3 on each comment."""
     hidden = _thread_hidden_clause(Comment, Comment.author_id, user)
+    # "Not private", written so no index serves it: a bare IS NULL let SQLite read every
+    # public comment through ix_comments_mentorship_id instead of the thread's own
+    # (16 ms of a 24 ms question page at 150k posts without ANALYZE statistics).
+    public = func.coalesce(Comment.mentorship_id, 0) == 0
     if goal is None:
-        return and_(Comment.mentorship_id.is_(None), hidden)
+        return and_(public, hidden)
     viewer = viewer_id(user)
     if viewer is not None and viewer == goal.owner_id:
         return hidden
     if viewer is None:
-        return and_(Comment.mentorship_id.is_(None), hidden)
+        return and_(public, hidden)
     mine = select(Mentorship.id).where(Mentorship.mentor_id == viewer).scalar_subquery()
-    return and_(or_(Comment.mentorship_id.is_(None), Comment.mentorship_id.in_(mine)), hidden)
+    return and_(or_(public, Comment.mentorship_id.in_(mine)), hidden)
 
 
 def hidden_public_answer_count(user: Viewer | None, author: User) -> int:
