@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 from whoosh import index
 from whoosh.idsets import BitSet
 from whoosh.query import And, Every, Or, Query, Term
@@ -108,7 +109,7 @@ class WhooshBackend(BatchWrites):
             # size >= 1: whoosh3 raises ValueError for BitSet([], size=0) (an empty index).
             self._filters[key] = (
                 BitSet(docnums, size=max(1, searcher.doc_count_all())),
-                _bitmap(docnums, searcher.doc_count_all()),
+                bitmap(np.fromiter(docnums, dtype=np.int64), searcher.doc_count_all()),
             )
         return self._filters[key]
 
@@ -143,7 +144,7 @@ class WhooshBackend(BatchWrites):
                     if isinstance(q, Term)
                     else searcher.search(q, limit=None, scored=False).docs()
                 )
-                bits = _bitmap(docs, searcher.doc_count_all())
+                bits = bitmap(np.fromiter(docs, dtype=np.int64), searcher.doc_count_all())
             self._matches[key] = bits
         return bits
 
@@ -197,10 +198,7 @@ class WhooshBackend(BatchWrites):
                     limit,
                     matches=lambda phrase: docnums(self._bits(searcher, phrase), size),
                 )
-                hits = [
-                    self._hit(searcher.reader().stored_fields(docnum), score, terms)
-                    for docnum, score in top[offset : offset + per_page]
-                ]
+                hits = self._stored_hits(searcher, top[offset : offset + per_page], terms)
             elif sort in ws.SORT_COLUMNS and self._vector_scoring:
                 # No scores needed: the matches (exact, from the bitmaps) sorted by columns.
                 order = self._scorer.ordered(
@@ -209,10 +207,8 @@ class WhooshBackend(BatchWrites):
                     ws.SORT_COLUMNS[sort],
                     limit,
                 )
-                hits = [
-                    self._hit(searcher.reader().stored_fields(docnum), 0.0, terms)
-                    for docnum in order[offset : offset + per_page]
-                ]
+                page_of = [(docnum, 0.0) for docnum in order[offset : offset + per_page]]
+                hits = self._stored_hits(searcher, page_of, terms)
             else:
                 # The exact total comes from the bitmaps above, so Whoosh may skip blocks
                 # that cannot reach the top N (optimize=True) instead of scoring every match.
@@ -248,6 +244,11 @@ class WhooshBackend(BatchWrites):
             return found
 
         return frequency
+
+    def _stored_hits(self, searcher, ranked, terms: frozenset[str]) -> list[Hit]:
+        """Hits for (docnum, score) pairs, from the index's stored fields."""
+        reader = searcher.reader()
+        return [self._hit(reader.stored_fields(docnum), score, terms) for docnum, score in ranked]
 
     def _vectorised(self, searcher, q: Query) -> bool:
         return self._vector_scoring and self._scorer.supports(searcher, q)
@@ -314,10 +315,7 @@ class WhooshBackend(BatchWrites):
                 top = self._scorer.top(
                     searcher, q, docnums(matched, searcher.doc_count_all()), limit
                 )
-                return [
-                    self._hit(searcher.reader().stored_fields(docnum), score, frozenset())
-                    for docnum, score in top
-                ]
+                return self._stored_hits(searcher, top, frozenset())
             results = searcher.search(q, limit=limit, filter=allowed, mask=mask)
             return [self._hit(r.fields(), float(r.score or 0.0), frozenset()) for r in results]
 
@@ -413,11 +411,3 @@ class WhooshBackend(BatchWrites):
             if self._searcher is not None:
                 self._searcher.close()
             self._searcher = self._ix = None
-
-
-def _bitmap(docnums: Iterable[int], size: int) -> int:
-    """A Python int with bit n set for every document number n."""
-    buffer = bytearray((size >> 3) + 1)
-    for docnum in docnums:
-        buffer[docnum >> 3] |= 1 << (docnum & 7)
-    return int.from_bytes(buffer, "little")
