@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from whoosh import index
 from whoosh.idsets import BitSet
-from whoosh.query import And, Every, Or, Query, Term
+from whoosh.query import And, Every, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
@@ -137,6 +137,14 @@ class WhooshBackend(BatchWrites):
                 # docs_for_query() walks them one Python call per document).
                 ids = self._scorer.matches(searcher, q.fieldname, q.text)
                 bits = bitmap(ids, searcher.doc_count_all())
+            elif (
+                type(q) is Phrase
+                and self._vector_scoring
+                and (phrase_ids := self._scorer.phrase_matches(searcher, q)) is not None
+            ):
+                # Positions compared with numpy (whoosh_codec stores them as arrays);
+                # Whoosh's span matcher decodes them one posting at a time.
+                bits = bitmap(phrase_ids, searcher.doc_count_all())
             else:
                 # docs_for_query() is right for a Term, but it ignores positions in a Phrase.
                 docs = (

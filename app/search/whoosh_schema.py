@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from whoosh import writing
-from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang import porter2
 from whoosh.query import And, NumericRange, Or, Phrase, Query, Term
@@ -17,6 +16,8 @@ from whoosh.sorting import FieldFacet, MultiFacet
 
 from app.search.documents import SearchDocument
 from app.search.query import MAX_TERMS, TAG_RE, SearchQuery
+from app.search.whoosh_analysis import FastStemmingAnalyzer
+from app.search.whoosh_codec import JxCodec, JxPositions
 
 # A title boost of 2 ranked better than 6 (shared notes, whoosh-measurements.md). It is an
 # index-time field boost, so queries must not boost title terms again.
@@ -26,7 +27,8 @@ MAX_TOKEN_CHARS = 60
 # Segments as separate files: opening a compound segment copies its files into memory, so
 # a new searcher after each commit would cost ~60 ms at 150k posts and the index's size in
 # RAM per process; plain files open in about a millisecond and stay in the page cache.
-WRITER_ARGS = {"compound": False}
+# JxCodec: postings blocks numpy reads without unpickling (whoosh_codec).
+WRITER_ARGS = {"compound": False, "codec": JxCodec()}
 MAX_SEGMENTS = 12  # more segments slow every query; merge small ones beyond this
 # Sort orders as (column, descending) keys, most significant first; ties by document number.
 SORT_COLUMNS = {
@@ -45,7 +47,7 @@ def make_analyzer():
     """Lowercase, stop words out, Porter2 stems: the same at index and query time."""
     # Not the default porter.stem: in whoosh3 3.54 it leaves doubled consonants
     # ("running" -> "runn", "hopped" -> "hopp"), so "running" would never find "run".
-    return StemmingAnalyzer(stemfn=porter2.stem, maxsize=MAX_TOKEN_CHARS)
+    return FastStemmingAnalyzer(stemfn=porter2.stem, maxsize=MAX_TOKEN_CHARS)
 
 
 def make_schema() -> Schema:
@@ -58,8 +60,8 @@ def make_schema() -> Schema:
         tags=KEYWORD(lowercase=True, commas=True, scorable=True),
         author=KEYWORD(lowercase=True, commas=True),
         # Stored so hits can carry a highlighted title without a database read.
-        title=TEXT(analyzer=analyzer, stored=True, spelling=True, field_boost=TITLE_BOOST),
-        body=TEXT(analyzer=analyzer),
+        title=_text(analyzer, stored=True, spelling=True, field_boost=TITLE_BOOST),
+        body=_text(analyzer),
         # One index term per number (shift_step = bits): the default trie of 8-16 terms
         # per value made numbers a third of all postings and indexing 40% slower, and we
         # never run wide numeric ranges. Dates are microseconds since the epoch (UTC).
@@ -69,6 +71,13 @@ def make_schema() -> Schema:
         question_id=_number(64, stored=True),
         goal_id=_number(64, stored=True),
     )
+
+
+def _text(analyzer, field_boost: float = 1.0, **kwargs) -> TEXT:
+    """A TEXT field whose positions are arrays (JxPositions), so phrases are numpy's to check."""
+    field = TEXT(analyzer=analyzer, field_boost=field_boost, **kwargs)
+    field.format = JxPositions(field_boost=field_boost)
+    return field
 
 
 def _number(bits: int, **kwargs) -> NUMERIC:

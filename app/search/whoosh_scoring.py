@@ -27,6 +27,8 @@ from whoosh.query import And, Or, Phrase, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from app.search.whoosh_codec import JxLeafMatcher, JxPositions
+
 # Postings kept per process: per segment across searchers (segments do not change once
 # written) and per searcher for the whole index, each up to this many. 9 bytes a posting:
 # at most ~18 MB a worker (workers peaked at 192-195 MB of their 200 in the Askbot run at
@@ -90,6 +92,30 @@ class VectorScorer:
                     live[gone + offset] = False
             self._live, self._live_known = live, True
         return self._live
+
+    def phrase_matches(self, searcher, q: Phrase) -> np.ndarray | None:
+        """Sorted doc numbers of the live documents holding q's words side by side, in order.
+
+        Whoosh's Phrase with slop 1 (each word one position after the one before), checked
+        with numpy over JxPositions arrays. None when the index has no such arrays (a field
+        or segment written before whoosh_codec): Whoosh must check it then.
+        """
+        if q.fieldname not in searcher.schema or not q.words:
+            return None
+        if not isinstance(searcher.schema[q.fieldname].format, JxPositions):
+            return None
+        parts = [_EMPTY_L]
+        for sub, offset in _leaves(searcher):
+            reader = sub.reader()
+            if reader.segment() is None:
+                continue
+            found = _phrase_in_segment(reader, q.fieldname, q.words)
+            if found is None:
+                return None
+            parts.append(found + offset)
+        docs = np.concatenate(parts)
+        live = self._live_mask(searcher)
+        return docs if live is None else docs[live[docs]]
 
     @staticmethod
     def supports(searcher, q: Query) -> bool:
@@ -267,6 +293,18 @@ def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarra
         matcher = matcher.child
     ids: list = []
     weights: list = []
+    if isinstance(matcher, JxLeafMatcher):
+        # Our codec's blocks: two np.frombuffer calls each (whoosh_codec).
+        while matcher.is_active():
+            block_ids, block_weights = matcher.arrays()
+            ids.append(block_ids)
+            weights.append(
+                np.ones(len(block_ids), np.float32) if block_weights is None else block_weights
+            )
+            matcher._next_block()
+        if ids:
+            return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
+        return _EMPTY_I, _EMPTY_F
     if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
         # whoosh3's on-disk postings: whole blocks (up to 128 postings) per call.
         while matcher.is_active():
@@ -284,6 +322,64 @@ def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarra
         weights.append(matcher.weight())
         matcher.next()
     return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float32)
+
+
+def _phrase_in_segment(reader, field: str, words) -> np.ndarray | None:
+    """Local doc numbers where words[i] stands at position p + i for some p (None: not ours).
+
+    First the documents holding every word, then, in those only, each (document, position)
+    pair as one int64 key shifted back by the word's place in the phrase: the documents
+    whose keys survive every word hold the phrase.
+    """
+    postings = []
+    for word in words:
+        if (field, word) not in reader:
+            return _EMPTY_L
+        matcher = reader.postings(field, word)
+        if isinstance(matcher, FilterMatcher):
+            # Deleted documents are dropped by the caller. The filter has already moved
+            # past the first ones, so only blocks of deleted documents can be missing.
+            matcher = matcher.child
+        if not isinstance(matcher, JxLeafMatcher):
+            return None
+        id_blocks, count_blocks, position_blocks = [], [], []
+        while matcher.is_active():
+            id_blocks.append(matcher.arrays()[0])
+            block_counts, block_positions = matcher.positions()
+            count_blocks.append(block_counts)
+            position_blocks.append(block_positions)
+            matcher._next_block()
+        if not id_blocks:
+            return _EMPTY_L  # the filter skipped every posting: all deleted
+        postings.append(
+            (
+                np.concatenate(id_blocks),
+                np.concatenate(count_blocks),
+                np.concatenate(position_blocks),
+            )
+        )
+    common = postings[0][0]
+    for other, _counts, _positions in postings[1:]:
+        common = common[_members(common, other)]
+    keys = None
+    for place, (ids, counts, positions) in enumerate(postings):
+        inside = _members(ids, common)
+        docs = np.repeat(ids[inside].astype(np.int64), counts[inside])
+        at = positions[np.repeat(inside, counts)].astype(np.int64)
+        word_keys = (docs << 32) + at + (len(words) - place)  # sorted: docs, then positions
+        keys = word_keys if keys is None else keys[_members(keys, word_keys)]
+    assert keys is not None
+    docs = keys >> 32
+    return docs[np.concatenate(([True], docs[1:] != docs[:-1]))] if len(docs) else _EMPTY_L
+
+
+def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Which of values (any order) are in sorted_set: a mask, by binary search."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_set, values)
+    at[at == len(sorted_set)] = 0
+    return sorted_set[at] == values
 
 
 def _leaves(searcher):
