@@ -413,6 +413,7 @@ def fusion_settings() -> list[Setting]:
     grid = [("TITLE_WORD_WEIGHT", w) for w in (0.5, 1.5, 2.0, 3.0)]
     grid += [("WORD_WEIGHT", w) for w in (0.25, 0.75, 1.0, 1.5)]
     grid += [("MIN_COSINE", c) for c in (0.4, 0.5)]
+    grid += [("TITLE_WORD_KEEP", k) for k in (0, 1, 3)]
     return [Setting(f"hybrid {n}={v:g}", hybrid=True, fusion=((n, v),)) for n, v in grid]
 
 

@@ -107,11 +107,13 @@ def run(
     originals: Sequence[Original], posted: dict, settings: dict, subject_only: bool = False
 ) -> dict:
     """MAP of similar_to_text under each setting's patches; also the lookup times (ms)."""
-    from app.search import hybrid
+    from app.search import hybrid, result_cache
     from app.search.similar import similar_to_text
 
     results = {}
     for name, patches in settings.items():
+        # The per-process cache keys lookups by text, not by these settings.
+        result_cache.clear()
         saved = {key: getattr(hybrid, key) for key in patches if hasattr(hybrid, key)}
         for key, value in patches.items():
             setattr(hybrid, key, value)
@@ -134,6 +136,8 @@ def sweep(subject_only: bool) -> dict[str, dict]:
     if subject_only:  # titles: only the short-text weight applies
         for weight in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0):
             settings[f"TITLE_WORD_WEIGHT={weight:g}"] = {"TITLE_WORD_WEIGHT": weight}
+        for keep in (0, 1, 2, 3, 5):
+            settings[f"TITLE_WORD_KEEP={keep}"] = {"TITLE_WORD_KEEP": keep}
         return settings
     for weight in (0.0, 0.1, 0.3, 0.5, 0.8, 1.2):
         settings[f"WORD_WEIGHT={weight:g}"] = {"WORD_WEIGHT": weight}
