@@ -1,6 +1,7 @@
 """Query parsing and search documents: every operator, caps, and hostile input."""
 
 import random
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -276,3 +277,65 @@ def test_html_to_text_keeps_inline_words_together_and_drops_scripts():
 def test_html_to_text_of_nothing():
     assert html_to_text(None) == "" and html_to_text("") == ""
     assert html_to_text("<p>unclosed <b>tags") == "unclosed tags"
+
+
+SPACES = re.compile(r"\s+")  # the reference: what html_to_text collapsed with before
+WHITESPACE = (
+    " \t\n\r\f\v\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2003\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def test_html_to_text_collapses_exactly_the_whitespace_the_regex_did():
+    text = "".join(f"w{i}{ch}{ch}" for i, ch in enumerate(WHITESPACE)) + "\u200b\ufeffend"
+    html = f"<p>{WHITESPACE}{text}{WHITESPACE}</p>"
+    assert html_to_text(html) == SPACES.sub(" ", text).strip()
+    assert html_to_text(html).count(" ") == len(WHITESPACE)  # \u200b, \ufeff are not spaces
+
+
+MARKDOWN_SAMPLES = [
+    "# Title\n\nOne & two < three > four \"quoted\" 'single' &amp; &copy; &#169; &#xA9;",
+    "- a\n- b\n  1. nested *em* **strong** `code <b>`\n\n> quote\n> more",
+    '[link](https://example.com/a?b=1&c=2 "title > with <angle>") ![img](/x.png "t")',
+    "```python\nif a < b and c > d:\n    print('<p>')\n```\n\ntext after",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "<script>alert(1)</script> <b onclick=\"x\">bold</b> <!-- comment --> <p class='x'>p</p>",
+    "line one  \nline two\n\n---\n\n<details><summary>s</summary>hidden</details>",
+    "naïve café 東京 — “quotes” … tabs\tand\u00a0nbsp",
+]
+
+
+@pytest.mark.parametrize("markdown", MARKDOWN_SAMPLES)
+def test_html_to_text_fast_path_equals_the_html_parser(markdown):
+    """Rendered posts take the regex path, with exactly HTMLParser's text."""
+    from app.rendering import render_markdown
+    from app.search import documents
+
+    html = render_markdown(markdown)
+    parser = documents._TextExtractor()
+    parser.feed(html)
+    parser.close()
+    expected = SPACES.sub(" ", "".join(parser.parts)).strip()
+    assert documents._plain_tags_text(html) == expected
+    assert html_to_text(html) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "regex_path"),
+    [
+        ("<p>a</p><!-- c --><p>b</p>", False),
+        ("<p title='single'>x</p>", False),
+        ("a < b", False),
+        ("<script>if (a < b) {}</script>c", False),
+        ("<p data-x=unquoted>y</p>", False),
+        ("<p>unclosed <b>tags", True),
+        ('<a href="/q?a=1&amp;b=2" title="x > y">link</a>', True),
+    ],
+)
+def test_html_to_text_leaves_other_html_to_the_parser(html, regex_path):
+    from app.search import documents
+
+    assert (documents._plain_tags_text(html) is not None) is regex_path
+    parser = documents._TextExtractor()
+    parser.feed(html)
+    parser.close()
+    assert html_to_text(html) == SPACES.sub(" ", "".join(parser.parts)).strip()
