@@ -50,7 +50,7 @@ class WhooshBackend(BatchWrites):
         self._name: str | None = None
         self._generation = -1
         self._checked = 0.0
-        self._filters: dict[str, tuple[BitSet, int]] = {}
+        self._filters: dict[str, BitSet] = {}
         self._matches: dict[str, int] = {}
         self._frequencies: dict[tuple[str, str], int] = {}
         self._scorer = VectorScorer()
@@ -95,22 +95,22 @@ class WhooshBackend(BatchWrites):
         self._frequencies.clear()
         self._scorer.forget()
 
-    def _docset(self, searcher, q: Query) -> tuple[BitSet, int]:
-        """The documents matching a filter query (a set for Whoosh, a bitmap for counting).
+    def _filter_set(self, searcher, q: Query) -> BitSet:
+        """A filter query's documents as the set Whoosh's own search takes (filter=).
 
         Cached until the searcher changes: Whoosh turns a filter query into a document set
         on every search, and for "type is question" that is most of the index each time.
+        Only the fallback to Whoosh's matchers needs it; counting and numpy scoring use the
+        filter's bitmap (_bits), built from postings cached per segment across searchers,
+        so a commit does not cost the next filtered search ~45 ms at 150k posts.
         """
         key = repr(q)
         if key not in self._filters:
             if len(self._filters) >= FILTER_CACHE_SIZE:
                 self._filters.clear()
-            docnums = list(searcher.docs_for_query(q))
+            docs = docnums(self._bits(searcher, q), searcher.doc_count_all()).tolist()
             # size >= 1: whoosh3 raises ValueError for BitSet([], size=0) (an empty index).
-            self._filters[key] = (
-                BitSet(docnums, size=max(1, searcher.doc_count_all())),
-                bitmap(np.fromiter(docnums, dtype=np.int64), searcher.doc_count_all()),
-            )
+            self._filters[key] = BitSet(docs, size=max(1, searcher.doc_count_all()))
         return self._filters[key]
 
     def _bits(self, searcher, q) -> int:
@@ -182,13 +182,12 @@ class WhooshBackend(BatchWrites):
                 text_q = Every()
                 sort = "newest" if sort == "relevance" else sort
             filter_q = ws.filter_query(query)
-            docset = None if filter_q is None else self._docset(searcher, filter_q)
-            if docset is not None and not docset[1]:
+            passing = None if filter_q is None else self._bits(searcher, filter_q)
+            if passing is not None and not passing:
                 return SearchResults(terms=terms)  # nothing passes the filters
-            allowed = None if docset is None else docset[0]
             matched = self._bits(searcher, text_q)
-            if docset is not None:
-                matched &= docset[1]
+            if passing is not None:
+                matched &= passing
             total = matched.bit_count()
             offset = (page - 1) * per_page
             limit = max(1, min(offset + per_page, MAX_DEPTH))
@@ -224,7 +223,7 @@ class WhooshBackend(BatchWrites):
                     text_q,
                     limit=limit,
                     optimize=True,
-                    filter=allowed,
+                    filter=None if filter_q is None else self._filter_set(searcher, filter_q),
                     sortedby=ws.SORTS.get(sort),
                 )
                 scored = sort == "relevance"
@@ -313,8 +312,8 @@ class WhooshBackend(BatchWrites):
             # Title weighs x2 through its field boost; BM25 already weighs terms by idf.
             q = Or([Term(name, term) for term in terms for name in fields])
             mask = ws.any_of("doc_id", exclude_doc_ids)
-            allowed, allowed_bits = self._docset(searcher, type_filter)
-            if not allowed:  # whoosh reads an empty filter as no filter at all
+            allowed_bits = self._bits(searcher, type_filter)
+            if not allowed_bits:  # whoosh reads an empty filter as no filter at all
                 return []
             if self._vectorised(searcher, q):
                 matched = self._bits(searcher, q) & allowed_bits
@@ -324,6 +323,7 @@ class WhooshBackend(BatchWrites):
                     searcher, q, docnums(matched, searcher.doc_count_all()), limit
                 )
                 return self._stored_hits(searcher, top, frozenset())
+            allowed = self._filter_set(searcher, type_filter)
             results = searcher.search(q, limit=limit, filter=allowed, mask=mask)
             return [self._hit(r.fields(), float(r.score or 0.0), frozenset()) for r in results]
 

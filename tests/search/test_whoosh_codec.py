@@ -191,7 +191,7 @@ def test_phrases_are_checked_with_numpy(tmp_path, monkeypatch):
         query = parse_query(text)
         text_q, _ = ws.text_query(query, backend._analyzer)
         filter_q = ws.filter_query(query)
-        allowed = None if filter_q is None else backend._docset(searcher, filter_q)[0]
+        allowed = None if filter_q is None else backend._filter_set(searcher, filter_q)
         docs = [r["doc_id"] for r in searcher.search(text_q, limit=None, filter=allowed)]
         expected[text] = docs
     assert sum(len(docs) for docs in expected.values()) > 20

@@ -129,7 +129,7 @@ def test_filtered_search_ranks_as_whoosh_does(backend):
         text_q, _ = ws.text_query(query, backend._analyzer)
         if text_q is None:
             continue
-        allowed = backend._docset(searcher, ws.filter_query(query))[0]
+        allowed = backend._filter_set(searcher, ws.filter_query(query))
         expected = _whoosh_top(searcher, text_q, filter=allowed)
         results = backend.search(query, per_page=100)
         assert results.total == len(expected)
@@ -140,7 +140,7 @@ def test_filtered_search_ranks_as_whoosh_does(backend):
 def test_similar_ranks_as_whoosh_does(backend):
     rng = random.Random(13)
     searcher = backend._fresh(force=True)
-    allowed = backend._docset(searcher, ws.any_of("type", ["question"]))[0]
+    allowed = backend._filter_set(searcher, ws.any_of("type", ["question"]))
     for _ in range(40):
         title = _text(rng, rng.randint(2, 8))
         hits = backend.similar(title, limit=10)
@@ -198,6 +198,25 @@ def test_plain_words_are_scored_without_whoosh_matchers(backend, monkeypatch):
     again = backend.search(parse_query("python career"), per_page=50)
     assert _pairs(again.hits) == _pairs(expected.hits) and again.total == expected.total
     assert backend.similar("python career mentor", limit=5)
+
+
+def test_filters_are_bitmaps_of_cached_postings(backend, monkeypatch):
+    """A commit must not make the next filtered search walk "type is question" in Whoosh."""
+    queries = [parse_query("python career", types=["question"]), parse_query("[python] goal")]
+    expected = [backend.search(q, per_page=50) for q in queries]
+    similar = backend.similar("python career mentor", limit=5, types=("goal",))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Whoosh built the filter's document set")
+
+    monkeypatch.setattr(Searcher, "search", refuse)
+    monkeypatch.setattr(Searcher, "docs_for_query", refuse)
+    backend._forget()
+    for q, before in zip(queries, expected, strict=True):
+        again = backend.search(q, per_page=50)
+        assert _pairs(again.hits) == _pairs(before.hits) and again.total == before.total
+    assert backend.similar("python career mentor", limit=5, types=("goal",)) == similar
+    assert {hit.type for hit in similar} == {"goal"}
 
 
 def test_what_the_scorer_leaves_to_whoosh(backend):
