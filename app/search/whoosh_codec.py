@@ -45,8 +45,9 @@ class JxPositions(Positions):
     def word_values(self, value, analyzer, **kwargs):
         """(word, frequency, weight, positions) per distinct word; one pass if the analyzer
         offers `index_terms` (whoosh_analysis), else Whoosh's token chain."""
-        terms = analyzer.index_terms(value) if hasattr(analyzer, "index_terms") else None
-        if terms is None or kwargs.get("mode", "index") != "index":
+        one_pass = hasattr(analyzer, "index_terms") and kwargs.get("mode", "index") == "index"
+        terms = analyzer.index_terms(value) if one_pass else None
+        if terms is None:
             yield from super().word_values(value, analyzer, **kwargs)
             return
         positions: dict[str, list[int]] = {}

@@ -282,15 +282,25 @@ _EMPTY_B = np.zeros(0, dtype=np.uint8)
 _EMPTY_L = np.zeros(0, dtype=np.int64)
 
 
+def _postings_matcher(reader, field: str, text: str):
+    """The term's postings in one segment, deleted documents included; None if absent.
+
+    Callers drop deleted documents themselves (candidates are live documents only), so the
+    same postings serve every later state of the segment. Whoosh's deletion filter has
+    already moved past the first deleted ones, so only blocks of deleted documents can be
+    missing from what the returned matcher reads.
+    """
+    if (field, text) not in reader:
+        return None
+    matcher = reader.postings(field, text)
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+
+
 def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """(local doc numbers, weights) of a term in one segment, a block at a time."""
-    if (field, text) not in reader:
+    matcher = _postings_matcher(reader, field, text)
+    if matcher is None:
         return _EMPTY_I, _EMPTY_F
-    matcher = reader.postings(field, text)
-    if isinstance(matcher, FilterMatcher):
-        # The segment's deletions: left in, since candidates are live documents only and
-        # the same postings then serve every later state of the segment.
-        matcher = matcher.child
     ids: list = []
     weights: list = []
     if isinstance(matcher, JxLeafMatcher):
@@ -333,13 +343,9 @@ def _phrase_in_segment(reader, field: str, words) -> np.ndarray | None:
     """
     postings = []
     for word in words:
-        if (field, word) not in reader:
+        matcher = _postings_matcher(reader, field, word)
+        if matcher is None:
             return _EMPTY_L
-        matcher = reader.postings(field, word)
-        if isinstance(matcher, FilterMatcher):
-            # Deleted documents are dropped by the caller. The filter has already moved
-            # past the first ones, so only blocks of deleted documents can be missing.
-            matcher = matcher.child
         if not isinstance(matcher, JxLeafMatcher):
             return None
         id_blocks, count_blocks, position_blocks = [], [], []
